@@ -1,0 +1,47 @@
+"""One error tree: core code raises these with what it knows; only cli.py formats them."""
+
+from __future__ import annotations
+
+
+class XentError(Exception):
+    """A problem the user can fix: bad usage, configuration or input (exit code 2)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.row = row
+        self.column = column
+
+    def __str__(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class UsageError(XentError):
+    """Options that contradict each other or name nothing."""
+
+
+class InputError(XentError):
+    """A file that cannot be read, or a value in it that is not valid."""
+
+
+class SchemaError(XentError):
+    """Columns that are missing, ambiguous or of the wrong type."""
+
+
+class AlignmentError(XentError):
+    """Predictions and labels that do not line up."""

@@ -1,0 +1,119 @@
+"""evaluate(): read → align → prepare → accumulate → Report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from typing import Any
+
+import pyarrow as pa
+
+from xentcli import kernels
+from xentcli.align import align_rows
+from xentcli.errors import InputError
+from xentcli.layout import Layout, resolve_layout
+from xentcli.metrics import Totals
+from xentcli.options import EvalOptions
+from xentcli.prepare import Chunk, ChunkPreparer
+from xentcli.readers import Source, open_source
+from xentcli.report import Report, Rows, signature
+from xentcli.version import __version__
+
+Scorer = Callable[[Chunk, EvalOptions], kernels.RowScores]
+
+SCORERS: dict[tuple[str, bool], Scorer] = {
+    ("binary", False): lambda c, o: kernels.binary_from_probs(c.preds, c.codes, o.eps, o.threshold),
+    ("binary", True): lambda c, o: kernels.binary_from_logits(c.preds, c.codes, o.threshold),
+    ("multiclass", False): lambda c, o: kernels.multiclass_from_probs(c.preds, c.codes, o.eps),
+    ("multiclass", True): lambda c, o: kernels.multiclass_from_logits(c.preds, c.codes),
+}
+
+
+def evaluate(source: Any, labels: Any = None, **options: Any) -> Report:
+    """Evaluate predictions (a path, '-', a pandas DataFrame or a pyarrow Table) into a Report.
+
+    `labels` is a second source holding the labels, row-aligned with `source`. Every other
+    keyword is a field of EvalOptions (label_col, pred_col, logits, eps, nan, ...).
+    """
+    return evaluate_with(source, labels, EvalOptions.from_kwargs(options))
+
+
+def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
+    """evaluate() with an already-built EvalOptions."""
+    preds = open_source(source, opts.input_format)
+    label_src = open_source(labels) if labels is not None else None
+    layout = resolve_layout(
+        preds.column_names,
+        label_src.column_names if label_src is not None else None,
+        opts,
+        preds.name,
+        label_src.name if label_src is not None else None,
+    )
+    label_name = label_src.name if label_src is not None else preds.name
+    preparer = ChunkPreparer(layout, opts, preds.name, label_name)
+    score = SCORERS[(layout.task, opts.logits)]
+    totals = Totals()
+    read = skipped = ignored = 0
+    for pred_batch, label_batch in _aligned(preds, label_src, layout, opts.chunk_rows):
+        chunk = preparer.prepare(pred_batch, label_batch, offset=read)
+        read += chunk.read
+        skipped += chunk.skipped
+        ignored += chunk.ignored
+        if chunk.codes.size:
+            totals.update(score(chunk, opts), chunk.weights)
+    preparer.finish()
+    used = read - skipped - ignored
+    if read == 0:
+        raise InputError("no data rows (only a header)", file=preds.name)
+    if used == 0:
+        raise InputError(
+            f"no rows left to evaluate ({read} read, {skipped} skipped for missing values, "
+            f"{ignored} ignored)",
+            file=preds.name,
+        )
+    if totals.weight() <= 0:
+        raise InputError("the weights of the rows used sum to 0", file=preds.name)
+    return Report(
+        version=__version__,
+        task=layout.task,
+        predictions=preds.name,
+        labels=label_src.name if label_src is not None else None,
+        input_format=preds.format,
+        columns={
+            "label": layout.label_col,
+            "predictions": list(layout.pred_cols),
+            "weight": layout.weight_col,
+        },
+        rows=Rows(read=read, used=used, skipped=skipped, ignored=ignored),
+        classes=layout.classes,
+        metrics=totals.result(layout.task),
+        clipped=totals.clipped,
+        signature=signature(
+            __version__,
+            layout.task,
+            opts.logits,
+            opts.eps,
+            opts.nan,
+            layout.weight_col is not None,
+            opts.renormalize,
+        ),
+        options={k: v for k, v in asdict(opts).items() if k not in ("chunk_rows", "input_format")},
+    )
+
+
+def _aligned(
+    preds: Source, labels: Source | None, layout: Layout, chunk_rows: int
+) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch]]:
+    """(predictions, labels) batch pairs of equal length; one file gives each batch twice."""
+    weight = [layout.weight_col] if layout.weight_col is not None else []
+    if labels is None:
+        for batch in preds.batches(list(layout.pred_cols) + weight, [layout.label_col], chunk_rows):
+            yield batch, batch
+        return
+    pred_numeric = list(layout.pred_cols) + ([] if layout.weight_in_labels else weight)
+    label_numeric = weight if layout.weight_in_labels else []
+    yield from align_rows(
+        preds.batches(pred_numeric, [], chunk_rows),
+        labels.batches(label_numeric, [layout.label_col], chunk_rows),
+        (preds.name, labels.name),
+    )

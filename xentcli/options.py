@@ -1,0 +1,71 @@
+"""The one frozen settings object that every evaluation runs from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from xentcli.errors import UsageError
+
+TASKS = ("binary", "multiclass")
+NAN_POLICIES = ("error", "skip")
+INPUT_FORMATS = ("csv", "tsv", "parquet")
+MACHINE_EPS = 2.220446049250313e-16
+DEFAULT_CHUNK_ROWS = 65536
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """How predictions and labels are read and scored; every field has a CLI flag."""
+
+    label_col: str | None = None
+    pred_col: str | None = None
+    weight_col: str | None = None
+    task: str | None = None
+    logits: bool = False
+    positive: str | None = None
+    classes: tuple[str, ...] | None = None
+    eps: float = MACHINE_EPS
+    sum_tol: float = 1e-4
+    renormalize: bool = False
+    nan: str = "error"
+    ignore_label: str | None = None
+    threshold: float = 0.5
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    input_format: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.task is not None and self.task not in TASKS:
+            raise UsageError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
+        if self.nan not in NAN_POLICIES:
+            raise UsageError(f"--nan must be one of {', '.join(NAN_POLICIES)}, not {self.nan!r}")
+        if self.input_format is not None and self.input_format not in INPUT_FORMATS:
+            raise UsageError(
+                f"unknown --input-format {self.input_format!r}; "
+                f"choose one of {', '.join(INPUT_FORMATS)}"
+            )
+        if not 0.0 <= self.eps < 0.5:
+            raise UsageError(f"--eps must be in [0, 0.5), not {self.eps!r}")
+        if not self.sum_tol >= 0.0:
+            raise UsageError(f"--sum-tol must be >= 0, not {self.sum_tol!r}")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise UsageError(f"--threshold must be in [0, 1], not {self.threshold!r}")
+        if self.chunk_rows < 1:
+            raise UsageError(f"--chunk-rows must be >= 1, not {self.chunk_rows!r}")
+        if self.classes is not None and len(set(self.classes)) != len(self.classes):
+            raise UsageError(f"--classes has duplicate names: {','.join(self.classes)}")
+
+    @classmethod
+    def from_kwargs(cls, options: dict[str, Any]) -> EvalOptions:
+        """Build options from keyword arguments, rejecting unknown names."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise UsageError(
+                f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        if isinstance(options.get("classes"), str):
+            options = {**options, "classes": tuple(options["classes"].split(","))}
+        elif options.get("classes") is not None:
+            options = {**options, "classes": tuple(str(c) for c in options["classes"])}
+        return cls(**options)

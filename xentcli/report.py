@@ -1,0 +1,86 @@
+"""The Report: a value that renderers read and never compute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Rows:
+    """How many rows were read, used, skipped (missing values) and ignored (--ignore-label)."""
+
+    read: int
+    used: int
+    skipped: int
+    ignored: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of one evaluation."""
+
+    version: str
+    task: str
+    predictions: str
+    labels: str | None
+    input_format: str
+    columns: dict[str, Any]
+    rows: Rows
+    classes: tuple[str, ...] | None
+    metrics: dict[str, float]
+    clipped: int
+    signature: str
+    options: dict[str, Any]
+    gates: tuple[dict[str, Any], ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        """True when every gate passed (no gates: True)."""
+        return all(gate["passed"] for gate in self.gates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report, schema version 1 (SPEC §6.1), full precision."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "xentcli", "version": self.version},
+            "signature": self.signature,
+            "task": self.task,
+            "inputs": {
+                "predictions": self.predictions,
+                "labels": self.labels,
+                "format": self.input_format,
+            },
+            "columns": self.columns,
+            "rows": {
+                "read": self.rows.read,
+                "used": self.rows.used,
+                "skipped": self.rows.skipped,
+                "ignored": self.rows.ignored,
+            },
+            "classes": list(self.classes) if self.classes is not None else None,
+            "metrics": dict(self.metrics),
+            "clipped": self.clipped,
+            "options": self.options,
+            "gates": [dict(gate) for gate in self.gates],
+            "passed": self.passed,
+        }
+
+
+def signature(
+    version: str, task: str, logits: bool, eps: float, nan: str, weighted: bool, renormalize: bool
+) -> str:
+    """A sacrebleu-style string naming everything that changes the numbers."""
+    parts = [
+        f"xentcli:{version}",
+        f"task:{task}",
+        f"inputs:{'logits' if logits else 'probs'}",
+        f"eps:{eps:.3g}",
+        "compat:sklearn",
+        f"nan:{nan}",
+        f"weights:{'yes' if weighted else 'no'}",
+        f"renorm:{'yes' if renormalize else 'no'}",
+    ]
+    return "|".join(parts)
