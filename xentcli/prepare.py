@@ -79,7 +79,7 @@ class ChunkPreparer:
         if weights is not None and weights.size and weights.min() < 0:
             at = int(np.argmax(weights < 0))
             raise InputError(
-                f"negative weight {weights[at]!r}; weights must be >= 0",
+                f"negative weight {float(weights[at])!r}; weights must be >= 0",
                 file=self.weight_file,
                 row=_row(offset, keep, at),
                 column=lay.weight_col,
@@ -109,7 +109,7 @@ class ChunkPreparer:
             k = 0 if values.ndim == 1 else int(np.argmax(outside[:, at]))
             value = values[at] if values.ndim == 1 else values[k, at]
             raise InputError(
-                f"probability {value!r} is outside [0, 1]; if these are raw scores, pass --logits",
+                f"probability {float(value)!r} is outside [0, 1]; if these are raw scores, pass --logits",
                 file=self.pred_file,
                 row=_row(offset, keep, at),
                 column=self.layout.pred_cols[k],
@@ -167,7 +167,7 @@ class ChunkPreparer:
 
 
 def _nan_error(value: object, file: str, row: int, column: str | None) -> InputError:
-    what = "a missing value" if value is None or value != value else f"{value!r}"
+    what = "a missing value" if value is None or value != value else f"{float(value)!r}"
     return InputError(
         f"{what} where a finite number or label is needed; pass --nan skip to drop such rows",
         file=file,

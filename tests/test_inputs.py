@@ -1,0 +1,100 @@
+"""The same data as CSV, TSV, gzip CSV, stdin, Parquet, DataFrame and Table gives identical reports;
+two files are paired row by row whatever their chunk and row-group boundaries."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+import xentcli
+from tests.references import softmax
+
+
+@pytest.fixture
+def data() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n, k = 2500, 4
+    p = softmax(rng.normal(size=(n, k)) * 2)
+    df = pd.DataFrame({"id": np.arange(n), "label": rng.integers(0, k, n)})
+    for j in range(k):
+        df[f"p_{j}"] = p[:, j]
+    df["w"] = rng.random(n)
+    return df
+
+
+def metrics_of(run) -> dict:
+    assert run.code == 0, run.stderr
+    return json.loads(run.stdout)["metrics"]
+
+
+def test_every_input_form_gives_identical_metrics(cli, tmp_path, data):
+    csv = tmp_path / "preds.csv"
+    data.to_csv(csv, index=False, float_format="%.17g")
+    table = pacsv.read_csv(csv)
+    pq.write_table(table, tmp_path / "preds.parquet", row_group_size=333)
+    pacsv.write_csv(table, tmp_path / "preds.tsv", pacsv.WriteOptions(delimiter="\t"))
+    with pa.CompressedOutputStream(str(tmp_path / "preds.csv.gz"), "gzip") as out:
+        pacsv.write_csv(table, out)
+    args = ["--weight-col", "w", "--json", "--chunk-rows", "700"]
+    results = {
+        name: metrics_of(cli("eval", str(tmp_path / name), *args))
+        for name in ["preds.csv", "preds.parquet", "preds.tsv", "preds.csv.gz"]
+    }
+    results["stdin"] = metrics_of(cli("eval", "-", *args, input=csv.read_bytes()))
+    results["api-table"] = dict(xentcli.evaluate(table, weight_col="w", chunk_rows=700).metrics)
+    results["api-frame"] = dict(
+        xentcli.evaluate(table.to_pandas(), weight_col="w", chunk_rows=700).metrics
+    )
+    first = results["preds.csv"]
+    for name, metrics in results.items():
+        assert metrics == first, name
+
+
+def test_input_format_overrides_the_name(cli, tmp_path, data):
+    path = tmp_path / "preds.data"
+    data.to_csv(path, index=False)
+    assert cli("eval", str(path)).code == 2
+    run = cli("eval", str(path), "--input-format", "csv", "--json")
+    assert json.loads(run.stdout)["rows"]["used"] == len(data)
+
+
+def test_two_files_are_paired_by_row(cli, tmp_path, data):
+    preds = data.drop(columns=["label", "w"])
+    labels = data[["label", "w"]]
+    pq.write_table(pa.Table.from_pandas(preds), tmp_path / "p.parquet", row_group_size=97)
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    one = xentcli.evaluate(data, weight_col="w")
+    for chunk in ["1", "50", "65536"]:
+        run = cli(
+            "eval", str(tmp_path / "p.parquet"), "--labels", str(tmp_path / "labels.csv"),
+            "--weight-col", "w", "--chunk-rows", chunk, "--json",
+        )
+        report = json.loads(run.stdout)
+        assert report["inputs"]["labels"].endswith("labels.csv")
+        for name, value in one.metrics.items():
+            assert report["metrics"][name] == pytest.approx(value, rel=1e-12)
+
+
+def test_only_needed_columns_are_read(tmp_path, data):
+    df = data.copy()
+    df["notes"] = "free text, never parsed as numbers"
+    df.to_csv(tmp_path / "wide.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "wide.csv"))
+    assert report.columns == {"label": "label", "predictions": ["p_0", "p_1", "p_2", "p_3"],
+                              "weight": None}
+
+
+def test_parquet_with_float32_and_string_labels(tmp_path):
+    p = np.array([[0.25, 0.75], [0.5, 0.5], [0.875, 0.125]], dtype=np.float32)
+    table = pa.table({"class": ["b", "a", "a"], "p_a": p[:, 0], "p_b": p[:, 1]})
+    pq.write_table(table, tmp_path / "f32.parquet")
+    report = xentcli.evaluate(str(tmp_path / "f32.parquet"))
+    expected = -(np.log(0.75) + np.log(0.5) + np.log(0.875)) / 3
+    assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-15)
+    assert report.classes == ("a", "b")
