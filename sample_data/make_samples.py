@@ -23,10 +23,14 @@ def write_csv(name: str, header: list[str], rows: list[list[object]]) -> None:
 def seeds() -> None:
     """SPEC §4.1: two nets on three rows with labels 2, 1, 0; and the dog/cat/bird sample."""
     header = ["label", "p_0", "p_1", "p_2"]
-    write_csv("net1.csv", header, [[2, .3, .3, .4], [1, .3, .4, .3], [0, .1, .2, .7]])
-    write_csv("net2.csv", header, [[2, .1, .2, .7], [1, .1, .7, .2], [0, .3, .4, .3]])
+    write_csv("net1.csv", header, [[2, 0.3, 0.3, 0.4], [1, 0.3, 0.4, 0.3], [0, 0.1, 0.2, 0.7]])
+    write_csv("net2.csv", header, [[2, 0.1, 0.2, 0.7], [1, 0.1, 0.7, 0.2], [0, 0.3, 0.4, 0.3]])
     animals = ["label", "p_dog", "p_cat", "p_bird"]
-    write_csv("dog.csv", animals, [["dog", .7, .2, .1], ["dog", .9, .05, .05], ["dog", .1, .8, .1]])
+    write_csv(
+        "dog.csv",
+        animals,
+        [["dog", 0.7, 0.2, 0.1], ["dog", 0.9, 0.05, 0.05], ["dog", 0.1, 0.8, 0.1]],
+    )
 
 
 def binary(rows: int = 200_000) -> None:

@@ -23,111 +23,135 @@ CASES = {
     "empty file": (("raw", b""), [], "{f}: the file is empty"),
     "header only": (csv([]), [], "{f}: no data rows (only a header)"),
     "no label column": (
-        csv([[0.3, 0.7]], ["a", "prob"]), [],
+        csv([[0.3, 0.7]], ["a", "prob"]),
+        [],
         "{f}: no label column found (looked for label, labels, target, y, y_true, class, truth); "
         "columns are: a, prob; pass --label-col",
     ),
     "no prediction column": (
-        csv([[1, 0.3]], ["y", "a"]), [],
+        csv([[1, 0.3]], ["y", "a"]),
+        [],
         "{f}: no prediction column found (looked for prob, probability, proba, p, score, pred, "
         "prediction, y_pred, y_prob or columns p_*, prob_*, proba_*, logit_*, p0..pK-1); "
         "columns are: a; pass --pred-col",
     ),
     "ambiguous predictions": (
-        csv([[1, 0.3, 0.3, 0.7]], ["y", "prob", "p_0", "p_1"]), [],
+        csv([[1, 0.3, 0.3, 0.7]], ["y", "prob", "p_0", "p_1"]),
+        [],
         "{f}: ambiguous predictions: 'prob', p_* (2 columns); pass --pred-col (a column, a comma "
         "list, or a glob such as 'p_*')",
     ),
     "non-numeric cell": (
-        csv([GOOD, [1, 0.3, "abc", 0.3]]), [], "{f}, row 2, column 'p_1': 'abc' is not a number"
+        csv([GOOD, [1, 0.3, "abc", 0.3]]),
+        [],
+        "{f}, row 2, column 'p_1': 'abc' is not a number",
     ),
     "ragged row": (
-        csv([GOOD, GOOD, [1, 0.3, 0.4, 0.3, 9]]), [],
+        csv([GOOD, GOOD, [1, 0.3, 0.4, 0.3, 9]]),
+        [],
         "{f}, row 3: expected 4 fields, found 5 (ragged row)",
     ),
     "nan": (
-        csv([GOOD, [1, 0.3, "nan", 0.3]]), [],
+        csv([GOOD, [1, 0.3, "nan", 0.3]]),
+        [],
         "{f}, row 2, column 'p_1': a missing value where a finite number or label is needed; "
         "pass --nan skip to drop such rows",
     ),
     "inf": (
-        csv([GOOD, GOOD, [1, 0.3, 0.4, "inf"]]), [],
+        csv([GOOD, GOOD, [1, 0.3, 0.4, "inf"]]),
+        [],
         "{f}, row 3, column 'p_2': inf where a finite number or label is needed; "
         "pass --nan skip to drop such rows",
     ),
     "empty label": (
-        csv([GOOD, ["", 0.3, 0.4, 0.3]]), [],
+        csv([GOOD, ["", 0.3, 0.4, 0.3]]),
+        [],
         "{f}, row 2, column 'label': a missing value where a finite number or label is needed; "
         "pass --nan skip to drop such rows",
     ),
     "probability above 1": (
-        csv([GOOD, [1, 0.3, 1.4, 0.3]]), [],
+        csv([GOOD, [1, 0.3, 1.4, 0.3]]),
+        [],
         "{f}, row 2, column 'p_1': probability 1.4 is outside [0, 1]; if these are raw scores, "
         "pass --logits",
     ),
     "negative probability": (
-        ("csv", ["y", "prob"], [[1, 0.5], [0, -0.25]]), [],
+        ("csv", ["y", "prob"], [[1, 0.5], [0, -0.25]]),
+        [],
         "{f}, row 2, column 'prob': probability -0.25 is outside [0, 1]; if these are raw scores, "
         "pass --logits",
     ),
     "label maps to no class": (
-        csv([GOOD, [7, 0.3, 0.4, 0.3]]), [],
+        csv([GOOD, [7, 0.3, 0.4, 0.3]]),
+        [],
         "{f}, row 2, column 'label': label '7' maps to no class (classes: 0, 1, 2; labels name a "
         "class)",
     ),
     "string label maps to no class": (
-        csv([["dog", 0.5, 0.5], ["cow", 0.5, 0.5]], ["label", "p_dog", "p_cat"]), [],
+        csv([["dog", 0.5, 0.5], ["cow", 0.5, 0.5]], ["label", "p_dog", "p_cat"]),
+        [],
         "{f}, row 2, column 'label': label 'cow' maps to no class (classes: dog, cat; a string "
         "label names a class, an integer label is a 0-based position)",
     ),
     "binary label not 0/1": (
-        ("csv", ["y", "prob"], [[1, 0.5], [2, 0.5]]), [],
+        ("csv", ["y", "prob"], [[1, 0.5], [2, 0.5]]),
+        [],
         "{f}, row 2, column 'y': label '2' is not 0/1 or true/false; pass --positive VALUE",
     ),
     "binary third label": (
-        ("csv", ["y", "prob"], [["cat", 0.5], ["dog", 0.5], ["cow", 0.1]]), ["--positive", "cat"],
+        ("csv", ["y", "prob"], [["cat", 0.5], ["dog", 0.5], ["cow", 0.1]]),
+        ["--positive", "cat"],
         "{f}, row 3, column 'y': label 'cow' is a third value: binary labels here are 'cat' and "
         "'dog'",
     ),
     "rows not summing to 1": (
-        csv([GOOD, [1, 0.3, 0.5, 0.3], [1, 0.3, 0.5, 0.3]]), [],
+        csv([GOOD, [1, 0.3, 0.5, 0.3], [1, 0.3, 0.5, 0.3]]),
+        [],
         "{f}, row 2: probabilities sum to 1.1, not 1 (tolerance 0.0001); 2 row(s) like this; "
         "pass --renormalize to divide each row by its sum, or --sum-tol to widen the tolerance",
     ),
     "negative weight": (
-        ("csv", ["y", "prob", "w"], [[1, 0.5, 1], [0, 0.5, -2]]), ["--weight-col", "w"],
+        ("csv", ["y", "prob", "w"], [[1, 0.5, 1], [0, 0.5, -2]]),
+        ["--weight-col", "w"],
         "{f}, row 2, column 'w': negative weight -2.0; weights must be >= 0",
     ),
     "non-finite weight": (
-        ("csv", ["y", "prob", "w"], [[1, 0.5, 1], [0, 0.5, "inf"]]), ["--weight-col", "w"],
+        ("csv", ["y", "prob", "w"], [[1, 0.5, 1], [0, 0.5, "inf"]]),
+        ["--weight-col", "w"],
         "{f}, row 2, column 'w': inf where a finite number or label is needed; "
         "pass --nan skip to drop such rows",
     ),
     "zero total weight": (
-        ("csv", ["y", "prob", "w"], [[1, 0.5, 0], [0, 0.5, 0]]), ["--weight-col", "w"],
+        ("csv", ["y", "prob", "w"], [[1, 0.5, 0], [0, 0.5, 0]]),
+        ["--weight-col", "w"],
         "{f}: the weights of the rows used sum to 0",
     ),
     "no rows left": (
-        ("csv", ["y", "prob"], [[1, "nan"], [0, "nan"]]), ["--nan", "skip"],
+        ("csv", ["y", "prob"], [[1, "nan"], [0, "nan"]]),
+        ["--nan", "skip"],
         "{f}: no rows left to evaluate (2 read, 2 skipped for missing values, 0 ignored)",
     ),
     "all rows ignored": (
-        ("csv", ["y", "prob"], [[-100, 0.5]]), ["--ignore-label", "-100"],
+        ("csv", ["y", "prob"], [[-100, 0.5]]),
+        ["--ignore-label", "-100"],
         "{f}: no rows left to evaluate (1 read, 0 skipped for missing values, 1 ignored)",
     ),
     "logit columns without --logits": (
-        csv([[1, 3.0, -1.0]], ["label", "logit_a", "logit_b"]), [],
+        csv([[1, 3.0, -1.0]], ["label", "logit_a", "logit_b"]),
+        [],
         "columns logit_a, logit_b are named as logits; pass --logits (xentcli does not guess "
         "logits)",
     ),
     "corrupt parquet": (
-        ("raw-parquet", b"PAR1 this is not parquet"), [],
+        ("raw-parquet", b"PAR1 this is not parquet"),
+        [],
         "{f}: not a readable Parquet file (Parquet magic bytes not found in footer. Either the "
         "file is corrupted or this is not a parquet file.)",
     ),
     "unknown suffix": (
-        ("raw-xyz", b"a,b\n"), [], "{f}: cannot tell the format from the name; pass "
-        "--input-format csv|tsv|parquet",
+        ("raw-xyz", b"a,b\n"),
+        [],
+        "{f}: cannot tell the format from the name; pass --input-format csv|tsv|parquet",
     ),
 }
 
@@ -198,7 +222,10 @@ def test_parquet_string_column_where_numbers_are_expected(cli, tmp_path):
     pq.write_table(pa.table({"y": [0, 1], "prob": ["a", "b"]}), path)
     run = cli("eval", str(path))
     assert run.code == 2
-    assert run.stderr == f"xentcli: error: {path}, column 'prob': holds string values; expected numbers\n"
+    assert (
+        run.stderr
+        == f"xentcli: error: {path}, column 'prob': holds string values; expected numbers\n"
+    )
 
 
 def test_unknown_option_is_a_usage_error(cli, tmp_path):

@@ -72,8 +72,15 @@ def test_two_files_are_paired_by_row(cli, tmp_path, data):
     one = xentcli.evaluate(data, weight_col="w")
     for chunk in ["1", "50", "65536"]:
         run = cli(
-            "eval", str(tmp_path / "p.parquet"), "--labels", str(tmp_path / "labels.csv"),
-            "--weight-col", "w", "--chunk-rows", chunk, "--json",
+            "eval",
+            str(tmp_path / "p.parquet"),
+            "--labels",
+            str(tmp_path / "labels.csv"),
+            "--weight-col",
+            "w",
+            "--chunk-rows",
+            chunk,
+            "--json",
         )
         report = json.loads(run.stdout)
         assert report["inputs"]["labels"].endswith("labels.csv")
@@ -86,8 +93,11 @@ def test_only_needed_columns_are_read(tmp_path, data):
     df["notes"] = "free text, never parsed as numbers"
     df.to_csv(tmp_path / "wide.csv", index=False)
     report = xentcli.evaluate(str(tmp_path / "wide.csv"))
-    assert report.columns == {"label": "label", "predictions": ["p_0", "p_1", "p_2", "p_3"],
-                              "weight": None}
+    assert report.columns == {
+        "label": "label",
+        "predictions": ["p_0", "p_1", "p_2", "p_3"],
+        "weight": None,
+    }
 
 
 def test_parquet_with_float32_and_string_labels(tmp_path):

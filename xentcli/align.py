@@ -38,5 +38,6 @@ def align_rows(
         if a_rows != b_rows:
             raise AlignmentError(
                 f"row counts differ: {names[0]} has {a_rows} rows, {names[1]} has {b_rows}; "
-                "rows are paired by position (the two files must list the same rows in the same order)"
+                "rows are paired by position (the two files must list the same rows in the same "
+                "order)"
             )

@@ -31,39 +31,99 @@ def cli() -> None:
 
 @cli.command("eval")
 @click.argument("predictions", metavar="PREDICTIONS")
-@click.option("--labels", "labels_path", metavar="FILE",
-              help="Labels in a second file, paired with PREDICTIONS row by row.")
-@click.option("--label-col", metavar="COL", help="Label column (default: first of label, labels, "
-              "target, y, y_true, class, truth).")
-@click.option("--pred-col", metavar="COLS", help="Prediction column(s): a name, a comma list, or a "
-              "glob such as 'p_*' (default: detected).")
+@click.option(
+    "--labels",
+    "labels_path",
+    metavar="FILE",
+    help="Labels in a second file, paired with PREDICTIONS row by row.",
+)
+@click.option(
+    "--label-col",
+    metavar="COL",
+    help="Label column (default: first of label, labels, target, y, y_true, class, truth).",
+)
+@click.option(
+    "--pred-col",
+    metavar="COLS",
+    help="Prediction column(s): a name, a comma list, or a glob such as 'p_*' (default: detected).",
+)
 @click.option("--weight-col", metavar="COL", help="Sample weights: every mean becomes Σwℓ/Σw.")
 @click.option("--task", type=click.Choice(["binary", "multiclass"]), help="Force the task.")
-@click.option("--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/log-softmax).")
+@click.option(
+    "--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/log-softmax)."
+)
 @click.option("--positive", metavar="VALUE", help="Binary: the label value of the positive class.")
 @click.option("--classes", metavar="A,B,C", help="Class names, one per prediction column.")
-@click.option("--eps", type=float, default=MACHINE_EPS, show_default=True,
-              help="Clip probabilities to [eps, 1-eps] before the log.")
-@click.option("--sum-tol", type=float, default=1e-4, show_default=True,
-              help="Largest allowed |row sum - 1| of multiclass probabilities.")
+@click.option(
+    "--eps",
+    type=float,
+    default=MACHINE_EPS,
+    show_default=True,
+    help="Clip probabilities to [eps, 1-eps] before the log.",
+)
+@click.option(
+    "--sum-tol",
+    type=float,
+    default=1e-4,
+    show_default=True,
+    help="Largest allowed |row sum - 1| of multiclass probabilities.",
+)
 @click.option("--renormalize", is_flag=True, help="Divide each probability row by its sum.")
-@click.option("--nan", "nan_policy", type=click.Choice(["error", "skip"]), default="error",
-              show_default=True, help="Missing or non-finite values: fail, or drop those rows.")
-@click.option("--ignore-label", metavar="VALUE", help="Drop rows with this label (like "
-              "PyTorch's ignore_index).")
-@click.option("--threshold", type=float, default=0.5, show_default=True,
-              help="Binary error: predicted positive when p > threshold.")
-@click.option("--chunk-rows", type=click.IntRange(min=1), default=DEFAULT_CHUNK_ROWS,
-              show_default=True, help="Rows per compute chunk.")
-@click.option("--input-format", type=click.Choice(["csv", "tsv", "parquet"]),
-              help="Override the format detected from the file name.")
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="table",
-              envvar="XENTCLI_FORMAT", show_default=True, help="Report format (env XENTCLI_FORMAT).")
+@click.option(
+    "--nan",
+    "nan_policy",
+    type=click.Choice(["error", "skip"]),
+    default="error",
+    show_default=True,
+    help="Missing or non-finite values: fail, or drop those rows.",
+)
+@click.option(
+    "--ignore-label",
+    metavar="VALUE",
+    help="Drop rows with this label (like PyTorch's ignore_index).",
+)
+@click.option(
+    "--threshold",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Binary error: predicted positive when p > threshold.",
+)
+@click.option(
+    "--chunk-rows",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CHUNK_ROWS,
+    show_default=True,
+    help="Rows per compute chunk.",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(["csv", "tsv", "parquet"]),
+    help="Override the format detected from the file name.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RENDERERS)),
+    default="table",
+    envvar="XENTCLI_FORMAT",
+    show_default=True,
+    help="Report format (env XENTCLI_FORMAT).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@click.option("-o", "--output", metavar="FILE", help="Write the report to FILE (atomically) "
-              "instead of stdout.")
-@click.option("--precision", type=click.IntRange(0, 17), default=6, show_default=True,
-              help="Digits after the point in the table (JSON keeps full precision).")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write the report to FILE (atomically) instead of stdout.",
+)
+@click.option(
+    "--precision",
+    type=click.IntRange(0, 17),
+    default=6,
+    show_default=True,
+    help="Digits after the point in the table (JSON keeps full precision).",
+)
 @click.option("--no-color", is_flag=True, help="No colour in the table (NO_COLOR works too).")
 @click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
@@ -103,8 +163,9 @@ def _notes(report: Report) -> None:
     if rows.ignored:
         click.echo(f"xentcli: note: ignored {rows.ignored} row(s) by --ignore-label", err=True)
     if report.clipped:
-        click.echo(f"xentcli: note: clipped {report.clipped} probabilities to [eps, 1-eps]",
-                   err=True)
+        click.echo(
+            f"xentcli: note: clipped {report.clipped} probabilities to [eps, 1-eps]", err=True
+        )
 
 
 def _emit(report: Report, fmt: str, style: Style, output: str | None) -> None:
@@ -122,7 +183,7 @@ def _emit(report: Report, fmt: str, style: Style, output: str | None) -> None:
         "w", dir=folder, prefix=".xentcli-", suffix=".tmp", delete=False, encoding="utf-8"
     ) as tmp:
         try:
-            render(report, tmp, Style(precision=style.precision, color=False))
+            render(report, tmp, Style(precision=style.precision, color=False))  # type: ignore[arg-type]
         except BaseException:
             tmp.close()
             os.unlink(tmp.name)
@@ -150,7 +211,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("", err=True)
         code = EXIT_INTERRUPT
     except click.ClickException as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         click.echo(f"xentcli: error: {exc.format_message()}{hint}", err=True)
         code = EXIT_USAGE
     except XentError as exc:

@@ -1,4 +1,4 @@
-"""On the error path only: find the row and column of a CSV problem that pyarrow reports without them."""
+"""Error path only: find the row and column of a CSV problem pyarrow reports without them."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ import csv
 import io
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
-# pyarrow's default CSV null spellings: these read as missing values, not parse errors.
-NULL_TEXT = frozenset(
-    "|#N/A|#N/A N/A|#NA|-1.#IND|-1.#QNAN|-NaN|-nan|1.#IND|1.#QNAN|N/A|NA|NULL|NaN|n/a|nan|null".split(
-        "|"
-    )
-)
+# pyarrow's own null spellings: these read as missing values, not as parse errors.
+NULL_TEXT = frozenset(pacsv.ConvertOptions().null_values)
 
 
 def locate_csv_error(

@@ -18,7 +18,7 @@ class RowScores:
 
 
 def binary_from_probs(p: np.ndarray, y: np.ndarray, eps: float, threshold: float) -> RowScores:
-    """BCE −[y log p + (1−y) log(1−p)] with the probability of the true outcome clipped to [eps, 1−eps]."""
+    """BCE −[y log p + (1−y) log(1−p)], the true outcome's probability clipped to [eps, 1−eps]."""
     positive = y == 1
     q = np.where(positive, p, 1.0 - p)
     clipped = int(np.count_nonzero((q < eps) | (q > 1.0 - eps)))
@@ -27,7 +27,7 @@ def binary_from_probs(p: np.ndarray, y: np.ndarray, eps: float, threshold: float
 
 
 def binary_from_logits(z: np.ndarray, y: np.ndarray, threshold: float) -> RowScores:
-    """BCE from a logit in the softplus form max(z, 0) − y·z + log1p(exp(−|z|)), never overflowing."""
+    """BCE from a logit as max(z, 0) − y·z + log1p(exp(−|z|)), which never overflows."""
     e = np.exp(-np.abs(z))
     loss = np.maximum(z, 0.0) - z * y + np.log1p(e)
     p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -35,7 +35,7 @@ def binary_from_logits(z: np.ndarray, y: np.ndarray, threshold: float) -> RowSco
 
 
 def multiclass_from_probs(p: np.ndarray, y: np.ndarray, eps: float) -> RowScores:
-    """−log p_true (p clipped to [eps, 1−eps]) for p of shape (K, n); ties in argmax go to the lower index."""
+    """−log p_true (clipped to [eps, 1−eps]) for p of shape (K, n); argmax ties go low."""
     rows = np.arange(p.shape[1])
     p_true = p[y, rows]
     clipped = int(np.count_nonzero((p_true < eps) | (p_true > 1.0 - eps)))
@@ -45,7 +45,7 @@ def multiclass_from_probs(p: np.ndarray, y: np.ndarray, eps: float) -> RowScores
 
 
 def multiclass_from_logits(z: np.ndarray, y: np.ndarray) -> RowScores:
-    """logsumexp(z) − z_true for z of shape (K, n), shifted by the row max so |z| = 1e4 stays finite."""
+    """logsumexp(z) − z_true for z of shape (K, n), shifted by the max so |z| = 1e4 stays finite."""
     rows = np.arange(z.shape[1])
     top = z.max(axis=0)
     e = np.exp(z - top)

@@ -131,10 +131,13 @@ class LabelMapper:
     def _unmapped(self, value: Any, row: int) -> InputError:
         if self.classes is not None:
             rule = (
-                "labels name a class" if self.int_names is not None
+                "labels name a class"
+                if self.int_names is not None
                 else "a string label names a class, an integer label is a 0-based position"
             )
-            message = f"label {value!r} maps to no class (classes: {', '.join(self.classes)}; {rule})"
+            message = (
+                f"label {value!r} maps to no class (classes: {', '.join(self.classes)}; {rule})"
+            )
         elif self.positive is not None:
             message = (
                 f"label {value!r} is a third value: binary labels here are {self.positive!r} "

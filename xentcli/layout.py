@@ -10,7 +10,17 @@ from xentcli.errors import SchemaError, UsageError
 from xentcli.options import EvalOptions
 
 LABEL_NAMES = ("label", "labels", "target", "y", "y_true", "class", "truth")
-BINARY_NAMES = ("prob", "probability", "proba", "p", "score", "pred", "prediction", "y_pred", "y_prob")
+BINARY_NAMES = (
+    "prob",
+    "probability",
+    "proba",
+    "p",
+    "score",
+    "pred",
+    "prediction",
+    "y_pred",
+    "y_prob",
+)
 CLASS_PREFIXES = ("p_", "prob_", "proba_", "logit_")
 INDEXED_P = re.compile(r"^p(\d+)$")
 
@@ -150,7 +160,8 @@ def _named_columns(names: list[str], spec: str, file: str) -> tuple[list[str], t
     missing = [c for c in cols if c not in names]
     if missing:
         raise SchemaError(
-            f"no prediction column {', '.join(map(repr, missing))}; columns are: {', '.join(names)}",
+            f"no prediction column {', '.join(map(repr, missing))}; "
+            f"columns are: {', '.join(names)}",
             file=file,
         )
     if len(set(cols)) != len(cols):

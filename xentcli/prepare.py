@@ -27,7 +27,7 @@ class Chunk:
 
 @dataclass
 class RowSumCheck:
-    """Rows whose probabilities do not sum to 1: counted over the whole input, reported at the end."""
+    """Rows whose probabilities do not sum to 1: counted over all the input, reported at the end."""
 
     first_row: int | None = None
     count: int = 0
@@ -37,9 +37,7 @@ class RowSumCheck:
 class ChunkPreparer:
     """Turns aligned (predictions, labels) slices into a Chunk, raising on bad input."""
 
-    def __init__(
-        self, layout: Layout, opts: EvalOptions, pred_file: str, label_file: str
-    ) -> None:
+    def __init__(self, layout: Layout, opts: EvalOptions, pred_file: str, label_file: str) -> None:
         self.layout = layout
         self.opts = opts
         self.pred_file = pred_file
@@ -109,7 +107,8 @@ class ChunkPreparer:
             k = 0 if values.ndim == 1 else int(np.argmax(outside[:, at]))
             value = values[at] if values.ndim == 1 else values[k, at]
             raise InputError(
-                f"probability {float(value)!r} is outside [0, 1]; if these are raw scores, pass --logits",
+                f"probability {float(value)!r} is outside [0, 1]; "
+                "if these are raw scores, pass --logits",
                 file=self.pred_file,
                 row=_row(offset, keep, at),
                 column=self.layout.pred_cols[k],
@@ -139,7 +138,9 @@ class ChunkPreparer:
     def _floats(self, column: pa.Array, file: str, name: str) -> np.ndarray:
         kind = column.type
         if not (
-            pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_boolean(kind)
+            pa.types.is_floating(kind)
+            or pa.types.is_integer(kind)
+            or pa.types.is_boolean(kind)
             or pa.types.is_decimal(kind)
         ):
             raise SchemaError(f"holds {kind} values; expected numbers", file=file, column=name)
@@ -157,7 +158,7 @@ class ChunkPreparer:
     ) -> InputError:
         lay = self.layout
         row_values = [values[at]] if values.ndim == 1 else list(values[:, at])
-        for name, value in zip(lay.pred_cols, row_values):
+        for name, value in zip(lay.pred_cols, row_values, strict=True):
             if not np.isfinite(value):
                 return _nan_error(value, self.pred_file, offset + at + 1, name)
         if codes[at] == MISSING:
@@ -166,7 +167,7 @@ class ChunkPreparer:
         return _nan_error(weights[at], self.weight_file, offset + at + 1, lay.weight_col)
 
 
-def _nan_error(value: object, file: str, row: int, column: str | None) -> InputError:
+def _nan_error(value: float | None, file: str, row: int, column: str | None) -> InputError:
     what = "a missing value" if value is None or value != value else f"{float(value)!r}"
     return InputError(
         f"{what} where a finite number or label is needed; pass --nan skip to drop such rows",

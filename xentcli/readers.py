@@ -17,7 +17,9 @@ from xentcli.csv_locate import locate_csv_error
 from xentcli.errors import InputError, UsageError
 
 CSV_BLOCK_BYTES = 1 << 20  # 1 MiB: as fast as larger blocks, and memory stays flat
-LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # CSV labels: mapped per chunk via the dictionary
+LABEL_TEXT = pa.dictionary(
+    pa.int32(), pa.string()
+)  # CSV labels: mapped per chunk via the dictionary
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
 SUFFIX_FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 STDIN = "-"
@@ -26,12 +28,17 @@ STDIN = "-"
 class Source(Protocol):
     """A table read in batches; only the columns asked for are read."""
 
-    name: str
-    format: str
-    column_names: list[str]
+    @property
+    def name(self) -> str:
+        """How the source is named in reports and errors."""
 
-    def column_type(self, column: str) -> pa.DataType | None:
-        """The stored Arrow type of a column, or None where the format has none (CSV)."""
+    @property
+    def format(self) -> str:
+        """csv, tsv, parquet or arrow."""
+
+    @property
+    def column_names(self) -> list[str]:
+        """All column names, in file order."""
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int
@@ -87,9 +94,6 @@ class TableSource:
     def column_names(self) -> list[str]:
         return list(self.table.column_names)
 
-    def column_type(self, column: str) -> pa.DataType | None:
-        return self.table.schema.field(column).type
-
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int
     ) -> Iterator[pa.RecordBatch]:
@@ -110,9 +114,6 @@ class ParquetSource:
         self.schema = self._file.schema_arrow
         self.column_names = list(self.schema.names)
         self.num_rows = self._file.metadata.num_rows
-
-    def column_type(self, column: str) -> pa.DataType | None:
-        return self.schema.field(column).type
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int
@@ -151,9 +152,6 @@ class CsvSource:
         except pa.ArrowException as exc:
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
         self.column_names = list(header.column_names)
-
-    def column_type(self, column: str) -> pa.DataType | None:
-        return None
 
     def _parse_options(self) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(delimiter=self.delimiter)

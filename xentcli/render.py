@@ -1,4 +1,4 @@
-"""Renderers: a Report in, text out. Only this module imports rich; machine formats never touch it."""
+"""Renderers: a Report in, text out. Only here is rich imported; machine formats never use it."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ def render_table(report: Report, out: TextIO, style: Style) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=out, no_color=not style.color, highlight=False, soft_wrap=True)
+    # no_color=None lets rich honour NO_COLOR; --no-color forces it off.
+    no_color = None if style.color else True
+    console = Console(file=out, no_color=no_color, highlight=False, soft_wrap=True)
     table = Table(title=f"xentcli · {report.task} · {report.predictions}", title_justify="left")
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right", style="cyan")
