@@ -233,3 +233,26 @@ def test_unknown_option_is_a_usage_error(cli, tmp_path):
     assert run.code == 2
     assert run.stderr.startswith("xentcli: error: No such option")
     assert run.stderr.count("\n") == 1
+
+
+def test_blank_lines_do_not_count_as_rows(cli, tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("y,prob\n1,0.5\n\n0,0.25\n1,oops\n", encoding="utf-8")
+    run = cli("eval", str(path))
+    assert run.code == 2
+    assert run.stderr == f"xentcli: error: {path}, row 3, column 'prob': 'oops' is not a number\n"
+
+
+def test_bad_cell_on_stdin_names_the_rows_around_it(cli):
+    run = cli("eval", "-", input="y,prob\n1,0.5\n0,x\n")
+    assert run.code == 2
+    assert run.stderr.startswith("xentcli: error: <stdin>: cannot parse the data after row 0: ")
+    assert run.stderr.count("\n") == 1
+
+
+def test_stdin_cannot_be_both_inputs(cli):
+    run = cli("eval", "-", "--labels", "-", input="y,prob\n1,0.5\n")
+    assert run.code == 2
+    assert run.stderr == (
+        "xentcli: error: predictions and labels cannot both come from stdin ('-')\n"
+    )

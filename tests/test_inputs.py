@@ -108,3 +108,32 @@ def test_parquet_with_float32_and_string_labels(tmp_path):
     expected = -(np.log(0.75) + np.log(0.5) + np.log(0.875)) / 3
     assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-15)
     assert report.classes == ("a", "b")
+
+
+def test_real_stdin_pipe(tmp_path, data):
+    import subprocess
+    import sys
+
+    csv = tmp_path / "preds.csv"
+    data.to_csv(csv, index=False, float_format="%.17g")
+    with csv.open("rb") as stdin:
+        run = subprocess.run(
+            [sys.executable, "-m", "xentcli", "eval", "-", "--json"],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert run.returncode == 0, run.stderr
+    from_file = xentcli.evaluate(str(csv))
+    assert json.loads(run.stdout)["metrics"] == dict(from_file.metrics)
+    assert json.loads(run.stdout)["inputs"]["predictions"] == "<stdin>"
+
+
+def test_quoted_fields_crlf_and_bom_work(tmp_path):
+    path = tmp_path / "excel.csv"
+    text = '\ufeff"label","p_a","p_b","note"\r\n"a","0.25","0.75","x, y"\r\n"b",0.5,0.5,"q"\r\n'
+    path.write_bytes(text.encode("utf-8"))
+    report = xentcli.evaluate(str(path))
+    assert report.columns["label"] == "label"
+    assert report.metrics["cross_entropy"] == pytest.approx(-(np.log(0.25) + np.log(0.5)) / 2)

@@ -22,9 +22,11 @@ def locate_csv_error(
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
             rows = csv.reader(text, delimiter=delimiter)
             next(rows, None)
-            for number, cells in enumerate(rows, start=1):
+            number = 0
+            for cells in rows:
                 if not cells:
-                    continue
+                    continue  # pyarrow skips blank lines: they are not data rows
+                number += 1
                 if len(cells) != len(header):
                     return (
                         number,

@@ -10,22 +10,26 @@ import pyarrow as pa
 
 from xentcli import kernels
 from xentcli.align import align_rows
-from xentcli.errors import InputError
+from xentcli.errors import InputError, UsageError
 from xentcli.layout import Layout, resolve_layout
 from xentcli.metrics import Totals
 from xentcli.options import EvalOptions
 from xentcli.prepare import Chunk, ChunkPreparer
-from xentcli.readers import Source, open_source
+from xentcli.readers import STDIN, Source, open_source
 from xentcli.report import Report, Rows, signature
 from xentcli.version import __version__
 
-Scorer = Callable[[Chunk, EvalOptions], kernels.RowScores]
+Scorer = Callable[[Chunk, EvalOptions, kernels.Scratch], kernels.RowScores]
 
 SCORERS: dict[tuple[str, bool], Scorer] = {
-    ("binary", False): lambda c, o: kernels.binary_from_probs(c.preds, c.codes, o.eps, o.threshold),
-    ("binary", True): lambda c, o: kernels.binary_from_logits(c.preds, c.codes, o.threshold),
-    ("multiclass", False): lambda c, o: kernels.multiclass_from_probs(c.preds, c.codes, o.eps),
-    ("multiclass", True): lambda c, o: kernels.multiclass_from_logits(c.preds, c.codes),
+    ("binary", False): lambda c, o, s: kernels.binary_from_probs(
+        c.preds, c.codes, o.eps, o.threshold, s
+    ),
+    ("binary", True): lambda c, o, s: kernels.binary_from_logits(c.preds, c.codes, o.threshold),
+    ("multiclass", False): lambda c, o, s: kernels.multiclass_from_probs(
+        c.preds, c.codes, o.eps, s
+    ),
+    ("multiclass", True): lambda c, o, s: kernels.multiclass_from_logits(c.preds, c.codes, s),
 }
 
 
@@ -40,6 +44,8 @@ def evaluate(source: Any, labels: Any = None, **options: Any) -> Report:
 
 def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
     """evaluate() with an already-built EvalOptions."""
+    if isinstance(source, str) and source == labels == STDIN:
+        raise UsageError("predictions and labels cannot both come from stdin ('-')")
     preds = open_source(source, opts.input_format)
     label_src = open_source(labels) if labels is not None else None
     layout = resolve_layout(
@@ -50,7 +56,8 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
         label_src.name if label_src is not None else None,
     )
     label_name = label_src.name if label_src is not None else preds.name
-    preparer = ChunkPreparer(layout, opts, preds.name, label_name)
+    scratch = kernels.Scratch()
+    preparer = ChunkPreparer(layout, opts, preds.name, label_name, scratch)
     score = SCORERS[(layout.task, opts.logits)]
     totals = Totals()
     read = skipped = ignored = 0
@@ -60,7 +67,7 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
         skipped += chunk.skipped
         ignored += chunk.ignored
         if chunk.codes.size:
-            totals.update(score(chunk, opts), chunk.weights)
+            totals.update(score(chunk, opts, scratch), chunk.weights)
     preparer.finish()
     used = read - skipped - ignored
     if read == 0:

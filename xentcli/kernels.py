@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+
+
+class Scratch:
+    """Arrays reused from chunk to chunk: fresh ones pay page faults on first touch."""
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """An uninitialised float64 array of this shape, the same memory every call."""
+        size = math.prod(shape)
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.size < size:
+            buffer = self._buffers[name] = np.empty(size)
+        return buffer[:size].reshape(shape)
+
+
+def _buffer(scratch: Scratch | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    return scratch.get(name, shape) if scratch is not None else np.empty(shape)
 
 
 @dataclass
@@ -17,13 +37,23 @@ class RowScores:
     clipped: int
 
 
-def binary_from_probs(p: np.ndarray, y: np.ndarray, eps: float, threshold: float) -> RowScores:
+def binary_from_probs(
+    p: np.ndarray, y: np.ndarray, eps: float, threshold: float, scratch: Scratch | None = None
+) -> RowScores:
     """BCE −[y log p + (1−y) log(1−p)], the true outcome's probability clipped to [eps, 1−eps]."""
     positive = y == 1
-    q = np.where(positive, p, 1.0 - p)
-    clipped = int(np.count_nonzero((q < eps) | (q > 1.0 - eps)))
-    loss = -np.log(np.clip(q, eps, 1.0 - eps))
-    return RowScores(loss, np.square(p - y), (p > threshold) != positive, clipped)
+    loss = np.subtract(1.0, p, out=_buffer(scratch, "loss", p.shape))
+    np.copyto(loss, p, where=positive)  # the probability given to what happened
+    clipped = _count_outside(loss, eps)
+    if clipped:
+        np.clip(loss, eps, 1.0 - eps, out=loss)
+    np.log(loss, out=loss)
+    np.negative(loss, out=loss)
+    squares = np.subtract(p, y, out=_buffer(scratch, "squares", p.shape))
+    np.square(squares, out=squares)
+    wrong = p > threshold
+    np.not_equal(wrong, positive, out=wrong)
+    return RowScores(loss, squares, wrong, clipped)
 
 
 def binary_from_logits(z: np.ndarray, y: np.ndarray, threshold: float) -> RowScores:
@@ -34,31 +64,67 @@ def binary_from_logits(z: np.ndarray, y: np.ndarray, threshold: float) -> RowSco
     return RowScores(loss, np.square(p - y), (p > threshold) != (y == 1), 0)
 
 
-def multiclass_from_probs(p: np.ndarray, y: np.ndarray, eps: float) -> RowScores:
-    """−log p_true (clipped to [eps, 1−eps]) for p of shape (K, n); argmax ties go low."""
-    rows = np.arange(p.shape[1])
-    p_true = p[y, rows]
-    clipped = int(np.count_nonzero((p_true < eps) | (p_true > 1.0 - eps)))
-    loss = -np.log(np.clip(p_true, eps, 1.0 - eps))
-    wrong = np.argmax(p, axis=0) != y
-    return RowScores(loss, _squared_error(p, y, rows), wrong, clipped)
+def multiclass_from_probs(
+    p: np.ndarray, y: np.ndarray, eps: float, scratch: Scratch | None = None
+) -> RowScores:
+    """−log p_true (clipped to [eps, 1−eps]) for p of shape (K, n)."""
+    p_true = _true_class(p, y)
+    clipped = _count_outside(p_true, eps)
+    loss = np.clip(p_true, eps, 1.0 - eps) if clipped else p_true.copy()
+    np.log(loss, out=loss)
+    np.negative(loss, out=loss)
+    squares = _buffer(scratch, "squares", p.shape)
+    return RowScores(loss, _squared_error(p, y, p_true, squares), _wrong(p, y, p_true), clipped)
 
 
-def multiclass_from_logits(z: np.ndarray, y: np.ndarray) -> RowScores:
+def multiclass_from_logits(
+    z: np.ndarray, y: np.ndarray, scratch: Scratch | None = None
+) -> RowScores:
     """logsumexp(z) − z_true for z of shape (K, n), shifted by the max so |z| = 1e4 stays finite."""
-    rows = np.arange(z.shape[1])
     top = z.max(axis=0)
-    e = np.exp(z - top)
+    e = np.subtract(z, top, out=_buffer(scratch, "softmax", z.shape))
+    np.exp(e, out=e)
     total = e.sum(axis=0)
-    loss = top + np.log(total) - z[y, rows]
-    p = e / total
-    wrong = np.argmax(z, axis=0) != y
-    return RowScores(loss, _squared_error(p, y, rows), wrong, 0)
+    z_true = _true_class(z, y)
+    loss = np.log(total)
+    loss += top
+    loss -= z_true
+    e /= total
+    squares = _squared_error(e, y, _true_class(e, y), _buffer(scratch, "squares", z.shape))
+    return RowScores(loss, squares, _wrong(z, y, z_true), 0)
 
 
-def _squared_error(p: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Σ_k (p_k − onehot_k)², with the true class's term formed directly (no cancellation)."""
-    d = p.copy()
-    d[y, rows] -= 1.0
-    np.square(d, out=d)
-    return d.sum(axis=0)
+def _true_class(p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """p[y_i, i] for every row i, by a flat gather (faster than 2-D fancy indexing)."""
+    n = p.shape[1]
+    return np.take(p.reshape(-1), y * n + np.arange(n))
+
+
+def _count_outside(p: np.ndarray, eps: float) -> int:
+    """How many values lie outside [eps, 1−eps]; two reductions when none do."""
+    if p.size == 0 or (p.min() >= eps and p.max() <= 1.0 - eps):
+        return 0
+    return int(np.count_nonzero((p < eps) | (p > 1.0 - eps)))
+
+
+def _wrong(p: np.ndarray, y: np.ndarray, p_true: np.ndarray) -> np.ndarray:
+    """argmax(p) ≠ y with ties to the lowest index, without a full argmax over (K, n)."""
+    top = p.max(axis=0)
+    wrong = p_true < top
+    at_top = np.zeros(p.shape[1], np.uint8)
+    for row in p:  # K passes over whole rows, not a loop over samples
+        at_top += row == top
+    ties = np.flatnonzero(at_top > 1)
+    if ties.size:
+        wrong[ties] = np.argmax(p[:, ties], axis=0) != y[ties]
+    return wrong
+
+
+def _squared_error(
+    p: np.ndarray, y: np.ndarray, p_true: np.ndarray, squares: np.ndarray
+) -> np.ndarray:
+    """Σ_k (p_k − onehot_k)², the true class's term formed as (1 − p_true)² (no cancellation)."""
+    n = p.shape[1]
+    np.square(p, out=squares)
+    np.put(squares.reshape(-1), y * n + np.arange(n), np.square(1.0 - p_true))
+    return squares.sum(axis=0)

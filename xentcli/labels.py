@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from xentcli.arrow_numpy import float_values, int_values, null_mask
 from xentcli.errors import InputError, SchemaError
 
 UNMAPPED, MISSING, IGNORED = -1, -2, -3
@@ -37,32 +38,66 @@ class LabelMapper:
         self.int_names: dict[int, int] | None = None
         if classes is not None and all(_as_int(c) is not None for c in classes):
             self.int_names = {int(c): i for i, c in enumerate(classes)}
+        self.lookup = self._integer_lookup()
+
+    def _integer_lookup(self) -> tuple[int, np.ndarray] | None:
+        """(lowest label, codes of lowest..highest) for the common integer-label cases."""
+        if self.positive is not None or self.ignore_text is not None:
+            return None
+        if self.classes is None:
+            return 0, np.array([0, 1], np.int64)
+        if self.int_names is None:
+            return 0, np.arange(len(self.classes), dtype=np.int64)
+        low, high = min(self.int_names), max(self.int_names)
+        if high - low > 1 << 20:
+            return None
+        table = np.full(high - low + 1, UNMAPPED, np.int64)
+        for name, slot in self.int_names.items():
+            table[name - low] = slot
+        return low, table
 
     def encode(self, labels: pa.Array, offset: int) -> np.ndarray:
         """Codes per row: class index, or MISSING / IGNORED; an unmappable label raises."""
+        codes = self._codes_by_lookup(labels)
+        if codes is None:
+            codes = self._codes_in_general(labels)
+        if labels.null_count:
+            codes[null_mask(labels)] = MISSING
+        bad = np.flatnonzero(codes == UNMAPPED)
+        if bad.size:
+            raise self._unmapped(labels[int(bad[0])].as_py(), offset + int(bad[0]) + 1)
+        return codes
+
+    def _codes_in_general(self, labels: pa.Array) -> np.ndarray:
+        """Any label type: text through its dictionary, numbers through _codes_of_numbers."""
         kind = labels.type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
             labels = labels.dictionary_encode()
             kind = labels.type
         if pa.types.is_dictionary(kind):
             table = np.array([self._code_of(v) for v in labels.dictionary.to_pylist()], np.int64)
-            indices = labels.indices.fill_null(0).to_numpy(zero_copy_only=False)
-            codes = table[indices] if len(table) else np.full(len(labels), MISSING, np.int64)
-        elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
-            values = labels.cast(pa.float64()).to_numpy(zero_copy_only=False)
-            codes = self._codes_of_numbers(values)
-        else:
-            raise SchemaError(
-                f"labels of type {kind} are not supported; use integers, strings or booleans",
-                file=self.file,
-                column=self.column,
-            )
-        if labels.null_count:
-            codes[labels.is_null().to_numpy(zero_copy_only=False)] = MISSING
-        bad = np.flatnonzero(codes == UNMAPPED)
-        if bad.size:
-            raise self._unmapped(labels[int(bad[0])].as_py(), offset + int(bad[0]) + 1)
-        return codes
+            if not len(table):
+                return np.full(len(labels), MISSING, np.int64)
+            return table[int_values(labels.indices)]
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            return self._codes_of_numbers(float_values(labels))
+        raise SchemaError(
+            f"labels of type {kind} are not supported; use integers, strings or booleans",
+            file=self.file,
+            column=self.column,
+        )
+
+    def _codes_by_lookup(self, labels: pa.Array) -> np.ndarray | None:
+        """Integer labels all within the lookup table: one gather (the caller marks nulls)."""
+        if self.lookup is None or not pa.types.is_integer(labels.type) or not len(labels):
+            return None
+        if pa.types.is_unsigned_integer(labels.type):
+            labels = labels.cast(pa.int64())
+        values = int_values(labels)
+        low, table = self.lookup
+        if values.min() < low or values.max() >= low + len(table):
+            return None
+        return table[values - low] if low else table[values]
 
     def _codes_of_numbers(self, values: np.ndarray) -> np.ndarray:
         codes = np.full(values.shape, UNMAPPED, np.int64)

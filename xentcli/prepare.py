@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from xentcli.arrow_numpy import float_values
 from xentcli.errors import InputError, SchemaError
+from xentcli.kernels import Scratch
 from xentcli.labels import IGNORED, MISSING, LabelMapper
 from xentcli.layout import Layout
 from xentcli.options import EvalOptions
@@ -37,7 +39,15 @@ class RowSumCheck:
 class ChunkPreparer:
     """Turns aligned (predictions, labels) slices into a Chunk, raising on bad input."""
 
-    def __init__(self, layout: Layout, opts: EvalOptions, pred_file: str, label_file: str) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        opts: EvalOptions,
+        pred_file: str,
+        label_file: str,
+        scratch: Scratch | None = None,
+    ) -> None:
+        self.scratch = scratch or Scratch()
         self.layout = layout
         self.opts = opts
         self.pred_file = pred_file
@@ -52,28 +62,36 @@ class ChunkPreparer:
         """Validate and convert one aligned slice whose first row is data row offset + 1."""
         lay = self.layout
         columns = [self._floats(preds.column(c), self.pred_file, c) for c in lay.pred_cols]
-        values = columns[0] if lay.task == "binary" else np.stack(columns)
+        if lay.task == "binary":
+            values = columns[0]
+        else:
+            values = np.stack(
+                columns, out=self.scratch.get("preds", (len(columns), len(columns[0])))
+            )
         codes = self.mapper.encode(labels.column(lay.label_col), offset)
         weights = None
         if lay.weight_col is not None:
             source = labels if lay.weight_in_labels else preds
             weights = self._floats(source.column(lay.weight_col), self.weight_file, lay.weight_col)
         n = len(codes)
-        ignored = codes == IGNORED
-        finite = np.isfinite(values) if values.ndim == 1 else np.isfinite(values).all(axis=0)
-        bad = ~finite | (codes == MISSING)
-        if weights is not None:
-            bad |= ~np.isfinite(weights)
-        bad &= ~ignored
-        n_bad = int(np.count_nonzero(bad))
-        if n_bad and self.opts.nan == "error":
-            raise self._missing_error(int(np.argmax(bad)), values, codes, weights, offset)
+        n_bad = n_ignored = 0
         keep = None
-        if n_bad or ignored.any():
-            keep = np.flatnonzero(~(bad | ignored))
-            values = values[..., keep]
-            codes = codes[keep]
-            weights = weights[keep] if weights is not None else None
+        if not _all_clean(values, codes, weights):
+            ignored = codes == IGNORED
+            finite = np.isfinite(values) if values.ndim == 1 else np.isfinite(values).all(axis=0)
+            bad = ~finite | (codes == MISSING)
+            if weights is not None:
+                bad |= ~np.isfinite(weights)
+            bad &= ~ignored
+            n_bad = int(np.count_nonzero(bad))
+            n_ignored = int(np.count_nonzero(ignored))
+            if n_bad and self.opts.nan == "error":
+                raise self._missing_error(int(np.argmax(bad)), values, codes, weights, offset)
+            if n_bad or n_ignored:
+                keep = np.flatnonzero(~(bad | ignored))
+                values = values[..., keep]
+                codes = codes[keep]
+                weights = weights[keep] if weights is not None else None
         if weights is not None and weights.size and weights.min() < 0:
             at = int(np.argmax(weights < 0))
             raise InputError(
@@ -84,7 +102,7 @@ class ChunkPreparer:
             )
         if not self.opts.logits and values.size:
             values = self._checked_probabilities(values, offset, keep)
-        return Chunk(values, codes, weights, n, n_bad, int(np.count_nonzero(ignored)))
+        return Chunk(values, codes, weights, n, n_bad, n_ignored)
 
     def finish(self) -> None:
         """Raise for rows that did not sum to 1, now that all of them are counted."""
@@ -144,9 +162,7 @@ class ChunkPreparer:
             or pa.types.is_decimal(kind)
         ):
             raise SchemaError(f"holds {kind} values; expected numbers", file=file, column=name)
-        if not pa.types.is_float64(kind):
-            column = column.cast(pa.float64())
-        return column.to_numpy(zero_copy_only=False)
+        return float_values(column)
 
     def _missing_error(
         self,
@@ -165,6 +181,18 @@ class ChunkPreparer:
             return _nan_error(None, self.label_file, offset + at + 1, lay.label_col)
         assert weights is not None
         return _nan_error(weights[at], self.weight_file, offset + at + 1, lay.weight_col)
+
+
+def _all_clean(values: np.ndarray, codes: np.ndarray, weights: np.ndarray | None) -> bool:
+    """No missing, ignored or non-finite entry: three reductions instead of per-row masks.
+
+    A sum is finite only if every term is (or it overflowed: then the full check runs anyway).
+    """
+    if not codes.size:
+        return True
+    if codes.min() < 0 or not np.isfinite(values.sum()):
+        return False
+    return weights is None or bool(np.isfinite(weights.sum()))
 
 
 def _nan_error(value: float | None, file: str, row: int, column: str | None) -> InputError:

@@ -1,0 +1,170 @@
+"""xentcli against pandas + scikit-learn and the pyarrow read-only floor, measured in one run.
+
+    python -m pip install '.[bench]'
+    python benchmarks/run.py                 # full size: 20M-row binary, 5M-row 10-class
+    python benchmarks/run.py --scale 0.05    # a quick look
+
+Each contender runs in its own process; its wall time and its own peak RSS (wait4) are recorded,
+repeated, and the medians printed with ratios. Results also go to benchmarks/results.json.
+This process imports only the standard library and generates data in a child: a child's ru_maxrss
+starts from its parent's high-water mark, so a large parent would inflate every reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+GEN_ROWS = 1_000_000  # rows generated per step, so generation itself stays small in memory
+
+PANDAS_SKLEARN = """
+import sys, numpy as np, pandas as pd
+from sklearn.metrics import log_loss
+path, k = sys.argv[1], int(sys.argv[2])
+df = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+if k == 2:
+    print(log_loss(df["label"], df["prob"], labels=[0, 1]))
+else:
+    print(log_loss(df["label"], df[[f"p_{j}" for j in range(k)]].to_numpy(), labels=list(range(k))))
+"""
+
+PYARROW_FLOOR = """
+import sys, pyarrow as pa, pyarrow.csv as pacsv, pyarrow.parquet as pq
+path, k = sys.argv[1], int(sys.argv[2])
+cols = ["label", "prob"] if k == 2 else ["label"] + [f"p_{j}" for j in range(k)]
+rows = 0
+if path.endswith(".parquet"):
+    f = pq.ParquetFile(path, pre_buffer=False)
+    for b in f.iter_batches(batch_size=65536, columns=cols):
+        rows += b.num_rows
+else:
+    types = {c: pa.float64() for c in cols} | {"label": pa.int64()}
+    reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 20),
+                            convert_options=pacsv.ConvertOptions(column_types=types))
+    for b in reader:
+        rows += b.num_rows
+print(rows)
+"""
+
+
+def generate(name: str, rows: int, classes: int) -> tuple[Path, Path]:
+    """NAME.csv and NAME.parquet, written by a child process unless they exist."""
+    DATA.mkdir(exist_ok=True)
+    csv_path, pq_path = DATA / f"{name}.csv", DATA / f"{name}.parquet"
+    if not (csv_path.exists() and pq_path.exists()):
+        command = [sys.executable, __file__, "--generate", name, str(rows), str(classes)]
+        subprocess.run(command, check=True)
+    return csv_path, pq_path
+
+
+def write_data(name: str, rows: int, classes: int) -> None:
+    """Write NAME.csv and NAME.parquet: label + prob, or label + p_0..p_{K-1}."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    csv_path, pq_path = DATA / f"{name}.csv", DATA / f"{name}.parquet"
+    rng = np.random.default_rng(0)
+    csv_writer = pq_writer = None
+    for start in range(0, rows, GEN_ROWS):
+        n = min(GEN_ROWS, rows - start)
+        if classes == 2:
+            prob = rng.random(n)
+            label = (rng.random(n) < prob).astype(np.int64)
+            columns = {"label": label, "prob": prob}
+        else:
+            z = rng.normal(size=(n, classes))
+            label = rng.integers(0, classes, n)
+            z[np.arange(n), label] += 1.5
+            p = np.exp(z - z.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            columns = {"label": label} | {f"p_{j}": p[:, j] for j in range(classes)}
+        table = pa.table(columns)
+        if csv_writer is None:
+            csv_writer = pacsv.CSVWriter(str(csv_path), table.schema)
+            pq_writer = pq.ParquetWriter(str(pq_path), table.schema)
+        csv_writer.write_table(table)
+        pq_writer.write_table(table, row_group_size=GEN_ROWS)
+    csv_writer.close()
+    pq_writer.close()
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and the child's own peak RSS in MiB."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{proc.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def contenders(path: Path, classes: int) -> dict[str, list[str]]:
+    py = sys.executable
+    return {
+        "xentcli": [py, "-m", "xentcli", "eval", str(path), "--json", "-q"],
+        "pandas+sklearn": [py, "-c", PANDAS_SKLEARN, str(path), str(classes)],
+        "pyarrow read-only": [py, "-c", PYARROW_FLOOR, str(path), str(classes)],
+    }
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--generate"]:
+        write_data(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full row counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per contender (median kept)")
+    parser.add_argument("--skip-pandas", action="store_true", help="leave pandas+sklearn out")
+    args = parser.parse_args()
+    suffix = "" if args.scale == 1.0 else f"-x{args.scale:g}"
+    sets = [
+        ("binary", generate(f"binary{suffix}", int(20_000_000 * args.scale), 2), 2),
+        ("10-class", generate(f"multiclass10{suffix}", int(5_000_000 * args.scale), 10), 10),
+    ]
+    results = []
+    print(f"{'file':<28}{'contender':<20}{'median s':>10}{'peak MiB':>10}{'ratio':>9}")
+    for label, paths, classes in sets:
+        for path in paths:
+            runs = contenders(path, classes)
+            if args.skip_pandas:
+                runs.pop("pandas+sklearn")
+            medians = {}
+            for name, command in runs.items():
+                samples = [measure(command) for _ in range(args.repeat)]
+                medians[name] = (
+                    statistics.median(s for s, _ in samples),
+                    max(r for _, r in samples),
+                )
+            base = medians["xentcli"][0]
+            for name, (seconds, rss) in medians.items():
+                ratio = seconds / base
+                results.append(
+                    {
+                        "data": label,
+                        "file": path.name,
+                        "size_mib": path.stat().st_size / 2**20,
+                        "contender": name,
+                        "seconds": seconds,
+                        "peak_rss_mib": rss,
+                        "time_vs_xentcli": ratio,
+                    }
+                )
+                print(f"{path.name:<28}{name:<20}{seconds:>10.2f}{rss:>10.0f}{ratio:>8.2f}x")
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print("ratio: the contender's time / xentcli's time (above 1: xentcli is faster)")
+
+
+if __name__ == "__main__":
+    main()
