@@ -19,7 +19,7 @@ from tests.references import softmax
 @pytest.fixture
 def data() -> pd.DataFrame:
     rng = np.random.default_rng(5)
-    n, k = 2500, 4
+    n, k = 9000, 4  # more than two 4096-row summation segments
     p = softmax(rng.normal(size=(n, k)) * 2)
     df = pd.DataFrame({"id": np.arange(n), "label": rng.integers(0, k, n)})
     for j in range(k):
@@ -137,3 +137,20 @@ def test_quoted_fields_crlf_and_bom_work(tmp_path):
     report = xentcli.evaluate(str(path))
     assert report.columns["label"] == "label"
     assert report.metrics["cross_entropy"] == pytest.approx(-(np.log(0.25) + np.log(0.5)) / 2)
+
+
+@pytest.mark.parametrize("block", [7, 64, 1000, 1 << 16])
+def test_block_boundaries_do_not_matter(tmp_path, monkeypatch, data, block):
+    """Rows cut across blocks, and lines longer than a block, parse the same as one table."""
+    from xentcli import csv_source
+
+    path = tmp_path / "preds.csv"
+    data.to_csv(path, index=False, float_format="%.17g")
+    expected = xentcli.evaluate(pacsv.read_csv(path), weight_col="w").metrics
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", block)
+    for source in [str(path), "-"]:
+        if source == "-":
+            monkeypatch.setattr("sys.stdin", type("In", (), {"buffer": path.open("rb")})())
+        report = xentcli.evaluate(source, weight_col="w")
+        assert report.metrics == expected
+        assert report.rows.read == len(data)
