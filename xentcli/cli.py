@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import traceback
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
-from xentcli.errors import XentError
+from xentcli.config import GATE_TABLES, Settings, find_config, load_settings
+from xentcli.diff import diff_reports, load_report
+from xentcli.errors import UsageError, XentError
 from xentcli.evaluate import evaluate_with
+from xentcli.gates import Gate, bound_gates, increase_gates, split_assignment
 from xentcli.options import MACHINE_EPS, EvalOptions
-from xentcli.render import RENDERERS, Style
-from xentcli.report import Report
+from xentcli.output import emit, gate_failures, notes, silence_stdout
+from xentcli.render import RENDERERS, Renderable
+from xentcli.schema import SCHEMAS, schema_text
 from xentcli.version import __version__
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPT = 0, 1, 2, 3, 130
+NOT_IN_CONFIG = {"predictions", "config", "debug", "maxima", "minima", "increases"}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,13 +34,82 @@ def cli() -> None:
     """
 
 
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--format, --json, -o, --precision, --no-color, -q, --debug: shared by the commands."""
+    for option in reversed(
+        [
+            click.option(
+                "--format",
+                "format",
+                type=click.Choice(list(RENDERERS)),
+                default="table",
+                envvar="XENTCLI_FORMAT",
+                show_default=True,
+                help="Report format (env XENTCLI_FORMAT; the flag wins).",
+            ),
+            click.option("--json", "json_format", is_flag=True, help="Same as --format json."),
+            click.option(
+                "-o",
+                "--output",
+                metavar="FILE",
+                help="Write the report to FILE (atomically) instead of stdout.",
+            ),
+            click.option(
+                "--precision",
+                type=click.IntRange(0, 17),
+                default=6,
+                show_default=True,
+                help="Digits after the point in table/markdown (machine formats: full).",
+            ),
+            click.option("--no-color", is_flag=True, help="No colour in the table (NO_COLOR too)."),
+            click.option("-q", "--quiet", is_flag=True, help="No notes on stderr."),
+            click.option("--debug", is_flag=True, help="Show the traceback of an internal error."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--max, --min, --baseline, --max-increase, --exit-zero (SPEC §5)."""
+    for option in reversed(
+        [
+            click.option(
+                "--max",
+                "maxima",
+                multiple=True,
+                metavar="METRIC=VALUE",
+                help="Fail (exit 1) when METRIC > VALUE. Repeatable.",
+            ),
+            click.option(
+                "--min",
+                "minima",
+                multiple=True,
+                metavar="METRIC=VALUE",
+                help="Fail (exit 1) when METRIC < VALUE. Repeatable.",
+            ),
+            click.option(
+                "--baseline", metavar="OLD.json", help="A saved JSON report to compare with."
+            ),
+            click.option(
+                "--max-increase",
+                "increases",
+                multiple=True,
+                metavar="METRIC=DELTA",
+                help="Fail when METRIC is worse than the baseline by more than DELTA "
+                "(absolute, or N% relative). Repeatable.",
+            ),
+            click.option("--exit-zero", is_flag=True, help="Report failed gates but exit 0."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command("eval")
 @click.argument("predictions", metavar="PREDICTIONS")
 @click.option(
-    "--labels",
-    "labels_path",
-    metavar="FILE",
-    help="Labels in a second file, paired with PREDICTIONS row by row.",
+    "--labels", metavar="FILE", help="Labels in a second file, paired with PREDICTIONS row by row."
 )
 @click.option(
     "--label-col",
@@ -49,9 +123,7 @@ def cli() -> None:
 )
 @click.option("--weight-col", metavar="COL", help="Sample weights: every mean becomes Σwℓ/Σw.")
 @click.option("--task", type=click.Choice(["binary", "multiclass"]), help="Force the task.")
-@click.option(
-    "--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/log-softmax)."
-)
+@click.option("--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/softmax).")
 @click.option("--positive", metavar="VALUE", help="Binary: the label value of the positive class.")
 @click.option("--classes", metavar="A,B,C", help="Class names, one per prediction column.")
 @click.option(
@@ -71,7 +143,6 @@ def cli() -> None:
 @click.option("--renormalize", is_flag=True, help="Divide each probability row by its sum.")
 @click.option(
     "--nan",
-    "nan_policy",
     type=click.Choice(["error", "skip"]),
     default="error",
     show_default=True,
@@ -92,8 +163,8 @@ def cli() -> None:
 @click.option(
     "--chunk-rows",
     type=click.IntRange(min=1),
-    help="Rows per compute chunk [default: 65536 for one prediction column, about 160k values "
-    "per chunk for more, at least 4096].",
+    help="Rows per compute chunk [default: 65536 for one prediction column, about 160k "
+    "values per chunk for more, at least 4096].",
 )
 @click.option(
     "--input-format",
@@ -101,106 +172,129 @@ def cli() -> None:
     help="Override the format detected from the file name.",
 )
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(RENDERERS)),
-    default="table",
-    envvar="XENTCLI_FORMAT",
-    show_default=True,
-    help="Report format (env XENTCLI_FORMAT).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@click.option(
-    "-o",
-    "--output",
+    "--config",
     metavar="FILE",
-    help="Write the report to FILE (atomically) instead of stdout.",
+    help="Settings file (default: [tool.xentcli] in the nearest pyproject.toml, or xentcli.toml).",
 )
-@click.option(
-    "--precision",
-    type=click.IntRange(0, 17),
-    default=6,
-    show_default=True,
-    help="Digits after the point in the table (JSON keeps full precision).",
-)
-@click.option("--no-color", is_flag=True, help="No colour in the table (NO_COLOR works too).")
-@click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
-@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-def eval_command(
-    predictions: str,
-    labels_path: str | None,
-    nan_policy: str,
-    fmt: str,
-    as_json: bool,
-    output: str | None,
-    precision: int,
-    no_color: bool,
-    quiet: bool,
-    debug: bool,
-    classes: str | None,
-    **options: Any,
-) -> None:
+@gate_options
+@output_options
+def eval_command(**params: Any) -> None:
     """Evaluate PREDICTIONS (a CSV/TSV/Parquet file, or - for CSV on stdin) and print a report."""
-    opts = EvalOptions.from_kwargs({**options, "nan": nan_policy, "classes": classes})
-    report = evaluate_with(predictions, labels_path, opts)
-    if not quiet:
-        _notes(report)
-    style = Style(precision=precision, color=not no_color)
-    _emit(report, "json" if as_json else fmt, style, output)
-    sys.exit(exit_code(report))
+    settings: Settings = click.get_current_context().obj or Settings()
+    gates = _gates(params, settings)
+    option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}
+    opts = EvalOptions.from_kwargs(
+        {k: v for k, v in params.items() if k in option_names} | {"gates": tuple(gates)}
+    )
+    report = evaluate_with(params["predictions"], params["labels"], opts)
+    _finish(report, params)
 
 
-def exit_code(report: Report) -> int:
+@cli.command("diff")
+@click.argument("old", metavar="OLD.json")
+@click.argument("new", metavar="NEW.json")
+@click.option("--all", "show_all", is_flag=True, help="List unchanged metrics too.")
+@gate_options
+@output_options
+def diff_command(**params: Any) -> None:
+    """Compare two JSON reports metric by metric: old, new, change, change %.
+
+    --max/--min check NEW; --max-increase compares NEW with OLD (or with --baseline).
+    """
+    old, new = load_report(params["old"]), load_report(params["new"])
+    if params["baseline"] is None:
+        params["baseline_report"] = old
+    gates = _gates(params, Settings())
+    report = diff_reports(params["old"], params["new"], old, new, params["show_all"], tuple(gates))
+    if not params["quiet"]:
+        for warning in report.warnings:
+            click.echo(f"xentcli: warning: {warning}", err=True)
+    _finish(report, params)
+
+
+@cli.command("schema")
+@click.argument("kind", type=click.Choice(list(SCHEMAS)), default="report")
+def schema_command(kind: str) -> None:
+    """Print the JSON Schema of a report (or of `diff` output)."""
+    sys.stdout.write(schema_text(kind))
+
+
+def _gates(params: dict[str, Any], settings: Settings) -> list[Gate]:
+    """Gates from the settings file, overridden metric by metric by the command line."""
+    tables: dict[str, dict[str, str]] = {}
+    for key, flag, texts in (
+        ("max", "--max", params["maxima"]),
+        ("min", "--min", params["minima"]),
+        ("max_increase", "--max-increase", params["increases"]),
+    ):
+        merged = dict(settings.gates.get(key, {}))
+        merged.update(split_assignment(text, flag) for text in texts)
+        tables[key] = merged
+    joined = {key: [f"{m}={v}" for m, v in table.items()] for key, table in tables.items()}
+    baseline = params.get("baseline_report")
+    if params["baseline"] is not None:
+        baseline = load_report(params["baseline"])
+    metrics = baseline["metrics"] if baseline is not None else None
+    name = params["baseline"] or params.get("old")
+    return bound_gates(joined["max"], joined["min"]) + increase_gates(
+        joined["max_increase"], metrics, name
+    )
+
+
+def _finish(report: Renderable, params: dict[str, Any]) -> None:
+    """Render, tell the gate failures, exit with the policy's code."""
+    if not params["quiet"]:
+        notes(report)
+    fmt = "json" if params["json_format"] else params["format"]
+    emit(report, fmt, params["precision"], not params["no_color"], params["output"])
+    gate_failures(report)
+    sys.exit(exit_code(report, params["exit_zero"]))
+
+
+def exit_code(report: Renderable, exit_zero: bool = False) -> int:
     """The one place that maps a report to an exit code."""
-    return EXIT_OK if report.passed else EXIT_GATE
+    return EXIT_OK if report.passed or exit_zero else EXIT_GATE
 
 
-def _notes(report: Report) -> None:
-    rows = report.rows
-    if rows.skipped:
-        click.echo(f"xentcli: note: skipped {rows.skipped} row(s) with missing values", err=True)
-    if rows.ignored:
-        click.echo(f"xentcli: note: ignored {rows.ignored} row(s) by --ignore-label", err=True)
-    if report.clipped:
-        click.echo(
-            f"xentcli: note: clipped {report.clipped} probabilities to [eps, 1-eps]", err=True
-        )
+def _settings(args: list[str]) -> Settings:
+    """The settings file for `eval`: --config FILE, or the nearest one found upward."""
+    if not args or args[0] != "eval":
+        return Settings()
+    explicit = None
+    for i, arg in enumerate(args):
+        if arg == "--config" and i + 1 < len(args):
+            explicit = args[i + 1]
+        elif arg.startswith("--config="):
+            explicit = arg.split("=", 1)[1]
+    if explicit is not None and not Path(explicit).is_file():
+        raise UsageError(f"{explicit}: no such settings file")
+    path = Path(explicit) if explicit is not None else find_config(Path.cwd())
+    return load_settings(path, config_keys())
 
 
-def _emit(report: Report, fmt: str, style: Style, output: str | None) -> None:
-    """Write the report to stdout, or atomically to a file (temp file + rename)."""
-    render = RENDERERS[fmt]
-    if output is None:
-        try:
-            render(report, sys.stdout, style)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _silence_stdout()
-        return
-    folder = os.path.dirname(os.path.abspath(output))
-    with tempfile.NamedTemporaryFile(
-        "w", dir=folder, prefix=".xentcli-", suffix=".tmp", delete=False, encoding="utf-8"
-    ) as tmp:
-        try:
-            render(report, tmp, Style(precision=style.precision, color=False))  # type: ignore[arg-type]
-        except BaseException:
-            tmp.close()
-            os.unlink(tmp.name)
-            raise
-    os.replace(tmp.name, output)
-
-
-def _silence_stdout() -> None:
-    """After a closed pipe (| head), point stdout at devnull so the exit flush stays quiet."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+def config_keys() -> dict[str, str]:
+    """Settings-file key (the long flag, dashes as underscores) → eval parameter name."""
+    keys = {}
+    for param in eval_command.params:
+        longest = max(param.opts, key=len).lstrip("-").replace("-", "_")
+        if param.name and param.name not in NOT_IN_CONFIG and longest not in GATE_TABLES:
+            keys[longest] = param.name
+    return keys
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map every error to its exit code and one line on stderr."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        cli.main(args=args, prog_name="xentcli", standalone_mode=False)
+        settings = _settings(args)
+        defaults = {"eval": _click_defaults(settings)}
+        cli.main(
+            args=args,
+            prog_name="xentcli",
+            standalone_mode=False,
+            obj=settings,
+            default_map=defaults,
+        )
         code = EXIT_OK
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_OK
@@ -220,7 +314,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         code = EXIT_INTERRUPT
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         code = EXIT_OK
     except Exception as exc:  # a bug: short message, traceback only on request
         if "--debug" in args:
@@ -232,3 +326,11 @@ def main(argv: list[str] | None = None) -> None:
         )
         code = EXIT_INTERNAL
     sys.exit(code)
+
+
+def _click_defaults(settings: Settings) -> dict[str, Any]:
+    """Settings-file values as click defaults (so environment and flags still win)."""
+    defaults = dict(settings.options)
+    if "classes" in defaults and isinstance(defaults["classes"], list):
+        defaults["classes"] = ",".join(map(str, defaults["classes"]))
+    return defaults

@@ -11,8 +11,9 @@ import pyarrow as pa
 from xentcli import kernels
 from xentcli.align import align_rows
 from xentcli.errors import InputError, UsageError
+from xentcli.gates import check_metrics_exist
 from xentcli.layout import Layout, resolve_layout
-from xentcli.metrics import Totals
+from xentcli.metrics import Totals, metrics_for
 from xentcli.options import EvalOptions, default_chunk_rows
 from xentcli.prepare import Chunk, ChunkPreparer
 from xentcli.readers import STDIN, Source, open_source
@@ -55,6 +56,7 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
         preds.name,
         label_src.name if label_src is not None else None,
     )
+    check_metrics_exist(opts.gates, metrics_for(layout.task), layout.task)
     label_name = label_src.name if label_src is not None else preds.name
     scratch = kernels.Scratch()
     preparer = ChunkPreparer(layout, opts, preds.name, label_name, scratch)
@@ -81,6 +83,7 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
         )
     if totals.weight() <= 0:
         raise InputError("the weights of the rows used sum to 0", file=preds.name)
+    metrics = totals.result(layout.task)
     return Report(
         version=__version__,
         task=layout.task,
@@ -94,7 +97,7 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
         },
         rows=Rows(read=read, used=used, skipped=skipped, ignored=ignored),
         classes=layout.classes,
-        metrics=totals.result(layout.task),
+        metrics=metrics,
         clipped=totals.clipped,
         signature=signature(
             __version__,
@@ -105,7 +108,12 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
             layout.weight_col is not None,
             opts.renormalize,
         ),
-        options={k: v for k, v in asdict(opts).items() if k not in ("chunk_rows", "input_format")},
+        options={
+            k: v
+            for k, v in asdict(opts).items()
+            if k not in ("chunk_rows", "input_format", "gates")
+        },
+        gates=tuple(gate.check(metrics[gate.metric]) for gate in opts.gates),
     )
 
 

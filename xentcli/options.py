@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from xentcli.errors import UsageError
+from xentcli.gates import Gate
 
 TASKS = ("binary", "multiclass")
 NAN_POLICIES = ("error", "skip")
@@ -40,6 +41,7 @@ class EvalOptions:
     threshold: float = 0.5
     chunk_rows: int | None = None
     input_format: str | None = None
+    gates: tuple[Gate, ...] = ()
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:

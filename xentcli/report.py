@@ -41,6 +41,36 @@ class Report:
         """True when every gate passed (no gates: True)."""
         return all(gate["passed"] for gate in self.gates)
 
+    def title(self) -> str:
+        """The heading of human-facing formats."""
+        return f"xentcli · {self.task} · {self.predictions}"
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        """The main table: one row per metric."""
+        return ["metric", "value"], [[name, value] for name, value in self.metrics.items()]
+
+    def summary(self) -> dict[str, Any]:
+        """Metric name → value."""
+        return dict(self.metrics)
+
+    def notes(self) -> list[str]:
+        """Lines under the table: rows, clipping, classes, signature."""
+        rows = self.rows
+        line = (
+            f"rows: {rows.read} read, {rows.used} used, {rows.skipped} skipped, "
+            f"{rows.ignored} ignored · clipped: {self.clipped}"
+        )
+        if self.classes:
+            line += f" · classes: {', '.join(self.classes)}"
+        return [line, f"signature: {self.signature}"]
+
+    def records(self) -> list[dict[str, Any]]:
+        """JSON lines: one object per metric."""
+        return [
+            {"metric": name, "value": value, "task": self.task, "signature": self.signature}
+            for name, value in self.metrics.items()
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON report, schema version 1 (SPEC §6.1), full precision."""
         return {

@@ -1,0 +1,125 @@
+"""JSON Schemas of the reports (schema version 1: it only ever grows, so extra keys are allowed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+
+GATE: dict[str, Any] = {
+    "type": "object",
+    "required": ["metric", "op", "limit", "value", "passed"],
+    "properties": {
+        "metric": {"type": "string"},
+        "op": {"enum": ["<=", ">="]},
+        "limit": {"type": "number"},
+        "value": {"type": "number"},
+        "passed": {"type": "boolean"},
+        "flag": {"type": "string", "description": "the gate as written, e.g. --max mse=0.2"},
+        "baseline": {"type": "number", "description": "the baseline value (--max-increase)"},
+    },
+}
+
+REPORT: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://xentcli.dev/schema/report-v1.json",
+    "title": "xentcli evaluation report, schema version 1",
+    "type": "object",
+    "required": [
+        "schema_version",
+        "tool",
+        "signature",
+        "task",
+        "inputs",
+        "rows",
+        "classes",
+        "metrics",
+        "clipped",
+        "gates",
+        "passed",
+    ],
+    "properties": {
+        "schema_version": {"const": 1},
+        "tool": {
+            "type": "object",
+            "required": ["name", "version"],
+            "properties": {"name": {"const": "xentcli"}, "version": {"type": "string"}},
+        },
+        "signature": {"type": "string", "pattern": "^xentcli:[^|]+(\\|[a-z_]+:[^|]*)+$"},
+        "task": {"enum": ["binary", "multiclass"]},
+        "inputs": {
+            "type": "object",
+            "required": ["predictions", "labels", "format"],
+            "properties": {
+                "predictions": {"type": "string"},
+                "labels": {"type": ["string", "null"]},
+                "format": {"type": "string"},
+            },
+        },
+        "columns": {
+            "type": "object",
+            "properties": {
+                "label": {"type": "string"},
+                "predictions": {"type": "array", "items": {"type": "string"}},
+                "weight": {"type": ["string", "null"]},
+            },
+        },
+        "rows": {
+            "type": "object",
+            "required": ["read", "used", "skipped", "ignored"],
+            "properties": {
+                k: {"type": "integer", "minimum": 0} for k in ("read", "used", "skipped", "ignored")
+            },
+        },
+        "classes": {"type": ["array", "null"], "items": {"type": "string"}},
+        "metrics": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": NUMBER_OR_NULL,
+            "description": "null only for a value beyond float range (perplexity of a huge loss)",
+        },
+        "clipped": {"type": "integer", "minimum": 0},
+        "options": {"type": "object"},
+        "gates": {"type": "array", "items": GATE},
+        "passed": {"type": "boolean"},
+    },
+}
+
+DIFF: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://xentcli.dev/schema/diff-v1.json",
+    "title": "xentcli diff of two reports, schema version 1",
+    "type": "object",
+    "required": ["schema_version", "kind", "old", "new", "metrics", "warnings", "gates", "passed"],
+    "properties": {
+        "schema_version": {"const": 1},
+        "kind": {"const": "diff"},
+        "old": {"type": "string"},
+        "new": {"type": "string"},
+        "metrics": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["metric", "old", "new", "change", "change_pct"],
+                "properties": {
+                    "metric": {"type": "string"},
+                    "old": NUMBER_OR_NULL,
+                    "new": NUMBER_OR_NULL,
+                    "change": NUMBER_OR_NULL,
+                    "change_pct": NUMBER_OR_NULL,
+                },
+            },
+        },
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "gates": {"type": "array", "items": GATE},
+        "passed": {"type": "boolean"},
+    },
+}
+
+SCHEMAS = {"report": REPORT, "diff": DIFF}
+
+
+def schema_text(kind: str) -> str:
+    """The JSON Schema document of a report kind, as printed by `xentcli schema`."""
+    return json.dumps(SCHEMAS[kind], indent=2) + "\n"
