@@ -216,7 +216,7 @@ def diff_command(**params: Any) -> None:
 @click.argument("kind", type=click.Choice(list(SCHEMAS)), default="report")
 def schema_command(kind: str) -> None:
     """Print the JSON Schema of a report (or of `diff` output)."""
-    sys.stdout.write(schema_text(kind))
+    click.echo(schema_text(kind), nl=False)
 
 
 def _gates(params: dict[str, Any], settings: Settings) -> list[Gate]:
