@@ -15,8 +15,15 @@ from xentcli.schema import SCHEMAS
 
 JUNIT_XSD = xmlschema.XMLSchema(str(ROOT / "tests" / "data" / "junit.xsd"))
 GATES = ["--max", "cross_entropy=0.35", "--min", "accuracy=0.5"]
-EXTENSIONS = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "markdown": "md",
-              "github": "txt", "junit": "xml"}
+EXTENSIONS = {
+    "table": "txt",
+    "json": "json",
+    "jsonl": "jsonl",
+    "csv": "csv",
+    "markdown": "md",
+    "github": "txt",
+    "junit": "xml",
+}
 
 
 @pytest.fixture
@@ -32,16 +39,34 @@ def saved(cli, tmp_path, monkeypatch):
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 def test_eval_golden(cli, monkeypatch, fmt):
     monkeypatch.chdir(SAMPLES)
-    run = cli("eval", "net1.csv", *GATES, "--format", fmt, "--no-color", "-q",
-              env={"COLUMNS": "100", "GITHUB_STEP_SUMMARY": None})
+    run = cli(
+        "eval",
+        "net1.csv",
+        *GATES,
+        "--format",
+        fmt,
+        "--no-color",
+        "-q",
+        env={"COLUMNS": "100", "GITHUB_STEP_SUMMARY": None},
+    )
     assert run.code == 1
     check_golden(f"net1.gates.{fmt}.{EXTENSIONS[fmt]}", run.stdout)
 
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 def test_diff_golden(cli, saved, fmt):
-    run = cli("diff", "net1.json", "net2.json", "--all", "--max-increase", "mse=10%",
-              "--format", fmt, "--no-color", env={"COLUMNS": "100", "GITHUB_STEP_SUMMARY": None})
+    run = cli(
+        "diff",
+        "net1.json",
+        "net2.json",
+        "--all",
+        "--max-increase",
+        "mse=10%",
+        "--format",
+        fmt,
+        "--no-color",
+        env={"COLUMNS": "100", "GITHUB_STEP_SUMMARY": None},
+    )
     assert run.code == 0, run.stderr
     check_golden(f"diff.{fmt}.{EXTENSIONS[fmt]}", run.stdout)
 
@@ -49,7 +74,11 @@ def test_diff_golden(cli, saved, fmt):
 def test_json_matches_the_shipped_schema(cli, saved, tmp_path):
     printed = cli("schema")
     assert json.loads(printed.stdout) == SCHEMAS["report"]
-    for args in (["net1.csv", *GATES], ["binary.parquet"], ["net2.csv", "--renormalize", "--logits"]):
+    for args in (
+        ["net1.csv", *GATES],
+        ["binary.parquet"],
+        ["net2.csv", "--renormalize", "--logits"],
+    ):
         run = cli("eval", str(SAMPLES / args[0]), *args[1:], "--json")
         jsonschema.validate(json.loads(run.stdout), SCHEMAS["report"])
     diff = cli("diff", "net1.json", "net2.json", "--json")
@@ -76,8 +105,14 @@ def test_junit_is_valid_and_has_one_testcase_per_gate(cli, saved):
 def test_github_format_appends_the_step_summary(cli, tmp_path):
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
-    run = cli("eval", str(SAMPLES / "net1.csv"), *GATES, "--format", "github",
-              env={"GITHUB_STEP_SUMMARY": str(summary)})
+    run = cli(
+        "eval",
+        str(SAMPLES / "net1.csv"),
+        *GATES,
+        "--format",
+        "github",
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
     assert run.code == 1
     assert run.stdout.startswith(
         "::error title=xentcli (cross_entropy)::cross_entropy = 1.3783888522474517 fails <= 0.35"
@@ -95,7 +130,10 @@ def test_machine_formats_hold_only_data_with_notes_and_warnings_present(cli, tmp
     json.loads(run.stdout)
     lines = cli("eval", str(path), "--format", "jsonl", "--nan", "skip").stdout.splitlines()
     assert [json.loads(line)["metric"] for line in lines] == [
-        "binary_cross_entropy", "mse", "error", "accuracy"
+        "binary_cross_entropy",
+        "mse",
+        "error",
+        "accuracy",
     ]
 
 

@@ -52,10 +52,22 @@ def test_failed_gate_names_value_and_limit(cli):
     )
     gates = json.loads(run.stdout)["gates"]
     assert gates == [
-        {"metric": "cross_entropy", "op": "<=", "limit": 0.35, "value": 1.3783888522474517,
-         "passed": False, "flag": "--max cross_entropy=0.35"},
-        {"metric": "accuracy", "op": ">=", "limit": 0.5, "value": 0.6666666666666667,
-         "passed": True, "flag": "--min accuracy=0.5"},
+        {
+            "metric": "cross_entropy",
+            "op": "<=",
+            "limit": 0.35,
+            "value": 1.3783888522474517,
+            "passed": False,
+            "flag": "--max cross_entropy=0.35",
+        },
+        {
+            "metric": "accuracy",
+            "op": ">=",
+            "limit": 0.5,
+            "value": 0.6666666666666667,
+            "passed": True,
+            "flag": "--min accuracy=0.5",
+        },
     ]
 
 
@@ -108,7 +120,9 @@ def test_higher_is_better_metrics_limit_the_decrease(cli, tmp_path):
     assert run.code == 1
     gate = json.loads(run.stdout)["gates"][0]
     assert (gate["op"], gate["limit"], gate["value"]) == (">=", 0.8, 0.75)
-    assert cli("eval", str(bad), "--baseline", str(base), "--max-increase", "accuracy=25%").code == 0
+    assert (
+        cli("eval", str(bad), "--baseline", str(base), "--max-increase", "accuracy=25%").code == 0
+    )
 
 
 def test_settings_file_precedence(cli, tmp_path, monkeypatch):
@@ -122,12 +136,14 @@ def test_settings_file_precedence(cli, tmp_path, monkeypatch):
     from_file = cli("eval", NET1)
     assert from_file.code == 1  # cross_entropy 1.378 > 0.35 from the file
     assert [g["flag"] for g in json.loads(from_file.stdout)["gates"]] == [
-        "--max cross_entropy=0.35", "--max mse=0.9"
+        "--max cross_entropy=0.35",
+        "--max mse=0.9",
     ]
     env = cli("eval", NET1, env={"XENTCLI_FORMAT": "csv"})
     assert env.stdout.startswith("metric,value\n")  # environment beats the file
-    flag = cli("eval", NET1, "--format", "jsonl", "--max", "cross_entropy=2",
-               env={"XENTCLI_FORMAT": "csv"})
+    flag = cli(
+        "eval", NET1, "--format", "jsonl", "--max", "cross_entropy=2", env={"XENTCLI_FORMAT": "csv"}
+    )
     assert flag.code == 0  # the command line's gate replaces the file's on that metric
     assert json.loads(flag.stdout.splitlines()[0])["metric"] == "cross_entropy"
     (project / "deep" / "xentcli.toml").write_text('format = "markdown"\n')
@@ -149,5 +165,20 @@ def test_settings_file_unknown_key_and_explicit_file(cli, tmp_path, monkeypatch)
     assert report["options"]["eps"] == 1e-7 and "eps:1e-07" in report["signature"]
     missing = cli("eval", NET1, "--config", str(tmp_path / "nope.toml"))
     assert (missing.code, missing.stderr) == (
-        2, f"xentcli: error: {tmp_path / 'nope.toml'}: no such settings file\n"
+        2,
+        f"xentcli: error: {tmp_path / 'nope.toml'}: no such settings file\n",
     )
+
+
+def test_settings_paths_are_relative_to_the_settings_file(cli, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    (project / "reports").mkdir(parents=True)
+    (project / "src").mkdir()
+    assert cli("eval", NET2, "--json", "-o", str(project / "reports" / "main.json")).code == 0
+    (project / "xentcli.toml").write_text(
+        'baseline = "reports/main.json"\n[max-increase]\ncross_entropy = "10%"\n'
+    )
+    monkeypatch.chdir(project / "src")
+    run = cli("eval", NET1, "--json")
+    assert run.code == 1
+    assert json.loads(run.stdout)["gates"][0]["baseline"] == 0.6391075640678003

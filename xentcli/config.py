@@ -14,6 +14,7 @@ from typing import Any
 from xentcli.errors import UsageError
 
 GATE_TABLES = ("max", "min", "max_increase")
+PATH_KEYS = ("labels", "baseline", "output")  # relative to the settings file's folder
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ def load_settings(path: Path | None, known: dict[str, str]) -> Settings:
                 )
             gates[key] = {str(metric): str(limit) for metric, limit in value.items()}
         elif key in known:
+            if key in PATH_KEYS and isinstance(value, str) and value != "-":
+                value = str(path.parent / value)
             options[known[key]] = value
         else:
             raise UsageError(
