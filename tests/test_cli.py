@@ -166,3 +166,24 @@ def test_every_option_is_documented_in_the_readme():
             for opt in param.opts:
                 if opt.startswith("-"):
                     assert opt in readme, f"{command.name} {opt} is not in README.md"
+
+
+def test_real_sigint_mid_stream_exits_130_without_traceback():
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xentcli", "eval", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdin.write(b"y,prob\n")
+    start = time.monotonic()
+    while time.monotonic() - start < 1.0:  # an endless input: still streaming at the signal
+        proc.stdin.write(b"1,0.5\n0,0.25\n" * 20000)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert out == b""
+    assert b"Traceback" not in err and b"error" not in err

@@ -1,4 +1,4 @@
-"""Gates (SPEC §5): exit codes for every kind, baselines both ways, strict parsing, settings files."""
+"""Gates (SPEC §5): exit codes for every kind, baselines both ways, parsing, settings files."""
 
 from __future__ import annotations
 
