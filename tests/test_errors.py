@@ -151,7 +151,8 @@ CASES = {
     "unknown suffix": (
         ("raw-xyz", b"a,b\n"),
         [],
-        "{f}: cannot tell the format from the name; pass --input-format csv|tsv|parquet",
+        "{f}: cannot tell the format from the name; pass --input-format "
+        "csv|tsv|parquet|arrow|jsonl",
     ),
 }
 

@@ -15,7 +15,7 @@ from xentcli.diff import diff_reports, load_report
 from xentcli.errors import UsageError, XentError
 from xentcli.evaluate import evaluate_with
 from xentcli.gates import Gate, bound_gates, increase_gates, split_assignment
-from xentcli.options import MACHINE_EPS, EvalOptions
+from xentcli.options import INPUT_FORMATS, MACHINE_EPS, EvalOptions
 from xentcli.output import emit, gate_failures, notes, silence_stdout
 from xentcli.render import RENDERERS, Renderable
 from xentcli.schema import SCHEMAS, schema_text
@@ -168,7 +168,7 @@ def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.option(
     "--input-format",
-    type=click.Choice(["csv", "tsv", "parquet"]),
+    type=click.Choice(list(INPUT_FORMATS)),
     help="Override the format detected from the file name.",
 )
 @click.option(

@@ -38,8 +38,9 @@ class CsvSource:
         self.name = "<stdin>" if path == STDIN else path
         self.delimiter = delimiter
         self.format = "tsv" if delimiter == "\t" else "csv"
+        self.num_rows: int | None = None  # counting would mean reading the file
         self._stream = self._open()
-        header, self._rest = _split_header(self._stream, self.name)
+        header, self._rest = split_header(self._stream, self.name)
         try:
             table = pacsv.read_csv(io.BytesIO(header), parse_options=self._parse_options())
         except pa.ArrowException as exc:
@@ -155,7 +156,7 @@ def _read_into(stream: Any, view: memoryview) -> int:
     return filled
 
 
-def _split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
+def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
     """(the header line, the bytes read after it); empty input is an error."""
     try:
         head = stream.read(BLOCK_BYTES)

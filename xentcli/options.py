@@ -10,7 +10,7 @@ from xentcli.gates import Gate
 
 TASKS = ("binary", "multiclass")
 NAN_POLICIES = ("error", "skip")
-INPUT_FORMATS = ("csv", "tsv", "parquet")
+INPUT_FORMATS = ("csv", "tsv", "parquet", "arrow", "jsonl")
 MACHINE_EPS = 2.220446049250313e-16
 CHUNK_VALUES = 160 * 1024  # measured: K x n this large stays in cache (16384 rows at K = 10)
 CHUNK_ROWS_RANGE = (4096, 65536)  # measured: 65536 rows best for binary

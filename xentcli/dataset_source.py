@@ -1,0 +1,100 @@
+"""Many files as one dataset: a directory (hive `key=value` folders allowed) or a glob."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from xentcli.errors import InputError
+
+HIDDEN = ("_", ".")  # _SUCCESS, _metadata, .crc and the like are not data
+
+
+class DatasetSource:
+    """Files read one after another in sorted path order, with partition values as columns."""
+
+    def __init__(self, name: str, paths: list[str], base: str, open_file: Callable[[str], Any]):
+        self.name = name
+        self.parts = [open_file(path) for path in paths]  # each file's footer/header read now
+        self.format = self.parts[0].format
+        self.partitions = [_partition_values(path, base) for path in paths]
+        self.partition_types = _partition_types(self.partitions)
+        first = list(self.parts[0].column_names)
+        self.column_names = first + [k for k in self.partition_types if k not in first]
+        counts = [part.num_rows for part in self.parts]
+        self.num_rows: int | None = None if None in counts else sum(counts)
+
+    def batches(
+        self, numeric: list[str], labels: list[str], chunk_rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """Every file's batches in turn; partition columns filled in from the path."""
+        wanted = numeric + labels
+        for part, values in zip(self.parts, self.partitions, strict=True):
+            from_path = [c for c in wanted if c in values and c not in part.column_names]
+            own = [c for c in wanted if c not in from_path]
+            own_numeric = [c for c in numeric if c in own]
+            own_labels = [c for c in labels if c in own]
+            for batch in part.batches(own_numeric, own_labels, chunk_rows):
+                columns = {c: batch.column(c) for c in own}
+                for c in from_path:
+                    columns[c] = _constant(values[c], self.partition_types[c], batch.num_rows)
+                yield pa.RecordBatch.from_arrays([columns[c] for c in wanted], names=wanted)
+
+
+def dataset_paths(target: str) -> tuple[list[str], str]:
+    """The files of a directory (recursively) or a glob, sorted, and the folder they hang from."""
+    if os.path.isdir(target):
+        paths = []
+        for folder, dirs, names in os.walk(target):
+            dirs[:] = [d for d in dirs if not d.startswith(HIDDEN)]
+            paths += [os.path.join(folder, n) for n in names if not n.startswith(HIDDEN)]
+        paths.sort()
+        if not paths:
+            raise InputError("the directory holds no data files", file=target)
+        return paths, target
+    paths = sorted(p for p in glob.glob(target, recursive=True) if os.path.isfile(p))
+    if not paths:
+        raise InputError("the pattern matches no file", file=target)
+    return paths, os.path.commonpath([os.path.dirname(p) or "." for p in paths])
+
+
+def _partition_values(path: str, base: str) -> dict[str, str]:
+    """{key: value} from the `key=value` folders between base and the file."""
+    folders = os.path.relpath(os.path.dirname(path), base).split(os.sep)
+    return dict(f.split("=", 1) for f in folders if "=" in f)
+
+
+def _partition_types(partitions: list[dict[str, str]]) -> dict[str, pa.DataType]:
+    """Each partition key: int64 if every value is an integer, float64 if a number, else text."""
+    keys = {k: None for values in partitions for k in values}
+    types = {}
+    for key in keys:
+        texts = [values.get(key) for values in partitions]
+        if None in texts:
+            raise InputError(f"partition key {key!r} is missing from some folders")
+        types[key] = _infer(texts)  # type: ignore[arg-type]
+    return types
+
+
+def _infer(texts: list[str]) -> pa.DataType:
+    for kind, parse in ((pa.int64(), int), (pa.float64(), float)):
+        try:
+            for text in texts:
+                parse(text)
+        except ValueError:
+            continue
+        return kind
+    return pa.string()
+
+
+def _constant(text: str, kind: pa.DataType, n: int) -> pa.Array:
+    if pa.types.is_integer(kind):
+        return pa.array(np.full(n, int(text), np.int64))
+    if pa.types.is_floating(kind):
+        return pa.array(np.full(n, float(text)))
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([text]))
