@@ -21,6 +21,10 @@ class TableSource:
         self.column_names = list(table.column_names)
         self.num_rows: int | None = table.num_rows
 
+    def column_types(self) -> dict[str, str]:
+        """Column → type."""
+        return {f.name: str(f.type) for f in self.table.schema}
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int
     ) -> Iterator[pa.RecordBatch]:
@@ -52,6 +56,10 @@ class ArrowFileSource:
         except OSError as exc:
             raise InputError(f"cannot read ({exc})", file=path) from None
         self.column_names = list(self.schema.names)
+
+    def column_types(self) -> dict[str, str]:
+        """Column → stored type."""
+        return {f.name: str(f.type) for f in self.schema}
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int

@@ -15,6 +15,7 @@ from xentcli.diff import diff_reports, load_report
 from xentcli.errors import UsageError, XentError
 from xentcli.evaluate import evaluate_with
 from xentcli.gates import Gate, bound_gates, increase_gates, split_assignment
+from xentcli.inspection import inspect_input
 from xentcli.options import INPUT_FORMATS, MACHINE_EPS, EvalOptions
 from xentcli.output import emit, gate_failures, notes, silence_stdout
 from xentcli.render import RENDERERS, Renderable
@@ -106,26 +107,50 @@ def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def column_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """How the input is read: shared by `eval` and `inspect`, so both decide alike."""
+    for option in reversed(COLUMN_OPTIONS):
+        command = option(command)
+    return command
+
+
+COLUMN_OPTIONS = [
+    click.option(
+        "--labels",
+        metavar="FILE",
+        help="Labels in a second file, paired with PREDICTIONS row by row.",
+    ),
+    click.option(
+        "--label-col",
+        metavar="COL",
+        help="Label column (default: first of label, labels, target, y, y_true, class, truth).",
+    ),
+    click.option(
+        "--pred-col",
+        metavar="COLS",
+        help="Prediction column(s): a name, a comma list, or a glob such as 'p_*' (default: "
+        "detected).",
+    ),
+    click.option("--weight-col", metavar="COL", help="Sample weights: every mean becomes Σwℓ/Σw."),
+    click.option("--task", type=click.Choice(["binary", "multiclass"]), help="Force the task."),
+    click.option(
+        "--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/softmax)."
+    ),
+    click.option(
+        "--positive", metavar="VALUE", help="Binary: the label value of the positive class."
+    ),
+    click.option("--classes", metavar="A,B,C", help="Class names, one per prediction column."),
+    click.option(
+        "--input-format",
+        type=click.Choice(list(INPUT_FORMATS)),
+        help="Override the format detected from the file name.",
+    ),
+]
+
+
 @cli.command("eval")
 @click.argument("predictions", metavar="PREDICTIONS")
-@click.option(
-    "--labels", metavar="FILE", help="Labels in a second file, paired with PREDICTIONS row by row."
-)
-@click.option(
-    "--label-col",
-    metavar="COL",
-    help="Label column (default: first of label, labels, target, y, y_true, class, truth).",
-)
-@click.option(
-    "--pred-col",
-    metavar="COLS",
-    help="Prediction column(s): a name, a comma list, or a glob such as 'p_*' (default: detected).",
-)
-@click.option("--weight-col", metavar="COL", help="Sample weights: every mean becomes Σwℓ/Σw.")
-@click.option("--task", type=click.Choice(["binary", "multiclass"]), help="Force the task.")
-@click.option("--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/softmax).")
-@click.option("--positive", metavar="VALUE", help="Binary: the label value of the positive class.")
-@click.option("--classes", metavar="A,B,C", help="Class names, one per prediction column.")
+@column_options
 @click.option(
     "--eps",
     type=float,
@@ -167,11 +192,6 @@ def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "values per chunk for more, at least 4096].",
 )
 @click.option(
-    "--input-format",
-    type=click.Choice(list(INPUT_FORMATS)),
-    help="Override the format detected from the file name.",
-)
-@click.option(
     "--config",
     metavar="FILE",
     help="Settings file (default: [tool.xentcli] in the nearest pyproject.toml, or xentcli.toml).",
@@ -210,6 +230,20 @@ def diff_command(**params: Any) -> None:
         for warning in report.warnings:
             click.echo(f"xentcli: warning: {warning}", err=True)
     _finish(report, params)
+
+
+@cli.command("inspect")
+@click.argument("path", metavar="PATH")
+@column_options
+@output_options
+def inspect_command(**params: Any) -> None:
+    """Show how PATH would be read — format, columns and types, rows when cheap, task, label and
+    prediction columns, classes, the label rule, and the flag that changes each — without
+    computing metrics."""
+    option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}
+    opts = EvalOptions.from_kwargs({k: v for k, v in params.items() if k in option_names})
+    report = inspect_input(params["path"], params["labels"], opts)
+    _finish(report, params | {"exit_zero": False})
 
 
 @cli.command("schema")

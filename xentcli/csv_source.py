@@ -47,6 +47,21 @@ class CsvSource:
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
         self.column_names = list(table.column_names)
 
+    def column_types(self) -> dict[str, str]:
+        """Column → the type pyarrow infers from the rows already read (the first block)."""
+        body = self._rest[: self._rest.rfind(b"\n") + 1]
+        if not body.strip():
+            return dict.fromkeys(self.column_names, "null")
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(body),
+                read_options=pacsv.ReadOptions(column_names=self.column_names),
+                parse_options=self._parse_options(),
+            )
+        except pa.ArrowException:  # a bad row in the sample: eval will name it
+            return dict.fromkeys(self.column_names, "unknown")
+        return {f.name: str(f.type) for f in table.schema}
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int
     ) -> Iterator[pa.RecordBatch]:

@@ -29,6 +29,11 @@ class DatasetSource:
         counts = [part.num_rows for part in self.parts]
         self.num_rows: int | None = None if None in counts else sum(counts)
 
+    def column_types(self) -> dict[str, str]:
+        """The first file's column types, and the partition columns'."""
+        first = self.parts[0].column_types()
+        return first | {k: str(v) for k, v in self.partition_types.items() if k not in first}
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int
     ) -> Iterator[pa.RecordBatch]:

@@ -43,8 +43,10 @@ def evaluate(source: Any, labels: Any = None, **options: Any) -> Report:
     return evaluate_with(source, labels, EvalOptions.from_kwargs(options))
 
 
-def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
-    """evaluate() with an already-built EvalOptions."""
+def open_layout(
+    source: Any, labels: Any, opts: EvalOptions
+) -> tuple[Source, Source | None, Layout]:
+    """Open the inputs and decide the columns and task: the step `eval` and `inspect` share."""
     if isinstance(source, str) and source == labels == STDIN:
         raise UsageError("predictions and labels cannot both come from stdin ('-')")
     preds = open_source(source, opts.input_format)
@@ -56,6 +58,12 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
         preds.name,
         label_src.name if label_src is not None else None,
     )
+    return preds, label_src, layout
+
+
+def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
+    """evaluate() with an already-built EvalOptions."""
+    preds, label_src, layout = open_layout(source, labels, opts)
     check_metrics_exist(opts.gates, metrics_for(layout.task), layout.task)
     label_name = label_src.name if label_src is not None else preds.name
     scratch = kernels.Scratch()

@@ -38,6 +38,11 @@ class JsonlSource:
             raise InputError("not a JSON object", file=self.name, row=1)
         self.column_names = list(record)
 
+    def column_types(self) -> dict[str, str]:
+        """Column → the type pyarrow infers from the rows already read (the first block)."""
+        table = pajson.read_json(io.BytesIO(self._head[: self._head.rfind(b"\n") + 1]))
+        return {f.name: str(f.type) for f in table.schema}
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int
     ) -> Iterator[pa.RecordBatch]:

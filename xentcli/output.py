@@ -9,6 +9,7 @@ import tempfile
 import click
 
 from xentcli.render import RENDERERS, Renderable, Style, gate_failure, markdown
+from xentcli.report import Report
 
 
 def emit(report: Renderable, fmt: str, precision: int, color: bool, output: str | None) -> None:
@@ -39,16 +40,17 @@ def emit(report: Renderable, fmt: str, precision: int, color: bool, output: str 
 
 def notes(report: Renderable) -> None:
     """Notes on stderr about rows skipped, ignored or clipped (eval reports)."""
-    rows = getattr(report, "rows", None)
-    if rows is None or isinstance(rows, list):
+    if not isinstance(report, Report):
         return
+    rows = report.rows
     if rows.skipped:
         click.echo(f"xentcli: note: skipped {rows.skipped} row(s) with missing values", err=True)
     if rows.ignored:
         click.echo(f"xentcli: note: ignored {rows.ignored} row(s) by --ignore-label", err=True)
-    clipped = getattr(report, "clipped", 0)
-    if clipped:
-        click.echo(f"xentcli: note: clipped {clipped} probabilities to [eps, 1-eps]", err=True)
+    if report.clipped:
+        click.echo(
+            f"xentcli: note: clipped {report.clipped} probabilities to [eps, 1-eps]", err=True
+        )
 
 
 def gate_failures(report: Renderable) -> None:

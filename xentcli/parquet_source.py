@@ -29,6 +29,10 @@ class ParquetSource:
         self.column_names = list(self.schema.names)
         self.num_rows: int | None = self._file.metadata.num_rows
 
+    def column_types(self) -> dict[str, str]:
+        """Column → stored type."""
+        return {f.name: str(f.type) for f in self.schema}
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int
     ) -> Iterator[pa.RecordBatch]:

@@ -57,6 +57,9 @@ class Source(Protocol):
     def num_rows(self) -> int | None:
         """The row count when the format stores it (Parquet, Arrow), else None."""
 
+    def column_types(self) -> dict[str, str]:
+        """Column → type: as stored, or as pyarrow infers it from the first rows (text formats)."""
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int
     ) -> Iterator[pa.RecordBatch]:

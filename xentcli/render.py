@@ -140,8 +140,9 @@ def render_table(report: Renderable, out: TextIO, style: Style) -> None:
     header, rows = report.table()
     table = Table(title=report.title(), title_justify="left")
     for i, name in enumerate(header):
+        numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
         table.add_column(
-            name, style="bold" if i == 0 else "cyan", justify="left" if i == 0 else "right"
+            name, style="bold" if i == 0 else "cyan", justify="right" if numeric else "left"
         )
     for row in rows:
         table.add_row(*[_human(v, style.precision) for v in row])

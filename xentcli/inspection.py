@@ -1,0 +1,115 @@
+"""`xentcli inspect`: how a file would be read, decided by the same code as `eval`, no metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from xentcli.evaluate import open_layout
+from xentcli.layout import Layout
+from xentcli.options import EvalOptions
+from xentcli.report import SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class InspectReport:
+    """The decisions xentcli makes about an input, each with the flag that changes it."""
+
+    path: str
+    labels: str | None
+    format: str
+    rows: int | None
+    columns: list[dict[str, str]]
+    layout: Layout
+    logits: bool
+    label_rule: str
+    gates: tuple[dict[str, Any], ...] = ()
+    passed: bool = True
+
+    def decisions(self) -> list[tuple[str, Any, str]]:
+        """(decision, value, the flag that changes it)."""
+        lay = self.layout
+        return [
+            ("format", self.format, "--input-format"),
+            ("rows", self.rows, "(stored in Parquet and Arrow files; text is not counted)"),
+            ("task", lay.task, "--task"),
+            (
+                "label column",
+                lay.label_col,
+                "--label-col" + (" (in --labels)" if self.labels else ""),
+            ),
+            ("prediction columns", ", ".join(lay.pred_cols), "--pred-col"),
+            ("predictions are", "logits" if self.logits else "probabilities", "--logits"),
+            ("weight column", lay.weight_col, "--weight-col"),
+            ("classes", ", ".join(lay.classes) if lay.classes else None, "--classes"),
+            (
+                "labels map by",
+                self.label_rule,
+                "--positive" if lay.task == "binary" else "--classes",
+            ),
+        ]
+
+    def title(self) -> str:
+        """The heading of human-facing formats."""
+        return f"xentcli inspect · {self.path}"
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        """One row per decision."""
+        return ["decision", "value", "change with"], [list(d) for d in self.decisions()]
+
+    def summary(self) -> dict[str, Any]:
+        """Decision → value."""
+        return {name: value for name, value, _ in self.decisions()}
+
+    def notes(self) -> list[str]:
+        """The columns and their types."""
+        return ["columns: " + ", ".join(f"{c['name']} ({c['type']})" for c in self.columns)]
+
+    def records(self) -> list[dict[str, Any]]:
+        """JSON lines: one object per decision."""
+        return [{"decision": n, "value": v, "flag": f} for n, v, f in self.decisions()]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of `inspect --format json`."""
+        lay = self.layout
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "inspect",
+            "inputs": {"predictions": self.path, "labels": self.labels, "format": self.format},
+            "rows": self.rows,
+            "columns": self.columns,
+            "task": lay.task,
+            "label": lay.label_col,
+            "predictions": list(lay.pred_cols),
+            "logits": self.logits,
+            "weight": lay.weight_col,
+            "classes": list(lay.classes) if lay.classes else None,
+            "label_rule": self.label_rule,
+            "flags": {n: f for n, _, f in self.decisions()},
+        }
+
+
+def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
+    """Open the inputs and report every decision, without reading the data through."""
+    preds, label_src, layout = open_layout(source, labels, opts)
+    return InspectReport(
+        path=preds.name,
+        labels=label_src.name if label_src is not None else None,
+        format=preds.format,
+        rows=preds.num_rows,
+        columns=[{"name": n, "type": t} for n, t in preds.column_types().items()],
+        layout=layout,
+        logits=opts.logits,
+        label_rule=label_rule(layout, opts),
+    )
+
+
+def label_rule(layout: Layout, opts: EvalOptions) -> str:
+    """SPEC §3.1's mapping rule in force, in words."""
+    if layout.classes is None:
+        if opts.positive is not None:
+            return f"{opts.positive!r} is positive, the one other value negative"
+        return "0/1 or true/false"
+    if all(c.lstrip("-").isdigit() for c in layout.classes):
+        return "an integer label names the class column of that name"
+    return "a string label names a class; an integer label is a 0-based position"
