@@ -3,12 +3,14 @@ two files are paired row by row whatever their chunk and row-group boundaries.""
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
 
@@ -46,7 +48,31 @@ def test_every_input_form_gives_identical_metrics(cli, tmp_path, data):
         name: metrics_of(cli("eval", str(tmp_path / name), *args))
         for name in ["preds.csv", "preds.parquet", "preds.tsv", "preds.csv.gz"]
     }
+    feather.write_feather(table, tmp_path / "preds.feather")
+    with pa.ipc.new_stream(str(tmp_path / "preds.arrow"), table.schema) as stream:
+        stream.write_table(table, max_chunksize=777)
+    jsonl = tmp_path / "preds.jsonl"
+    jsonl.write_text("".join(json.dumps(row) + "\n" for row in table.to_pylist()))
+    with gzip.open(tmp_path / "preds.jsonl.gz", "wb") as packed:
+        packed.write(jsonl.read_bytes())
+    for part in range(3):  # a hive-partitioned directory of three files
+        folder = tmp_path / "dataset" / f"part={part}"
+        folder.mkdir(parents=True)
+        pq.write_table(table.slice(part * 3000, 3000), folder / "data.parquet")
+    (tmp_path / "dataset" / "_SUCCESS").write_text("")
+    for name in [
+        "preds.feather",
+        "preds.arrow",
+        "preds.jsonl",
+        "preds.jsonl.gz",
+        "dataset",
+        "dataset/*/*.parquet",
+    ]:
+        results[name] = metrics_of(cli("eval", str(tmp_path / name), *args))
     results["stdin"] = metrics_of(cli("eval", "-", *args, input=csv.read_bytes()))
+    results["stdin-jsonl"] = metrics_of(
+        cli("eval", "-", "--input-format", "jsonl", *args, input=jsonl.read_bytes())
+    )
     results["api-table"] = dict(xentcli.evaluate(table, weight_col="w", chunk_rows=700).metrics)
     results["api-frame"] = dict(
         xentcli.evaluate(table.to_pandas(), weight_col="w", chunk_rows=700).metrics
@@ -154,3 +180,65 @@ def test_block_boundaries_do_not_matter(tmp_path, monkeypatch, data, block):
         report = xentcli.evaluate(source, weight_col="w")
         assert report.metrics == expected
         assert report.rows.read == len(data)
+
+
+def test_hive_partition_values_are_columns(tmp_path):
+    for day, weight in [(1, 1.0), (2, 3.0)]:
+        folder = tmp_path / f"day={day}" / f"w={weight}"
+        folder.mkdir(parents=True)
+        pq.write_table(pa.table({"y": [1, 0], "prob": [0.8, 0.4 * day]}), folder / "x.parquet")
+    report = xentcli.evaluate(str(tmp_path), weight_col="w")
+    losses = np.array([-np.log(0.8), -np.log(0.6), -np.log(0.8), -np.log(0.2)])
+    weights = np.array([1.0, 1.0, 3.0, 3.0])
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(
+        np.sum(losses * weights) / np.sum(weights), rel=1e-15
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "options"),
+    [
+        ("net1.csv", []),
+        ("dog.csv", []),
+        ("binary.parquet", []),
+        ("multiclass10.parquet", ["--task", "multiclass"]),
+        ("net2.csv", ["--classes", "a,b,c", "--logits"]),
+    ],
+)
+def test_inspect_and_eval_agree(cli, path, options):
+    from tests.conftest import SAMPLES
+
+    target = str(SAMPLES / path)
+    seen = json.loads(cli("inspect", target, *options, "--json").stdout)
+    report = json.loads(cli("eval", target, *options, "--json").stdout)
+    assert seen["task"] == report["task"]
+    assert seen["label"] == report["columns"]["label"]
+    assert seen["predictions"] == report["columns"]["predictions"]
+    assert seen["classes"] == report["classes"]
+    assert seen["inputs"] == report["inputs"]
+    assert seen["logits"] == report["options"]["logits"]
+    if path.endswith(".parquet"):
+        assert seen["rows"] == report["rows"]["read"]
+    names = [c["name"] for c in seen["columns"]]
+    assert set(report["columns"]["predictions"]) <= set(names)
+
+
+def test_inspect_reports_types_and_the_flag_for_each_decision(cli, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,target,score,comment\n1,spam,0.9,hello\n2,ham,0.2,bye\n")
+    run = cli("inspect", str(path), "--positive", "spam", "--json")
+    assert run.code == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["columns"] == [
+        {"name": "id", "type": "int64"},
+        {"name": "target", "type": "string"},
+        {"name": "score", "type": "double"},
+        {"name": "comment", "type": "string"},
+    ]
+    assert seen["rows"] is None
+    assert seen["label_rule"] == "'spam' is positive, the one other value negative"
+    assert seen["flags"]["prediction columns"] == "--pred-col"
+    ambiguous = tmp_path / "a.csv"
+    ambiguous.write_text("y,prob,score\n1,0.5,0.5\n")
+    run = cli("inspect", str(ambiguous))
+    assert run.code == 2 and "ambiguous predictions" in run.stderr

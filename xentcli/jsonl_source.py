@@ -113,7 +113,7 @@ def locate_json_error(stream: BinaryIO, numeric: list[str]) -> tuple[int, str | 
             try:
                 record = json.loads(line)
             except ValueError as exc:
-                return row, None, f"not valid JSON ({exc})"
+                return row, None, f"not valid JSON ({getattr(exc, 'msg', exc)})"
             if not isinstance(record, dict):
                 return row, None, "not a JSON object"
             for column in numeric:
