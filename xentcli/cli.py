@@ -131,6 +131,18 @@ COLUMN_OPTIONS = [
         help="Prediction column(s): a name, a comma list, or a glob such as 'p_*' (default: "
         "detected).",
     ),
+    click.option(
+        "--on",
+        metavar="KEY",
+        help="Join --labels to the predictions on this key column instead of by row position.",
+    ),
+    click.option(
+        "--missing",
+        type=click.Choice(["error", "skip"]),
+        default="error",
+        show_default=True,
+        help="With --on: a prediction whose key has no label is an error, or is dropped.",
+    ),
     click.option("--weight-col", metavar="COL", help="Sample weights: every mean becomes Σwℓ/Σw."),
     click.option("--task", type=click.Choice(["binary", "multiclass"]), help="Force the task."),
     click.option(

@@ -6,12 +6,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from xentcli import kernels
 from xentcli.align import align_rows
-from xentcli.errors import InputError, UsageError
+from xentcli.errors import InputError, SchemaError, UsageError
 from xentcli.gates import check_metrics_exist
+from xentcli.join import LabelIndex, joined
 from xentcli.layout import Layout, resolve_layout
 from xentcli.metrics import Totals, metrics_for
 from xentcli.options import EvalOptions, default_chunk_rows
@@ -49,8 +51,15 @@ def open_layout(
     """Open the inputs and decide the columns and task: the step `eval` and `inspect` share."""
     if isinstance(source, str) and source == labels == STDIN:
         raise UsageError("predictions and labels cannot both come from stdin ('-')")
+    if opts.on is not None and labels is None:
+        raise UsageError("--on KEY joins with a labels file: pass --labels FILE")
     preds = open_source(source, opts.input_format)
     label_src = open_source(labels) if labels is not None else None
+    if opts.on is not None and opts.on not in preds.column_names:
+        raise SchemaError(
+            f"no key column {opts.on!r}; columns are: {', '.join(preds.column_names)}",
+            file=preds.name,
+        )
     layout = resolve_layout(
         preds.column_names,
         label_src.column_names if label_src is not None else None,
@@ -70,23 +79,24 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
     preparer = ChunkPreparer(layout, opts, preds.name, label_name, scratch)
     score = SCORERS[(layout.task, opts.logits)]
     totals = Totals()
-    read = skipped = ignored = 0
+    read = skipped = ignored = missing = 0
     chunk_rows = opts.chunk_rows or default_chunk_rows(len(layout.pred_cols))
-    for pred_batch, label_batch in _aligned(preds, label_src, layout, chunk_rows):
-        chunk = preparer.prepare(pred_batch, label_batch, offset=read)
+    for pred_batch, label_batch, absent in _paired(preds, label_src, layout, opts, chunk_rows):
+        chunk = preparer.prepare(pred_batch, label_batch, offset=read, absent=absent)
         read += chunk.read
         skipped += chunk.skipped
         ignored += chunk.ignored
+        missing += chunk.missing
         if chunk.codes.size:
             totals.update(score(chunk, opts, scratch), chunk.weights)
     preparer.finish()
-    used = read - skipped - ignored
+    used = read - skipped - ignored - missing
     if read == 0:
         raise InputError("no data rows (only a header)", file=preds.name)
     if used == 0:
         raise InputError(
             f"no rows left to evaluate ({read} read, {skipped} skipped for missing values, "
-            f"{ignored} ignored)",
+            f"{ignored} ignored, {missing} without a label)",
             file=preds.name,
         )
     if totals.weight() <= 0:
@@ -103,7 +113,7 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
             "predictions": list(layout.pred_cols),
             "weight": layout.weight_col,
         },
-        rows=Rows(read=read, used=used, skipped=skipped, ignored=ignored),
+        rows=Rows(read=read, used=used, skipped=skipped, ignored=ignored, missing=missing),
         classes=layout.classes,
         metrics=metrics,
         clipped=totals.clipped,
@@ -125,19 +135,27 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
     )
 
 
-def _aligned(
-    preds: Source, labels: Source | None, layout: Layout, chunk_rows: int
-) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch]]:
-    """(predictions, labels) batch pairs of equal length; one file gives each batch twice."""
+def _paired(
+    preds: Source, labels: Source | None, layout: Layout, opts: EvalOptions, chunk_rows: int
+) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch, np.ndarray | None]]:
+    """(predictions, labels, rows without a label) of equal length: one file gives each batch
+    twice; two files are paired by position, or by key with --on."""
     weight = [layout.weight_col] if layout.weight_col is not None else []
     if labels is None:
         for batch in preds.batches(list(layout.pred_cols) + weight, [layout.label_col], chunk_rows):
-            yield batch, batch
+            yield batch, batch, None
         return
     pred_numeric = list(layout.pred_cols) + ([] if layout.weight_in_labels else weight)
     label_numeric = weight if layout.weight_in_labels else []
-    yield from align_rows(
+    if opts.on is not None:
+        index = LabelIndex(labels, opts.on, [layout.label_col], label_numeric)
+        pred_text = [opts.on] if opts.on not in pred_numeric else []
+        stream = preds.batches(pred_numeric, pred_text, chunk_rows)
+        yield from joined(stream, index, preds.name, opts.missing == "skip")
+        return
+    for pred_batch, label_batch in align_rows(
         preds.batches(pred_numeric, [], chunk_rows),
         labels.batches(label_numeric, [layout.label_col], chunk_rows),
         (preds.name, labels.name),
-    )
+    ):
+        yield pred_batch, label_batch, None

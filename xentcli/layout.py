@@ -49,7 +49,7 @@ def resolve_layout(
     label_file = label_file if label_names is not None else pred_file
     label_col = _label_column(label_file_names, opts.label_col, label_file)
     weight_col, weight_in_labels = _weight_column(pred_names, label_names, opts.weight_col)
-    taken = {weight_col} | ({label_col} if label_names is None else set())
+    taken = {weight_col, opts.on} | ({label_col} if label_names is None else set())
     candidates = [c for c in pred_names if c not in taken]
     pred_cols, stripped = _prediction_columns(candidates, opts, pred_file)
     task = opts.task or ("binary" if len(pred_cols) == 1 else "multiclass")

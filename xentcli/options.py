@@ -41,11 +41,15 @@ class EvalOptions:
     threshold: float = 0.5
     chunk_rows: int | None = None
     input_format: str | None = None
+    on: str | None = None
+    missing: str = "error"
     gates: tuple[Gate, ...] = ()
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:
             raise UsageError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
+        if self.missing not in NAN_POLICIES:
+            raise UsageError(f"--missing must be error or skip, not {self.missing!r}")
         if self.nan not in NAN_POLICIES:
             raise UsageError(f"--nan must be one of {', '.join(NAN_POLICIES)}, not {self.nan!r}")
         if self.input_format is not None and self.input_format not in INPUT_FORMATS:

@@ -25,6 +25,7 @@ class Chunk:
     read: int
     skipped: int
     ignored: int
+    missing: int = 0
 
 
 @dataclass
@@ -58,8 +59,17 @@ class ChunkPreparer:
         )
         self.row_sums = RowSumCheck()
 
-    def prepare(self, preds: pa.RecordBatch, labels: pa.RecordBatch, offset: int) -> Chunk:
-        """Validate and convert one aligned slice whose first row is data row offset + 1."""
+    def prepare(
+        self,
+        preds: pa.RecordBatch,
+        labels: pa.RecordBatch,
+        offset: int,
+        absent: np.ndarray | None = None,
+    ) -> Chunk:
+        """Validate and convert one aligned slice whose first row is data row offset + 1.
+
+        `absent` marks rows that found no label (--on KEY --missing skip): dropped and counted.
+        """
         lay = self.layout
         columns = [self._floats(preds.column(c), self.pred_file, c) for c in lay.pred_cols]
         if lay.task == "binary":
@@ -74,21 +84,27 @@ class ChunkPreparer:
             source = labels if lay.weight_in_labels else preds
             weights = self._floats(source.column(lay.weight_col), self.weight_file, lay.weight_col)
         n = len(codes)
-        n_bad = n_ignored = 0
+        n_bad = n_ignored = n_absent = 0
         keep = None
         if not _all_clean(values, codes, weights):
             ignored = codes == IGNORED
+            if absent is not None:
+                n_absent = int(np.count_nonzero(absent))
+                ignored &= ~absent
+                ignored_or_absent = ignored | absent
+            else:
+                ignored_or_absent = ignored
             finite = np.isfinite(values) if values.ndim == 1 else np.isfinite(values).all(axis=0)
             bad = ~finite | (codes == MISSING)
             if weights is not None:
                 bad |= ~np.isfinite(weights)
-            bad &= ~ignored
+            bad &= ~ignored_or_absent
             n_bad = int(np.count_nonzero(bad))
             n_ignored = int(np.count_nonzero(ignored))
             if n_bad and self.opts.nan == "error":
                 raise self._missing_error(int(np.argmax(bad)), values, codes, weights, offset)
-            if n_bad or n_ignored:
-                keep = np.flatnonzero(~(bad | ignored))
+            if n_bad or n_ignored or n_absent:
+                keep = np.flatnonzero(~(bad | ignored_or_absent))
                 values = values[..., keep]
                 codes = codes[keep]
                 weights = weights[keep] if weights is not None else None
@@ -102,7 +118,7 @@ class ChunkPreparer:
             )
         if not self.opts.logits and values.size:
             values = self._checked_probabilities(values, offset, keep)
-        return Chunk(values, codes, weights, n, n_bad, n_ignored)
+        return Chunk(values, codes, weights, n, n_bad, n_ignored, n_absent)
 
     def finish(self) -> None:
         """Raise for rows that did not sum to 1, now that all of them are counted."""

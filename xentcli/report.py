@@ -16,6 +16,7 @@ class Rows:
     used: int
     skipped: int
     ignored: int
+    missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ class Report:
         rows = self.rows
         line = (
             f"rows: {rows.read} read, {rows.used} used, {rows.skipped} skipped, "
-            f"{rows.ignored} ignored · clipped: {self.clipped}"
+            f"{rows.ignored} ignored"
+            + (f", {rows.missing} without a label" if rows.missing else "")
+            + f" · clipped: {self.clipped}"
         )
         if self.classes:
             line += f" · classes: {', '.join(self.classes)}"
@@ -89,6 +92,7 @@ class Report:
                 "used": self.rows.used,
                 "skipped": self.rows.skipped,
                 "ignored": self.rows.ignored,
+                "missing": self.rows.missing,
             },
             "classes": list(self.classes) if self.classes is not None else None,
             "metrics": dict(self.metrics),

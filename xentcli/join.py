@@ -1,0 +1,98 @@
+"""--labels FILE --on KEY: labels joined to predictions by key, the labels side held in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from xentcli.arrow_numpy import int_values, null_mask
+from xentcli.errors import InputError, SchemaError
+from xentcli.readers import Source
+
+
+class LabelIndex:
+    """The labels file's key, label and weight columns, with each key's row."""
+
+    def __init__(self, source: Source, key: str, label_columns: list[str], numeric: list[str]):
+        if key not in source.column_names:
+            raise SchemaError(
+                f"no key column {key!r}; columns are: {', '.join(source.column_names)}",
+                file=source.name,
+            )
+        self.name = source.name
+        self.key = key
+        text = [key] + [c for c in label_columns if c != key]
+        table = pa.Table.from_batches(list(source.batches(numeric, text, 1 << 20)))
+        self.keys = _as_text(table.column(key).combine_chunks())
+        if self.keys.null_count:
+            at = int(np.flatnonzero(null_mask(self.keys))[0])
+            raise InputError("an empty key", file=source.name, row=at + 1, column=key)
+        if pc.count_distinct(self.keys).as_py() != len(self.keys):
+            counts = pc.value_counts(self.keys)
+            twice = counts.field("values").filter(pc.greater(counts.field("counts"), 1))[0]
+            raise InputError(f"key {twice.as_py()!r} appears twice", file=source.name, column=key)
+        self.table = table.drop_columns([key]) if key not in label_columns else table
+        self.used = np.zeros(len(self.keys), bool)
+        self.used_count = 0
+
+    def lookup(
+        self, keys: pa.Array, file: str, offset: int, skip_missing: bool
+    ) -> tuple[pa.RecordBatch, np.ndarray | None]:
+        """The label rows for these prediction keys, and the mask of keys with no label."""
+        found = pc.index_in(_as_text(keys), value_set=self.keys)
+        absent = null_mask(found) | null_mask(keys)
+        if absent.any() and not skip_missing:
+            at = int(np.flatnonzero(absent)[0])
+            raise InputError(
+                f"key {keys[at].as_py()!r} has no label in {self.name}; pass --missing skip to "
+                "drop such rows",
+                file=file,
+                row=offset + at + 1,
+                column=self.key,
+            )
+        positions = np.flatnonzero(~absent)
+        rows = int_values(found)[positions]
+        earlier = self.used[rows]
+        if earlier.any():
+            raise self._twice(keys, int(positions[np.argmax(earlier)]), file, offset)
+        self.used[rows] = True
+        count = int(np.count_nonzero(self.used))
+        if count != self.used_count + len(rows):  # a key twice within this chunk
+            _, first = np.unique(rows, return_index=True)
+            again = np.setdiff1d(np.arange(len(rows)), first)[0]
+            raise self._twice(keys, int(positions[again]), file, offset)
+        self.used_count = count
+        taken = self.table.take(found)
+        labels = pa.RecordBatch.from_arrays(
+            [column.combine_chunks() for column in taken.columns], names=taken.column_names
+        )
+        return labels, (absent if absent.any() else None)
+
+    def _twice(self, keys: pa.Array, at: int, file: str, offset: int) -> InputError:
+        return InputError(
+            f"key {keys[at].as_py()!r} appears twice among the predictions",
+            file=file,
+            row=offset + at + 1,
+            column=self.key,
+        )
+
+
+def joined(
+    preds: Iterator[pa.RecordBatch], index: LabelIndex, file: str, skip_missing: bool
+) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch, np.ndarray | None]]:
+    """(predictions, their labels, rows with no label) per prediction batch."""
+    offset = 0
+    for batch in preds:
+        labels, absent = index.lookup(batch.column(index.key), file, offset, skip_missing)
+        yield batch, labels, absent
+        offset += batch.num_rows
+
+
+def _as_text(keys: pa.Array) -> pa.Array:
+    """Keys compared as text, so an integer key in Parquet meets the same key read from CSV."""
+    if pa.types.is_dictionary(keys.type):
+        keys = keys.cast(keys.type.value_type)
+    return keys if pa.types.is_string(keys.type) else keys.cast(pa.string())
