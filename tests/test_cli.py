@@ -41,7 +41,7 @@ def test_json_stdout_holds_only_the_document(cli, tmp_path):
     assert run.code == 0
     report = json.loads(run.stdout)
     assert report["schema_version"] == 1
-    assert report["rows"] == {"read": 3, "used": 2, "skipped": 1, "ignored": 0}
+    assert report["rows"] == {"read": 3, "used": 2, "skipped": 1, "ignored": 0, "missing": 0}
     assert report["clipped"] == 1
     assert "skipped 1 row(s)" in run.stderr and "clipped 1" in run.stderr
     quiet = cli("eval", str(path), "--json", "--nan", "skip", "-q")

@@ -129,12 +129,14 @@ CASES = {
     "no rows left": (
         ("csv", ["y", "prob"], [[1, "nan"], [0, "nan"]]),
         ["--nan", "skip"],
-        "{f}: no rows left to evaluate (2 read, 2 skipped for missing values, 0 ignored)",
+        "{f}: no rows left to evaluate (2 read, 2 skipped for missing values, 0 ignored, "
+        "0 without a label)",
     ),
     "all rows ignored": (
         ("csv", ["y", "prob"], [[-100, 0.5]]),
         ["--ignore-label", "-100"],
-        "{f}: no rows left to evaluate (1 read, 0 skipped for missing values, 1 ignored)",
+        "{f}: no rows left to evaluate (1 read, 0 skipped for missing values, 1 ignored, "
+        "0 without a label)",
     ),
     "logit columns without --logits": (
         csv([[1, 3.0, -1.0]], ["label", "logit_a", "logit_b"]),

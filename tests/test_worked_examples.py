@@ -32,7 +32,7 @@ def test_seed_tables(cli, name):
     assert report["metrics"]["accuracy"] == 1 - SEEDS[name]["error"]
     assert report["task"] == "multiclass"
     assert report["classes"] == ["0", "1", "2"]
-    assert report["rows"] == {"read": 3, "used": 3, "skipped": 0, "ignored": 0}
+    assert report["rows"] == {"read": 3, "used": 3, "skipped": 0, "ignored": 0, "missing": 0}
 
 
 @pytest.mark.parametrize(
