@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
@@ -26,10 +26,11 @@ class TableSource:
         return {f.name: str(f.type) for f in self.table.schema}
 
     def batches(
-        self, numeric: list[str], labels: list[str], chunk_rows: int
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """Zero-copy slices of the named columns."""
-        yield from self.table.select(numeric + labels).to_batches(max_chunksize=chunk_rows)
+        wanted = numeric + labels + list(keys)
+        yield from self.table.select(wanted).to_batches(max_chunksize=chunk_rows)
 
 
 class ArrowFileSource:
@@ -62,10 +63,10 @@ class ArrowFileSource:
         return {f.name: str(f.type) for f in self.schema}
 
     def batches(
-        self, numeric: list[str], labels: list[str], chunk_rows: int
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """The named columns, batch by batch."""
-        wanted = numeric + labels
+        wanted = numeric + labels + list(keys)
         try:
             if self._reader is not None:
                 stored = (self._reader.get_batch(i) for i in range(self._reader.num_record_batches))

@@ -11,7 +11,7 @@ import itertools
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO, TypeVar
 
@@ -63,12 +63,13 @@ class CsvSource:
         return {f.name: str(f.type) for f in table.schema}
 
     def batches(
-        self, numeric: list[str], labels: list[str], chunk_rows: int
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """Batches of the named columns: numeric ones as float64, labels as dictionary text."""
         types = {c: pa.float64() for c in numeric} | {c: LABEL_TEXT for c in labels}
+        types |= {c: pa.string() for c in keys}
         convert = pacsv.ConvertOptions(
-            column_types=types, include_columns=numeric + labels, strings_can_be_null=True
+            column_types=types, include_columns=list(types), strings_can_be_null=True
         )
 
         def parse(block: pa.Buffer) -> pa.Table:

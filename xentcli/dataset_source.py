@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,16 +35,17 @@ class DatasetSource:
         return first | {k: str(v) for k, v in self.partition_types.items() if k not in first}
 
     def batches(
-        self, numeric: list[str], labels: list[str], chunk_rows: int
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """Every file's batches in turn; partition columns filled in from the path."""
-        wanted = numeric + labels
+        wanted = numeric + labels + list(keys)
         for part, values in zip(self.parts, self.partitions, strict=True):
             from_path = [c for c in wanted if c in values and c not in part.column_names]
             own = [c for c in wanted if c not in from_path]
             own_numeric = [c for c in numeric if c in own]
             own_labels = [c for c in labels if c in own]
-            for batch in part.batches(own_numeric, own_labels, chunk_rows):
+            own_keys = [c for c in keys if c in own]
+            for batch in part.batches(own_numeric, own_labels, chunk_rows, own_keys):
                 columns = {c: batch.column(c) for c in own}
                 for c in from_path:
                     columns[c] = _constant(values[c], self.partition_types[c], batch.num_rows)

@@ -149,8 +149,8 @@ def _paired(
     label_numeric = weight if layout.weight_in_labels else []
     if opts.on is not None:
         index = LabelIndex(labels, opts.on, [layout.label_col], label_numeric)
-        pred_text = [opts.on] if opts.on not in pred_numeric else []
-        stream = preds.batches(pred_numeric, pred_text, chunk_rows)
+        pred_keys = [opts.on] if opts.on not in pred_numeric else []
+        stream = preds.batches(pred_numeric, [], chunk_rows, pred_keys)
         yield from joined(stream, index, preds.name, opts.missing == "skip")
         return
     for pred_batch, label_batch in align_rows(

@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from xentcli.arrow_numpy import int_values, null_mask
 from xentcli.errors import InputError, SchemaError
+from xentcli.keyhash import text_hashes
 from xentcli.readers import Source
 
 
@@ -24,17 +25,26 @@ class LabelIndex:
             )
         self.name = source.name
         self.key = key
-        text = [key] + [c for c in label_columns if c != key]
-        table = pa.Table.from_batches(list(source.batches(numeric, text, 1 << 20)))
+        labels = [c for c in label_columns if c != key]
+        table = pa.Table.from_batches(list(source.batches(numeric, labels, 1 << 20, [key])))
         self.keys = _as_text(table.column(key).combine_chunks())
         if self.keys.null_count:
             at = int(np.flatnonzero(null_mask(self.keys))[0])
             raise InputError("an empty key", file=source.name, row=at + 1, column=key)
-        if pc.count_distinct(self.keys).as_py() != len(self.keys):
-            counts = pc.value_counts(self.keys)
-            twice = counts.field("values").filter(pc.greater(counts.field("counts"), 1))[0]
-            raise InputError(f"key {twice.as_py()!r} appears twice", file=source.name, column=key)
         self.table = table.drop_columns([key]) if key not in label_columns else table
+        hashes = text_hashes(self.keys)
+        self.order = np.argsort(hashes, kind="stable")
+        self.sorted_hashes = hashes[self.order]
+        same = np.flatnonzero(self.sorted_hashes[1:] == self.sorted_hashes[:-1])
+        if same.size:  # a key twice, or (rarely) two keys with one hash
+            first = self.keys.take(pa.array(self.order[same]))
+            second = self.keys.take(pa.array(self.order[same + 1]))
+            twice = first.filter(pc.equal(first, second))
+            if len(twice):
+                raise InputError(
+                    f"key {twice[0].as_py()!r} appears twice", file=source.name, column=key
+                )
+        self.collide = bool(same.size)  # then every lookup goes the slow, exact way
         self.used = np.zeros(len(self.keys), bool)
         self.used_count = 0
 
@@ -42,7 +52,7 @@ class LabelIndex:
         self, keys: pa.Array, file: str, offset: int, skip_missing: bool
     ) -> tuple[pa.RecordBatch, np.ndarray | None]:
         """The label rows for these prediction keys, and the mask of keys with no label."""
-        found = pc.index_in(_as_text(keys), value_set=self.keys)
+        found = self._find(_as_text(keys))
         absent = null_mask(found) | null_mask(keys)
         if absent.any() and not skip_missing:
             at = int(np.flatnonzero(absent)[0])
@@ -70,6 +80,22 @@ class LabelIndex:
             [column.combine_chunks() for column in taken.columns], names=taken.column_names
         )
         return labels, (absent if absent.any() else None)
+
+    def _find(self, text: pa.Array) -> pa.Array:
+        """Each key's label row (null where none): sorted-hash lookup, confirmed on the text."""
+        if self.collide:
+            return pc.index_in(text, value_set=self.keys)
+        hashes = text_hashes(text)
+        needles = np.argsort(hashes)  # sorted needles: searchsorted walks the index in order
+        at = np.empty(len(hashes), np.int64)
+        at[needles] = np.searchsorted(self.sorted_hashes, hashes[needles])
+        np.minimum(at, len(self.order) - 1, out=at)
+        hit = self.sorted_hashes[at] == hashes
+        rows = pa.array(self.order[at], mask=~hit)
+        confirmed = pc.equal(text, self.keys.take(rows))
+        if not pc.all(pc.or_kleene(confirmed, pc.invert(pa.array(hit)))).as_py():
+            return pc.index_in(text, value_set=self.keys)  # a collision with an absent key
+        return rows
 
     def _twice(self, keys: pa.Array, at: int, file: str, offset: int) -> InputError:
         return InputError(

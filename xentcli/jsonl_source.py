@@ -6,7 +6,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -44,10 +44,10 @@ class JsonlSource:
         return {f.name: str(f.type) for f in table.schema}
 
     def batches(
-        self, numeric: list[str], labels: list[str], chunk_rows: int
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """The named columns: numeric ones as float64, labels as pyarrow infers them."""
-        wanted = numeric + labels
+        wanted = numeric + labels + list(keys)
         parse = pajson.ParseOptions(
             explicit_schema=pa.schema([(c, pa.float64()) for c in numeric]),
             unexpected_field_behavior="infer",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -34,15 +34,16 @@ class ParquetSource:
         return {f.name: str(f.type) for f in self.schema}
 
     def batches(
-        self, numeric: list[str], labels: list[str], chunk_rows: int
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """Batches of the named columns, at most chunk_rows long."""
-        missing = [c for c in numeric + labels if c not in self.column_names]
+        wanted = numeric + labels + list(keys)
+        missing = [c for c in wanted if c not in self.column_names]
         if missing:
             raise InputError(f"has no column {', '.join(map(repr, missing))}", file=self.name)
         rows = 0
         try:
-            for batch in self._file.iter_batches(batch_size=chunk_rows, columns=numeric + labels):
+            for batch in self._file.iter_batches(batch_size=chunk_rows, columns=wanted):
                 rows += batch.num_rows
                 yield batch
         except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C

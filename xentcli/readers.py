@@ -4,7 +4,7 @@ Arrow record batches. This module picks the reader; each format has its own modu
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -61,9 +61,10 @@ class Source(Protocol):
         """Column → type: as stored, or as pyarrow infers it from the first rows (text formats)."""
 
     def batches(
-        self, numeric: list[str], labels: list[str], chunk_rows: int
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
-        """Yield batches holding exactly these columns, in the file's row order."""
+        """Yield batches of exactly these columns, in the file's row order: `numeric` as numbers,
+        `labels` as the format stores them (CSV: dictionary text), `keys` as plain text (CSV)."""
 
 
 def open_source(source: Any, input_format: str | None = None) -> Source:
