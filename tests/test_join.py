@@ -107,3 +107,29 @@ def test_on_needs_labels_and_an_existing_key(cli, tmp_path, frames):
     assert run.stderr == "xentcli: error: --on KEY joins with a labels file: pass --labels FILE\n"
     run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "p.csv"), "--on", "nope")
     assert run.code == 2 and "no key column 'nope'" in run.stderr
+
+
+def test_text_hashes_follow_the_text_not_the_buffers():
+    from xentcli.keyhash import text_hashes
+
+    words = pa.array(["", "a", "ab", "ba", "abc", "", "a" * 40, "é", "ab"])
+    hashes = text_hashes(words)
+    assert hashes[2] == hashes[8] and len(set(hashes[[0, 1, 2, 3, 4, 6, 7]].tolist())) == 7
+    assert hashes[0] == hashes[5]
+    assert (text_hashes(words.slice(2, 5)) == hashes[2:7]).all()  # offsets into shared buffers
+
+
+def test_hash_collisions_fall_back_to_exact_lookup(tmp_path, frames, monkeypatch):
+    from xentcli import join
+
+    preds, labels = frames
+    expected = xentcli.evaluate(preds.merge(labels, on="id")).metrics
+    preds.to_csv(tmp_path / "p.csv", index=False)
+    labels.sample(frac=1.0, random_state=3).to_csv(tmp_path / "l.csv", index=False)
+    monkeypatch.setattr(join, "text_hashes", lambda text: np.zeros(len(text), np.uint64))
+    report = xentcli.evaluate(str(tmp_path / "p.csv"), labels=str(tmp_path / "l.csv"), on="id")
+    assert report.metrics == pytest.approx(expected, rel=1e-12)
+    twice = pd.concat([labels.iloc[:5], labels.iloc[[2]], labels.iloc[5:]])  # not adjacent
+    twice.to_csv(tmp_path / "l2.csv", index=False)
+    with pytest.raises(xentcli.InputError, match="key '2' appears twice"):
+        xentcli.evaluate(str(tmp_path / "p.csv"), labels=str(tmp_path / "l2.csv"), on="id")

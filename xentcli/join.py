@@ -35,16 +35,13 @@ class LabelIndex:
         hashes = text_hashes(self.keys)
         self.order = np.argsort(hashes, kind="stable")
         self.sorted_hashes = hashes[self.order]
-        same = np.flatnonzero(self.sorted_hashes[1:] == self.sorted_hashes[:-1])
-        if same.size:  # a key twice, or (rarely) two keys with one hash
-            first = self.keys.take(pa.array(self.order[same]))
-            second = self.keys.take(pa.array(self.order[same + 1]))
-            twice = first.filter(pc.equal(first, second))
-            if len(twice):
-                raise InputError(
-                    f"key {twice[0].as_py()!r} appears twice", file=source.name, column=key
-                )
-        self.collide = bool(same.size)  # then every lookup goes the slow, exact way
+        # Equal hashes: a key twice, or (rarely) two keys sharing a hash. Then check exactly, and
+        # if the keys are distinct, look every chunk up the slow, exact way (self.collide).
+        self.collide = bool(np.any(self.sorted_hashes[1:] == self.sorted_hashes[:-1]))
+        if self.collide and pc.count_distinct(self.keys).as_py() != len(self.keys):
+            counts = pc.value_counts(self.keys)
+            twice = counts.field("values").filter(pc.greater(counts.field("counts"), 1))[0]
+            raise InputError(f"key {twice.as_py()!r} appears twice", file=source.name, column=key)
         self.used = np.zeros(len(self.keys), bool)
         self.used_count = 0
 
