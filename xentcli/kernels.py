@@ -29,12 +29,10 @@ def _buffer(scratch: Scratch | None, name: str, shape: tuple[int, ...]) -> np.nd
 
 @dataclass
 class RowScores:
-    """Per-row log loss, squared error (summed over classes) and wrongness of one chunk."""
+    """One chunk's per-row statistics by name (loss, sq, wrong, abs, subset), and the clip count."""
 
-    loss: np.ndarray
-    sq: np.ndarray
-    wrong: np.ndarray
-    clipped: int
+    stats: dict[str, np.ndarray]
+    clipped: int = 0
 
 
 def binary_from_probs(
@@ -53,7 +51,7 @@ def binary_from_probs(
     np.square(squares, out=squares)
     wrong = p > threshold
     np.not_equal(wrong, positive, out=wrong)
-    return RowScores(loss, squares, wrong, clipped)
+    return RowScores({"loss": loss, "sq": squares, "wrong": wrong}, clipped)
 
 
 def binary_from_logits(z: np.ndarray, y: np.ndarray, threshold: float) -> RowScores:
@@ -61,7 +59,7 @@ def binary_from_logits(z: np.ndarray, y: np.ndarray, threshold: float) -> RowSco
     e = np.exp(-np.abs(z))
     loss = np.maximum(z, 0.0) - z * y + np.log1p(e)
     p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return RowScores(loss, np.square(p - y), (p > threshold) != (y == 1), 0)
+    return RowScores({"loss": loss, "sq": np.square(p - y), "wrong": (p > threshold) != (y == 1)})
 
 
 def multiclass_from_probs(
@@ -74,7 +72,8 @@ def multiclass_from_probs(
     np.log(loss, out=loss)
     np.negative(loss, out=loss)
     squares = _buffer(scratch, "squares", p.shape)
-    return RowScores(loss, _squared_error(p, y, p_true, squares), _wrong(p, y, p_true), clipped)
+    sq = _squared_error(p, y, p_true, squares)
+    return RowScores({"loss": loss, "sq": sq, "wrong": _wrong(p, y, p_true)}, clipped)
 
 
 def multiclass_from_logits(
@@ -91,7 +90,7 @@ def multiclass_from_logits(
     loss -= z_true
     e /= total
     squares = _squared_error(e, y, _true_class(e, y), _buffer(scratch, "squares", z.shape))
-    return RowScores(loss, squares, _wrong(z, y, z_true), 0)
+    return RowScores({"loss": loss, "sq": squares, "wrong": _wrong(z, y, z_true)})
 
 
 def _true_class(p: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -135,12 +135,16 @@ def _exp(x: float) -> float:
         return math.inf
 
 
+CLASSIFICATION = frozenset({"binary", "multiclass", "multilabel"})
 METRICS: dict[str, Metric] = {
     "cross_entropy": Metric(frozenset({"multiclass"}), "loss", _same),
-    "binary_cross_entropy": Metric(frozenset({"binary"}), "loss", _same),
-    "mse": Metric(frozenset({"binary", "multiclass"}), "sq", _same),
-    "error": Metric(frozenset({"binary", "multiclass"}), "wrong", _same),
-    "accuracy": Metric(frozenset({"binary", "multiclass"}), "wrong", lambda e: 1.0 - e, True),
+    "binary_cross_entropy": Metric(frozenset({"binary", "multilabel"}), "loss", _same),
+    "mse": Metric(CLASSIFICATION | {"regression"}, "sq", _same),
+    "rmse": Metric(frozenset({"regression"}), "sq", math.sqrt),
+    "mae": Metric(frozenset({"regression"}), "abs", _same),
+    "error": Metric(CLASSIFICATION, "wrong", _same),
+    "accuracy": Metric(CLASSIFICATION, "wrong", lambda e: 1.0 - e, True),
+    "subset_error": Metric(frozenset({"multilabel"}), "subset", _same),
     "perplexity": Metric(frozenset({"multiclass"}), "loss", _exp),
 }
 
@@ -154,27 +158,24 @@ def metrics_for(task: str) -> list[str]:
 class Totals:
     """Everything an evaluation accumulates: one WeightedMean per statistic, and counts."""
 
-    means: dict[str, WeightedMean] = field(
-        default_factory=lambda: {s: WeightedMean() for s in ("loss", "sq", "wrong")}
-    )
+    means: dict[str, WeightedMean] = field(default_factory=dict)
     clipped: int = 0
 
     def update(self, scores: RowScores, weights: np.ndarray | None) -> None:
         """Add one chunk's per-row scores."""
-        self.means["loss"].update(scores.loss, weights)
-        self.means["sq"].update(scores.sq, weights)
-        self.means["wrong"].update(scores.wrong, weights)
+        for name, values in scores.stats.items():
+            self.means.setdefault(name, WeightedMean()).update(values, weights)
         self.clipped += scores.clipped
 
     def merge(self, other: Totals) -> None:
         """Fold another evaluation's totals into this one."""
-        for name, mean in self.means.items():
-            mean.merge(other.means[name])
+        for name, mean in other.means.items():
+            self.means.setdefault(name, WeightedMean()).merge(mean)
         self.clipped += other.clipped
 
     def weight(self) -> float:
         """Σw over the rows used."""
-        return self.means["loss"].denominator.value()
+        return next(iter(self.means.values())).denominator.value() if self.means else 0.0
 
     def result(self, task: str) -> dict[str, float]:
         """The task's metrics, by name."""

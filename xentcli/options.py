@@ -8,7 +8,7 @@ from typing import Any
 from xentcli.errors import UsageError
 from xentcli.gates import Gate
 
-TASKS = ("binary", "multiclass")
+TASKS = ("binary", "multiclass", "multilabel", "regression")
 NAN_POLICIES = ("error", "skip")
 INPUT_FORMATS = ("csv", "tsv", "parquet", "arrow", "jsonl")
 MACHINE_EPS = 2.220446049250313e-16
