@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from xentcli.csv_locate import locate_csv_error
@@ -60,7 +61,7 @@ class CsvSource:
             )
         except pa.ArrowException:  # a bad row in the sample: eval will name it
             return dict.fromkeys(self.column_names, "unknown")
-        return {f.name: str(f.type) for f in table.schema}
+        return {f.name: _kind(table.column(f.name)) for f in table.schema}
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
@@ -144,6 +145,16 @@ class CsvSource:
                 return InputError(message, file=self.name, row=row, column=column)
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return InputError(f"cannot parse the data after row {rows}: {text}", file=self.name)
+
+
+def _kind(column: pa.ChunkedArray) -> str:
+    """The inferred type, or `json-array` for text whose values are all [..] (list layout)."""
+    if not pa.types.is_string(column.type):
+        return str(column.type)
+    values = column.drop_null()
+    if len(values) and pc.all(pc.match_substring_regex(values, r"^\s*\[.*\]\s*$")).as_py():
+        return "json-array"
+    return "string"
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, depth: int) -> Iterator[R]:

@@ -17,22 +17,38 @@ from xentcli.join import LabelIndex, joined
 from xentcli.layout import Layout, resolve_layout
 from xentcli.metrics import Totals, metrics_for
 from xentcli.options import EvalOptions, default_chunk_rows
-from xentcli.prepare import Chunk, ChunkPreparer
+from xentcli.prepare import Chunk, ChunkPreparer, targets_of
 from xentcli.readers import STDIN, Source, open_source
 from xentcli.report import Report, Rows, signature
 from xentcli.version import __version__
 
 Scorer = Callable[[Chunk, EvalOptions, kernels.Scratch], kernels.RowScores]
 
-SCORERS: dict[tuple[str, bool], Scorer] = {
-    ("binary", False): lambda c, o, s: kernels.binary_from_probs(
+# (task, logits, K target columns) → the kernel
+SCORERS: dict[tuple[str, bool, bool], Scorer] = {
+    ("binary", False, False): lambda c, o, s: kernels.binary_from_probs(
         c.preds, c.codes, o.eps, o.threshold, s
     ),
-    ("binary", True): lambda c, o, s: kernels.binary_from_logits(c.preds, c.codes, o.threshold),
-    ("multiclass", False): lambda c, o, s: kernels.multiclass_from_probs(
+    ("binary", True, False): lambda c, o, s: kernels.binary_from_logits(
+        c.preds, c.codes, o.threshold
+    ),
+    ("multiclass", False, False): lambda c, o, s: kernels.multiclass_from_probs(
         c.preds, c.codes, o.eps, s
     ),
-    ("multiclass", True): lambda c, o, s: kernels.multiclass_from_logits(c.preds, c.codes, s),
+    ("multiclass", True, False): lambda c, o, s: kernels.multiclass_from_logits(
+        c.preds, c.codes, s
+    ),
+    ("multiclass", False, True): lambda c, o, s: kernels.soft_from_probs(
+        c.preds, targets_of(c), o.eps, s
+    ),
+    ("multiclass", True, True): lambda c, o, s: kernels.soft_from_logits(c.preds, targets_of(c), s),
+    ("multilabel", False, True): lambda c, o, s: kernels.multilabel_from_probs(
+        c.preds, targets_of(c), o.eps, o.threshold
+    ),
+    ("multilabel", True, True): lambda c, o, s: kernels.multilabel_from_logits(
+        c.preds, targets_of(c), o.threshold
+    ),
+    ("regression", False, False): lambda c, o, s: kernels.regression(c.preds, targets_of(c)),
 }
 
 
@@ -66,6 +82,7 @@ def open_layout(
         opts,
         preds.name,
         label_src.name if label_src is not None else None,
+        preds.column_types,
     )
     return preds, label_src, layout
 
@@ -77,7 +94,7 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
     label_name = label_src.name if label_src is not None else preds.name
     scratch = kernels.Scratch()
     preparer = ChunkPreparer(layout, opts, preds.name, label_name, scratch)
-    score = SCORERS[(layout.task, opts.logits)]
+    score = SCORERS[(layout.task, opts.logits, bool(layout.target_cols))]
     totals = Totals()
     read = skipped = ignored = missing = 0
     chunk_rows = opts.chunk_rows or default_chunk_rows(len(layout.pred_cols))
@@ -112,9 +129,10 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
             "label": layout.label_col,
             "predictions": list(layout.pred_cols),
             "weight": layout.weight_col,
-        },
+        }
+        | ({"targets": list(layout.target_cols)} if layout.target_cols else {}),
         rows=Rows(read=read, used=used, skipped=skipped, ignored=ignored, missing=missing),
-        classes=layout.classes,
+        classes=preparer.classes,
         metrics=metrics,
         clipped=totals.clipped,
         signature=signature(
@@ -141,21 +159,28 @@ def _paired(
     """(predictions, labels, rows without a label) of equal length: one file gives each batch
     twice; two files are paired by position, or by key with --on."""
     weight = [layout.weight_col] if layout.weight_col is not None else []
+    regression = layout.task == "regression"
+    label = [] if layout.label_col is None else [layout.label_col]
+    label_text = [] if regression else label
+    label_numbers = list(layout.target_cols) + (label if regression else [])
+    pred_numeric = [] if layout.pred_list else list(layout.pred_cols)
+    pred_keys = list(layout.pred_cols) if layout.pred_list else []  # list columns: plain text
     if labels is None:
-        for batch in preds.batches(list(layout.pred_cols) + weight, [layout.label_col], chunk_rows):
+        numeric = pred_numeric + weight + label_numbers
+        for batch in preds.batches(numeric, label_text, chunk_rows, pred_keys):
             yield batch, batch, None
         return
-    pred_numeric = list(layout.pred_cols) + ([] if layout.weight_in_labels else weight)
-    label_numeric = weight if layout.weight_in_labels else []
+    pred_numeric += [] if layout.weight_in_labels else weight
+    label_numeric = label_numbers + (weight if layout.weight_in_labels else [])
     if opts.on is not None:
-        index = LabelIndex(labels, opts.on, [layout.label_col], label_numeric)
-        pred_keys = [opts.on] if opts.on not in pred_numeric else []
-        stream = preds.batches(pred_numeric, [], chunk_rows, pred_keys)
+        index = LabelIndex(labels, opts.on, label_text, label_numeric)
+        keys = pred_keys + ([opts.on] if opts.on not in pred_numeric + pred_keys else [])
+        stream = preds.batches(pred_numeric, [], chunk_rows, keys)
         yield from joined(stream, index, preds.name, opts.missing == "skip")
         return
     for pred_batch, label_batch in align_rows(
-        preds.batches(pred_numeric, [], chunk_rows),
-        labels.batches(label_numeric, [layout.label_col], chunk_rows),
+        preds.batches(pred_numeric, [], chunk_rows, pred_keys),
+        labels.batches(label_numeric, label_text, chunk_rows),
         (preds.name, labels.name),
     ):
         yield pred_batch, label_batch, None

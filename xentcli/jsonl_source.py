@@ -40,7 +40,10 @@ class JsonlSource:
 
     def column_types(self) -> dict[str, str]:
         """Column → the type pyarrow infers from the rows already read (the first block)."""
-        table = pajson.read_json(io.BytesIO(self._head[: self._head.rfind(b"\n") + 1]))
+        try:
+            table = pajson.read_json(io.BytesIO(self._head[: self._head.rfind(b"\n") + 1]))
+        except pa.ArrowException:  # a bad line in the sample: eval will name it
+            return dict.fromkeys(self.column_names, "unknown")
         return {f.name: str(f.type) for f in table.schema}
 
     def batches(

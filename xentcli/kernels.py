@@ -127,3 +127,81 @@ def _squared_error(
     np.square(p, out=squares)
     np.put(squares.reshape(-1), y * n + np.arange(n), np.square(1.0 - p_true))
     return squares.sum(axis=0)
+
+
+def soft_from_probs(
+    p: np.ndarray, t: np.ndarray, eps: float, scratch: Scratch | None = None
+) -> RowScores:
+    """−Σ_k t_k log p_k for target probabilities t (one-hot or soft), p and t of shape (K, n)."""
+    logs = np.clip(p, eps, 1.0 - eps, out=_buffer(scratch, "logs", p.shape))
+    entering = t > 0  # only cells with target mass enter the loss
+    clipped = int(np.count_nonzero(entering & ((p < eps) | (p > 1.0 - eps))))
+    np.log(logs, out=logs)
+    logs *= t
+    loss = -logs.sum(axis=0)
+    return RowScores(_soft_common(p, t, loss, scratch), clipped)
+
+
+def soft_from_logits(z: np.ndarray, t: np.ndarray, scratch: Scratch | None = None) -> RowScores:
+    """Σ_k t_k (logsumexp(z) − z_k), the softmax taken stably; z and t of shape (K, n)."""
+    top = z.max(axis=0)
+    e = np.subtract(z, top, out=_buffer(scratch, "softmax", z.shape))
+    np.exp(e, out=e)
+    total = e.sum(axis=0)
+    lse = np.log(total) + top
+    loss = lse * t.sum(axis=0) - (t * z).sum(axis=0)
+    e /= total
+    return RowScores(_soft_common(e, t, loss, scratch, wrong_scores=z))
+
+
+def _soft_common(
+    p: np.ndarray,
+    t: np.ndarray,
+    loss: np.ndarray,
+    scratch: Scratch | None,
+    wrong_scores: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Squared error against the targets, and argmax(p) ≠ argmax(t) (ties to the lowest index)."""
+    squares = np.subtract(p, t, out=_buffer(scratch, "squares", p.shape))
+    np.square(squares, out=squares)
+    target = np.argmax(t, axis=0)
+    scores = p if wrong_scores is None else wrong_scores
+    return {
+        "loss": loss,
+        "sq": squares.sum(axis=0),
+        "wrong": _wrong(scores, target, _true_class(scores, target)),
+    }
+
+
+def multilabel_from_probs(p: np.ndarray, t: np.ndarray, eps: float, threshold: float) -> RowScores:
+    """Per row: mean BCE over the K labels, Σ squared error, fraction and any of wrong cells."""
+    clipped = int(np.count_nonzero((p < eps) | (p > 1.0 - eps)))
+    q = np.clip(p, eps, 1.0 - eps)
+    cells = -(t * np.log(q) + (1.0 - t) * np.log1p(-q))
+    return RowScores(_multilabel_common(p, t, cells, threshold), clipped)
+
+
+def multilabel_from_logits(z: np.ndarray, t: np.ndarray, threshold: float) -> RowScores:
+    """Per-cell BCE from logits, max(z, 0) − t·z + log1p(exp(−|z|)), then as with probabilities."""
+    e = np.exp(-np.abs(z))
+    cells = np.maximum(z, 0.0) - z * t + np.log1p(e)
+    p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return RowScores(_multilabel_common(p, t, cells, threshold))
+
+
+def _multilabel_common(
+    p: np.ndarray, t: np.ndarray, cells: np.ndarray, threshold: float
+) -> dict[str, np.ndarray]:
+    wrong = (p > threshold) != (t >= 0.5)
+    return {
+        "loss": cells.mean(axis=0),
+        "sq": np.square(p - t).sum(axis=0),
+        "wrong": wrong.mean(axis=0),
+        "subset": wrong.any(axis=0),
+    }
+
+
+def regression(prediction: np.ndarray, target: np.ndarray) -> RowScores:
+    """Squared and absolute error per row."""
+    difference = prediction - target
+    return RowScores({"sq": np.square(difference), "abs": np.abs(difference)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xentcli.errors import SchemaError, UsageError
@@ -25,16 +26,25 @@ CLASS_PREFIXES = ("p_", "prob_", "proba_", "logit_")
 INDEXED_P = re.compile(r"^p(\d+)$")
 
 
+LIST_TYPES = ("list", "large_list", "fixed_size_list")
+
+
 @dataclass(frozen=True)
 class Layout:
-    """The resolved columns: what is read from where, and the class names."""
+    """The resolved columns: what is read from where, and the class names.
+
+    Labels are one column (label_col), or K target columns (target_cols: soft or one-hot labels,
+    or multilabel 0/1 columns). Predictions are columns, or one list column (pred_list).
+    """
 
     task: str
-    label_col: str
+    label_col: str | None
     pred_cols: tuple[str, ...]
     weight_col: str | None
     weight_in_labels: bool
     classes: tuple[str, ...] | None
+    target_cols: tuple[str, ...] = ()
+    pred_list: bool = False
 
 
 def resolve_layout(
@@ -43,40 +53,91 @@ def resolve_layout(
     opts: EvalOptions,
     pred_file: str,
     label_file: str | None = None,
+    pred_types: Callable[[], dict[str, str]] | None = None,
 ) -> Layout:
-    """Pick the label, prediction and weight columns; ambiguity is an error naming the flag."""
+    """Pick the label, prediction and weight columns; ambiguity is an error naming the flag.
+
+    pred_types (asked only when one prediction column is found) tells a list column apart.
+    """
     label_file_names = label_names if label_names is not None else pred_names
     label_file = label_file if label_names is not None else pred_file
-    label_col = _label_column(label_file_names, opts.label_col, label_file)
+    targets: tuple[str, ...] = ()
+    label_col: str | None = None
+    if opts.label_col is not None and any(ch in opts.label_col for ch in "*?[,"):
+        targets = tuple(
+            _named_columns(label_file_names, opts.label_col, label_file, "--label-col")[0]
+        )
+    else:
+        label_col = _label_column(label_file_names, opts.label_col, label_file)
     weight_col, weight_in_labels = _weight_column(pred_names, label_names, opts.weight_col)
-    taken = {weight_col, opts.on} | ({label_col} if label_names is None else set())
+    taken = {weight_col, opts.on} | (({label_col} | set(targets)) if label_names is None else set())
     candidates = [c for c in pred_names if c not in taken]
     pred_cols, stripped = _prediction_columns(candidates, opts, pred_file)
-    task = opts.task or ("binary" if len(pred_cols) == 1 else "multiclass")
-    if task == "binary" and len(pred_cols) != 1:
+    pred_list = (
+        len(pred_cols) == 1
+        and opts.task not in ("binary", "regression")
+        and pred_types is not None
+        and _holds_lists(pred_types().get(pred_cols[0], ""))
+    )
+    task = opts.task or ("multiclass" if targets or pred_list or len(pred_cols) > 1 else "binary")
+    _check_task(task, pred_cols, pred_list, targets, opts)
+    classes = None
+    if task in ("multiclass", "multilabel"):
+        classes = opts.classes or (None if pred_list else stripped)
+        width = len(targets) if pred_list and targets else None if pred_list else len(pred_cols)
+        if classes is not None and width is not None and len(classes) != width:
+            raise UsageError(
+                f"--classes names {len(classes)} classes but there are {width} "
+                f"prediction columns ({', '.join(pred_cols)})"
+            )
+        if targets and not pred_list and len(targets) != len(pred_cols):
+            raise UsageError(
+                f"{len(targets)} label columns ({', '.join(targets)}) but {len(pred_cols)} "
+                f"prediction columns ({', '.join(pred_cols)}); they pair up in order"
+            )
+    return Layout(
+        task,
+        label_col,
+        tuple(pred_cols),
+        weight_col,
+        weight_in_labels,
+        classes,
+        targets,
+        pred_list,
+    )
+
+
+def _holds_lists(kind: str) -> bool:
+    """A list column, or CSV text whose sampled values are JSON arrays such as [0.1, 0.9]."""
+    return kind.startswith(LIST_TYPES) or kind == "json-array"
+
+
+def _check_task(
+    task: str, pred_cols: list[str], pred_list: bool, targets: tuple[str, ...], opts: EvalOptions
+) -> None:
+    """The columns a task needs (SPEC §3.1), or a usage error saying what to pass."""
+    cols = ", ".join(pred_cols)
+    if task in ("binary", "regression") and (len(pred_cols) != 1 or targets):
         raise UsageError(
-            f"--task binary takes one prediction column, got {len(pred_cols)}: "
-            f"{', '.join(pred_cols)}"
+            f"--task {task} takes one prediction column and one label column, got "
+            f"predictions {cols}" + (f" and labels {', '.join(targets)}" if targets else "")
         )
-    if task == "multiclass" and len(pred_cols) < 2:
+    if task == "regression" and opts.logits:
+        raise UsageError("--logits does not apply to --task regression")
+    if task == "multiclass" and len(pred_cols) < 2 and not pred_list:
         raise UsageError(
-            f"--task multiclass takes two or more prediction columns, got {', '.join(pred_cols)}; "
-            "pass --pred-col with a comma list or a glob such as 'p_*'"
+            f"--task multiclass takes two or more prediction columns (or one list column), got "
+            f"{cols}; pass --pred-col with a comma list or a glob such as 'p_*'"
+        )
+    if task == "multilabel" and not targets:
+        raise UsageError(
+            "--task multilabel takes K label columns: pass --label-col with a glob such as "
+            "'y_*' or a comma list"
         )
     if not opts.logits and any(c.startswith("logit_") for c in pred_cols):
         raise UsageError(
-            f"columns {', '.join(pred_cols)} are named as logits; pass --logits "
-            "(xentcli does not guess logits)"
+            f"columns {cols} are named as logits; pass --logits (xentcli does not guess logits)"
         )
-    classes = None
-    if task == "multiclass":
-        classes = opts.classes or stripped
-        if len(classes) != len(pred_cols):
-            raise UsageError(
-                f"--classes names {len(classes)} classes but there are {len(pred_cols)} "
-                f"prediction columns ({', '.join(pred_cols)})"
-            )
-    return Layout(task, label_col, tuple(pred_cols), weight_col, weight_in_labels, classes)
 
 
 def _label_column(names: list[str], wanted: str | None, file: str | None) -> str:
@@ -144,12 +205,15 @@ def _prediction_columns(
     )
 
 
-def _named_columns(names: list[str], spec: str, file: str) -> tuple[list[str], tuple[str, ...]]:
+def _named_columns(
+    names: list[str], spec: str, file: str | None, flag: str = "--pred-col"
+) -> tuple[list[str], tuple[str, ...]]:
+    """Columns named by a glob or a comma list, and the class names their suffixes give."""
     if any(ch in spec for ch in "*?["):
         cols = [c for c in names if fnmatch.fnmatchcase(c, spec)]
         if not cols:
             raise SchemaError(
-                f"--pred-col {spec!r} matches no column; columns are: {', '.join(names)}",
+                f"{flag} {spec!r} matches no column; columns are: {', '.join(names)}",
                 file=file,
             )
         head, star, tail = spec.partition("*")
@@ -160,12 +224,12 @@ def _named_columns(names: list[str], spec: str, file: str) -> tuple[list[str], t
     missing = [c for c in cols if c not in names]
     if missing:
         raise SchemaError(
-            f"no prediction column {', '.join(map(repr, missing))}; "
+            f"no column {', '.join(map(repr, missing))} (named by {flag}); "
             f"columns are: {', '.join(names)}",
             file=file,
         )
     if len(set(cols)) != len(cols):
-        raise UsageError(f"--pred-col names a column twice: {spec}")
+        raise UsageError(f"{flag} names a column twice: {spec}")
     for prefix in CLASS_PREFIXES:
         if len(cols) > 1 and all(c.startswith(prefix) and len(c) > len(prefix) for c in cols):
             return cols, tuple(c[len(prefix) :] for c in cols)

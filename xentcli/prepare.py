@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from xentcli.arrow_numpy import float_values
-from xentcli.errors import InputError, SchemaError
+from xentcli.errors import InputError
 from xentcli.kernels import Scratch
 from xentcli.labels import IGNORED, MISSING, LabelMapper
 from xentcli.layout import Layout
 from xentcli.options import EvalOptions
+from xentcli.values import floats, list_rows, stacked
 
 
 @dataclass
@@ -22,10 +22,17 @@ class Chunk:
     preds: np.ndarray
     codes: np.ndarray
     weights: np.ndarray | None
+    targets: np.ndarray | None  # K target columns (K, n), or regression labels (n,)
     read: int
     skipped: int
     ignored: int
     missing: int = 0
+
+
+def targets_of(chunk: Chunk) -> np.ndarray:
+    """The chunk's targets, for the kernels that need them."""
+    assert chunk.targets is not None
+    return chunk.targets
 
 
 @dataclass
@@ -54,9 +61,8 @@ class ChunkPreparer:
         self.pred_file = pred_file
         self.label_file = label_file
         self.weight_file = label_file if layout.weight_in_labels else pred_file
-        self.mapper = LabelMapper(
-            layout.classes, opts.positive, opts.ignore_label, label_file, layout.label_col
-        )
+        self.classes = layout.classes
+        self.mapper: LabelMapper | None = None
         self.row_sums = RowSumCheck()
 
     def prepare(
@@ -71,18 +77,12 @@ class ChunkPreparer:
         `absent` marks rows that found no label (--on KEY --missing skip): dropped and counted.
         """
         lay = self.layout
-        columns = [self._floats(preds.column(c), self.pred_file, c) for c in lay.pred_cols]
-        if lay.task == "binary":
-            values = columns[0]
-        else:
-            values = np.stack(
-                columns, out=self.scratch.get("preds", (len(columns), len(columns[0])))
-            )
-        codes = self.mapper.encode(labels.column(lay.label_col), offset)
+        values = self._predictions(preds, offset)
+        targets, codes = self._labels(labels, offset)
         weights = None
         if lay.weight_col is not None:
             source = labels if lay.weight_in_labels else preds
-            weights = self._floats(source.column(lay.weight_col), self.weight_file, lay.weight_col)
+            weights = floats(source.column(lay.weight_col), self.weight_file, lay.weight_col)
         n = len(codes)
         n_bad = n_ignored = n_absent = 0
         keep = None
@@ -107,6 +107,7 @@ class ChunkPreparer:
                 keep = np.flatnonzero(~(bad | ignored_or_absent))
                 values = values[..., keep]
                 codes = codes[keep]
+                targets = targets[..., keep] if targets is not None else None
                 weights = weights[keep] if weights is not None else None
         if weights is not None and weights.size and weights.min() < 0:
             at = int(np.argmax(weights < 0))
@@ -116,9 +117,11 @@ class ChunkPreparer:
                 row=_row(offset, keep, at),
                 column=lay.weight_col,
             )
-        if not self.opts.logits and values.size:
+        if not self.opts.logits and values.size and lay.task != "regression":
             values = self._checked_probabilities(values, offset, keep)
-        return Chunk(values, codes, weights, n, n_bad, n_ignored, n_absent)
+        if targets is not None and targets.size and lay.task != "regression":
+            self._check_targets(targets, offset, keep)
+        return Chunk(values, codes, weights, targets, n, n_bad, n_ignored, n_absent)
 
     def finish(self) -> None:
         """Raise for rows that did not sum to 1, now that all of them are counted."""
@@ -147,7 +150,7 @@ class ChunkPreparer:
                 row=_row(offset, keep, at),
                 column=self.layout.pred_cols[k],
             )
-        if values.ndim == 1:
+        if values.ndim == 1 or self.layout.task == "multilabel":
             return values
         sums = values.sum(axis=0)
         if self.opts.renormalize:
@@ -169,16 +172,68 @@ class ChunkPreparer:
             check.count += count
         return values
 
-    def _floats(self, column: pa.Array, file: str, name: str) -> np.ndarray:
-        kind = column.type
-        if not (
-            pa.types.is_floating(kind)
-            or pa.types.is_integer(kind)
-            or pa.types.is_boolean(kind)
-            or pa.types.is_decimal(kind)
-        ):
-            raise SchemaError(f"holds {kind} values; expected numbers", file=file, column=name)
-        return float_values(column)
+    def _predictions(self, preds: pa.RecordBatch, offset: int) -> np.ndarray:
+        """(n,) for one column (binary, regression); (K, n) for classes or a list column."""
+        lay = self.layout
+        if lay.pred_list:
+            name = lay.pred_cols[0]
+            width = len(self.classes) if self.classes else (len(lay.target_cols) or None)
+            values, found = list_rows(preds.column(name), width, self.pred_file, name, offset)
+            if self.classes is None:
+                self.classes = tuple(str(k) for k in range(found))
+            return values
+        columns = [floats(preds.column(c), self.pred_file, c) for c in lay.pred_cols]
+        if lay.task in ("binary", "regression"):
+            return columns[0]
+        return stacked(columns, self.scratch, "preds")
+
+    def _labels(self, labels: pa.RecordBatch, offset: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """(targets, codes): K target columns or regression values with MISSING codes where they
+        are not finite; or no targets and the class codes of one label column."""
+        lay = self.layout
+        if lay.target_cols:
+            columns = [floats(labels.column(c), self.label_file, c) for c in lay.target_cols]
+            targets = stacked(columns, self.scratch, "targets")
+            finite = np.isfinite(targets).all(axis=0)
+        elif lay.task == "regression":
+            assert lay.label_col is not None
+            targets = floats(labels.column(lay.label_col), self.label_file, lay.label_col)
+            finite = np.isfinite(targets)
+        else:
+            assert lay.label_col is not None
+            if self.mapper is None:
+                self.mapper = LabelMapper(
+                    self.classes,
+                    self.opts.positive,
+                    self.opts.ignore_label,
+                    self.label_file,
+                    lay.label_col,
+                )
+            return None, self.mapper.encode(labels.column(lay.label_col), offset)
+        return targets, np.where(finite, 0, MISSING)
+
+    def _check_targets(self, targets: np.ndarray, offset: int, keep: np.ndarray | None) -> None:
+        """Targets are probabilities in [0, 1]; for multiclass each row sums to 1."""
+        outside = (targets < 0.0) | (targets > 1.0)
+        if outside.any():
+            k, at = (int(v[0]) for v in np.nonzero(outside))
+            raise InputError(
+                f"target {float(targets[k, at])!r} is outside [0, 1]",
+                file=self.label_file,
+                row=_row(offset, keep, at),
+                column=self.layout.target_cols[k],
+            )
+        if self.layout.task == "multiclass":
+            sums = targets.sum(axis=0)
+            off = np.abs(sums - 1.0) > self.opts.sum_tol
+            if off.any():
+                at = int(np.argmax(off))
+                raise InputError(
+                    f"target probabilities sum to {float(sums[at])!r}, not 1; for independent "
+                    "0/1 labels pass --task multilabel",
+                    file=self.label_file,
+                    row=_row(offset, keep, at),
+                )
 
     def _missing_error(
         self,
@@ -190,11 +245,13 @@ class ChunkPreparer:
     ) -> InputError:
         lay = self.layout
         row_values = [values[at]] if values.ndim == 1 else list(values[:, at])
-        for name, value in zip(lay.pred_cols, row_values, strict=True):
+        names = [lay.pred_cols[0]] * len(row_values) if lay.pred_list else list(lay.pred_cols)
+        for name, value in zip(names, row_values, strict=True):
             if not np.isfinite(value):
                 return _nan_error(value, self.pred_file, offset + at + 1, name)
         if codes[at] == MISSING:
-            return _nan_error(None, self.label_file, offset + at + 1, lay.label_col)
+            column = lay.label_col or ", ".join(lay.target_cols)
+            return _nan_error(None, self.label_file, offset + at + 1, column)
         assert weights is not None
         return _nan_error(weights[at], self.weight_file, offset + at + 1, lay.weight_col)
 
