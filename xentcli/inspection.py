@@ -34,14 +34,18 @@ class InspectReport:
             ("rows", self.rows, "(stored in Parquet and Arrow files; text is not counted)"),
             ("task", lay.task, "--task"),
             (
-                "label column",
-                lay.label_col,
+                "label column" if lay.label_col else "target columns",
+                lay.label_col or ", ".join(lay.target_cols),
                 "--label-col" + (" (in --labels)" if self.labels else ""),
             ),
-            ("prediction columns", ", ".join(lay.pred_cols), "--pred-col"),
+            (
+                "prediction columns",
+                ", ".join(lay.pred_cols) + (" (one list per row)" if lay.pred_list else ""),
+                "--pred-col",
+            ),
             ("predictions are", "logits" if self.logits else "probabilities", "--logits"),
             ("weight column", lay.weight_col, "--weight-col"),
-            ("classes", ", ".join(lay.classes) if lay.classes else None, "--classes"),
+            ("classes", _classes(lay), "--classes"),
             (
                 "labels map by",
                 self.label_rule,
@@ -80,10 +84,12 @@ class InspectReport:
             "columns": self.columns,
             "task": lay.task,
             "label": lay.label_col,
+            "targets": list(lay.target_cols),
             "predictions": list(lay.pred_cols),
             "logits": self.logits,
             "weight": lay.weight_col,
             "classes": list(lay.classes) if lay.classes else None,
+            "list": lay.pred_list,
             "label_rule": self.label_rule,
             "flags": {n: f for n, _, f in self.decisions()},
         }
@@ -104,8 +110,21 @@ def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
     )
 
 
+def _classes(layout: Layout) -> str | None:
+    if layout.classes:
+        return ", ".join(layout.classes)
+    return "0..K-1, K from the first row's list" if layout.pred_list else None
+
+
 def label_rule(layout: Layout, opts: EvalOptions) -> str:
     """SPEC §3.1's mapping rule in force, in words."""
+    if layout.target_cols:
+        kind = "independent 0/1 labels" if layout.task == "multilabel" else "class probabilities"
+        return f"K target columns paired in order with the predictions: {kind}"
+    if layout.task == "regression":
+        return "numbers, compared with the predictions"
+    if layout.pred_list and layout.classes is None:
+        return "an integer label is a 0-based position in the list"
     if layout.classes is None:
         if opts.positive is not None:
             return f"{opts.positive!r} is positive, the one other value negative"
