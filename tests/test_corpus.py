@@ -20,6 +20,7 @@ CASES = {
     "header_only.csv": "{f}: no data rows (only a header)",
     "ragged.csv": "{f}, row 2: expected 2 fields, found 3 (ragged row)",
     "mixed_types.csv": "{f}, row 3, column 'prob': 'high' is not a number",
+    "list_wrong_length.csv": "{f}, row 2, column 'proba': holds 2 values; every row needs 3",
     "malformed.jsonl": "{f}, row 2: not valid JSON (Expecting ',' delimiter)",
     "one_corrupt": "{f}/part-1.parquet: not a readable Parquet file (Parquet magic bytes not "
     "found in footer. Either the file is corrupted or this is not a parquet file.)",

@@ -16,7 +16,7 @@ from xentcli.errors import UsageError, XentError
 from xentcli.evaluate import evaluate_with
 from xentcli.gates import Gate, bound_gates, increase_gates, split_assignment
 from xentcli.inspection import inspect_input
-from xentcli.options import INPUT_FORMATS, MACHINE_EPS, EvalOptions
+from xentcli.options import INPUT_FORMATS, MACHINE_EPS, TASKS, EvalOptions
 from xentcli.output import emit, gate_failures, notes, silence_stdout
 from xentcli.render import RENDERERS, Renderable
 from xentcli.schema import SCHEMAS, schema_text
@@ -144,7 +144,7 @@ COLUMN_OPTIONS = [
         help="With --on: a prediction whose key has no label is an error, or is dropped.",
     ),
     click.option("--weight-col", metavar="COL", help="Sample weights: every mean becomes Σwℓ/Σw."),
-    click.option("--task", type=click.Choice(["binary", "multiclass"]), help="Force the task."),
+    click.option("--task", type=click.Choice(list(TASKS)), help="Force the task."),
     click.option(
         "--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/softmax)."
     ),

@@ -24,6 +24,9 @@ def main() -> None:
     (HERE / "header_only.csv").write_text("y,prob\n")
     (HERE / "ragged.csv").write_text("y,prob\n1,0.5\n0,0.25,7\n")
     (HERE / "mixed_types.csv").write_text("y,prob\n1,0.5\n0,0.25\n1,high\n")
+    (HERE / "list_wrong_length.csv").write_text(
+        'label,proba\n0,"[0.5, 0.25, 0.25]"\n2,"[0.1, 0.9]"\n'
+    )
     (HERE / "malformed.jsonl").write_text('{"y": 1, "prob": 0.5}\n{"y": 0, "prob": 0.25\n')
     (HERE / "quoted_crlf_bom.csv").write_bytes(
         '\ufeff"y","prob","note"\r\n"1","0.75","a, b"\r\n0,0.25,"say ""hi"""\r\n'.encode()
