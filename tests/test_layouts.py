@@ -173,9 +173,11 @@ def test_list_columns_in_every_format_equal_wide_columns(tmp_path):
     pd.DataFrame({"label": label, "proba": [json.dumps(list(row)) for row in p]}).to_csv(
         tmp_path / "l.csv", index=False
     )
+    first = xentcli.evaluate(str(tmp_path / "l.parquet")).metrics
     for name in ["l.parquet", "l.jsonl", "l.csv"]:
         report = xentcli.evaluate(str(tmp_path / name))
         assert report.metrics == pytest.approx(wide, rel=RTOL), name
+        assert report.metrics == first, name  # identical across formats, not just close
         assert report.classes == ("0", "1", "2")
         assert report.metrics == xentcli.evaluate(str(tmp_path / name), chunk_rows=7).metrics
     named = xentcli.evaluate(str(tmp_path / "l.parquet"), classes="a,b,c")
@@ -196,3 +198,37 @@ def test_new_tasks_are_chunk_invariant_bit_for_bit(task, options):
     one = xentcli.evaluate(frame, **options).metrics
     for chunk in [1, 7, 4096, 5000]:
         assert xentcli.evaluate(frame, chunk_rows=chunk, **options).metrics == one
+
+
+def test_inspect_and_eval_agree_on_every_layout(cli, tmp_path):
+    frame, z, _, label = soft_frame(n=50, k=3, seed=6)
+    ml, _, _ = multilabel_frame(n=50, k=2)
+    files = {
+        "soft.csv": (frame.drop(columns="label"), ["--label-col", "t_*"]),
+        "multilabel.parquet": (
+            ml.drop(columns="w"),
+            ["--task", "multilabel", "--label-col", "y_*"],
+        ),
+        "regression.csv": (pd.DataFrame({"y": z[:, 0], "pred": z[:, 1]}), ["--task", "regression"]),
+        "list.jsonl": (None, []),
+    }
+    for name, (data, options) in files.items():
+        path = tmp_path / name
+        if name.endswith(".jsonl"):
+            rows = zip(label, softmax(z), strict=True)
+            path.write_text(
+                "".join(json.dumps({"y": int(a), "proba": list(b)}) + "\n" for a, b in rows)
+            )
+        elif name.endswith(".parquet"):
+            pq.write_table(pa.Table.from_pandas(data, preserve_index=False), path)
+        else:
+            data.to_csv(path, index=False)
+        seen = json.loads(cli("inspect", str(path), *options, "--json").stdout)
+        report = json.loads(cli("eval", str(path), *options, "--json").stdout)
+        assert seen["task"] == report["task"], name
+        assert seen["label"] == report["columns"]["label"], name
+        assert seen["targets"] == report["columns"].get("targets", []), name
+        assert seen["predictions"] == report["columns"]["predictions"], name
+        assert seen["list"] == (name == "list.jsonl"), name
+        if seen["classes"] is not None:
+            assert seen["classes"] == report["classes"], name
