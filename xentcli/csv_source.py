@@ -9,11 +9,10 @@ from __future__ import annotations
 import io
 import itertools
 import os
-import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,12 +20,11 @@ import pyarrow.csv as pacsv
 
 from xentcli.csv_locate import locate_csv_error
 from xentcli.errors import InputError
+from xentcli.text_input import STDIN, Found, compression_of, guarded, open_text, split_header
 
 BLOCK_BYTES = 4 << 20  # measured: 4 MiB blocks parse faster than 1 MiB, memory stays flat
 WORKERS = min(4, (os.cpu_count() or 1) + 1)  # one more than cores: parsing never waits on compute
 LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # labels are mapped via the dictionary
-COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
-STDIN = "-"
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -40,7 +38,7 @@ class CsvSource:
         self.delimiter = delimiter
         self.format = "tsv" if delimiter == "\t" else "csv"
         self.num_rows: int | None = None  # counting would mean reading the file
-        self._stream = self._open()
+        self._stream = open_text(path, self.name)
         header, self._rest = split_header(self._stream, self.name)
         try:
             table = pacsv.read_csv(io.BytesIO(header), parse_options=self._parse_options())
@@ -84,18 +82,10 @@ class CsvSource:
                 convert_options=convert,
             )
 
-        rows = 0
-        try:
-            depth = 2 * WORKERS
-            for table in ordered_map(parse, self._blocks(depth + 2), WORKERS, depth):
-                yield from table.to_batches(max_chunksize=chunk_rows)
-                rows += table.num_rows
-        except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
-            raise KeyboardInterrupt from None
-        except (pa.ArrowException, OSError, EOFError) as exc:
-            raise self._located(exc, rows, numeric) from None
-        finally:
-            self._stream.close()
+        depth = 2 * WORKERS
+        tables = ordered_map(parse, self._blocks(depth + 2), WORKERS, depth)
+        batches = (b for table in tables for b in table.to_batches(max_chunksize=chunk_rows))
+        yield from guarded(batches, self._stream, self.name, self._locator(numeric))
 
     def _blocks(self, ring: int) -> Iterator[pa.Buffer]:
         """Zero-copy blocks that end at a line end (the last may not), read into `ring` reused
@@ -123,28 +113,13 @@ class CsvSource:
     def _parse_options(self) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(delimiter=self.delimiter)
 
-    def _compression(self) -> str | None:
-        return COMPRESSIONS.get(os.path.splitext(self.path.lower())[1])
-
-    def _open(self) -> BinaryIO:
+    def _locator(self, numeric: list[str]) -> Callable[[], Found | None] | None:
+        """How to find the row of a parse error: re-read the file (not possible for stdin)."""
         if self.path == STDIN:
-            return sys.stdin.buffer
-        try:
-            return pa.input_stream(self.path, compression=self._compression())  # type: ignore[no-any-return]
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"cannot open ({exc})", file=self.name) from None
-
-    def _located(self, exc: Exception, rows: int, numeric: list[str]) -> InputError:
-        """Turn a pyarrow parse error (which names no row) into one naming row and column."""
-        if self.path != STDIN:
-            found = locate_csv_error(
-                self.path, self._compression(), self.delimiter, self.column_names, numeric
-            )
-            if found is not None:
-                row, column, message = found
-                return InputError(message, file=self.name, row=row, column=column)
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return InputError(f"cannot parse the data after row {rows}: {text}", file=self.name)
+            return None
+        return lambda: locate_csv_error(
+            self.path, compression_of(self.path), self.delimiter, self.column_names, numeric
+        )
 
 
 def _kind(column: pa.ChunkedArray) -> str:
@@ -181,20 +156,3 @@ def _read_into(stream: Any, view: memoryview) -> int:
             break
         filled += got
     return filled
-
-
-def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
-    """(the header line, the bytes read after it); empty input is an error."""
-    try:
-        head = stream.read(BLOCK_BYTES)
-        while head and b"\n" not in head:
-            more = stream.read(BLOCK_BYTES)
-            if not more:
-                break
-            head += more
-    except (pa.ArrowException, OSError, EOFError) as exc:
-        raise InputError(f"cannot read ({exc})", file=name) from None
-    if not head.strip():
-        raise InputError("the file is empty", file=name)
-    cut = head.find(b"\n") + 1 or len(head)
-    return head[:cut], head[cut:]

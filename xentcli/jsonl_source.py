@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.json as pajson
 
-from xentcli.csv_source import COMPRESSIONS, STDIN, split_header
 from xentcli.errors import InputError
+from xentcli.text_input import STDIN, Found, guarded, open_text, split_header
 
 BLOCK_BYTES = 1 << 20
 
@@ -27,7 +25,7 @@ class JsonlSource:
         self.path = path
         self.name = "<stdin>" if path == STDIN else path
         self.num_rows: int | None = None
-        self._stream = self._open()
+        self._stream = open_text(path, self.name)
         first, rest = split_header(self._stream, self.name)
         self._head = first + rest
         try:
@@ -55,74 +53,61 @@ class JsonlSource:
             explicit_schema=pa.schema([(c, pa.float64()) for c in numeric]),
             unexpected_field_behavior="infer",
         )
+        batches = self._selected(parse, wanted, chunk_rows)
+        yield from guarded(batches, self._stream, self.name, self._locator(numeric))
+
+    def _selected(
+        self, parse: pajson.ParseOptions, wanted: list[str], chunk_rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """The wanted fields in slices; the reader opens here, so its errors are guarded too."""
+        reader = pajson.open_json(
+            _Prefixed(self._head, self._stream),
+            read_options=pajson.ReadOptions(block_size=BLOCK_BYTES),
+            parse_options=parse,
+        )
         rows = 0
-        try:
-            reader = pajson.open_json(
-                _Prefixed(self._head, self._stream),
-                read_options=pajson.ReadOptions(block_size=BLOCK_BYTES),
-                parse_options=parse,
-            )
-            for batch in reader:
-                absent = [c for c in wanted if c not in batch.schema.names]
-                if absent:
-                    raise InputError(
-                        f"no field {', '.join(map(repr, absent))} in rows {rows + 1}.."
-                        f"{rows + batch.num_rows}",
-                        file=self.name,
-                    )
-                selected = batch.select(wanted)
-                for start in range(0, selected.num_rows, chunk_rows):
-                    yield selected.slice(start, chunk_rows)
-                rows += batch.num_rows
-        except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
-            raise KeyboardInterrupt from None
-        except (pa.ArrowException, OSError, EOFError) as exc:
-            raise self._located(exc, rows, numeric) from None
-        finally:
-            self._stream.close()
+        for batch in reader:
+            absent = [c for c in wanted if c not in batch.schema.names]
+            if absent:
+                raise InputError(
+                    f"no field {', '.join(map(repr, absent))} in rows {rows + 1}.."
+                    f"{rows + batch.num_rows}",
+                    file=self.name,
+                )
+            selected = batch.select(wanted)
+            for start in range(0, selected.num_rows, chunk_rows):
+                yield selected.slice(start, chunk_rows)
+            rows += batch.num_rows
 
-    def _open(self) -> BinaryIO:
+    def _locator(self, numeric: list[str]) -> Callable[[], Found | None] | None:
+        """How to find the line of a parse error: re-read the file (not possible for stdin)."""
         if self.path == STDIN:
-            return sys.stdin.buffer
-        compression = COMPRESSIONS.get(os.path.splitext(self.path.lower())[1])
-        try:
-            return pa.input_stream(self.path, compression=compression)  # type: ignore[no-any-return]
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"cannot open ({exc})", file=self.name) from None
-
-    def _located(self, exc: Exception, rows: int, numeric: list[str]) -> InputError:
-        """pyarrow counts rows per block; find the line from the start (error path only)."""
-        if self.path != STDIN:
-            try:
-                found = locate_json_error(self._open(), numeric)
-            except (pa.ArrowException, OSError, EOFError) as read_error:
-                return InputError(f"cannot decompress or read ({read_error})", file=self.name)
-            if found is not None:
-                row, column, message = found
-                return InputError(message, file=self.name, row=row, column=column)
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return InputError(f"cannot parse the data after row {rows}: {text}", file=self.name)
+            return None
+        return lambda: locate_json_error(open_text(self.path, self.name), numeric)
 
 
-def locate_json_error(stream: BinaryIO, numeric: list[str]) -> tuple[int, str | None, str] | None:
+def locate_json_error(stream: BinaryIO, numeric: list[str]) -> Found | None:
     """The first (row, column, message): a line that is not a JSON object, or a field that
     should be a number and is not."""
     row = 0
-    with stream:
-        for line in io.TextIOWrapper(stream, encoding="utf-8", errors="replace"):
-            if not line.strip():
-                continue
-            row += 1
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                return row, None, f"not valid JSON ({getattr(exc, 'msg', exc)})"
-            if not isinstance(record, dict):
-                return row, None, "not a JSON object"
-            for column in numeric:
-                value = record.get(column)
-                if value is not None and (isinstance(value, bool | str | list | dict)):
-                    return row, column, f"{value!r} is not a number"
+    try:
+        with stream:
+            for line in io.TextIOWrapper(stream, encoding="utf-8", errors="replace"):
+                if not line.strip():
+                    continue
+                row += 1
+                try:
+                    record = json.loads(line)
+                except ValueError as exc:
+                    return row, None, f"not valid JSON ({getattr(exc, 'msg', exc)})"
+                if not isinstance(record, dict):
+                    return row, None, "not a JSON object"
+                for column in numeric:
+                    value = record.get(column)
+                    if value is not None and isinstance(value, bool | str | list | dict):
+                        return row, column, f"{value!r} is not a number"
+    except (pa.ArrowException, OSError, EOFError) as exc:
+        return None, None, f"cannot decompress or read ({exc})"
     return None
 
 

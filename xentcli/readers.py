@@ -10,11 +10,12 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from xentcli.arrow_source import ArrowFileSource, TableSource
-from xentcli.csv_source import COMPRESSIONS, STDIN, CsvSource
+from xentcli.csv_source import CsvSource
 from xentcli.dataset_source import DatasetSource, dataset_paths
 from xentcli.errors import InputError, UsageError
 from xentcli.jsonl_source import JsonlSource
 from xentcli.parquet_source import ParquetSource
+from xentcli.text_input import COMPRESSIONS, STDIN
 
 SUFFIX_FORMATS = {
     ".csv": "csv",
