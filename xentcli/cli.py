@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from xentcli.cli_options import column_options, gate_options, output_options
 from xentcli.config import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.diff import diff_reports, load_report
 from xentcli.errors import UsageError, XentError
 from xentcli.evaluate import evaluate_with
 from xentcli.gates import Gate, bound_gates, increase_gates, split_assignment
 from xentcli.inspection import inspect_input
-from xentcli.options import INPUT_FORMATS, MACHINE_EPS, TASKS, EvalOptions
+from xentcli.options import MACHINE_EPS, EvalOptions
 from xentcli.output import emit, gate_failures, notes, silence_stdout
-from xentcli.render import RENDERERS, Renderable
+from xentcli.render import Renderable
 from xentcli.schema import SCHEMAS, schema_text
 from xentcli.version import __version__
 
@@ -33,131 +33,6 @@ def cli() -> None:
 
     Exit codes: 0 report produced; 1 a gate failed; 2 usage or input error; 3 internal error.
     """
-
-
-def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--format, --json, -o, --precision, --no-color, -q, --debug: shared by the commands."""
-    for option in reversed(
-        [
-            click.option(
-                "--format",
-                "format",
-                type=click.Choice(list(RENDERERS)),
-                default="table",
-                envvar="XENTCLI_FORMAT",
-                show_default=True,
-                help="Report format (env XENTCLI_FORMAT; the flag wins).",
-            ),
-            click.option("--json", "json_format", is_flag=True, help="Same as --format json."),
-            click.option(
-                "-o",
-                "--output",
-                metavar="FILE",
-                help="Write the report to FILE (atomically) instead of stdout.",
-            ),
-            click.option(
-                "--precision",
-                type=click.IntRange(0, 17),
-                default=6,
-                show_default=True,
-                help="Digits after the point in table/markdown (machine formats: full).",
-            ),
-            click.option("--no-color", is_flag=True, help="No colour in the table (NO_COLOR too)."),
-            click.option("-q", "--quiet", is_flag=True, help="No notes on stderr."),
-            click.option("--debug", is_flag=True, help="Show the traceback of an internal error."),
-        ]
-    ):
-        command = option(command)
-    return command
-
-
-def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--max, --min, --baseline, --max-increase, --exit-zero (SPEC §5)."""
-    for option in reversed(
-        [
-            click.option(
-                "--max",
-                "maxima",
-                multiple=True,
-                metavar="METRIC=VALUE",
-                help="Fail (exit 1) when METRIC > VALUE. Repeatable.",
-            ),
-            click.option(
-                "--min",
-                "minima",
-                multiple=True,
-                metavar="METRIC=VALUE",
-                help="Fail (exit 1) when METRIC < VALUE. Repeatable.",
-            ),
-            click.option(
-                "--baseline", metavar="OLD.json", help="A saved JSON report to compare with."
-            ),
-            click.option(
-                "--max-increase",
-                "increases",
-                multiple=True,
-                metavar="METRIC=DELTA",
-                help="Fail when METRIC is worse than the baseline by more than DELTA "
-                "(absolute, or N% relative). Repeatable.",
-            ),
-            click.option("--exit-zero", is_flag=True, help="Report failed gates but exit 0."),
-        ]
-    ):
-        command = option(command)
-    return command
-
-
-def column_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """How the input is read: shared by `eval` and `inspect`, so both decide alike."""
-    for option in reversed(COLUMN_OPTIONS):
-        command = option(command)
-    return command
-
-
-COLUMN_OPTIONS = [
-    click.option(
-        "--labels",
-        metavar="FILE",
-        help="Labels in a second file, paired with PREDICTIONS row by row.",
-    ),
-    click.option(
-        "--label-col",
-        metavar="COL",
-        help="Label column (default: first of label, labels, target, y, y_true, class, truth).",
-    ),
-    click.option(
-        "--pred-col",
-        metavar="COLS",
-        help="Prediction column(s): a name, a comma list, or a glob such as 'p_*' (default: "
-        "detected).",
-    ),
-    click.option(
-        "--on",
-        metavar="KEY",
-        help="Join --labels to the predictions on this key column instead of by row position.",
-    ),
-    click.option(
-        "--missing",
-        type=click.Choice(["error", "skip"]),
-        default="error",
-        show_default=True,
-        help="With --on: a prediction whose key has no label is an error, or is dropped.",
-    ),
-    click.option("--weight-col", metavar="COL", help="Sample weights: every mean becomes Σwℓ/Σw."),
-    click.option("--task", type=click.Choice(list(TASKS)), help="Force the task."),
-    click.option(
-        "--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/softmax)."
-    ),
-    click.option(
-        "--positive", metavar="VALUE", help="Binary: the label value of the positive class."
-    ),
-    click.option("--classes", metavar="A,B,C", help="Class names, one per prediction column."),
-    click.option(
-        "--input-format",
-        type=click.Choice(list(INPUT_FORMATS)),
-        help="Override the format detected from the file name.",
-    ),
-]
 
 
 @cli.command("eval")
