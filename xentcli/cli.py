@@ -29,7 +29,8 @@ NOT_IN_CONFIG = {"predictions", "config", "debug", "maxima", "minima", "increase
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xentcli")
 def cli() -> None:
-    """Evaluate ML predictions stored in CSV or Parquet files: exact, streaming, CI-ready.
+    """Evaluate ML predictions stored in files (CSV/TSV, Parquet, Arrow, JSON lines; a file, a
+    directory, a glob or stdin): exact, streaming, CI-ready.
 
     Exit codes: 0 report produced; 1 a gate failed; 2 usage or input error; 3 internal error.
     """
@@ -86,7 +87,8 @@ def cli() -> None:
 @gate_options
 @output_options
 def eval_command(**params: Any) -> None:
-    """Evaluate PREDICTIONS (a CSV/TSV/Parquet file, or - for CSV on stdin) and print a report."""
+    """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, JSON lines, maybe
+    compressed), a directory or quoted glob of files, or - for stdin — and print a report."""
     settings: Settings = click.get_current_context().obj or Settings()
     gates = _gates(params, settings)
     option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}

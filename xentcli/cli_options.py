@@ -99,13 +99,14 @@ COLUMN_OPTIONS = [
     click.option(
         "--label-col",
         metavar="COL",
-        help="Label column (default: first of label, labels, target, y, y_true, class, truth).",
+        help="Label column (default: first of label, labels, target, y, y_true, class, truth); "
+        "a glob ('y_*') or comma list names K target columns (soft labels, multilabel).",
     ),
     click.option(
         "--pred-col",
         metavar="COLS",
         help="Prediction column(s): a name, a comma list, or a glob such as 'p_*' (default: "
-        "detected).",
+        "detected); one list column (or JSON arrays in CSV) holds K probabilities per row.",
     ),
     click.option(
         "--on",
