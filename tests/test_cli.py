@@ -187,3 +187,41 @@ def test_real_sigint_mid_stream_exits_130_without_traceback():
     assert proc.returncode == 130
     assert out == b""
     assert b"Traceback" not in err and b"error" not in err
+
+
+def run_with_terminal_stderr(*args: str) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal (as in a shell) and stdout on a pipe."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "XENTCLI_PROGRESS_AFTER": "0", "COLUMNS": "120"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xentcli", *args], stdout=subprocess.PIPE, stderr=follower, env=env
+    )
+    os.close(follower)
+    out = proc.communicate(timeout=60)[0].decode()
+    seen = b""
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not data:
+            break
+        seen += data
+    os.close(leader)
+    return proc.returncode, out, seen.decode(errors="replace")
+
+
+def test_progress_bar_on_a_terminal_and_never_with_quiet():
+    parquet = str(SAMPLES / "binary.parquet")
+    code, out, terminal = run_with_terminal_stderr(
+        "eval", parquet, "--json", "--chunk-rows", "5000"
+    )
+    assert code == 0
+    assert json.loads(out)["rows"]["read"] == 200_000  # stdout: the report and nothing else
+    assert "rows/s" in terminal and "%" in terminal
+    code, out, terminal = run_with_terminal_stderr("eval", parquet, "--json", "-q")
+    assert code == 0 and json.loads(out)["rows"]["read"] == 200_000
+    assert terminal == ""

@@ -21,6 +21,10 @@ class TableSource:
         self.column_names = list(table.column_names)
         self.num_rows: int | None = table.num_rows
 
+    def consumed(self, rows: int) -> float | None:
+        """The fraction of the rows read: the row count is stored."""
+        return rows / self.num_rows if self.num_rows else None
+
     def column_types(self) -> dict[str, str]:
         """Column → type."""
         return {f.name: str(f.type) for f in self.table.schema}
@@ -57,6 +61,10 @@ class ArrowFileSource:
         except OSError as exc:
             raise InputError(f"cannot read ({exc})", file=path) from None
         self.column_names = list(self.schema.names)
+
+    def consumed(self, rows: int) -> float | None:
+        """The fraction of the rows read: the row count is stored."""
+        return rows / self.num_rows if self.num_rows else None
 
     def column_types(self) -> dict[str, str]:
         """Column → stored type."""

@@ -18,6 +18,7 @@ from xentcli.gates import Gate, bound_gates, increase_gates, split_assignment
 from xentcli.inspection import inspect_input
 from xentcli.options import MACHINE_EPS, EvalOptions
 from xentcli.output import emit, gate_failures, notes, silence_stdout
+from xentcli.progress import ProgressBar
 from xentcli.render import Renderable
 from xentcli.schema import SCHEMAS, schema_text
 from xentcli.version import __version__
@@ -95,7 +96,14 @@ def eval_command(**params: Any) -> None:
     opts = EvalOptions.from_kwargs(
         {k: v for k, v in params.items() if k in option_names} | {"gates": tuple(gates)}
     )
-    report = evaluate_with(params["predictions"], params["labels"], opts)
+    bar = None
+    if not params["quiet"] and sys.stderr.isatty():
+        bar = ProgressBar(f"xentcli eval {params['predictions']}")
+    try:
+        report = evaluate_with(params["predictions"], params["labels"], opts, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     _finish(report, params)
 
 

@@ -39,7 +39,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 help="Digits after the point in table/markdown (machine formats: full).",
             ),
             click.option("--no-color", is_flag=True, help="No colour in the table (NO_COLOR too)."),
-            click.option("-q", "--quiet", is_flag=True, help="No notes on stderr."),
+            click.option("-q", "--quiet", is_flag=True, help="No notes or progress bar on stderr."),
             click.option("--debug", is_flag=True, help="Show the traceback of an internal error."),
         ]
     ):

@@ -39,12 +39,19 @@ class CsvSource:
         self.format = "tsv" if delimiter == "\t" else "csv"
         self.num_rows: int | None = None  # counting would mean reading the file
         self._stream = open_text(path, self.name)
+        plain = path != STDIN and compression_of(path) is None
+        self._bytes_total = os.path.getsize(path) if plain else 0
         header, self._rest = split_header(self._stream, self.name)
+        self._bytes_read = len(header) + len(self._rest)  # read from the stream already
         try:
             table = pacsv.read_csv(io.BytesIO(header), parse_options=self._parse_options())
         except pa.ArrowException as exc:
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
         self.column_names = list(table.column_names)
+
+    def consumed(self, rows: int) -> float | None:
+        """Bytes read of the file's size (an uncompressed file; stdin and compressed: unknown)."""
+        return self._bytes_read / self._bytes_total if self._bytes_total else None
 
     def column_types(self) -> dict[str, str]:
         """Column → the type pyarrow infers from the rows already read (the first block)."""
@@ -98,7 +105,9 @@ class CsvSource:
             if len(buffer) < len(carry) + BLOCK_BYTES:  # a line longer than a block
                 buffer = buffers[turn % ring] = bytearray(len(carry) + BLOCK_BYTES)
             buffer[: len(carry)] = carry
-            end = len(carry) + _read_into(self._stream, memoryview(buffer)[len(carry) :])
+            got = _read_into(self._stream, memoryview(buffer)[len(carry) :])
+            self._bytes_read += got
+            end = len(carry) + got
             if end == len(carry):
                 break
             cut = buffer.rfind(b"\n", 0, end) + 1

@@ -29,6 +29,10 @@ class DatasetSource:
         counts = [part.num_rows for part in self.parts]
         self.num_rows: int | None = None if None in counts else sum(counts)
 
+    def consumed(self, rows: int) -> float | None:
+        """The fraction of the rows read: the row count is stored."""
+        return rows / self.num_rows if self.num_rows else None
+
     def column_types(self) -> dict[str, str]:
         """The first file's column types, and the partition columns'."""
         first = self.parts[0].column_types()

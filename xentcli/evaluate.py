@@ -87,8 +87,14 @@ def open_layout(
     return preds, label_src, layout
 
 
-def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
-    """evaluate() with an already-built EvalOptions."""
+def evaluate_with(
+    source: Any,
+    labels: Any,
+    opts: EvalOptions,
+    progress: Callable[[int, float | None], None] | None = None,
+) -> Report:
+    """evaluate() with an already-built EvalOptions; `progress(rows, fraction)` after each chunk
+    (fraction of the input read, or None where it cannot be known)."""
     preds, label_src, layout = open_layout(source, labels, opts)
     check_metrics_exist(opts.gates, metrics_for(layout.task), layout.task)
     label_name = label_src.name if label_src is not None else preds.name
@@ -106,6 +112,8 @@ def evaluate_with(source: Any, labels: Any, opts: EvalOptions) -> Report:
         missing += chunk.missing
         if chunk.codes.size:
             totals.update(score(chunk, opts, scratch), chunk.weights)
+        if progress is not None:
+            progress(read, preds.consumed(read))
     preparer.finish()
     used = read - skipped - ignored - missing
     if read == 0:

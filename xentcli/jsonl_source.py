@@ -36,6 +36,10 @@ class JsonlSource:
             raise InputError("not a JSON object", file=self.name, row=1)
         self.column_names = list(record)
 
+    def consumed(self, rows: int) -> float | None:
+        """Not known: pyarrow's JSON reader does not say how far it has read."""
+        return None
+
     def column_types(self) -> dict[str, str]:
         """Column → the type pyarrow infers from the rows already read (the first block)."""
         try:

@@ -29,6 +29,10 @@ class ParquetSource:
         self.column_names = list(self.schema.names)
         self.num_rows: int | None = self._file.metadata.num_rows
 
+    def consumed(self, rows: int) -> float | None:
+        """The fraction of the rows read: the row count is stored."""
+        return rows / self.num_rows if self.num_rows else None
+
     def column_types(self) -> dict[str, str]:
         """Column → stored type."""
         return {f.name: str(f.type) for f in self.schema}

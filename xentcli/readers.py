@@ -61,6 +61,9 @@ class Source(Protocol):
     def column_types(self) -> dict[str, str]:
         """Column → type: as stored, or as pyarrow infers it from the first rows (text formats)."""
 
+    def consumed(self, rows: int) -> float | None:
+        """The fraction of the input read after `rows` rows, when it can be known."""
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
