@@ -77,7 +77,7 @@ def test_json_matches_the_shipped_schema(cli, saved, tmp_path):
     for args in (
         ["net1.csv", *GATES],
         ["binary.parquet"],
-        ["net2.csv", "--renormalize", "--logits"],
+        ["net2.csv", "--renormalize"],
     ):
         run = cli("eval", str(SAMPLES / args[0]), *args[1:], "--json")
         jsonschema.validate(json.loads(run.stdout), SCHEMAS["report"])

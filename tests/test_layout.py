@@ -133,3 +133,38 @@ def test_ignore_label_and_nan_skip_are_counted():
 def test_unknown_api_option_is_rejected():
     with pytest.raises(xentcli.UsageError, match="unknown option"):
         xentcli.evaluate(pd.DataFrame({"y": [1], "p": [0.5]}), epsilon=0.1)
+
+
+@pytest.mark.parametrize(
+    ("frame", "options", "message"),
+    [
+        (
+            {"label": [0], "p_0": [0.5], "p_1": [0.5]},
+            {"positive": "1"},
+            "--positive applies to binary, not to this multiclass evaluation",
+        ),
+        (
+            {"y": [1], "prob": [0.5]},
+            {"classes": ("a", "b")},
+            "--classes applies to multiclass and multilabel, not to this binary evaluation",
+        ),
+        (
+            {"y": [1], "prob": [0.5]},
+            {"renormalize": True},
+            "--renormalize applies to multiclass probabilities, not to this binary evaluation",
+        ),
+        (
+            {"y": [1.5], "pred": [0.5]},
+            {"task": "regression", "ignore_label": "-1"},
+            "--ignore-label applies to one label column of classes, not to this regression",
+        ),
+        (
+            {"label": [0], "p_0": [0.5], "p_1": [0.5]},
+            {"renormalize": True, "logits": True},
+            "--renormalize applies to multiclass probabilities, not to this multiclass",
+        ),
+    ],
+)
+def test_options_the_task_would_ignore_are_errors(frame, options, message):
+    with pytest.raises(xentcli.UsageError, match=message.replace("-", r"\-")):
+        xentcli.evaluate(pd.DataFrame(frame), **options)

@@ -112,6 +112,21 @@ def _holds_lists(kind: str) -> bool:
     return kind.startswith(LIST_TYPES) or kind == "json-array"
 
 
+def _check_options(task: str, targets: tuple[str, ...], opts: EvalOptions) -> None:
+    """An option the task would ignore is a usage error, not a silent no-op."""
+    misplaced = []
+    if opts.positive is not None and task != "binary":
+        misplaced.append(("--positive", "binary"))
+    if opts.ignore_label is not None and (targets or task == "regression"):
+        misplaced.append(("--ignore-label", "one label column of classes"))
+    if opts.classes is not None and task in ("binary", "regression"):
+        misplaced.append(("--classes", "multiclass and multilabel"))
+    if opts.renormalize and (task != "multiclass" or opts.logits):
+        misplaced.append(("--renormalize", "multiclass probabilities"))
+    for flag, where in misplaced:
+        raise UsageError(f"{flag} applies to {where}, not to this {task} evaluation")
+
+
 def _check_task(
     task: str, pred_cols: list[str], pred_list: bool, targets: tuple[str, ...], opts: EvalOptions
 ) -> None:
@@ -134,6 +149,7 @@ def _check_task(
             "--task multilabel takes K label columns: pass --label-col with a glob such as "
             "'y_*' or a comma list"
         )
+    _check_options(task, targets, opts)
     if not opts.logits and any(c.startswith("logit_") for c in pred_cols):
         raise UsageError(
             f"columns {cols} are named as logits; pass --logits (xentcli does not guess logits)"
