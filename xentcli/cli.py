@@ -81,6 +81,17 @@ def cli() -> None:
     "values per chunk for more, at least 4096].",
 )
 @click.option(
+    "--per-class",
+    is_flag=True,
+    help="Per class: support, loss, error, precision, recall, F1; the confusion matrix.",
+)
+@click.option(
+    "--normalize",
+    type=click.Choice(["true", "pred", "all"]),
+    help="With --per-class: normalize the confusion matrix over true rows, predicted "
+    "columns or all.",
+)
+@click.option(
     "--config",
     metavar="FILE",
     help="Settings file (default: [tool.xentcli] in the nearest pyproject.toml, or xentcli.toml).",

@@ -59,6 +59,10 @@ class DiffReport:
         """Metric name → new value."""
         return {r["metric"]: r["new"] for r in self.rows}
 
+    def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:
+        """No optional sections."""
+        return []
+
     def notes(self) -> list[str]:
         """Warnings about reports that are not comparable; a word when nothing changed."""
         unchanged = [] if self.rows else ["no metric changed (--all lists every metric)"]

@@ -17,6 +17,7 @@ from xentcli.join import LabelIndex, joined
 from xentcli.layout import Layout, resolve_layout
 from xentcli.metrics import Totals, metrics_for
 from xentcli.options import EvalOptions, default_chunk_rows
+from xentcli.per_class import PerClass, chunk_classes
 from xentcli.prepare import Chunk, ChunkPreparer, targets_of
 from xentcli.readers import STDIN, Source, open_source
 from xentcli.report import Report, Rows, signature
@@ -103,6 +104,7 @@ def evaluate_with(
     score = SCORERS[(layout.task, opts.logits, bool(layout.target_cols))]
     totals = Totals()
     read = skipped = ignored = missing = 0
+    per_class: PerClass | None = None
     chunk_rows = opts.chunk_rows or default_chunk_rows(len(layout.pred_cols))
     for pred_batch, label_batch, absent in _paired(preds, label_src, layout, opts, chunk_rows):
         chunk = preparer.prepare(pred_batch, label_batch, offset=read, absent=absent)
@@ -111,7 +113,15 @@ def evaluate_with(
         ignored += chunk.ignored
         missing += chunk.missing
         if chunk.codes.size:
-            totals.update(score(chunk, opts, scratch), chunk.weights)
+            scores = score(chunk, opts, scratch)
+            totals.update(scores, chunk.weights)
+            if opts.per_class:
+                if per_class is None:
+                    per_class = PerClass(len(preparer.classes or ("0", "1")))
+                true, predicted = chunk_classes(
+                    chunk.preds, chunk.codes, chunk.targets, scores.stats["wrong"]
+                )
+                per_class.update(true, predicted, scores.stats["loss"], chunk.weights)
         if progress is not None:
             progress(read, preds.consumed(read))
     preparer.finish()
@@ -127,6 +137,10 @@ def evaluate_with(
     if totals.weight() <= 0:
         raise InputError("the weights of the rows used sum to 0", file=preds.name)
     metrics = totals.result(layout.task)
+    breakdown = None
+    if per_class is not None:
+        loss_name = "binary_cross_entropy" if layout.task == "binary" else "cross_entropy"
+        breakdown = per_class.result(preparer.classes or ("0", "1"), loss_name, opts.normalize)
     return Report(
         version=__version__,
         task=layout.task,
@@ -155,9 +169,11 @@ def evaluate_with(
         options={
             k: v
             for k, v in asdict(opts).items()
-            if k not in ("chunk_rows", "input_format", "gates")
+            if k not in ("chunk_rows", "input_format", "gates", "per_class", "normalize")
         },
         gates=tuple(gate.check(metrics[gate.metric]) for gate in opts.gates),
+        per_class=breakdown[0] if breakdown else None,
+        confusion_matrix=breakdown[1] if breakdown else None,
     )
 
 

@@ -65,6 +65,10 @@ class InspectReport:
         """Decision → value."""
         return {name: value for name, value, _ in self.decisions()}
 
+    def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:
+        """No optional sections."""
+        return []
+
     def notes(self) -> list[str]:
         """The columns and their types."""
         return ["columns: " + ", ".join(f"{c['name']} ({c['type']})" for c in self.columns)]

@@ -123,6 +123,8 @@ def _check_options(task: str, targets: tuple[str, ...], opts: EvalOptions) -> No
         misplaced.append(("--classes", "multiclass and multilabel"))
     if opts.renormalize and (task != "multiclass" or opts.logits):
         misplaced.append(("--renormalize", "multiclass probabilities"))
+    if opts.per_class and task not in ("binary", "multiclass"):
+        misplaced.append(("--per-class", "binary and multiclass"))
     for flag, where in misplaced:
         raise UsageError(f"{flag} applies to {where}, not to this {task} evaluation")
 

@@ -41,6 +41,8 @@ class EvalOptions:
     threshold: float = 0.5
     chunk_rows: int | None = None
     input_format: str | None = None
+    per_class: bool = False
+    normalize: str | None = None
     on: str | None = None
     missing: str = "error"
     gates: tuple[Gate, ...] = ()
@@ -48,6 +50,10 @@ class EvalOptions:
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:
             raise UsageError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
+        if self.normalize is not None and self.normalize not in ("true", "pred", "all"):
+            raise UsageError(f"--normalize must be true, pred or all, not {self.normalize!r}")
+        if self.normalize is not None and not self.per_class:
+            raise UsageError("--normalize shapes the confusion matrix of --per-class: pass both")
         if self.missing not in NAN_POLICIES:
             raise UsageError(f"--missing must be error or skip, not {self.missing!r}")
         if self.nan not in NAN_POLICIES:

@@ -1,7 +1,7 @@
 """Renderers: a report in, text out. Only here is rich imported; machine formats never use it.
 
-Every report kind (eval's Report, diff's DiffReport) offers the same view: title(), table(),
-notes(), records(), to_dict(), gates and passed.
+Every report kind (Report, DiffReport, InspectReport) offers the same view: title(), table(),
+notes(), records(), summary(), extra_tables(), to_dict(), gates and passed.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class Renderable(Protocol):
     def records(self) -> list[dict[str, Any]]: ...
 
     def summary(self) -> dict[str, Any]: ...
+
+    def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]: ...
 
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -76,6 +78,15 @@ def markdown(report: Renderable, style: Style) -> str:
     header, rows = report.table()
     lines = [f"### {report.title()}", "", _md_row(header), _md_row(["---"] * len(header))]
     lines += [_md_row([_human(v, style.precision) for v in row]) for row in rows]
+    for title, extra_header, extra_rows in report.extra_tables():
+        lines += [
+            "",
+            f"**{title}**",
+            "",
+            _md_row(extra_header),
+            _md_row(["---"] * len(extra_header)),
+        ]
+        lines += [_md_row([_human(v, style.precision) for v in row]) for row in extra_rows]
     if report.gates:
         lines += ["", _md_row(["gate", "value", "limit", "result"]), _md_row(["---"] * 4)]
         for gate in report.gates:
@@ -132,21 +143,14 @@ def render_junit(report: Renderable, out: TextIO, style: Style) -> None:
 def render_table(report: Renderable, out: TextIO, style: Style) -> None:
     """A rich table, then the gates and the notes."""
     from rich.console import Console
-    from rich.table import Table
 
     # no_color=None lets rich honour NO_COLOR; --no-color forces it off.
     no_color = None if style.color else True
     console = Console(file=out, no_color=no_color, highlight=False, soft_wrap=True)
     header, rows = report.table()
-    table = Table(title=report.title(), title_justify="left")
-    for i, name in enumerate(header):
-        numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
-        table.add_column(
-            name, style="bold" if i == 0 else "cyan", justify="right" if numeric else "left"
-        )
-    for row in rows:
-        table.add_row(*[_human(v, style.precision) for v in row])
-    console.print(table)
+    console.print(_rich_table(report.title(), header, rows, style))
+    for title, extra_header, extra_rows in report.extra_tables():
+        console.print(_rich_table(title, extra_header, extra_rows, style))
     for gate in report.gates:
         mark = "[green]pass[/green]" if gate["passed"] else "[bold red]FAIL[/bold red]"
         console.print(
@@ -155,6 +159,20 @@ def render_table(report: Renderable, out: TextIO, style: Style) -> None:
         )
     for note in report.notes():
         console.print(note, style="dim" if note.startswith("signature") else None)
+
+
+def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Style) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for i, name in enumerate(header):
+        numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
+        table.add_column(
+            name, style="bold" if i == 0 else "cyan", justify="right" if numeric else "left"
+        )
+    for row in rows:
+        table.add_row(*[_human(v, style.precision) for v in row])
+    return table
 
 
 def gate_failure(gate: dict[str, Any]) -> str:

@@ -36,6 +36,8 @@ class Report:
     signature: str
     options: dict[str, Any]
     gates: tuple[dict[str, Any], ...] = field(default=())
+    per_class: list[dict[str, Any]] | None = None
+    confusion_matrix: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -100,7 +102,33 @@ class Report:
             "options": self.options,
             "gates": [dict(gate) for gate in self.gates],
             "passed": self.passed,
-        }
+        } | self._optional_sections()
+
+    def _optional_sections(self) -> dict[str, Any]:
+        """Sections that appear only when asked for (SPEC §6.1)."""
+        sections: dict[str, Any] = {}
+        if self.per_class is not None:
+            sections["per_class"] = self.per_class
+        if self.confusion_matrix is not None:
+            sections["confusion_matrix"] = self.confusion_matrix
+        return sections
+
+    def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:
+        """(title, header, rows) of the optional sections, for human-facing formats."""
+        tables = []
+        if self.per_class:
+            header = list(self.per_class[0])
+            tables.append(("per class", header, [list(r.values()) for r in self.per_class]))
+        if self.confusion_matrix is not None:
+            labels = self.confusion_matrix["labels"]
+            rows = [
+                [f"true {name}", *row]
+                for name, row in zip(labels, self.confusion_matrix["matrix"], strict=True)
+            ]
+            kind = self.confusion_matrix["normalize"]
+            title = "confusion matrix" + (f" (normalized over {kind})" if kind else "")
+            tables.append((title, ["", *[f"pred {n}" for n in labels]], rows))
+        return tables
 
 
 def signature(
