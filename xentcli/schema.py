@@ -83,6 +83,37 @@ REPORT: dict[str, Any] = {
         "options": {"type": "object"},
         "gates": {"type": "array", "items": GATE},
         "passed": {"type": "boolean"},
+        "per_class": {
+            "type": "array",
+            "description": "with --per-class: one object per class",
+            "items": {
+                "type": "object",
+                "required": ["class", "support", "error", "precision", "recall", "f1"],
+                "properties": {
+                    "class": {"type": "string"},
+                    "support": {"type": "number", "minimum": 0},
+                    "cross_entropy": NUMBER_OR_NULL,
+                    "binary_cross_entropy": NUMBER_OR_NULL,
+                    "error": NUMBER_OR_NULL,
+                    "precision": {"type": "number"},
+                    "recall": {"type": "number"},
+                    "f1": {"type": "number"},
+                },
+            },
+        },
+        "confusion_matrix": {
+            "type": "object",
+            "description": "with --per-class: rows are true classes, columns predicted ones",
+            "required": ["labels", "normalize", "matrix"],
+            "properties": {
+                "labels": {"type": "array", "items": {"type": "string"}},
+                "normalize": {"enum": [None, "true", "pred", "all"]},
+                "matrix": {
+                    "type": "array",
+                    "items": {"type": "array", "items": {"type": "number"}},
+                },
+            },
+        },
     },
 }
 
