@@ -77,6 +77,7 @@ def test_json_matches_the_shipped_schema(cli, saved, tmp_path):
     for args in (
         ["net1.csv", *GATES],
         ["binary.parquet"],
+        ["net1.csv", "--per-class", "--normalize", "pred"],
         ["net2.csv", "--renormalize"],
     ):
         run = cli("eval", str(SAMPLES / args[0]), *args[1:], "--json")
