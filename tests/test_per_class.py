@@ -116,3 +116,50 @@ def test_per_class_misuse_is_a_usage_error(cli):
     reg = pd.DataFrame({"y": [1.5], "pred": [2.0]})
     with pytest.raises(xentcli.UsageError, match="--per-class applies to binary and multiclass"):
         xentcli.evaluate(reg, task="regression", per_class=True)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_top_k_error_matches_sklearn(k, weighted):
+    from sklearn.metrics import top_k_accuracy_score
+
+    data, p, y = frame(n=4000, k=4, seed=12)  # continuous scores: no ties
+    w = data["w"].to_numpy() if weighted else None
+    report = xentcli.evaluate(data, top_k=k, weight_col="w" if weighted else None)
+    expected = 1 - top_k_accuracy_score(y, p, k=k, labels=range(4), sample_weight=w)
+    assert report.metrics["top_k_error"] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    if k == 1:
+        assert report.metrics["top_k_error"] == pytest.approx(report.metrics["error"])
+    every = xentcli.evaluate(data, top_k=4)  # k = K: every label is among the top K
+    assert every.metrics["top_k_error"] == 0.0
+
+
+def test_top_k_ties_rank_the_lower_index_first():
+    # scores tie between classes 0, 1 and 2; SPEC §4: the lower index ranks first
+    data = pd.DataFrame(
+        {
+            "p_0": [0.3, 0.3, 0.3],
+            "p_1": [0.3, 0.3, 0.3],
+            "p_2": [0.3, 0.3, 0.3],
+            "p_3": [0.1, 0.1, 0.1],
+            "label": [0, 1, 2],
+        }
+    )
+    report = xentcli.evaluate(data, top_k=2)
+    assert report.metrics["top_k_error"] == pytest.approx(1 / 3)  # class 2 ranks third
+    logits = pd.DataFrame({f"logit_{j}": np.log(data[f"p_{j}"]) for j in range(4)})
+    same = xentcli.evaluate(logits.assign(label=data["label"]), top_k=2, logits=True)
+    assert same.metrics["top_k_error"] == report.metrics["top_k_error"]
+
+
+def test_top_k_gates_and_misuse(cli):
+    net1 = str(SAMPLES / "net1.csv")
+    run = cli("eval", net1, "--top-k", "2", "--max", "top_k_error=0.1", "--json")
+    assert run.code == 1  # net1's third row: label 0 has the lowest score, 0.1
+    assert json.loads(run.stdout)["metrics"]["top_k_error"] == pytest.approx(1 / 3)
+    no_k = cli("eval", net1, "--max", "top_k_error=0.1")
+    assert no_k.code == 2 and "has no metric 'top_k_error'" in no_k.stderr
+    binary = cli("eval", str(SAMPLES / "binary.parquet"), "--top-k", "1")
+    assert binary.stderr == (
+        "xentcli: error: --top-k applies to multiclass, not to this binary evaluation\n"
+    )

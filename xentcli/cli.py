@@ -81,6 +81,13 @@ def cli() -> None:
     "values per chunk for more, at least 4096].",
 )
 @click.option(
+    "--top-k",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Multiclass: also report top_k_error (label not among the K highest; ties rank the "
+    "lower class index first).",
+)
+@click.option(
     "--per-class",
     is_flag=True,
     help="Per class: support, loss, error, precision, recall, F1; the confusion matrix.",

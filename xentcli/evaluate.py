@@ -97,7 +97,7 @@ def evaluate_with(
     """evaluate() with an already-built EvalOptions; `progress(rows, fraction)` after each chunk
     (fraction of the input read, or None where it cannot be known)."""
     preds, label_src, layout = open_layout(source, labels, opts)
-    check_metrics_exist(opts.gates, metrics_for(layout.task), layout.task)
+    check_metrics_exist(opts.gates, metrics_for(layout.task, opts.set_options()), layout.task)
     label_name = label_src.name if label_src is not None else preds.name
     scratch = kernels.Scratch()
     preparer = ChunkPreparer(layout, opts, preds.name, label_name, scratch)
@@ -114,6 +114,8 @@ def evaluate_with(
         missing += chunk.missing
         if chunk.codes.size:
             scores = score(chunk, opts, scratch)
+            if opts.top_k is not None:
+                scores.stats["top_k"] = _top_k_miss(chunk, opts)
             totals.update(scores, chunk.weights)
             if opts.per_class:
                 if per_class is None:
@@ -136,7 +138,7 @@ def evaluate_with(
         )
     if totals.weight() <= 0:
         raise InputError("the weights of the rows used sum to 0", file=preds.name)
-    metrics = totals.result(layout.task)
+    metrics = totals.result(layout.task, opts.set_options())
     breakdown = None
     if per_class is not None:
         loss_name = "binary_cross_entropy" if layout.task == "binary" else "cross_entropy"
@@ -175,6 +177,13 @@ def evaluate_with(
         per_class=breakdown[0] if breakdown else None,
         confusion_matrix=breakdown[1] if breakdown else None,
     )
+
+
+def _top_k_miss(chunk: Chunk, opts: EvalOptions) -> np.ndarray:
+    """--top-k: the label (or the targets' argmax) is not among the k highest predictions."""
+    true = chunk.codes if chunk.targets is None else np.argmax(chunk.targets, axis=0)
+    assert opts.top_k is not None
+    return kernels.top_k_miss(chunk.preds, true, opts.top_k)
 
 
 def _paired(

@@ -205,3 +205,13 @@ def regression(prediction: np.ndarray, target: np.ndarray) -> RowScores:
     """Squared and absolute error per row."""
     difference = prediction - target
     return RowScores({"sq": np.square(difference), "abs": np.abs(difference)})
+
+
+def top_k_miss(scores: np.ndarray, true: np.ndarray, k: int) -> np.ndarray:
+    """The label is not among the k highest scores (K, n); ties rank the lower index first."""
+    true_score = _true_class(scores, true)
+    above = np.zeros(scores.shape[1], np.int64)
+    for index, row in enumerate(scores):  # K passes over whole rows
+        above += row > true_score
+        above += (row == true_score) & (index < true)
+    return above >= k

@@ -121,6 +121,7 @@ class Metric:
     statistic: str
     final: Callable[[float], float]
     higher_is_better: bool = False
+    option: str | None = None  # reported only when this option is set
 
 
 def _same(x: float) -> float:
@@ -146,12 +147,17 @@ METRICS: dict[str, Metric] = {
     "accuracy": Metric(CLASSIFICATION, "wrong", lambda e: 1.0 - e, True),
     "subset_error": Metric(frozenset({"multilabel"}), "subset", _same),
     "perplexity": Metric(frozenset({"multiclass"}), "loss", _exp),
+    "top_k_error": Metric(frozenset({"multiclass"}), "top_k", _same, option="top_k"),
 }
 
 
-def metrics_for(task: str) -> list[str]:
-    """The names of the metrics a task reports, in registry order."""
-    return [name for name, metric in METRICS.items() if task in metric.tasks]
+def metrics_for(task: str, options: frozenset[str] = frozenset()) -> list[str]:
+    """The names of the metrics a task reports (with these options set), in registry order."""
+    return [
+        name
+        for name, metric in METRICS.items()
+        if task in metric.tasks and (metric.option is None or metric.option in options)
+    ]
 
 
 @dataclass
@@ -177,9 +183,9 @@ class Totals:
         """Σw over the rows used."""
         return next(iter(self.means.values())).denominator.value() if self.means else 0.0
 
-    def result(self, task: str) -> dict[str, float]:
+    def result(self, task: str, options: frozenset[str] = frozenset()) -> dict[str, float]:
         """The task's metrics, by name."""
         return {
             name: METRICS[name].final(self.means[METRICS[name].statistic].result())
-            for name in metrics_for(task)
+            for name in metrics_for(task, options)
         }

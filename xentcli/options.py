@@ -42,6 +42,7 @@ class EvalOptions:
     chunk_rows: int | None = None
     input_format: str | None = None
     per_class: bool = False
+    top_k: int | None = None
     normalize: str | None = None
     on: str | None = None
     missing: str = "error"
@@ -54,6 +55,8 @@ class EvalOptions:
             raise UsageError(f"--normalize must be true, pred or all, not {self.normalize!r}")
         if self.normalize is not None and not self.per_class:
             raise UsageError("--normalize shapes the confusion matrix of --per-class: pass both")
+        if self.top_k is not None and self.top_k < 1:
+            raise UsageError(f"--top-k must be >= 1, not {self.top_k}")
         if self.missing not in NAN_POLICIES:
             raise UsageError(f"--missing must be error or skip, not {self.missing!r}")
         if self.nan not in NAN_POLICIES:
@@ -73,6 +76,10 @@ class EvalOptions:
             raise UsageError(f"--chunk-rows must be >= 1, not {self.chunk_rows!r}")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise UsageError(f"--classes has duplicate names: {','.join(self.classes)}")
+
+    def set_options(self) -> frozenset[str]:
+        """Names of the options that add metrics (top_k)."""
+        return frozenset({"top_k"}) if self.top_k is not None else frozenset()
 
     @classmethod
     def from_kwargs(cls, options: dict[str, Any]) -> EvalOptions:
