@@ -163,3 +163,55 @@ def test_top_k_gates_and_misuse(cli):
     assert binary.stderr == (
         "xentcli: error: --top-k applies to multiclass, not to this binary evaluation\n"
     )
+
+
+def reference_calibration(confidence, correct, bins, weights=None):
+    """ECE/MCE/RMS from the definitions, one bin at a time (a confidence of 1.0 in the last bin)."""
+    w = np.ones(len(confidence)) if weights is None else weights
+    ece = mce = square = 0.0
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = (confidence >= low) & ((confidence < high) | ((b == bins - 1) & (confidence <= 1)))
+        if not inside.any():
+            continue
+        share = w[inside].sum() / w.sum()
+        gap = abs(
+            np.average(correct[inside], weights=w[inside])
+            - np.average(confidence[inside], weights=w[inside])
+        )
+        ece += share * gap
+        square += share * gap**2
+        mce = max(mce, gap)
+    return ece, mce, np.sqrt(square)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_calibration_matches_the_definitions(weighted):
+    data, p, y = frame(n=2000, k=3, seed=13)
+    data.loc[:4, ["p_0", "p_1", "p_2"]] = [1.0, 0.0, 0.0]  # confidence exactly 1.0
+    p = data[["p_0", "p_1", "p_2"]].to_numpy()
+    w = data["w"].to_numpy() if weighted else None
+    report = xentcli.evaluate(data, calibration=True, bins=10, weight_col="w" if weighted else None)
+    cal = report.calibration
+    ece, mce, rms = reference_calibration(p.max(axis=1), (p.argmax(axis=1) == y) * 1.0, 10, w)
+    assert (cal["ece"], cal["mce"], cal["rmsce"]) == pytest.approx((ece, mce, rms), rel=1e-12)
+    assert len(cal["bins"]) == 10 and cal["bins"][-1]["weight"] >= 5 - 1e-9
+    assert sum(b["weight"] for b in cal["bins"]) == pytest.approx(w.sum() if weighted else 2000)
+
+
+def test_binary_calibration_uses_p_positive_and_logits_agree(cli):
+    table = pd.read_parquet(SAMPLES / "binary.parquet")
+    y, prob = table["label"].to_numpy(), table["prob"].to_numpy()
+    report = xentcli.evaluate(table, calibration=True)
+    ece, mce, rms = reference_calibration(prob, y * 1.0, 15)
+    cal = report.calibration
+    assert (cal["ece"], cal["mce"], cal["rmsce"]) == pytest.approx((ece, mce, rms), rel=1e-12)
+    logits = table.assign(prob=np.log(prob / (1 - prob)))
+    from_logits = xentcli.evaluate(logits, calibration=True, logits=True).calibration
+    assert from_logits["ece"] == pytest.approx(cal["ece"], rel=1e-9)
+    chunked = xentcli.evaluate(table, calibration=True, chunk_rows=777).calibration
+    assert chunked["ece"] == pytest.approx(cal["ece"], rel=1e-12)
+    run = cli("eval", str(SAMPLES / "net1.csv"), "--calibration", "--bins", "5", "--json")
+    assert json.loads(run.stdout)["calibration"]["n_bins"] == 5
+    table_out = cli("eval", str(SAMPLES / "net1.csv"), "--calibration", "--no-color").stdout
+    assert "calibration: ece" in table_out and "█" in table_out

@@ -88,6 +88,18 @@ def cli() -> None:
     "lower class index first).",
 )
 @click.option(
+    "--calibration",
+    is_flag=True,
+    help="Binary and multiclass: ECE, MCE and RMS calibration error, and the reliability table.",
+)
+@click.option(
+    "--bins",
+    type=click.IntRange(min=1),
+    default=15,
+    show_default=True,
+    help="Equal-width confidence bins for --calibration.",
+)
+@click.option(
     "--per-class",
     is_flag=True,
     help="Per class: support, loss, error, precision, recall, F1; the confusion matrix.",

@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from xentcli import kernels
 from xentcli.align import align_rows
+from xentcli.calibration import Calibration, confidences
 from xentcli.errors import InputError, SchemaError, UsageError
 from xentcli.gates import check_metrics_exist
 from xentcli.join import LabelIndex, joined
@@ -105,6 +106,7 @@ def evaluate_with(
     totals = Totals()
     read = skipped = ignored = missing = 0
     per_class: PerClass | None = None
+    calibration = Calibration(opts.bins) if opts.calibration else None
     chunk_rows = opts.chunk_rows or default_chunk_rows(len(layout.pred_cols))
     for pred_batch, label_batch, absent in _paired(preds, label_src, layout, opts, chunk_rows):
         chunk = preparer.prepare(pred_batch, label_batch, offset=read, absent=absent)
@@ -117,6 +119,9 @@ def evaluate_with(
             if opts.top_k is not None:
                 scores.stats["top_k"] = _top_k_miss(chunk, opts)
             totals.update(scores, chunk.weights)
+            if calibration is not None:
+                correct = chunk.codes if chunk.preds.ndim == 1 else ~scores.stats["wrong"]
+                calibration.update(confidences(chunk.preds, opts.logits), correct, chunk.weights)
             if opts.per_class:
                 if per_class is None:
                     per_class = PerClass(len(preparer.classes or ("0", "1")))
@@ -171,11 +176,13 @@ def evaluate_with(
         options={
             k: v
             for k, v in asdict(opts).items()
-            if k not in ("chunk_rows", "input_format", "gates", "per_class", "normalize")
+            if k
+            not in ("chunk_rows", "input_format", "gates", "per_class", "normalize", "calibration")
         },
         gates=tuple(gate.check(metrics[gate.metric]) for gate in opts.gates),
         per_class=breakdown[0] if breakdown else None,
         confusion_matrix=breakdown[1] if breakdown else None,
+        calibration=calibration.result() if calibration is not None else None,
     )
 
 

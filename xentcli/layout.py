@@ -125,6 +125,8 @@ def _check_options(task: str, targets: tuple[str, ...], opts: EvalOptions) -> No
         misplaced.append(("--renormalize", "multiclass probabilities"))
     if opts.top_k is not None and task != "multiclass":
         misplaced.append(("--top-k", "multiclass"))
+    if opts.calibration and task not in ("binary", "multiclass"):
+        misplaced.append(("--calibration", "binary and multiclass"))
     if opts.per_class and task not in ("binary", "multiclass"):
         misplaced.append(("--per-class", "binary and multiclass"))
     for flag, where in misplaced:

@@ -43,6 +43,8 @@ class EvalOptions:
     input_format: str | None = None
     per_class: bool = False
     top_k: int | None = None
+    calibration: bool = False
+    bins: int = 15
     normalize: str | None = None
     on: str | None = None
     missing: str = "error"
@@ -55,6 +57,8 @@ class EvalOptions:
             raise UsageError(f"--normalize must be true, pred or all, not {self.normalize!r}")
         if self.normalize is not None and not self.per_class:
             raise UsageError("--normalize shapes the confusion matrix of --per-class: pass both")
+        if self.bins < 1:
+            raise UsageError(f"--bins must be >= 1, not {self.bins}")
         if self.top_k is not None and self.top_k < 1:
             raise UsageError(f"--top-k must be >= 1, not {self.top_k}")
         if self.missing not in NAN_POLICIES:

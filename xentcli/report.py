@@ -38,6 +38,7 @@ class Report:
     gates: tuple[dict[str, Any], ...] = field(default=())
     per_class: list[dict[str, Any]] | None = None
     confusion_matrix: dict[str, Any] | None = None
+    calibration: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -111,6 +112,8 @@ class Report:
             sections["per_class"] = self.per_class
         if self.confusion_matrix is not None:
             sections["confusion_matrix"] = self.confusion_matrix
+        if self.calibration is not None:
+            sections["calibration"] = self.calibration
         return sections
 
     def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:
@@ -128,7 +131,24 @@ class Report:
             kind = self.confusion_matrix["normalize"]
             title = "confusion matrix" + (f" (normalized over {kind})" if kind else "")
             tables.append((title, ["", *[f"pred {n}" for n in labels]], rows))
+        if self.calibration is not None:
+            tables.append(_reliability_table(self.calibration))
         return tables
+
+
+def _reliability_table(calibration: dict[str, Any]) -> tuple[str, list[str], list[list[Any]]]:
+    """The reliability table, with a bar of accuracy per bin (20 cells = 1.0)."""
+    rows = []
+    for b in calibration["bins"]:
+        bar = "█" * round(20 * b["accuracy"]) if b["accuracy"] is not None else ""
+        rows.append(
+            [f"{b['lower']:.2f}–{b['upper']:.2f}", b["weight"], b["confidence"], b["accuracy"], bar]
+        )
+    title = (
+        f"calibration: ece {calibration['ece']:.4f} · mce {calibration['mce']:.4f} · "
+        f"rmsce {calibration['rmsce']:.4f}"
+    )
+    return title, ["confidence bin", "weight", "confidence", "accuracy", "accuracy bar"], rows
 
 
 def signature(

@@ -101,6 +101,25 @@ REPORT: dict[str, Any] = {
                 },
             },
         },
+        "calibration": {
+            "type": "object",
+            "description": "with --calibration: equal-width confidence bins",
+            "required": ["ece", "mce", "rmsce", "n_bins", "bins"],
+            "properties": {
+                "ece": {"type": "number"},
+                "mce": {"type": "number"},
+                "rmsce": {"type": "number"},
+                "n_bins": {"type": "integer", "minimum": 1},
+                "bins": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["lower", "upper", "weight", "confidence", "accuracy"],
+                        "properties": {"confidence": NUMBER_OR_NULL, "accuracy": NUMBER_OR_NULL},
+                    },
+                },
+            },
+        },
         "confusion_matrix": {
             "type": "object",
             "description": "with --per-class: rows are true classes, columns predicted ones",
