@@ -88,6 +88,12 @@ def cli() -> None:
     "lower class index first).",
 )
 @click.option(
+    "--by",
+    multiple=True,
+    metavar="COL",
+    help="Every metric per value of COL (repeatable: per combination), and the total.",
+)
+@click.option(
     "--calibration",
     is_flag=True,
     help="Binary and multiclass: ECE, MCE and RMS calibration error, and the reliability table.",

@@ -14,6 +14,7 @@ from xentcli.align import align_rows
 from xentcli.calibration import Calibration, confidences
 from xentcli.errors import InputError, SchemaError, UsageError
 from xentcli.gates import check_metrics_exist
+from xentcli.groups import Groups, group_keys
 from xentcli.join import LabelIndex, joined
 from xentcli.layout import Layout, resolve_layout
 from xentcli.metrics import Totals, metrics_for
@@ -106,6 +107,7 @@ def evaluate_with(
     totals = Totals()
     read = skipped = ignored = missing = 0
     per_class: PerClass | None = None
+    groups = Groups() if opts.by else None
     calibration = Calibration(opts.bins) if opts.calibration else None
     chunk_rows = opts.chunk_rows or default_chunk_rows(len(layout.pred_cols))
     for pred_batch, label_batch, absent in _paired(preds, label_src, layout, opts, chunk_rows):
@@ -122,6 +124,11 @@ def evaluate_with(
             if calibration is not None:
                 correct = chunk.codes if chunk.preds.ndim == 1 else ~scores.stats["wrong"]
                 calibration.update(confidences(chunk.preds, opts.logits), correct, chunk.weights)
+            if groups is not None:
+                keys = group_keys([_column(pred_batch, label_batch, c) for c in opts.by])
+                if chunk.kept is not None:
+                    keys = keys.take(pa.array(chunk.kept))
+                groups.update(keys, scores.stats, chunk.weights)
             if opts.per_class:
                 if per_class is None:
                     per_class = PerClass(len(preparer.classes or ("0", "1")))
@@ -178,12 +185,22 @@ def evaluate_with(
             for k, v in asdict(opts).items()
             if k
             not in ("chunk_rows", "input_format", "gates", "per_class", "normalize", "calibration")
+            and k != "by"
         },
         gates=tuple(gate.check(metrics[gate.metric]) for gate in opts.gates),
         per_class=breakdown[0] if breakdown else None,
         confusion_matrix=breakdown[1] if breakdown else None,
         calibration=calibration.result() if calibration is not None else None,
+        groups=(
+            groups.result(opts.by, layout.task, opts.set_options()) if groups is not None else None
+        ),
     )
+
+
+def _column(preds: pa.RecordBatch, labels: pa.RecordBatch, name: str) -> pa.Array:
+    """A column from the predictions' batch, or else the labels' (a --by on the label column)."""
+    source = preds if name in preds.schema.names else labels
+    return source.column(name)
 
 
 def _top_k_miss(chunk: Chunk, opts: EvalOptions) -> np.ndarray:
@@ -205,6 +222,8 @@ def _paired(
     label_numbers = list(layout.target_cols) + (label if regression else [])
     pred_numeric = [] if layout.pred_list else list(layout.pred_cols)
     pred_keys = list(layout.pred_cols) if layout.pred_list else []  # list columns: plain text
+    read_already = set(pred_numeric + pred_keys + label_text + label_numbers + weight)
+    pred_keys += [c for c in opts.by if c not in read_already]  # --by columns: plain text
     if labels is None:
         numeric = pred_numeric + weight + label_numbers
         for batch in preds.batches(numeric, label_text, chunk_rows, pred_keys):

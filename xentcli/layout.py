@@ -70,7 +70,15 @@ def resolve_layout(
     else:
         label_col = _label_column(label_file_names, opts.label_col, label_file)
     weight_col, weight_in_labels = _weight_column(pred_names, label_names, opts.weight_col)
-    taken = {weight_col, opts.on} | (({label_col} | set(targets)) if label_names is None else set())
+    missing_by = [c for c in opts.by if c not in pred_names]
+    if missing_by:
+        raise SchemaError(
+            f"no --by column {', '.join(map(repr, missing_by))} in the predictions; "
+            f"columns are: {', '.join(pred_names)}",
+            file=pred_file,
+        )
+    taken = {weight_col, opts.on, *opts.by}
+    taken |= ({label_col} | set(targets)) if label_names is None else set()
     candidates = [c for c in pred_names if c not in taken]
     pred_cols, stripped = _prediction_columns(candidates, opts, pred_file)
     pred_list = (

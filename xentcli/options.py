@@ -41,6 +41,7 @@ class EvalOptions:
     threshold: float = 0.5
     chunk_rows: int | None = None
     input_format: str | None = None
+    by: tuple[str, ...] = ()
     per_class: bool = False
     top_k: int | None = None
     calibration: bool = False
@@ -94,6 +95,10 @@ class EvalOptions:
             raise UsageError(
                 f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
+        if isinstance(options.get("by"), str):
+            options = {**options, "by": (options["by"],)}
+        elif options.get("by") is not None:
+            options = {**options, "by": tuple(options["by"])}
         if isinstance(options.get("classes"), str):
             options = {**options, "classes": tuple(options["classes"].split(","))}
         elif options.get("classes") is not None:

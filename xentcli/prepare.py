@@ -27,6 +27,7 @@ class Chunk:
     skipped: int
     ignored: int
     missing: int = 0
+    kept: np.ndarray | None = None  # the rows kept, when some were dropped
 
 
 def targets_of(chunk: Chunk) -> np.ndarray:
@@ -121,7 +122,7 @@ class ChunkPreparer:
             values = self._checked_probabilities(values, offset, keep)
         if targets is not None and targets.size and lay.task != "regression":
             self._check_targets(targets, offset, keep)
-        return Chunk(values, codes, weights, targets, n, n_bad, n_ignored, n_absent)
+        return Chunk(values, codes, weights, targets, n, n_bad, n_ignored, n_absent, keep)
 
     def finish(self) -> None:
         """Raise for rows that did not sum to 1, now that all of them are counted."""

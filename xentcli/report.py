@@ -39,6 +39,7 @@ class Report:
     per_class: list[dict[str, Any]] | None = None
     confusion_matrix: dict[str, Any] | None = None
     calibration: dict[str, Any] | None = None
+    groups: list[dict[str, Any]] | None = None
 
     @property
     def passed(self) -> bool:
@@ -72,6 +73,9 @@ class Report:
 
     def records(self) -> list[dict[str, Any]]:
         """JSON lines: one object per metric."""
+        if self.groups is not None:  # one object per group, then the total
+            total = {"group": None, "rows": self.rows.used, "metrics": dict(self.metrics)}
+            return [*self.groups, total]
         return [
             {"metric": name, "value": value, "task": self.task, "signature": self.signature}
             for name, value in self.metrics.items()
@@ -114,6 +118,8 @@ class Report:
             sections["confusion_matrix"] = self.confusion_matrix
         if self.calibration is not None:
             sections["calibration"] = self.calibration
+        if self.groups is not None:
+            sections["groups"] = self.groups
         return sections
 
     def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:
@@ -133,7 +139,26 @@ class Report:
             tables.append((title, ["", *[f"pred {n}" for n in labels]], rows))
         if self.calibration is not None:
             tables.append(_reliability_table(self.calibration))
+        if self.groups is not None:
+            tables.append(_groups_table(self.groups))
         return tables
+
+
+GROUP_ROWS_SHOWN = 100
+
+
+def _groups_table(groups: list[dict[str, Any]]) -> tuple[str, list[str], list[list[Any]]]:
+    """Groups as rows (the first GROUP_ROWS_SHOWN; JSON has them all)."""
+    keys = list(groups[0]["group"]) if groups else []
+    names = list(groups[0]["metrics"]) if groups else []
+    rows = [
+        [*g["group"].values(), g["rows"], *g["metrics"].values()] for g in groups[:GROUP_ROWS_SHOWN]
+    ]
+    more = len(groups) - GROUP_ROWS_SHOWN
+    title = f"by {', '.join(keys)}: {len(groups)} groups" + (
+        f" (the first {GROUP_ROWS_SHOWN} shown; --format json lists all)" if more > 0 else ""
+    )
+    return title, [*keys, "rows", *names], rows
 
 
 def _reliability_table(calibration: dict[str, Any]) -> tuple[str, list[str], list[list[Any]]]:

@@ -101,6 +101,19 @@ REPORT: dict[str, Any] = {
                 },
             },
         },
+        "groups": {
+            "type": "array",
+            "description": "with --by: one entry per group value (or combination), first seen first",
+            "items": {
+                "type": "object",
+                "required": ["group", "rows", "metrics"],
+                "properties": {
+                    "group": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "rows": {"type": "integer", "minimum": 0},
+                    "metrics": {"type": "object", "additionalProperties": NUMBER_OR_NULL},
+                },
+            },
+        },
         "calibration": {
             "type": "object",
             "description": "with --calibration: equal-width confidence bins",

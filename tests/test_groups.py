@@ -1,0 +1,80 @@
+"""--by: every group's metrics equal evaluating that group's rows on their own."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import xentcli
+from tests.references import softmax
+
+
+def frame(n=6000, seed=14):
+    rng = np.random.default_rng(seed)
+    p = softmax(rng.normal(size=(n, 3)) * 2)
+    data = pd.DataFrame({f"p_{j}": p[:, j] for j in range(3)})
+    data["label"] = rng.integers(0, 3, n)
+    data["region"] = rng.choice(["north", "south", "east"], n)
+    data["day"] = rng.integers(1, 4, n)
+    data["w"] = rng.random(n)
+    return data
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_each_group_equals_its_rows_alone(weighted):
+    data = frame()
+    options = {"weight_col": "w"} if weighted else {}
+    report = xentcli.evaluate(data, by="region", top_k=2, **options)
+    assert [g["group"]["region"] for g in report.groups] == list(dict.fromkeys(data["region"]))
+    for group in report.groups:
+        rows = data[data["region"] == group["group"]["region"]].drop(columns="region")
+        alone = xentcli.evaluate(rows, top_k=2, **options)
+        assert group["rows"] == len(rows)
+        assert group["metrics"] == pytest.approx(alone.metrics, rel=1e-12)
+    assert (
+        report.metrics == xentcli.evaluate(data.drop(columns="region"), top_k=2, **options).metrics
+    )
+
+
+def test_combinations_skipped_rows_and_chunking(tmp_path):
+    data = frame()
+    data.loc[[5, 50, 500], "p_1"] = np.nan
+    report = xentcli.evaluate(data, by=("region", "day"), nan="skip", chunk_rows=1000)
+    assert len(report.groups) == 9
+    assert sum(g["rows"] for g in report.groups) == len(data) - 3
+    for group in report.groups:
+        key = group["group"]
+        rows = data[(data["region"] == key["region"]) & (data["day"].astype(str) == key["day"])]
+        alone = xentcli.evaluate(rows.drop(columns=["region", "day"]), nan="skip")
+        assert group["metrics"] == pytest.approx(alone.metrics, rel=1e-12)
+    one_chunk = xentcli.evaluate(data, by=("region", "day"), nan="skip")
+    for a, b in zip(report.groups, one_chunk.groups, strict=True):
+        assert a["metrics"] == pytest.approx(b["metrics"], rel=1e-12)
+
+
+def test_by_the_label_column_and_many_groups(cli, tmp_path):
+    data = frame(n=3000)
+    per_label = xentcli.evaluate(data, by="label")
+    assert [g["group"]["label"] for g in per_label.groups] == [
+        str(v) for v in dict.fromkeys(data["label"])
+    ]
+    n = 120_000
+    rng = np.random.default_rng(15)
+    many = pd.DataFrame(
+        {"y": rng.integers(0, 2, n), "prob": rng.random(n), "user": rng.permutation(n) // 1}
+    )  # 120k groups of one row
+    report = xentcli.evaluate(many, by="user")
+    assert len(report.groups) == n
+    first = report.groups[0]
+    row = many[many["user"] == int(first["group"]["user"])]
+    assert first["metrics"]["mse"] == pytest.approx(((row["prob"] - row["y"]) ** 2).iloc[0])
+    path = tmp_path / "g.csv"
+    data.to_csv(path, index=False)
+    lines = cli("eval", str(path), "--by", "region", "--format", "jsonl").stdout.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["group"] for r in records][-1] is None and len(records) == 4
+    bad = cli("eval", str(path), "--by", "nope")
+    assert bad.code == 2 and "no --by column 'nope'" in bad.stderr
