@@ -79,7 +79,7 @@ def test_json_matches_the_shipped_schema(cli, saved, tmp_path):
         ["binary.parquet"],
         ["net1.csv", "--per-class", "--normalize", "pred"],
         ["binary.parquet", "--calibration", "--bins", "7"],
-        ["net1.csv", "--by", "label", "--by", "p_0"],
+        ["net1.csv", "--by", "label", "--by", "p_0"],  # a prediction column can group too
         ["net2.csv", "--renormalize"],
     ):
         run = cli("eval", str(SAMPLES / args[0]), *args[1:], "--json")

@@ -77,7 +77,7 @@ def resolve_layout(
             f"columns are: {', '.join(pred_names)}",
             file=pred_file,
         )
-    taken = {weight_col, opts.on, *opts.by}
+    taken = {weight_col, opts.on}
     taken |= ({label_col} | set(targets)) if label_names is None else set()
     candidates = [c for c in pred_names if c not in taken]
     pred_cols, stripped = _prediction_columns(candidates, opts, pred_file)

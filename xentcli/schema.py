@@ -103,7 +103,7 @@ REPORT: dict[str, Any] = {
         },
         "groups": {
             "type": "array",
-            "description": "with --by: one entry per group value (or combination), first seen first",
+            "description": "with --by: one entry per group value (or combination)",
             "items": {
                 "type": "object",
                 "required": ["group", "rows", "metrics"],
