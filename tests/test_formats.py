@@ -79,6 +79,7 @@ def test_json_matches_the_shipped_schema(cli, saved, tmp_path):
         ["binary.parquet"],
         ["net1.csv", "--per-class", "--normalize", "pred"],
         ["binary.parquet", "--calibration", "--bins", "7"],
+        ["net2.csv", "--bootstrap", "30", "--seed", "2"],
         ["net1.csv", "--by", "label", "--by", "p_0"],  # a prediction column can group too
         ["net2.csv", "--renormalize"],
     ):

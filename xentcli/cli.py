@@ -94,6 +94,23 @@ def cli() -> None:
     help="Every metric per value of COL (repeatable: per combination), and the total.",
 )
 @click.option(
+    "--bootstrap",
+    type=click.IntRange(min=2),
+    metavar="N",
+    help="Percentile intervals for every metric from N Poisson(1) bootstrap replicates, in the "
+    "same pass.",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="--bootstrap's seed."
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="--bootstrap's interval level.",
+)
+@click.option(
     "--calibration",
     is_flag=True,
     help="Binary and multiclass: ECE, MCE and RMS calibration error, and the reliability table.",

@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from xentcli import kernels
 from xentcli.align import align_rows
+from xentcli.bootstrap import Bootstrap
 from xentcli.calibration import Calibration, confidences
 from xentcli.errors import InputError, SchemaError, UsageError
 from xentcli.gates import check_metrics_exist
@@ -108,6 +109,7 @@ def evaluate_with(
     read = skipped = ignored = missing = 0
     per_class: PerClass | None = None
     groups = Groups() if opts.by else None
+    boot = Bootstrap(opts.bootstrap, opts.seed) if opts.bootstrap else None
     calibration = Calibration(opts.bins) if opts.calibration else None
     chunk_rows = opts.chunk_rows or default_chunk_rows(len(layout.pred_cols))
     for pred_batch, label_batch, absent in _paired(preds, label_src, layout, opts, chunk_rows):
@@ -124,6 +126,10 @@ def evaluate_with(
             if calibration is not None:
                 correct = chunk.codes if chunk.preds.ndim == 1 else ~scores.stats["wrong"]
                 calibration.update(confidences(chunk.preds, opts.logits), correct, chunk.weights)
+            if boot is not None:
+                start = read - chunk.read
+                kept = chunk.kept if chunk.kept is not None else np.arange(chunk.read)
+                boot.update(start + kept, scores.stats, chunk.weights)
             if groups is not None:
                 keys = group_keys([_column(pred_batch, label_batch, c) for c in opts.by])
                 if chunk.kept is not None:
@@ -179,13 +185,18 @@ def evaluate_with(
             opts.nan,
             layout.weight_col is not None,
             opts.renormalize,
+        )
+        + (
+            f"|bootstrap:poisson,n={opts.bootstrap},seed={opts.seed},conf={opts.confidence:g}"
+            if opts.bootstrap
+            else ""
         ),
         options={
             k: v
             for k, v in asdict(opts).items()
             if k
             not in ("chunk_rows", "input_format", "gates", "per_class", "normalize", "calibration")
-            and k != "by"
+            and k not in ("by", "bootstrap", "seed", "confidence")
         },
         gates=tuple(gate.check(metrics[gate.metric]) for gate in opts.gates),
         per_class=breakdown[0] if breakdown else None,
@@ -193,6 +204,11 @@ def evaluate_with(
         calibration=calibration.result() if calibration is not None else None,
         groups=(
             groups.result(opts.by, layout.task, opts.set_options()) if groups is not None else None
+        ),
+        intervals=(
+            boot.intervals(layout.task, opts.set_options(), opts.confidence)
+            if boot is not None
+            else None
         ),
     )
 

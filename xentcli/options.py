@@ -44,6 +44,9 @@ class EvalOptions:
     by: tuple[str, ...] = ()
     per_class: bool = False
     top_k: int | None = None
+    bootstrap: int | None = None
+    seed: int = 0
+    confidence: float = 0.95
     calibration: bool = False
     bins: int = 15
     normalize: str | None = None
@@ -58,6 +61,12 @@ class EvalOptions:
             raise UsageError(f"--normalize must be true, pred or all, not {self.normalize!r}")
         if self.normalize is not None and not self.per_class:
             raise UsageError("--normalize shapes the confusion matrix of --per-class: pass both")
+        if self.bootstrap is not None and self.bootstrap < 2:
+            raise UsageError(f"--bootstrap needs at least 2 replicates, not {self.bootstrap}")
+        if not 0.0 < self.confidence < 1.0:
+            raise UsageError(f"--confidence must be in (0, 1), not {self.confidence}")
+        if self.seed < 0:
+            raise UsageError(f"--seed must be >= 0, not {self.seed}")
         if self.bins < 1:
             raise UsageError(f"--bins must be >= 1, not {self.bins}")
         if self.top_k is not None and self.top_k < 1:

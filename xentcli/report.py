@@ -40,6 +40,7 @@ class Report:
     confusion_matrix: dict[str, Any] | None = None
     calibration: dict[str, Any] | None = None
     groups: list[dict[str, Any]] | None = None
+    intervals: dict[str, list[float | None]] | None = None
 
     @property
     def passed(self) -> bool:
@@ -51,8 +52,11 @@ class Report:
         return f"xentcli · {self.task} · {self.predictions}"
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
-        """The main table: one row per metric."""
-        return ["metric", "value"], [[name, value] for name, value in self.metrics.items()]
+        """The main table: one row per metric (with its interval under --bootstrap)."""
+        if self.intervals is None:
+            return ["metric", "value"], [[name, value] for name, value in self.metrics.items()]
+        rows = [[name, value, *self.intervals[name]] for name, value in self.metrics.items()]
+        return ["metric", "value", "interval low", "interval high"], rows
 
     def summary(self) -> dict[str, Any]:
         """Metric name → value."""
@@ -120,6 +124,8 @@ class Report:
             sections["calibration"] = self.calibration
         if self.groups is not None:
             sections["groups"] = self.groups
+        if self.intervals is not None:
+            sections["intervals"] = self.intervals
         return sections
 
     def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:

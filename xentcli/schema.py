@@ -101,6 +101,16 @@ REPORT: dict[str, Any] = {
                 },
             },
         },
+        "intervals": {
+            "type": "object",
+            "description": "with --bootstrap: metric -> [low, high]",
+            "additionalProperties": {
+                "type": "array",
+                "items": NUMBER_OR_NULL,
+                "minItems": 2,
+                "maxItems": 2,
+            },
+        },
         "groups": {
             "type": "array",
             "description": "with --by: one entry per group value (or combination)",

@@ -1,0 +1,105 @@
+"""--bootstrap N: percentile intervals from Poisson(1) replicate weights, in one streaming pass.
+
+Replicate r gives row i the weight Poisson(1) drawn from a hash of (seed, r, i) — a counter-based
+draw, so a row's weights do not depend on how rows arrive. Rows are folded into the replicate sums
+in fixed segments of SEGMENT_ROWS rows, as the means are, so intervals are bit for bit the same for
+any chunk size. Memory: O(N replicates × statistics), not O(rows).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from xentcli.metrics import METRICS, SEGMENT_ROWS, metrics_for
+
+REPLICATE_BLOCK = 64  # replicates hashed at a time: bounds the (block × segment) scratch
+_POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(20)])
+_GOLDEN, _MIX1, _MIX2 = (
+    np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+)
+_ROW, _REPLICATE = np.uint64(0xD1B54A32D192ED03), np.uint64(0xABC98388FB8FAC03)
+
+
+def poisson_weights(seed: int, replicates: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(R, n) Poisson(1) counts, a pure function of (seed, replicate, row)."""
+    with np.errstate(over="ignore"):
+        x = (rows.astype(np.uint64)[None, :] * _ROW) ^ (
+            replicates.astype(np.uint64)[:, None] * _REPLICATE
+        )
+        x ^= np.uint64(seed) * _GOLDEN
+        x += _GOLDEN  # splitmix64's finaliser
+        x = (x ^ (x >> np.uint64(30))) * _MIX1
+        x = (x ^ (x >> np.uint64(27))) * _MIX2
+        x ^= x >> np.uint64(31)
+    uniform = (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    return np.searchsorted(_POISSON_CDF, uniform, side="right").astype(np.float64)
+
+
+@dataclass
+class Bootstrap:
+    """Per replicate: Σ w_r·w·x for each statistic and Σ w_r·w."""
+
+    replicates: int
+    seed: int
+    numerators: dict[str, np.ndarray] = field(default_factory=dict)
+    denominator: np.ndarray = field(init=False)
+    pending: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.denominator = np.zeros(self.replicates)
+
+    def update(
+        self, rows: np.ndarray, stats: dict[str, np.ndarray], weights: np.ndarray | None
+    ) -> None:
+        """Add one chunk: each kept row's index in the input, statistics and weight."""
+        w = np.ones(len(rows)) if weights is None else weights
+        for name, values in {"_rows": rows.astype(np.float64), "_w": w, **stats}.items():
+            # a copy: the kernels' arrays are scratch memory, reused by the next chunk
+            self.pending.setdefault(name, []).append(np.array(values, np.float64))
+        waiting = sum(len(a) for a in self.pending["_rows"])
+        if waiting >= SEGMENT_ROWS:
+            self._fold(waiting - waiting % SEGMENT_ROWS)
+
+    def _fold(self, count: int) -> None:
+        """Fold the first `count` pending rows (whole segments) into the replicate sums."""
+        joined = {k: np.concatenate(v) for k, v in self.pending.items()}
+        self.pending = {k: [v[count:]] for k, v in joined.items()}
+        for start in range(0, count, SEGMENT_ROWS):
+            part = slice(start, start + SEGMENT_ROWS)
+            self._segment(
+                joined["_rows"][part].astype(np.int64),
+                joined["_w"][part],
+                {k: v[part] for k, v in joined.items() if not k.startswith("_")},
+            )
+
+    def _segment(self, rows: np.ndarray, w: np.ndarray, stats: dict[str, np.ndarray]) -> None:
+        for first in range(0, self.replicates, REPLICATE_BLOCK):
+            block = np.arange(first, min(first + REPLICATE_BLOCK, self.replicates))
+            weights = poisson_weights(self.seed, block, rows) * w
+            self.denominator[block] += weights.sum(axis=1)
+            for name, values in stats.items():
+                total = self.numerators.setdefault(name, np.zeros(self.replicates))
+                total[block] += (weights * values).sum(axis=1)
+
+    def intervals(
+        self, task: str, options: frozenset[str], confidence: float
+    ) -> dict[str, list[float | None]]:
+        """Percentile interval of every metric over the replicates."""
+        rest = sum(len(a) for a in self.pending.get("_rows", []))
+        if rest:
+            self._fold(rest)
+        low, high = (1 - confidence) / 2, (1 + confidence) / 2
+        result: dict[str, list[float | None]] = {}
+        for name in metrics_for(task, options):
+            metric = METRICS[name]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = self.numerators[metric.statistic] / self.denominator
+            values = np.array([metric.final(m) for m in means[np.isfinite(means)]])
+            if not values.size:
+                result[name] = [None, None]
+                continue
+            result[name] = [float(np.quantile(values, low)), float(np.quantile(values, high))]
+        return result
