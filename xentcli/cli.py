@@ -94,6 +94,25 @@ def cli() -> None:
     help="Every metric per value of COL (repeatable: per combination), and the total.",
 )
 @click.option(
+    "--compat",
+    type=click.Choice(["sklearn", "torch", "keras"]),
+    default="sklearn",
+    show_default=True,
+    help="Report the numbers scikit-learn, PyTorch or Keras would (clipping, MSE per element).",
+)
+@click.option(
+    "--class-weights",
+    metavar="W0,W1,...",
+    help="With --compat torch: cross_entropy's class weights (Σ w_y·ℓ / Σ w_y).",
+)
+@click.option(
+    "--label-smoothing",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="With --compat torch or keras: targets (1-ε)·onehot + ε/K.",
+)
+@click.option(
     "--bootstrap",
     type=click.IntRange(min=2),
     metavar="N",

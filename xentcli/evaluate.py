@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from xentcli import kernels
+from xentcli import compat, kernels
 from xentcli.align import align_rows
 from xentcli.bootstrap import Bootstrap
 from xentcli.calibration import Calibration, confidences
@@ -100,6 +100,8 @@ def evaluate_with(
     """evaluate() with an already-built EvalOptions; `progress(rows, fraction)` after each chunk
     (fraction of the input read, or None where it cannot be known)."""
     preds, label_src, layout = open_layout(source, labels, opts)
+    width = len(layout.classes) if layout.classes else None
+    opts = compat.effective_options(opts, layout.task, width, bool(layout.target_cols))
     check_metrics_exist(opts.gates, metrics_for(layout.task, opts.set_options()), layout.task)
     label_name = label_src.name if label_src is not None else preds.name
     scratch = kernels.Scratch()
@@ -120,6 +122,7 @@ def evaluate_with(
         missing += chunk.missing
         if chunk.codes.size:
             scores = score(chunk, opts, scratch)
+            compat.adjust(scores, chunk.preds, chunk.codes, opts)
             if opts.top_k is not None:
                 scores.stats["top_k"] = _top_k_miss(chunk, opts)
             totals.update(scores, chunk.weights)
@@ -185,7 +188,10 @@ def evaluate_with(
             opts.nan,
             layout.weight_col is not None,
             opts.renormalize,
+            opts.compat,
         )
+        + (f"|label_smoothing:{opts.label_smoothing:g}" if opts.label_smoothing else "")
+        + ("|class_weights:yes" if opts.class_weights else "")
         + (
             f"|bootstrap:poisson,n={opts.bootstrap},seed={opts.seed},conf={opts.confidence:g}"
             if opts.bootstrap

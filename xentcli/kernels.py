@@ -33,6 +33,7 @@ class RowScores:
 
     stats: dict[str, np.ndarray]
     clipped: int = 0
+    weights: dict[str, np.ndarray] | None = None  # per-statistic row weights (class weights)
 
 
 def binary_from_probs(

@@ -169,8 +169,12 @@ class Totals:
 
     def update(self, scores: RowScores, weights: np.ndarray | None) -> None:
         """Add one chunk's per-row scores."""
+        extra = scores.weights or {}
         for name, values in scores.stats.items():
-            self.means.setdefault(name, WeightedMean()).update(values, weights)
+            w = weights
+            if name in extra:
+                w = extra[name] if weights is None else weights * extra[name]
+            self.means.setdefault(name, WeightedMean()).update(values, w)
         self.clipped += scores.clipped
 
     def merge(self, other: Totals) -> None:

@@ -47,6 +47,9 @@ class EvalOptions:
     bootstrap: int | None = None
     seed: int = 0
     confidence: float = 0.95
+    compat: str = "sklearn"
+    class_weights: tuple[float, ...] | None = None
+    label_smoothing: float = 0.0
     calibration: bool = False
     bins: int = 15
     normalize: str | None = None
@@ -67,6 +70,8 @@ class EvalOptions:
             raise UsageError(f"--confidence must be in (0, 1), not {self.confidence}")
         if self.seed < 0:
             raise UsageError(f"--seed must be >= 0, not {self.seed}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise UsageError(f"--label-smoothing must be in [0, 1), not {self.label_smoothing}")
         if self.bins < 1:
             raise UsageError(f"--bins must be >= 1, not {self.bins}")
         if self.top_k is not None and self.top_k < 1:
@@ -104,6 +109,10 @@ class EvalOptions:
             raise UsageError(
                 f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
+        if isinstance(options.get("class_weights"), str):
+            options = {**options, "class_weights": _numbers(options["class_weights"])}
+        elif options.get("class_weights") is not None:
+            options = {**options, "class_weights": tuple(map(float, options["class_weights"]))}
         if isinstance(options.get("by"), str):
             options = {**options, "by": (options["by"],)}
         elif options.get("by") is not None:
@@ -113,3 +122,11 @@ class EvalOptions:
         elif options.get("classes") is not None:
             options = {**options, "classes": tuple(str(c) for c in options["classes"])}
         return cls(**options)
+
+
+def _numbers(text: str) -> tuple[float, ...]:
+    """'1,2.5,3' → (1.0, 2.5, 3.0); anything else is a usage error."""
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise UsageError(f"expected comma-separated numbers, not {text!r}") from None

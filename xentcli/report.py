@@ -183,7 +183,14 @@ def _reliability_table(calibration: dict[str, Any]) -> tuple[str, list[str], lis
 
 
 def signature(
-    version: str, task: str, logits: bool, eps: float, nan: str, weighted: bool, renormalize: bool
+    version: str,
+    task: str,
+    logits: bool,
+    eps: float,
+    nan: str,
+    weighted: bool,
+    renormalize: bool,
+    compat: str = "sklearn",
 ) -> str:
     """A sacrebleu-style string naming everything that changes the numbers."""
     parts = [
@@ -191,7 +198,7 @@ def signature(
         f"task:{task}",
         f"inputs:{'logits' if logits else 'probs'}",
         f"eps:{eps:.3g}",
-        "compat:sklearn",
+        f"compat:{compat}",
         f"nan:{nan}",
         f"weights:{'yes' if weighted else 'no'}",
         f"renorm:{'yes' if renormalize else 'no'}",
