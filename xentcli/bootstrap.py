@@ -84,22 +84,24 @@ class Bootstrap:
                 total = self.numerators.setdefault(name, np.zeros(self.replicates))
                 total[block] += (weights * values).sum(axis=1)
 
-    def intervals(
-        self, task: str, options: frozenset[str], confidence: float
-    ) -> dict[str, list[float | None]]:
-        """Percentile interval of every metric over the replicates."""
+    def replicate_metrics(self, task: str, options: frozenset[str]) -> dict[str, np.ndarray]:
+        """Every metric's value in each replicate (NaN where a replicate drew no row)."""
         rest = sum(len(a) for a in self.pending.get("_rows", []))
         if rest:
             self._fold(rest)
-        low, high = (1 - confidence) / 2, (1 + confidence) / 2
-        result: dict[str, list[float | None]] = {}
+        result = {}
         for name in metrics_for(task, options):
             metric = METRICS[name]
             with np.errstate(invalid="ignore", divide="ignore"):
                 means = self.numerators[metric.statistic] / self.denominator
-            values = np.array([metric.final(m) for m in means[np.isfinite(means)]])
-            if not values.size:
-                result[name] = [None, None]
-                continue
-            result[name] = [float(np.quantile(values, low)), float(np.quantile(values, high))]
+            result[name] = np.array([metric.final(m) if np.isfinite(m) else np.nan for m in means])
         return result
+
+
+def percentile_interval(values: np.ndarray, confidence: float) -> list[float | None]:
+    """The central `confidence` interval of the finite values."""
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return [None, None]
+    low, high = (1 - confidence) / 2, (1 + confidence) / 2
+    return [float(np.quantile(finite, low)), float(np.quantile(finite, high))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import traceback
 from pathlib import Path
@@ -10,11 +11,18 @@ from typing import Any
 import click
 
 from xentcli.cli_options import column_options, gate_options, output_options
+from xentcli.compare import compare_reports
 from xentcli.config import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.diff import diff_reports, load_report
 from xentcli.errors import UsageError, XentError
 from xentcli.evaluate import evaluate_with
-from xentcli.gates import Gate, bound_gates, increase_gates, split_assignment
+from xentcli.gates import (
+    Gate,
+    bound_gates,
+    check_metrics_exist,
+    increase_gates,
+    split_assignment,
+)
 from xentcli.inspection import inspect_input
 from xentcli.options import MACHINE_EPS, EvalOptions
 from xentcli.output import emit, gate_failures, notes, silence_stdout
@@ -213,6 +221,60 @@ def inspect_command(**params: Any) -> None:
     opts = EvalOptions.from_kwargs({k: v for k, v in params.items() if k in option_names})
     report = inspect_input(params["path"], params["labels"], opts)
     _finish(report, params | {"exit_zero": False})
+
+
+@cli.command("compare")
+@click.argument("pred_a", metavar="PRED_A")
+@click.argument("pred_b", metavar="PRED_B")
+@column_options
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=2),
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="Paired bootstrap replicates.",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The bootstrap's seed."
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Interval level; a verdict needs p < 1 - confidence.",
+)
+@click.option(
+    "--fail-if-worse",
+    is_flag=True,
+    help="Exit 1 when B is significantly worse than A on any metric.",
+)
+@gate_options
+@output_options
+def compare_command(**params: Any) -> None:
+    """Compare two models' predictions on the same rows (and --labels): both reports, each
+    metric's difference B − A, its paired-bootstrap interval, p-value and verdict.
+
+    --max/--min check B; --max-increase compares B with A.
+    """
+    option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}
+    base = {k: v for k, v in params.items() if k in option_names}
+    opts = EvalOptions.from_kwargs(base)
+    a = evaluate_with(params["pred_a"], params["labels"], opts)
+    b = evaluate_with(params["pred_b"], params["labels"], opts)
+    report = compare_reports(a, b, params["seed"], params["confidence"])
+    params["baseline_report"] = a.to_dict() if params["baseline"] is None else None
+    gates = _gates(params, Settings())
+    check_metrics_exist(gates, list(b.metrics), b.task)
+    results = [g.check(b.metrics[g.metric]) for g in gates]
+    if params["fail_if_worse"]:  # B significantly worse: its p-value under 1 - confidence
+        alpha = round(1 - params["confidence"], 12)
+        results += [
+            Gate(f"p_worse:{d['metric']}", ">=", alpha, "--fail-if-worse").check(d["p_value_worse"])
+            for d in report.differences
+        ]
+    _finish(dataclasses.replace(report, gates=tuple(results)), params)
 
 
 @cli.command("schema")

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from xentcli import compat, kernels
 from xentcli.align import align_rows
-from xentcli.bootstrap import Bootstrap
+from xentcli.bootstrap import Bootstrap, percentile_interval
 from xentcli.calibration import Calibration, confidences
 from xentcli.errors import InputError, SchemaError, UsageError
 from xentcli.gates import check_metrics_exist
@@ -160,6 +160,7 @@ def evaluate_with(
     if totals.weight() <= 0:
         raise InputError("the weights of the rows used sum to 0", file=preds.name)
     metrics = totals.result(layout.task, opts.set_options())
+    replicates = boot.replicate_metrics(layout.task, opts.set_options()) if boot else None
     breakdown = None
     if per_class is not None:
         loss_name = "binary_cross_entropy" if layout.task == "binary" else "cross_entropy"
@@ -212,10 +213,14 @@ def evaluate_with(
             groups.result(opts.by, layout.task, opts.set_options()) if groups is not None else None
         ),
         intervals=(
-            boot.intervals(layout.task, opts.set_options(), opts.confidence)
-            if boot is not None
+            {
+                name: percentile_interval(values, opts.confidence)
+                for name, values in replicates.items()
+            }
+            if replicates is not None
             else None
         ),
+        replicates=replicates,
     )
 
 

@@ -167,8 +167,14 @@ def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Sty
     table = Table(title=title, title_justify="left")
     for i, name in enumerate(header):
         numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
+        first = i == 0  # the names: never cut short
+        widest = max([len(str(row[0])) for row in rows] + [len(name)]) if first else None
         table.add_column(
-            name, style="bold" if i == 0 else "cyan", justify="right" if numeric else "left"
+            name,
+            style="bold" if first else "cyan",
+            justify="right" if numeric else "left",
+            min_width=widest,
+            no_wrap=first,
         )
     for row in rows:
         table.add_row(*[_human(v, style.precision) for v in row])

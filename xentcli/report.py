@@ -41,6 +41,8 @@ class Report:
     calibration: dict[str, Any] | None = None
     groups: list[dict[str, Any]] | None = None
     intervals: dict[str, list[float | None]] | None = None
+    # per-replicate metric values (--bootstrap), for `compare`; never rendered
+    replicates: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:

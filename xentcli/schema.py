@@ -190,7 +190,41 @@ DIFF: dict[str, Any] = {
     },
 }
 
-SCHEMAS = {"report": REPORT, "diff": DIFF}
+COMPARE: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://xentcli.dev/schema/compare-v1.json",
+    "title": "xentcli compare of two models, schema version 1",
+    "type": "object",
+    "required": ["schema_version", "kind", "a", "b", "differences", "bootstrap", "gates", "passed"],
+    "properties": {
+        "schema_version": {"const": 1},
+        "kind": {"const": "compare"},
+        "a": REPORT,
+        "b": REPORT,
+        "differences": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["metric", "a", "b", "difference", "interval", "p_value", "verdict"],
+                "properties": {
+                    "metric": {"type": "string"},
+                    "a": NUMBER_OR_NULL,
+                    "b": NUMBER_OR_NULL,
+                    "difference": NUMBER_OR_NULL,
+                    "interval": {"type": "array", "items": NUMBER_OR_NULL},
+                    "p_value": {"type": "number", "description": "B better: (c + 1) / (n + 1)"},
+                    "p_value_worse": {"type": "number"},
+                    "verdict": {"enum": ["B better", "B worse", "no difference"]},
+                },
+            },
+        },
+        "bootstrap": {"type": "object"},
+        "gates": {"type": "array", "items": GATE},
+        "passed": {"type": "boolean"},
+    },
+}
+
+SCHEMAS = {"report": REPORT, "diff": DIFF, "compare": COMPARE}
 
 
 def schema_text(kind: str) -> str:
