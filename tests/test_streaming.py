@@ -111,3 +111,35 @@ def test_random_binary_is_chunk_invariant(n, chunk, seed, edge):
     many = xentcli.evaluate(table, chunk_rows=chunk)
     assert_close(whole.result("binary"), many.metrics)
     assert many.clipped == whole.clipped
+
+
+def test_groups_and_bootstrap_split_and_merged_equal_one_pass():
+    from xentcli.bootstrap import Bootstrap
+    from xentcli.groups import Groups
+
+    rng = np.random.default_rng(30)
+    n = 10_000
+    keys = pa.array(rng.choice(["a", "b", "c", "d"], n))
+    stats = {"loss": rng.random(n), "sq": rng.random(n), "wrong": rng.random(n) < 0.3}
+    weights = rng.random(n)
+    whole, first, second = Groups(), Groups(), Groups()
+    whole.update(keys, stats, weights)
+    first.update(keys.slice(0, 6000), {k: v[:6000] for k, v in stats.items()}, weights[:6000])
+    second.update(keys.slice(6000), {k: v[6000:] for k, v in stats.items()}, weights[6000:])
+    first.merge(second)
+    one = whole.result(("k",), "binary", frozenset())
+    merged = {g["group"]["k"]: g for g in first.result(("k",), "binary", frozenset())}
+    for group in one:
+        other = merged[group["group"]["k"]]
+        assert group["rows"] == other["rows"]
+        for name, value in group["metrics"].items():
+            assert value == pytest.approx(other["metrics"][name], rel=1e-12)
+    rows = np.arange(n)
+    boot_whole, boot_a, boot_b = Bootstrap(30, 1), Bootstrap(30, 1), Bootstrap(30, 1)
+    boot_whole.update(rows, stats, weights)
+    boot_a.update(rows[:3333], {k: v[:3333] for k, v in stats.items()}, weights[:3333])
+    boot_b.update(rows[3333:], {k: v[3333:] for k, v in stats.items()}, weights[3333:])
+    boot_a.merge(boot_b)
+    for name, values in boot_whole.replicate_metrics("binary", frozenset()).items():
+        merged_values = boot_a.replicate_metrics("binary", frozenset())[name]
+        assert np.allclose(values, merged_values, rtol=1e-12), name

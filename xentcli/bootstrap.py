@@ -84,6 +84,16 @@ class Bootstrap:
                 total = self.numerators.setdefault(name, np.zeros(self.replicates))
                 total[block] += (weights * values).sum(axis=1)
 
+    def merge(self, other: Bootstrap) -> None:
+        """Fold another accumulator with the same replicates and seed in."""
+        for accumulator in (self, other):
+            rest = sum(len(a) for a in accumulator.pending.get("_rows", []))
+            if rest:
+                accumulator._fold(rest)
+        self.denominator += other.denominator
+        for name, values in other.numerators.items():
+            self.numerators[name] = self.numerators.get(name, np.zeros(self.replicates)) + values
+
     def replicate_metrics(self, task: str, options: frozenset[str]) -> dict[str, np.ndarray]:
         """Every metric's value in each replicate (NaN where a replicate drew no row)."""
         rest = sum(len(a) for a in self.pending.get("_rows", []))

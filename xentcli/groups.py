@@ -53,6 +53,18 @@ class Groups:
             total = np.bincount(group, weighted.astype(np.float64), minlength=size)
             self.numerators[name] = _grow(self.numerators.get(name, np.zeros(0)), size) + total
 
+    def merge(self, other: Groups) -> None:
+        """Fold another accumulator in (its groups mapped onto this one's ids)."""
+        mapping = np.array([self.ids.setdefault(k, len(self.ids)) for k in other.ids], np.int64)
+        size = len(self.ids)
+        self.weight = _grow(self.weight, size)
+        self.rows = _grow(self.rows, size)
+        np.add.at(self.weight, mapping, other.weight)
+        np.add.at(self.rows, mapping, other.rows)
+        for name, values in other.numerators.items():
+            mine = self.numerators[name] = _grow(self.numerators.get(name, np.zeros(0)), size)
+            np.add.at(mine, mapping, values)
+
     def result(
         self, columns: tuple[str, ...], task: str, options: frozenset[str]
     ) -> list[dict[str, Any]]:
