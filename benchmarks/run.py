@@ -13,6 +13,7 @@ starts from its parent's high-water mark, so a large parent would inflate every 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -111,12 +112,18 @@ def measure(command: list[str]) -> tuple[float, float]:
 
 
 def contenders(path: Path, classes: int) -> dict[str, list[str]]:
+    """Each contender's command; DuckDB and polars when installed (the bench extra)."""
     py = sys.executable
-    return {
+    runs = {
         "xentcli": [py, "-m", "xentcli", "eval", str(path), "--json", "-q"],
         "pandas+sklearn": [py, "-c", PANDAS_SKLEARN, str(path), str(classes)],
         "pyarrow read-only": [py, "-c", PYARROW_FLOOR, str(path), str(classes)],
     }
+    for name, module in (("duckdb", "duckdb"), ("polars", "polars")):
+        if importlib.util.find_spec(module) is not None:
+            script = HERE / "contenders" / f"{module}_metrics.py"
+            runs[name] = [py, str(script), str(path), str(classes)]
+    return runs
 
 
 def main() -> None:
@@ -127,12 +134,16 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full row counts")
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender (median kept)")
     parser.add_argument("--skip-pandas", action="store_true", help="leave pandas+sklearn out")
+    parser.add_argument("--large", action="store_true", help="add an 80M-row binary file (4x)")
     args = parser.parse_args()
     suffix = "" if args.scale == 1.0 else f"-x{args.scale:g}"
     sets = [
         ("binary", generate(f"binary{suffix}", int(20_000_000 * args.scale), 2), 2),
         ("10-class", generate(f"multiclass10{suffix}", int(5_000_000 * args.scale), 10), 10),
     ]
+    if args.large:  # is peak memory flat as the file grows 4x?
+        large = generate(f"binary4x{suffix}", int(80_000_000 * args.scale), 2)
+        sets.append(("binary 4x", large, 2))
     results = []
     print(f"{'file':<28}{'contender':<20}{'median s':>10}{'peak MiB':>10}{'ratio':>9}")
     for label, paths, classes in sets:
