@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xentcli.errors import InputError
+from xentcli.prefetch import prefetch
 
 PARQUET_BUFFER_BYTES = 1 << 20
 
@@ -47,7 +48,8 @@ class ParquetSource:
             raise InputError(f"has no column {', '.join(map(repr, missing))}", file=self.name)
         rows = 0
         try:
-            for batch in self._file.iter_batches(batch_size=chunk_rows, columns=wanted):
+            batches = self._file.iter_batches(batch_size=chunk_rows, columns=wanted)
+            for batch in prefetch(batches):
                 rows += batch.num_rows
                 yield batch
         except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
