@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from xentcli.cli_options import column_options, gate_options, output_options
+from xentcli.cli_options import bootstrap_options, column_options, gate_options, output_options
 from xentcli.compare import compare_reports
 from xentcli.config import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.diff import diff_reports, load_report
@@ -120,22 +120,10 @@ def cli() -> None:
     show_default=True,
     help="With --compat torch or keras: targets (1-ε)·onehot + ε/K.",
 )
-@click.option(
-    "--bootstrap",
-    type=click.IntRange(min=2),
-    metavar="N",
-    help="Percentile intervals for every metric from N Poisson(1) bootstrap replicates, in the "
-    "same pass.",
-)
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="--bootstrap's seed."
-)
-@click.option(
-    "--confidence",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.95,
-    show_default=True,
-    help="--bootstrap's interval level.",
+@bootstrap_options(
+    None,
+    "Percentile intervals for every metric from N Poisson(1) bootstrap "
+    "replicates, in the same pass.",
 )
 @click.option(
     "--calibration",
@@ -227,24 +215,7 @@ def inspect_command(**params: Any) -> None:
 @click.argument("pred_a", metavar="PRED_A")
 @click.argument("pred_b", metavar="PRED_B")
 @column_options
-@click.option(
-    "--bootstrap",
-    type=click.IntRange(min=2),
-    default=1000,
-    show_default=True,
-    metavar="N",
-    help="Paired bootstrap replicates.",
-)
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The bootstrap's seed."
-)
-@click.option(
-    "--confidence",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.95,
-    show_default=True,
-    help="Interval level; a verdict needs p < 1 - confidence.",
-)
+@bootstrap_options(1000, "Paired bootstrap replicates; a verdict needs p < 1 - confidence.")
 @click.option(
     "--fail-if-worse",
     is_flag=True,

@@ -135,3 +135,41 @@ COLUMN_OPTIONS = [
         help="Override the format detected from the file name.",
     ),
 ]
+
+
+def bootstrap_options(
+    replicates: int | None, description: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--bootstrap N (default `replicates`), --seed, --confidence: shared by eval and compare."""
+
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(
+            [
+                click.option(
+                    "--bootstrap",
+                    type=click.IntRange(min=2),
+                    default=replicates,
+                    show_default=replicates is not None,
+                    metavar="N",
+                    help=description,
+                ),
+                click.option(
+                    "--seed",
+                    type=click.IntRange(min=0),
+                    default=0,
+                    show_default=True,
+                    help="The bootstrap's seed.",
+                ),
+                click.option(
+                    "--confidence",
+                    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                    default=0.95,
+                    show_default=True,
+                    help="The bootstrap's interval level.",
+                ),
+            ]
+        ):
+            command = option(command)
+        return command
+
+    return add
