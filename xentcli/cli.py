@@ -10,7 +10,13 @@ from typing import Any
 
 import click
 
-from xentcli.cli_options import bootstrap_options, column_options, gate_options, output_options
+from xentcli.cli_options import (
+    bootstrap_options,
+    column_options,
+    gate_options,
+    output_options,
+    scoring_options,
+)
 from xentcli.compare import compare_reports
 from xentcli.config import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.diff import diff_reports, load_report
@@ -24,7 +30,7 @@ from xentcli.gates import (
     split_assignment,
 )
 from xentcli.inspection import inspect_input
-from xentcli.options import MACHINE_EPS, EvalOptions
+from xentcli.options import EvalOptions
 from xentcli.output import emit, gate_failures, notes, silence_stdout
 from xentcli.progress import ProgressBar
 from xentcli.render import Renderable
@@ -48,110 +54,10 @@ def cli() -> None:
 @cli.command("eval")
 @click.argument("predictions", metavar="PREDICTIONS")
 @column_options
-@click.option(
-    "--eps",
-    type=float,
-    default=MACHINE_EPS,
-    show_default=True,
-    help="Clip probabilities to [eps, 1-eps] before the log.",
-)
-@click.option(
-    "--sum-tol",
-    type=float,
-    default=1e-4,
-    show_default=True,
-    help="Largest allowed |row sum - 1| of multiclass probabilities.",
-)
-@click.option("--renormalize", is_flag=True, help="Divide each probability row by its sum.")
-@click.option(
-    "--nan",
-    type=click.Choice(["error", "skip"]),
-    default="error",
-    show_default=True,
-    help="Missing or non-finite values: fail, or drop those rows.",
-)
-@click.option(
-    "--ignore-label",
-    metavar="VALUE",
-    help="Drop rows with this label (like PyTorch's ignore_index).",
-)
-@click.option(
-    "--threshold",
-    type=float,
-    default=0.5,
-    show_default=True,
-    help="Binary error: predicted positive when p > threshold.",
-)
-@click.option(
-    "--chunk-rows",
-    type=click.IntRange(min=1),
-    help="Rows per compute chunk [default: 65536 for one prediction column, about 160k "
-    "values per chunk for more, at least 4096].",
-)
-@click.option(
-    "--top-k",
-    type=click.IntRange(min=1),
-    metavar="K",
-    help="Multiclass: also report top_k_error (label not among the K highest; ties rank the "
-    "lower class index first).",
-)
-@click.option(
-    "--by",
-    multiple=True,
-    metavar="COL",
-    help="Every metric per value of COL (repeatable: per combination), and the total.",
-)
-@click.option(
-    "--compat",
-    type=click.Choice(["sklearn", "torch", "keras"]),
-    default="sklearn",
-    show_default=True,
-    help="Report the numbers scikit-learn, PyTorch or Keras would (clipping, MSE per element).",
-)
-@click.option(
-    "--class-weights",
-    metavar="W0,W1,...",
-    help="With --compat torch: cross_entropy's class weights (Σ w_y·ℓ / Σ w_y).",
-)
-@click.option(
-    "--label-smoothing",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="With --compat torch or keras: targets (1-ε)·onehot + ε/K.",
-)
+@scoring_options
 @bootstrap_options(
     None,
-    "Percentile intervals for every metric from N Poisson(1) bootstrap "
-    "replicates, in the same pass.",
-)
-@click.option(
-    "--calibration",
-    is_flag=True,
-    help="Binary and multiclass: ECE, MCE and RMS calibration error, and the reliability table.",
-)
-@click.option(
-    "--bins",
-    type=click.IntRange(min=1),
-    default=15,
-    show_default=True,
-    help="Equal-width confidence bins for --calibration.",
-)
-@click.option(
-    "--per-class",
-    is_flag=True,
-    help="Per class: support, loss, error, precision, recall, F1; the confusion matrix.",
-)
-@click.option(
-    "--normalize",
-    type=click.Choice(["true", "pred", "all"]),
-    help="With --per-class: normalize the confusion matrix over true rows, predicted "
-    "columns or all.",
-)
-@click.option(
-    "--config",
-    metavar="FILE",
-    help="Settings file (default: [tool.xentcli] in the nearest pyproject.toml, or xentcli.toml).",
+    "Percentile intervals for every metric from N Poisson(1) bootstrap replicates, in one pass.",
 )
 @gate_options
 @output_options
