@@ -35,14 +35,17 @@ def models(tmp_path):
     return paths, str(labels), y
 
 
+def compare(cli, models, *args, **kwargs):
+    """Run `xentcli compare A B --labels L` with more arguments."""
+    paths, labels, _ = models
+    return cli("compare", paths["a"][0], paths["b"][0], "--labels", labels, *args, **kwargs)
+
+
 def test_differences_and_p_values_match_a_direct_paired_bootstrap(cli, models):
     paths, labels, y = models
-    run = cli(
-        "compare",
-        paths["a"][0],
-        paths["b"][0],
-        "--labels",
-        labels,
+    run = compare(
+        cli,
+        models,
         "--bootstrap",
         "200",
         "--seed",
@@ -98,12 +101,9 @@ def test_verdicts_gates_and_identical_models(cli, models):
     )
     assert worse.code == 1
     assert "xentcli: gate failed: p_worse:cross_entropy = " in worse.stderr
-    gated = cli(
-        "compare",
-        paths["a"][0],
-        paths["b"][0],
-        "--labels",
-        labels,
+    gated = compare(
+        cli,
+        models,
         "--bootstrap",
         "50",
         "--max-increase",
@@ -117,12 +117,9 @@ def test_verdicts_gates_and_identical_models(cli, models):
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 def test_every_format_renders(cli, models, fmt):
     paths, labels, _ = models
-    run = cli(
-        "compare",
-        paths["a"][0],
-        paths["b"][0],
-        "--labels",
-        labels,
+    run = compare(
+        cli,
+        models,
         "--bootstrap",
         "20",
         "--format",

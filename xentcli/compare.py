@@ -15,6 +15,7 @@ import numpy as np
 
 from xentcli.bootstrap import percentile_interval
 from xentcli.errors import AlignmentError
+from xentcli.gates import all_passed
 from xentcli.metrics import METRICS
 from xentcli.report import SCHEMA_VERSION, Report
 
@@ -32,7 +33,7 @@ class CompareReport:
     @property
     def passed(self) -> bool:
         """True when every gate passed (no gates: True)."""
-        return all(gate["passed"] for gate in self.gates)
+        return all_passed(self.gates)
 
     def title(self) -> str:
         """The heading of human-facing formats."""

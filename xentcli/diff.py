@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xentcli.errors import InputError
-from xentcli.gates import Gate, check_metrics_exist
+from xentcli.gates import Gate, all_passed, check_metrics_exist
 from xentcli.report import SCHEMA_VERSION
 
 
@@ -42,7 +42,7 @@ class DiffReport:
     @property
     def passed(self) -> bool:
         """True when every gate passed (no gates: True)."""
-        return all(gate["passed"] for gate in self.gates)
+        return all_passed(self.gates)
 
     def title(self) -> str:
         """The heading of human-facing formats."""

@@ -41,6 +41,11 @@ class Gate:
         return result
 
 
+def all_passed(gates: tuple[dict[str, Any], ...]) -> bool:
+    """Every gate's result passed (no gates: True) — the exit-code question of every report."""
+    return all(gate["passed"] for gate in gates)
+
+
 def parse_number(text: str, what: str) -> float:
     """A finite decimal number, or a UsageError; nothing else is accepted."""
     cleaned = text.strip()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from xentcli.gates import all_passed
+
 SCHEMA_VERSION = 1
 
 
@@ -47,7 +49,7 @@ class Report:
     @property
     def passed(self) -> bool:
         """True when every gate passed (no gates: True)."""
-        return all(gate["passed"] for gate in self.gates)
+        return all_passed(self.gates)
 
     def title(self) -> str:
         """The heading of human-facing formats."""
