@@ -10,24 +10,32 @@ import pyarrow.ipc as ipc
 from xentcli.errors import InputError
 
 
-class TableSource:
-    """An in-memory Arrow table (also what a pandas DataFrame becomes)."""
+class StoredSchema:
+    """What a source with a stored schema and row count (Arrow, Parquet) answers alike."""
 
-    format = "arrow"
-
-    def __init__(self, table: pa.Table, name: str) -> None:
-        self.table = table
-        self.name = name
-        self.column_names = list(table.column_names)
-        self.num_rows: int | None = table.num_rows
+    schema: pa.Schema
+    num_rows: int | None
 
     def consumed(self, rows: int) -> float | None:
         """The fraction of the rows read: the row count is stored."""
         return rows / self.num_rows if self.num_rows else None
 
     def column_types(self) -> dict[str, str]:
-        """Column → type."""
-        return {f.name: str(f.type) for f in self.table.schema}
+        """Column → stored type."""
+        return {f.name: str(f.type) for f in self.schema}
+
+
+class TableSource(StoredSchema):
+    """An in-memory Arrow table (also what a pandas DataFrame becomes)."""
+
+    format = "arrow"
+
+    def __init__(self, table: pa.Table, name: str) -> None:
+        self.table = table
+        self.schema = table.schema
+        self.name = name
+        self.column_names = list(table.column_names)
+        self.num_rows: int | None = table.num_rows
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
@@ -37,7 +45,7 @@ class TableSource:
         yield from self.table.select(wanted).to_batches(max_chunksize=chunk_rows)
 
 
-class ArrowFileSource:
+class ArrowFileSource(StoredSchema):
     """An Arrow IPC file or stream on disk; the file format is memory-mapped (no copy)."""
 
     format = "arrow"
@@ -61,14 +69,6 @@ class ArrowFileSource:
         except OSError as exc:
             raise InputError(f"cannot read ({exc})", file=path) from None
         self.column_names = list(self.schema.names)
-
-    def consumed(self, rows: int) -> float | None:
-        """The fraction of the rows read: the row count is stored."""
-        return rows / self.num_rows if self.num_rows else None
-
-    def column_types(self) -> dict[str, str]:
-        """Column → stored type."""
-        return {f.name: str(f.type) for f in self.schema}
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()

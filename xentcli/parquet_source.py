@@ -7,13 +7,14 @@ from collections.abc import Iterator, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from xentcli.arrow_source import StoredSchema
 from xentcli.errors import InputError
 from xentcli.prefetch import prefetch
 
 PARQUET_BUFFER_BYTES = 1 << 20
 
 
-class ParquetSource:
+class ParquetSource(StoredSchema):
     """A Parquet file; its row count comes from the footer, for free."""
 
     format = "parquet"
@@ -29,14 +30,6 @@ class ParquetSource:
         self.schema = self._file.schema_arrow
         self.column_names = list(self.schema.names)
         self.num_rows: int | None = self._file.metadata.num_rows
-
-    def consumed(self, rows: int) -> float | None:
-        """The fraction of the rows read: the row count is stored."""
-        return rows / self.num_rows if self.num_rows else None
-
-    def column_types(self) -> dict[str, str]:
-        """Column → stored type."""
-        return {f.name: str(f.type) for f in self.schema}
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
