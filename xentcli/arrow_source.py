@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from xentcli import storage
 from xentcli.errors import InputError
 
 
@@ -53,7 +54,7 @@ class ArrowFileSource(StoredSchema):
     def __init__(self, path: str) -> None:
         self.name = path
         try:
-            self._reader: ipc.RecordBatchFileReader | None = ipc.open_file(pa.memory_map(path))
+            self._reader: ipc.RecordBatchFileReader | None = ipc.open_file(_open(path))
             self.schema = self._reader.schema
             self.num_rows: int | None = sum(
                 self._reader.get_batch(i).num_rows for i in range(self._reader.num_record_batches)
@@ -61,7 +62,7 @@ class ArrowFileSource(StoredSchema):
         except pa.ArrowInvalid:
             self._reader = None  # not the file format: maybe the stream format
             try:
-                with ipc.open_stream(pa.memory_map(path)) as stream:
+                with ipc.open_stream(_open(path)) as stream:
                     self.schema = stream.schema
             except (pa.ArrowException, OSError) as exc:
                 raise InputError(f"not a readable Arrow IPC file ({exc})", file=path) from None
@@ -79,10 +80,15 @@ class ArrowFileSource(StoredSchema):
             if self._reader is not None:
                 stored = (self._reader.get_batch(i) for i in range(self._reader.num_record_batches))
             else:
-                stored = iter(ipc.open_stream(pa.memory_map(self.name)))
+                stored = iter(ipc.open_stream(_open(self.name)))
             for batch in stored:
                 selected = batch.select(wanted)
                 for start in range(0, selected.num_rows, chunk_rows):
                     yield selected.slice(start, chunk_rows)
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"corrupt or truncated Arrow data ({exc})", file=self.name) from None
+
+
+def _open(path: str) -> pa.NativeFile:
+    """A local file memory-mapped (no copy), or a remote file opened for random access."""
+    return storage.open_random(path) if storage.is_url(path) else pa.memory_map(path)

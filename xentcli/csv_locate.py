@@ -8,6 +8,8 @@ import io
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from xentcli import storage
+
 # pyarrow's own null spellings: these read as missing values, not as parse errors.
 NULL_TEXT = frozenset(pacsv.ConvertOptions().null_values)
 
@@ -18,7 +20,7 @@ def locate_csv_error(
     """The first (1-based data row, column, message) that is ragged or not a number, if any."""
     positions = [(header.index(c), c) for c in numeric]
     try:
-        with pa.input_stream(path, compression=compression) as raw:
+        with storage.open_stream(path, compression) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
             rows = csv.reader(text, delimiter=delimiter)
             next(rows, None)

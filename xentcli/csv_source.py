@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from xentcli import storage
 from xentcli.csv_locate import locate_csv_error
 from xentcli.errors import InputError
 from xentcli.text_input import STDIN, Found, compression_of, guarded, open_text, split_header
@@ -40,7 +41,7 @@ class CsvSource:
         self.num_rows: int | None = None  # counting would mean reading the file
         self._stream = open_text(path, self.name)
         plain = path != STDIN and compression_of(path) is None
-        self._bytes_total = os.path.getsize(path) if plain else 0
+        self._bytes_total = storage.size(path) if plain else 0
         header, self._rest = split_header(self._stream, self.name)
         self._bytes_read = len(header) + len(self._rest)  # read from the stream already
         try:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from xentcli import storage
 from xentcli.errors import InputError
 
 HIDDEN = ("_", ".")  # _SUCCESS, _metadata, .crc and the like are not data
@@ -58,6 +59,8 @@ class DatasetSource:
 
 def dataset_paths(target: str) -> tuple[list[str], str]:
     """The files of a directory (recursively) or a glob, sorted, and the folder they hang from."""
+    if storage.is_url(target):
+        return storage.list_remote(target)
     if os.path.isdir(target):
         paths = []
         for folder, dirs, names in os.walk(target):

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from xentcli import storage
 from xentcli.arrow_source import ArrowFileSource, TableSource
 from xentcli.csv_source import CsvSource
 from xentcli.dataset_source import DatasetSource, dataset_paths
@@ -85,15 +86,16 @@ def open_source(source: Any, input_format: str | None = None) -> Source:
         if fmt not in TEXT_FORMATS:
             raise UsageError(f"{fmt} cannot be read from stdin; give a file")
         return OPENERS[fmt](path)  # type: ignore[no-any-return]
-    if os.path.isdir(path) or (not os.path.exists(path) and any(c in path for c in "*?[")):
+    found = storage.kind(path)
+    if found == "directory" or (found == "missing" and any(c in path for c in storage.WILDCARDS)):
         paths, base = dataset_paths(path)
         formats = {input_format or detect_format(p) for p in paths}
         if len(formats) > 1:
             raise UsageError(f"{path}: the files are of several formats ({', '.join(formats)})")
         opener = OPENERS[formats.pop()]
         return DatasetSource(path, paths, base, opener)
-    if not os.path.exists(path):
-        raise InputError("no such file", file=path)
+    if found == "missing":
+        raise InputError("no such object" if storage.is_url(path) else "no such file", file=path)
     return OPENERS[input_format or detect_format(path)](path)  # type: ignore[no-any-return]
 
 

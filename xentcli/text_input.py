@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 import pyarrow as pa
 
+from xentcli import storage
 from xentcli.errors import InputError
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
@@ -29,7 +30,7 @@ def open_text(path: str, name: str) -> BinaryIO:
     if path == STDIN:
         return sys.stdin.buffer
     try:
-        return pa.input_stream(path, compression=compression_of(path))  # type: ignore[no-any-return]
+        return storage.open_stream(path, compression_of(path))  # type: ignore[no-any-return]
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot open ({exc})", file=name) from None
 
