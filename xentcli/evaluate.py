@@ -2,58 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
-
-from xentcli import compat, kernels
-from xentcli.align import align_rows
-from xentcli.bootstrap import Bootstrap, percentile_interval
-from xentcli.calibration import Calibration, confidences
+from xentcli import compat
+from xentcli.accumulate import Accumulator, accumulate
+from xentcli.bootstrap import percentile_interval
 from xentcli.errors import InputError, SchemaError, UsageError
 from xentcli.gates import check_metrics_exist
-from xentcli.groups import Groups, group_keys
-from xentcli.join import LabelIndex, joined
 from xentcli.layout import Layout, resolve_layout
-from xentcli.metrics import Totals, metrics_for
-from xentcli.options import EvalOptions, default_chunk_rows
-from xentcli.per_class import PerClass, chunk_classes
-from xentcli.prepare import Chunk, ChunkPreparer, targets_of
+from xentcli.metrics import metrics_for
+from xentcli.options import EvalOptions
+from xentcli.prepare import raise_for_row_sums
 from xentcli.readers import STDIN, Source, open_source
 from xentcli.report import Report, Rows, signature
 from xentcli.version import __version__
-
-Scorer = Callable[[Chunk, EvalOptions, kernels.Scratch], kernels.RowScores]
-
-# (task, logits, K target columns) → the kernel
-SCORERS: dict[tuple[str, bool, bool], Scorer] = {
-    ("binary", False, False): lambda c, o, s: kernels.binary_from_probs(
-        c.preds, c.codes, o.eps, o.threshold, s
-    ),
-    ("binary", True, False): lambda c, o, s: kernels.binary_from_logits(
-        c.preds, c.codes, o.threshold
-    ),
-    ("multiclass", False, False): lambda c, o, s: kernels.multiclass_from_probs(
-        c.preds, c.codes, o.eps, s
-    ),
-    ("multiclass", True, False): lambda c, o, s: kernels.multiclass_from_logits(
-        c.preds, c.codes, s
-    ),
-    ("multiclass", False, True): lambda c, o, s: kernels.soft_from_probs(
-        c.preds, targets_of(c), o.eps, s
-    ),
-    ("multiclass", True, True): lambda c, o, s: kernels.soft_from_logits(c.preds, targets_of(c), s),
-    ("multilabel", False, True): lambda c, o, s: kernels.multilabel_from_probs(
-        c.preds, targets_of(c), o.eps, o.threshold
-    ),
-    ("multilabel", True, True): lambda c, o, s: kernels.multilabel_from_logits(
-        c.preds, targets_of(c), o.threshold
-    ),
-    ("regression", False, False): lambda c, o, s: kernels.regression(c.preds, targets_of(c)),
-}
 
 
 def evaluate(source: Any, labels: Any = None, **options: Any) -> Report:
@@ -103,58 +67,23 @@ def evaluate_with(
     width = len(layout.classes) if layout.classes else None
     opts = compat.effective_options(opts, layout.task, width, bool(layout.target_cols))
     check_metrics_exist(opts.gates, metrics_for(layout.task, opts.set_options()), layout.task)
-    label_name = label_src.name if label_src is not None else preds.name
-    scratch = kernels.Scratch()
-    preparer = ChunkPreparer(layout, opts, preds.name, label_name, scratch)
-    score = SCORERS[(layout.task, opts.logits, bool(layout.target_cols))]
-    totals = Totals()
-    read = skipped = ignored = missing = 0
-    per_class: PerClass | None = None
-    groups = Groups() if opts.by else None
-    boot = Bootstrap(opts.bootstrap, opts.seed) if opts.bootstrap else None
-    calibration = Calibration(opts.bins) if opts.calibration else None
-    chunk_rows = opts.chunk_rows or default_chunk_rows(len(layout.pred_cols))
-    for pred_batch, label_batch, absent in _paired(preds, label_src, layout, opts, chunk_rows):
-        chunk = preparer.prepare(pred_batch, label_batch, offset=read, absent=absent)
-        read += chunk.read
-        skipped += chunk.skipped
-        ignored += chunk.ignored
-        missing += chunk.missing
-        if chunk.codes.size:
-            scores = score(chunk, opts, scratch)
-            compat.adjust(scores, chunk.preds, chunk.codes, opts)
-            if opts.top_k is not None:
-                scores.stats["top_k"] = _top_k_miss(chunk, opts)
-            totals.update(scores, chunk.weights)
-            if calibration is not None:
-                correct = chunk.codes if chunk.preds.ndim == 1 else ~scores.stats["wrong"]
-                calibration.update(confidences(chunk.preds, opts.logits), correct, chunk.weights)
-            if boot is not None:
-                start = read - chunk.read
-                kept = chunk.kept if chunk.kept is not None else np.arange(chunk.read)
-                boot.update(start + kept, scores.stats, chunk.weights)
-            if groups is not None:
-                keys = group_keys([_column(pred_batch, label_batch, c) for c in opts.by])
-                if chunk.kept is not None:
-                    keys = keys.take(pa.array(chunk.kept))
-                groups.update(keys, scores.stats, chunk.weights)
-            if opts.per_class:
-                if per_class is None:
-                    per_class = PerClass(len(preparer.classes or ("0", "1")))
-                true, predicted = chunk_classes(
-                    chunk.preds, chunk.codes, chunk.targets, scores.stats["wrong"]
-                )
-                per_class.update(true, predicted, scores.stats["loss"], chunk.weights)
-        if progress is not None:
-            progress(read, preds.consumed(read))
-    preparer.finish()
-    used = read - skipped - ignored - missing
+    acc = accumulate(preds, label_src, layout, opts, progress=progress)
+    return report_of(acc, preds, label_src, layout, opts)
+
+
+def report_of(
+    acc: Accumulator, preds: Source, label_src: Source | None, layout: Layout, opts: EvalOptions
+) -> Report:
+    """The report of everything accumulated; raises where the input, taken whole, is invalid."""
+    raise_for_row_sums(acc.row_sums, opts.sum_tol, preds.name)
+    read, used = acc.read, acc.used
+    totals, boot, groups, calibration = acc.totals, acc.boot, acc.groups, acc.calibration
     if read == 0:
         raise InputError("no data rows (only a header)", file=preds.name)
     if used == 0:
         raise InputError(
-            f"no rows left to evaluate ({read} read, {skipped} skipped for missing values, "
-            f"{ignored} ignored, {missing} without a label)",
+            f"no rows left to evaluate ({read} read, {acc.skipped} skipped for missing values, "
+            f"{acc.ignored} ignored, {acc.missing} without a label)",
             file=preds.name,
         )
     if totals.weight() <= 0:
@@ -162,9 +91,9 @@ def evaluate_with(
     metrics = totals.result(layout.task, opts.set_options())
     replicates = boot.replicate_metrics(layout.task, opts.set_options()) if boot else None
     breakdown = None
-    if per_class is not None:
+    if acc.per_class is not None:
         loss_name = "binary_cross_entropy" if layout.task == "binary" else "cross_entropy"
-        breakdown = per_class.result(preparer.classes or ("0", "1"), loss_name, opts.normalize)
+        breakdown = acc.per_class.result(acc.classes or ("0", "1"), loss_name, opts.normalize)
     return Report(
         version=__version__,
         task=layout.task,
@@ -177,8 +106,10 @@ def evaluate_with(
             "weight": layout.weight_col,
         }
         | ({"targets": list(layout.target_cols)} if layout.target_cols else {}),
-        rows=Rows(read=read, used=used, skipped=skipped, ignored=ignored, missing=missing),
-        classes=preparer.classes,
+        rows=Rows(
+            read=read, used=used, skipped=acc.skipped, ignored=acc.ignored, missing=acc.missing
+        ),
+        classes=acc.classes,
         metrics=metrics,
         clipped=totals.clipped,
         signature=signature(
@@ -222,51 +153,3 @@ def evaluate_with(
         ),
         replicates=replicates,
     )
-
-
-def _column(preds: pa.RecordBatch, labels: pa.RecordBatch, name: str) -> pa.Array:
-    """A column from the predictions' batch, or else the labels' (a --by on the label column)."""
-    source = preds if name in preds.schema.names else labels
-    return source.column(name)
-
-
-def _top_k_miss(chunk: Chunk, opts: EvalOptions) -> np.ndarray:
-    """--top-k: the label (or the targets' argmax) is not among the k highest predictions."""
-    true = chunk.codes if chunk.targets is None else np.argmax(chunk.targets, axis=0)
-    assert opts.top_k is not None
-    return kernels.top_k_miss(chunk.preds, true, opts.top_k)
-
-
-def _paired(
-    preds: Source, labels: Source | None, layout: Layout, opts: EvalOptions, chunk_rows: int
-) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch, np.ndarray | None]]:
-    """(predictions, labels, rows without a label) of equal length: one file gives each batch
-    twice; two files are paired by position, or by key with --on."""
-    weight = [layout.weight_col] if layout.weight_col is not None else []
-    regression = layout.task == "regression"
-    label = [] if layout.label_col is None else [layout.label_col]
-    label_text = [] if regression else label
-    label_numbers = list(layout.target_cols) + (label if regression else [])
-    pred_numeric = [] if layout.pred_list else list(layout.pred_cols)
-    pred_keys = list(layout.pred_cols) if layout.pred_list else []  # list columns: plain text
-    read_already = set(pred_numeric + pred_keys + label_text + label_numbers + weight)
-    pred_keys += [c for c in opts.by if c not in read_already]  # --by columns: plain text
-    if labels is None:
-        numeric = pred_numeric + weight + label_numbers
-        for batch in preds.batches(numeric, label_text, chunk_rows, pred_keys):
-            yield batch, batch, None
-        return
-    pred_numeric += [] if layout.weight_in_labels else weight
-    label_numeric = label_numbers + (weight if layout.weight_in_labels else [])
-    if opts.on is not None:
-        index = LabelIndex(labels, opts.on, label_text, label_numeric)
-        keys = pred_keys + ([opts.on] if opts.on not in pred_numeric + pred_keys else [])
-        stream = preds.batches(pred_numeric, [], chunk_rows, keys)
-        yield from joined(stream, index, preds.name, opts.missing == "skip")
-        return
-    for pred_batch, label_batch in align_rows(
-        preds.batches(pred_numeric, [], chunk_rows, pred_keys),
-        labels.batches(label_numeric, label_text, chunk_rows),
-        (preds.name, labels.name),
-    ):
-        yield pred_batch, label_batch, None

@@ -45,6 +45,18 @@ class RowSumCheck:
     first_sum: float = 0.0
 
 
+def raise_for_row_sums(check: RowSumCheck, sum_tol: float, file: str) -> None:
+    """Raise for rows that did not sum to 1, now that all of them are counted."""
+    if check.count:
+        raise InputError(
+            f"probabilities sum to {check.first_sum!r}, not 1 (tolerance "
+            f"{sum_tol:g}); {check.count} row(s) like this; pass --renormalize to "
+            "divide each row by its sum, or --sum-tol to widen the tolerance",
+            file=file,
+            row=check.first_row,
+        )
+
+
 class ChunkPreparer:
     """Turns aligned (predictions, labels) slices into a Chunk, raising on bad input."""
 
@@ -123,18 +135,6 @@ class ChunkPreparer:
         if targets is not None and targets.size and lay.task != "regression":
             self._check_targets(targets, offset, keep)
         return Chunk(values, codes, weights, targets, n, n_bad, n_ignored, n_absent, keep)
-
-    def finish(self) -> None:
-        """Raise for rows that did not sum to 1, now that all of them are counted."""
-        check = self.row_sums
-        if check.count:
-            raise InputError(
-                f"probabilities sum to {check.first_sum!r}, not 1 (tolerance "
-                f"{self.opts.sum_tol:g}); {check.count} row(s) like this; pass --renormalize to "
-                "divide each row by its sum, or --sum-tol to widen the tolerance",
-                file=self.pred_file,
-                row=check.first_row,
-            )
 
     def _checked_probabilities(
         self, values: np.ndarray, offset: int, keep: np.ndarray | None
