@@ -279,6 +279,19 @@ SCORING_OPTIONS = [
         "columns or all.",
     ),
     click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="Compute here, or on a Dask cluster (Parquet input only; needs xentcli[dask]).",
+    ),
+    click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 [default: a local "
+        "cluster of one worker process per core].",
+    ),
+    click.option(
         "--config",
         metavar="FILE",
         help="Settings file (default: [tool.xentcli] of the nearest pyproject.toml, or "

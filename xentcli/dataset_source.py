@@ -43,18 +43,35 @@ class DatasetSource:
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """Every file's batches in turn; partition columns filled in from the path."""
-        wanted = numeric + labels + list(keys)
         for part, values in zip(self.parts, self.partitions, strict=True):
-            from_path = [c for c in wanted if c in values and c not in part.column_names]
-            own = [c for c in wanted if c not in from_path]
-            own_numeric = [c for c in numeric if c in own]
-            own_labels = [c for c in labels if c in own]
-            own_keys = [c for c in keys if c in own]
-            for batch in part.batches(own_numeric, own_labels, chunk_rows, own_keys):
-                columns = {c: batch.column(c) for c in own}
-                for c in from_path:
-                    columns[c] = _constant(values[c], self.partition_types[c], batch.num_rows)
-                yield pa.RecordBatch.from_arrays([columns[c] for c in wanted], names=wanted)
+            yield from with_partitions(
+                part, values, self.partition_types, numeric, labels, chunk_rows, keys
+            )
+
+
+def with_partitions(
+    part: Any,
+    values: dict[str, str],
+    types: dict[str, pa.DataType],
+    numeric: list[str],
+    labels: list[str],
+    chunk_rows: int,
+    keys: Sequence[str] = (),
+    **read: Any,
+) -> Iterator[pa.RecordBatch]:
+    """One file's batches, the partition columns its path gives filled in (`read`: more
+    arguments for part.batches, such as Parquet row_groups)."""
+    wanted = numeric + labels + list(keys)
+    from_path = [c for c in wanted if c in values and c not in part.column_names]
+    own = [c for c in wanted if c not in from_path]
+    own_numeric = [c for c in numeric if c in own]
+    own_labels = [c for c in labels if c in own]
+    own_keys = [c for c in keys if c in own]
+    for batch in part.batches(own_numeric, own_labels, chunk_rows, own_keys, **read):
+        columns = {c: batch.column(c) for c in own}
+        for c in from_path:
+            columns[c] = _constant(values[c], types[c], batch.num_rows)
+        yield pa.RecordBatch.from_arrays([columns[c] for c in wanted], names=wanted)
 
 
 def dataset_paths(target: str) -> tuple[list[str], str]:

@@ -67,7 +67,17 @@ def evaluate_with(
     width = len(layout.classes) if layout.classes else None
     opts = compat.effective_options(opts, layout.task, width, bool(layout.target_cols))
     check_metrics_exist(opts.gates, metrics_for(layout.task, opts.set_options()), layout.task)
-    acc = accumulate(preds, label_src, layout, opts, progress=progress)
+    if opts.engine == "dask":
+        if label_src is not None:
+            raise UsageError(
+                "--engine dask evaluates one Parquet dataset holding predictions and labels; "
+                "--labels needs --engine local"
+            )
+        from xentcli.dask_engine import accumulate_on_dask
+
+        acc = accumulate_on_dask(preds, layout, opts, progress)
+    else:
+        acc = accumulate(preds, label_src, layout, opts, progress=progress)
     return report_of(acc, preds, label_src, layout, opts)
 
 
@@ -134,7 +144,7 @@ def report_of(
             for k, v in asdict(opts).items()
             if k
             not in ("chunk_rows", "input_format", "gates", "per_class", "normalize", "calibration")
-            and k not in ("by", "bootstrap", "seed", "confidence")
+            and k not in ("by", "bootstrap", "seed", "confidence", "engine", "scheduler")
         },
         gates=tuple(gate.check(metrics[gate.metric]) for gate in opts.gates),
         per_class=breakdown[0] if breakdown else None,

@@ -11,6 +11,7 @@ from xentcli.gates import Gate
 TASKS = ("binary", "multiclass", "multilabel", "regression")
 NAN_POLICIES = ("error", "skip")
 INPUT_FORMATS = ("csv", "tsv", "parquet", "arrow", "jsonl")
+ENGINES = ("local", "dask")
 MACHINE_EPS = 2.220446049250313e-16
 CHUNK_VALUES = 160 * 1024  # measured: K x n this large stays in cache (16384 rows at K = 10)
 CHUNK_ROWS_RANGE = (4096, 65536)  # measured: 65536 rows best for binary
@@ -55,6 +56,8 @@ class EvalOptions:
     normalize: str | None = None
     on: str | None = None
     missing: str = "error"
+    engine: str = "local"
+    scheduler: str | None = None
     gates: tuple[Gate, ...] = ()
 
     def __post_init__(self) -> None:
@@ -93,6 +96,10 @@ class EvalOptions:
             raise UsageError(f"--threshold must be in [0, 1], not {self.threshold!r}")
         if self.chunk_rows is not None and self.chunk_rows < 1:
             raise UsageError(f"--chunk-rows must be >= 1, not {self.chunk_rows!r}")
+        if self.engine not in ENGINES:
+            raise UsageError(f"--engine must be local or dask, not {self.engine!r}")
+        if self.scheduler is not None and self.engine != "dask":
+            raise UsageError("--scheduler names a Dask scheduler: pass --engine dask too")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise UsageError(f"--classes has duplicate names: {','.join(self.classes)}")
 

@@ -34,23 +34,37 @@ class ParquetSource(StoredSchema):
         self.column_names = list(self.schema.names)
         self.num_rows: int | None = self._file.metadata.num_rows
 
+    def row_group_rows(self) -> list[int]:
+        """The row count of each row group, from the footer."""
+        meta = self._file.metadata
+        return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
     def batches(
-        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
+        self,
+        numeric: list[str],
+        labels: list[str],
+        chunk_rows: int,
+        keys: Sequence[str] = (),
+        row_groups: Sequence[int] | None = None,
     ) -> Iterator[pa.RecordBatch]:
-        """Batches of the named columns, at most chunk_rows long."""
+        """Batches of the named columns, at most chunk_rows long (of these row groups only)."""
         wanted = numeric + labels + list(keys)
         missing = [c for c in wanted if c not in self.column_names]
         if missing:
             raise InputError(f"has no column {', '.join(map(repr, missing))}", file=self.name)
         rows = 0
         try:
-            batches = self._file.iter_batches(batch_size=chunk_rows, columns=wanted)
+            batches = self._file.iter_batches(
+                batch_size=chunk_rows, row_groups=row_groups, columns=wanted
+            )
             for batch in prefetch(batches):
                 rows += batch.num_rows
                 yield batch
         except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
             raise KeyboardInterrupt from None
         except (pa.ArrowException, OSError) as exc:
+            where = f" in row groups {row_groups[0]}-{row_groups[-1]}" if row_groups else ""
             raise InputError(
-                f"corrupt or truncated Parquet data after row {rows} ({exc})", file=self.name
+                f"corrupt or truncated Parquet data{where} after row {rows} ({exc})",
+                file=self.name,
             ) from None
