@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from xentcli import storage
 from xentcli.accumulate import Accumulator, accumulate
 from xentcli.dataset_source import DatasetSource, with_partitions
 from xentcli.errors import InputError, UsageError
@@ -102,12 +103,14 @@ def plan(source: Source, fragment_rows: int | None = None) -> list[Fragment]:
         groups: list[int] = []
         rows = 0
         counts = part.row_group_rows()
+        # workers may run elsewhere: a local path is made absolute (they must see the same disk)
+        path = part.name if storage.is_url(part.name) else os.path.abspath(part.name)
         for index, count in enumerate(counts):
             groups.append(index)
             rows += count
             if rows >= fragment_rows or index == len(counts) - 1:
                 partition = tuple(sorted(values.items()))
-                fragments.append(Fragment(part.name, tuple(groups), first_row, rows, partition))
+                fragments.append(Fragment(path, tuple(groups), first_row, rows, partition))
                 first_row += rows
                 groups, rows = [], 0
     return fragments
@@ -195,8 +198,8 @@ def _client(address: str | None) -> Iterator[Any]:
             n_workers=os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
+            dashboard_address=":0",
+            silence_logs=logging.CRITICAL,
         )
         with cluster, Client(cluster) as client:
             yield client

@@ -14,6 +14,8 @@ class XentError(Exception):
         row: int | None = None,
         column: str | None = None,
     ) -> None:
+        # one line, whatever the message quotes (pyarrow's errors span several)
+        message = " ".join(line.strip() for line in message.splitlines() if line.strip())
         super().__init__(message)
         self.message = message
         self.file = file

@@ -63,16 +63,16 @@ def evaluate_with(
 ) -> Report:
     """evaluate() with an already-built EvalOptions; `progress(rows, fraction)` after each chunk
     (fraction of the input read, or None where it cannot be known)."""
+    if opts.engine == "dask" and labels is not None:
+        raise UsageError(
+            "--engine dask evaluates one Parquet dataset holding predictions and labels; "
+            "--labels needs --engine local"
+        )
     preds, label_src, layout = open_layout(source, labels, opts)
     width = len(layout.classes) if layout.classes else None
     opts = compat.effective_options(opts, layout.task, width, bool(layout.target_cols))
     check_metrics_exist(opts.gates, metrics_for(layout.task, opts.set_options()), layout.task)
     if opts.engine == "dask":
-        if label_src is not None:
-            raise UsageError(
-                "--engine dask evaluates one Parquet dataset holding predictions and labels; "
-                "--labels needs --engine local"
-            )
         from xentcli.dask_engine import accumulate_on_dask
 
         acc = accumulate_on_dask(preds, layout, opts, progress)
