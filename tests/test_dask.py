@@ -275,7 +275,8 @@ def test_usage_errors(args, message):
     assert run.code == 2 and message in run.stderr and run.stdout == ""
 
 
-def test_unreachable_scheduler_is_named():
+def test_unreachable_scheduler_is_named(monkeypatch):
+    monkeypatch.setattr(dask_engine, "CONNECT_SECONDS", 1)
     address = "tcp://127.0.0.1:9"
     run = run_cli(
         "eval", str(SAMPLES / "binary.parquet"), "--engine", "dask", "--scheduler", address

@@ -30,7 +30,7 @@ from xentcli.parquet_source import ParquetSource
 from xentcli.readers import Source
 
 FRAGMENT_ROWS = 1 << 20  # consecutive row groups of a file are joined up to about this many rows
-CONNECT_SECONDS = 10
+CONNECT_SECONDS = 10  # a scheduler that does not answer in this long is an error
 
 
 @dataclass(frozen=True)
