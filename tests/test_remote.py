@@ -122,3 +122,11 @@ def test_fsspec_url(tmp_path: Path) -> None:
     remote = xentcli.evaluate("memory://xentcli-test/binary.parquet")
     local = xentcli.evaluate(str(SAMPLES / "binary.parquet"))
     assert remote.metrics == local.metrics
+
+
+def test_s3_dataset_on_the_dask_engine(s3: Path) -> None:
+    """Workers read the fragments from the store themselves, with the same AWS_* environment."""
+    whole = metrics(f"s3://{BUCKET}/ds")
+    on_dask = metrics(f"s3://{BUCKET}/ds", "--engine", "dask", "-q")
+    for name, value in whole.items():
+        assert on_dask[name] == pytest.approx(value, rel=1e-12)
