@@ -31,7 +31,7 @@ SCORERS: dict[tuple[str, bool, bool], Scorer] = {
         c.preds, c.codes, o.eps, o.threshold, s
     ),
     ("binary", True, False): lambda c, o, s: kernels.binary_from_logits(
-        c.preds, c.codes, o.threshold
+        c.preds, c.codes, o.threshold, s
     ),
     ("multiclass", False, False): lambda c, o, s: kernels.multiclass_from_probs(
         c.preds, c.codes, o.eps, s
