@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from xentcli.arrow_numpy import int_values, null_mask
 from xentcli.errors import InputError, SchemaError
@@ -18,6 +17,8 @@ class LabelIndex:
     """The labels file's key, label and weight columns, with each key's row."""
 
     def __init__(self, source: Source, key: str, label_columns: list[str], numeric: list[str]):
+        import pyarrow.compute as pc  # 28 ms of start-up: only when needed
+
         if key not in source.column_names:
             raise SchemaError(
                 f"no key column {key!r}; columns are: {', '.join(source.column_names)}",
@@ -80,6 +81,8 @@ class LabelIndex:
 
     def _find(self, text: pa.Array) -> pa.Array:
         """Each key's label row (null where none): sorted-hash lookup, confirmed on the text."""
+        import pyarrow.compute as pc  # 28 ms of start-up: only when needed
+
         if self.collide:
             return pc.index_in(text, value_set=self.keys)
         hashes = text_hashes(text)

@@ -12,7 +12,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
-from xml.sax.saxutils import quoteattr
 
 
 class Renderable(Protocol):
@@ -117,6 +116,8 @@ def render_github(report: Renderable, out: TextIO, style: Style) -> None:
 
 def render_junit(report: Renderable, out: TextIO, style: Style) -> None:
     """JUnit XML: one testcase per gate, a failure element for each failed gate."""
+    from xml.sax.saxutils import quoteattr  # pulls in urllib: only when asked for
+
     failures = sum(not gate["passed"] for gate in report.gates)
     tests = len(report.gates)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from xentcli.arrow_numpy import float_values, int_values, null_mask
 from xentcli.errors import InputError, SchemaError
@@ -32,6 +31,8 @@ def list_rows(
 
     K is `width`, or the first non-null row's length; a row of another length is an error.
     """
+    import pyarrow.compute as pc  # 28 ms of start-up: only when needed
+
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         column = pc.split_pattern(pc.replace_substring_regex(column, r"[\[\]\s]", ""), ",")
     kind = column.type
