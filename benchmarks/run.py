@@ -57,17 +57,25 @@ print(rows)
 
 
 def generate(name: str, rows: int, classes: int) -> tuple[Path, Path]:
-    """NAME.csv and NAME.parquet, written by a child process unless they exist."""
+    """NAME.csv and NAME.parquet, and the logits twin NAME-logits.parquet, written by a child
+    process unless they exist."""
     DATA.mkdir(exist_ok=True)
     csv_path, pq_path = DATA / f"{name}.csv", DATA / f"{name}.parquet"
-    if not (csv_path.exists() and pq_path.exists()):
+    if not (csv_path.exists() and pq_path.exists() and logits_twin(pq_path).exists()):
         command = [sys.executable, __file__, "--generate", name, str(rows), str(classes)]
         subprocess.run(command, check=True)
     return csv_path, pq_path
 
 
+def logits_twin(path: Path) -> Path:
+    """The same rows as raw scores: `score` = logit(prob), or the 10-class `logit_j` before the
+    softmax that gave `p_j`."""
+    return path.with_name(path.stem + "-logits.parquet")
+
+
 def write_data(name: str, rows: int, classes: int) -> None:
-    """Write NAME.csv and NAME.parquet: label + prob, or label + p_0..p_{K-1}."""
+    """Write NAME.csv and NAME.parquet: label + prob, or label + p_0..p_{K-1}; and the twin
+    NAME-logits.parquet: label + score, or label + logit_0..logit_{K-1}."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -75,13 +83,15 @@ def write_data(name: str, rows: int, classes: int) -> None:
 
     csv_path, pq_path = DATA / f"{name}.csv", DATA / f"{name}.parquet"
     rng = np.random.default_rng(0)
-    csv_writer = pq_writer = None
+    csv_writer = pq_writer = twin_writer = None
     for start in range(0, rows, GEN_ROWS):
         n = min(GEN_ROWS, rows - start)
         if classes == 2:
             prob = rng.random(n)
             label = (rng.random(n) < prob).astype(np.int64)
             columns = {"label": label, "prob": prob}
+            with np.errstate(divide="ignore"):
+                scores = {"score": np.log(prob) - np.log1p(-prob)}
         else:
             z = rng.normal(size=(n, classes))
             label = rng.integers(0, classes, n)
@@ -89,14 +99,19 @@ def write_data(name: str, rows: int, classes: int) -> None:
             p = np.exp(z - z.max(axis=1, keepdims=True))
             p /= p.sum(axis=1, keepdims=True)
             columns = {"label": label} | {f"p_{j}": p[:, j] for j in range(classes)}
+            scores = {f"logit_{j}": z[:, j] for j in range(classes)}
         table = pa.table(columns)
+        twin = pa.table({"label": label} | scores)
         if csv_writer is None:
             csv_writer = pacsv.CSVWriter(str(csv_path), table.schema)
             pq_writer = pq.ParquetWriter(str(pq_path), table.schema)
+            twin_writer = pq.ParquetWriter(str(logits_twin(pq_path)), twin.schema)
         csv_writer.write_table(table)
         pq_writer.write_table(table, row_group_size=GEN_ROWS)
+        twin_writer.write_table(twin, row_group_size=GEN_ROWS)
     csv_writer.close()
     pq_writer.close()
+    twin_writer.close()
 
 
 def measure(command: list[str]) -> tuple[float, float]:
@@ -114,11 +129,12 @@ def measure(command: list[str]) -> tuple[float, float]:
 def contenders(path: Path, classes: int) -> dict[str, list[str]]:
     """Each contender's command; DuckDB and polars when installed (the bench extra)."""
     py = sys.executable
-    runs = {
-        "xentcli": [py, "-m", "xentcli", "eval", str(path), "--json", "-q"],
-        "pandas+sklearn": [py, "-c", PANDAS_SKLEARN, str(path), str(classes)],
-        "pyarrow read-only": [py, "-c", PYARROW_FLOOR, str(path), str(classes)],
-    }
+    xentcli = [py, "-m", "xentcli", "eval"]
+    runs = {"xentcli": [*xentcli, str(path), "--json", "-q"]}
+    if path.suffix == ".parquet":  # the same rows as logits: compute-bound, the hard case
+        runs["xentcli --logits"] = [*xentcli, str(logits_twin(path)), "--logits", "--json", "-q"]
+    runs["pandas+sklearn"] = [py, "-c", PANDAS_SKLEARN, str(path), str(classes)]
+    runs["pyarrow read-only"] = [py, "-c", PYARROW_FLOOR, str(path), str(classes)]
     for name, module in (("duckdb", "duckdb"), ("polars", "polars")):
         if importlib.util.find_spec(module) is not None:
             script = HERE / "contenders" / f"{module}_metrics.py"
