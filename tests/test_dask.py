@@ -287,3 +287,17 @@ def test_unreachable_scheduler_is_named(monkeypatch):
 def test_usage_error_type():
     with pytest.raises(UsageError):
         EvalOptions(scheduler="tcp://x:1")
+
+
+def test_a_scheduler_without_workers_is_an_error(monkeypatch):
+    monkeypatch.setattr(dask_engine, "CONNECT_SECONDS", 1)
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=":0") as empty:
+        run = run_cli(
+            "eval",
+            str(SAMPLES / "binary.parquet"),
+            "--engine",
+            "dask",
+            "--scheduler",
+            empty.scheduler_address,
+        )
+    assert run.code == 2 and "has no workers" in run.stderr and run.stdout == ""

@@ -209,4 +209,10 @@ def _client(address: str | None) -> Iterator[Any]:
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"cannot reach the Dask scheduler ({exc})", file=address) from None
     with client:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+        except TimeoutError:
+            raise InputError(
+                f"the Dask scheduler has no workers (waited {CONNECT_SECONDS} s)", file=address
+            ) from None
         yield client

@@ -84,13 +84,14 @@ def multiclass_from_probs(
     p: np.ndarray, y: np.ndarray, eps: float, scratch: Scratch | None = None
 ) -> RowScores:
     """−log p_true (clipped to [eps, 1−eps]) for p of shape (K, n)."""
-    p_true = _true_class(p, y)
+    at = _flat_index(y, p.shape[1])
+    p_true = np.take(p.reshape(-1), at)
     clipped = _count_outside(p_true, eps)
     loss = np.clip(p_true, eps, 1.0 - eps) if clipped else p_true.copy()
     np.log(loss, out=loss)
     np.negative(loss, out=loss)
     squares = _buffer(scratch, "squares", p.shape)
-    sq = _squared_error(p, y, p_true, squares)
+    sq = _squared_error(p, at, p_true, squares)
     return RowScores({"loss": loss, "sq": sq, "wrong": _wrong(p, y, p_true)}, clipped)
 
 
@@ -98,23 +99,35 @@ def multiclass_from_logits(
     z: np.ndarray, y: np.ndarray, scratch: Scratch | None = None
 ) -> RowScores:
     """logsumexp(z) − z_true for z of shape (K, n), shifted by the max so |z| = 1e4 stays finite."""
+    at = _flat_index(y, z.shape[1])
     top = z.max(axis=0)
     e = np.subtract(z, top, out=_buffer(scratch, "softmax", z.shape))
     np.exp(e, out=e)
     total = e.sum(axis=0)
-    z_true = _true_class(z, y)
+    z_true = np.take(z.reshape(-1), at)
     loss = np.log(total)
     loss += top
     loss -= z_true
-    e /= total
-    squares = _squared_error(e, y, _true_class(e, y), _buffer(scratch, "squares", z.shape))
-    return RowScores({"loss": loss, "sq": squares, "wrong": _wrong(z, y, z_true)})
+    # Σ_k (e_k/T − onehot_k)² = (Σ_{k≠y} e_k² + (T − e_y)²) / T²: no (K, n) division
+    squares = _buffer(scratch, "squares", z.shape)
+    e_true = np.take(e.reshape(-1), at)
+    np.square(e, out=squares)
+    np.put(squares.reshape(-1), at, np.square(total - e_true))
+    sq = squares.sum(axis=0)
+    sq /= np.square(total)
+    return RowScores({"loss": loss, "sq": sq, "wrong": _wrong(z, y, z_true, top)})
+
+
+def _flat_index(y: np.ndarray, n: int) -> np.ndarray:
+    """Where row i's true class sits in a flattened (K, n) array: y_i·n + i."""
+    at = y * n
+    at += np.arange(n)
+    return at
 
 
 def _true_class(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     """p[y_i, i] for every row i, by a flat gather (faster than 2-D fancy indexing)."""
-    n = p.shape[1]
-    return np.take(p.reshape(-1), y * n + np.arange(n))
+    return np.take(p.reshape(-1), _flat_index(y, p.shape[1]))
 
 
 def _count_outside(p: np.ndarray, eps: float) -> int:
@@ -124,9 +137,12 @@ def _count_outside(p: np.ndarray, eps: float) -> int:
     return int(np.count_nonzero((p < eps) | (p > 1.0 - eps)))
 
 
-def _wrong(p: np.ndarray, y: np.ndarray, p_true: np.ndarray) -> np.ndarray:
+def _wrong(
+    p: np.ndarray, y: np.ndarray, p_true: np.ndarray, top: np.ndarray | None = None
+) -> np.ndarray:
     """argmax(p) ≠ y with ties to the lowest index, without a full argmax over (K, n)."""
-    top = p.max(axis=0)
+    if top is None:
+        top = p.max(axis=0)
     wrong = p_true < top
     at_top = np.zeros(p.shape[1], np.uint8)
     for row in p:  # K passes over whole rows, not a loop over samples
@@ -138,12 +154,12 @@ def _wrong(p: np.ndarray, y: np.ndarray, p_true: np.ndarray) -> np.ndarray:
 
 
 def _squared_error(
-    p: np.ndarray, y: np.ndarray, p_true: np.ndarray, squares: np.ndarray
+    p: np.ndarray, at: np.ndarray, p_true: np.ndarray, squares: np.ndarray
 ) -> np.ndarray:
-    """Σ_k (p_k − onehot_k)², the true class's term formed as (1 − p_true)² (no cancellation)."""
-    n = p.shape[1]
+    """Σ_k (p_k − onehot_k)², the true class's term formed as (1 − p_true)² (no cancellation);
+    `at` is each row's true class in the flattened array (_flat_index)."""
     np.square(p, out=squares)
-    np.put(squares.reshape(-1), y * n + np.arange(n), np.square(1.0 - p_true))
+    np.put(squares.reshape(-1), at, np.square(1.0 - p_true))
     return squares.sum(axis=0)
 
 
