@@ -1,7 +1,7 @@
 """xentcli against pandas + scikit-learn and the pyarrow read-only floor, measured in one run.
 
     python -m pip install '.[bench]'
-    python benchmarks/run.py                 # full size: 20M-row binary, 5M-row 10-class
+    python benchmarks/run.py                 # 20M-row binary, 5M-row 10-class, 80M-row binary
     python benchmarks/run.py --scale 0.05    # a quick look
 
 Each contender runs in its own process; its wall time and its own peak RSS (wait4) are recorded,
@@ -150,14 +150,16 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full row counts")
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender (median kept)")
     parser.add_argument("--skip-pandas", action="store_true", help="leave pandas+sklearn out")
-    parser.add_argument("--large", action="store_true", help="add an 80M-row binary file (4x)")
+    parser.add_argument(
+        "--skip-large", action="store_true", help="leave out the 80M-row binary file (4x)"
+    )
     args = parser.parse_args()
     suffix = "" if args.scale == 1.0 else f"-x{args.scale:g}"
     sets = [
         ("binary", generate(f"binary{suffix}", int(20_000_000 * args.scale), 2), 2),
         ("10-class", generate(f"multiclass10{suffix}", int(5_000_000 * args.scale), 10), 10),
     ]
-    if args.large:  # is peak memory flat as the file grows 4x?
+    if not args.skip_large:  # is peak memory flat as the file grows 4x?
         large = generate(f"binary4x{suffix}", int(80_000_000 * args.scale), 2)
         sets.append(("binary 4x", large, 2))
     results = []
