@@ -194,7 +194,9 @@ def test_a_fragment_that_cannot_be_read_is_named(tmp_path, cluster):
     column = meta.row_group(7).column(0)
     start = column.data_page_offset
     data = bytearray(path.read_bytes())
-    data[start : start + column.total_compressed_size] = os.urandom(column.total_compressed_size)
+    data[start : start + column.total_compressed_size] = np.random.default_rng(0).bytes(
+        column.total_compressed_size
+    )
     path.write_bytes(bytes(data))
     run = run_cli("eval", str(path), "--engine", "dask", "--scheduler", cluster.scheduler_address)
     assert run.code == 2 and run.stdout == ""
