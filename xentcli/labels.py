@@ -39,6 +39,9 @@ class LabelMapper:
         if classes is not None and all(_as_int(c) is not None for c in classes):
             self.int_names = {int(c): i for i, c in enumerate(classes)}
         self.lookup = self._integer_lookup()
+        self.identity = self.lookup is not None and bool(
+            self.lookup[0] == 0 and np.array_equal(self.lookup[1], np.arange(len(self.lookup[1])))
+        )
 
     def _integer_lookup(self) -> tuple[int, np.ndarray] | None:
         """(lowest label, codes of lowest..highest) for the common integer-label cases."""
@@ -97,6 +100,8 @@ class LabelMapper:
         low, table = self.lookup
         if values.min() < low or values.max() >= low + len(table):
             return None
+        if self.identity and values.dtype == np.int64 and not labels.null_count:
+            return values  # labels 0..K-1 are their own codes: no gather (a read-only view)
         return table[values - low] if low else table[values]
 
     def _codes_of_numbers(self, values: np.ndarray) -> np.ndarray:
