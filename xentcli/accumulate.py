@@ -3,6 +3,7 @@ with another. The local engine makes one; the Dask engine one per fragment, merg
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -82,7 +83,7 @@ class Accumulator:
         for name in ("per_class", "groups", "boot", "calibration"):
             mine, theirs = getattr(self, name), getattr(other, name)
             if mine is None:
-                setattr(self, name, theirs)
+                setattr(self, name, copy.deepcopy(theirs))  # never share the other's state
             elif theirs is not None:
                 mine.merge(theirs)
         self.classes = _agreed(self.classes, other.classes, "class lists of different lengths")
