@@ -58,6 +58,17 @@ def tables() -> dict[str, tuple[pa.Table, dict]]:
             {"pred_col": "score", "logits": True, "weight_col": "w"},
         ),
         "multiclass-wide": (pa.table(wide | {"label": labels, "region": region}), {}),
+        "multiclass-named": (
+            pa.table(
+                {f"p_{name}": probs[:, k] for k, name in enumerate(["ant", "bee", "cat", "dog"])}
+                | {"label": np.array(["ant", "bee", "cat", "dog"])[labels]}
+            ),
+            {},
+        ),
+        "binary-positive": (
+            pa.table({"prob": p, "label": np.array(["ham", "spam"])[y]}),
+            {"positive": "spam"},
+        ),
         "multiclass-list": (
             pa.table({"probs": pa.array(list(probs)), "label": labels}),
             {"pred_col": "probs"},
@@ -303,3 +314,21 @@ def test_a_scheduler_without_workers_is_an_error(monkeypatch):
             empty.scheduler_address,
         )
     assert run.code == 2 and "has no workers" in run.stderr and run.stdout == ""
+
+
+def test_a_third_label_value_in_another_fragment_is_an_error(tmp_path, cluster):
+    """With --positive, each fragment sees its own second value; the merge checks they agree."""
+    table, _ = TABLES["binary-positive"]
+    labels = table["label"].to_numpy(zero_copy_only=False).copy()
+    labels[5000:] = np.where(
+        labels[5000:] == "ham", "eggs", labels[5000:]
+    )  # from a fragment's start
+    path = tmp_path / "three.parquet"
+    pq.write_table(table.set_column(1, "label", pa.array(labels)), path, row_group_size=ROW_GROUP)
+    args = ("eval", str(path), "--positive", "spam")
+    local = run_cli(*args)
+    remote = run_cli(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    assert local.code == remote.code == 2
+    assert "row 5001" in local.stderr and "'eggs'" in local.stderr
+    assert remote.stderr.startswith(f"xentcli: error: {path}: ")
+    assert "'eggs'" in remote.stderr and "'ham'" in remote.stderr

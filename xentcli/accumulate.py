@@ -57,7 +57,8 @@ SCORERS: dict[tuple[str, bool, bool], Scorer] = {
 class Accumulator:
     """Row counts, metric sums and the optional breakdowns of the rows seen so far."""
 
-    def __init__(self, opts: EvalOptions) -> None:
+    def __init__(self, opts: EvalOptions, name: str = "") -> None:
+        self.name = name  # of the input, for errors found when merging
         self.totals = Totals()
         self.read = self.skipped = self.ignored = self.missing = 0
         self.per_class: PerClass | None = None
@@ -86,13 +87,19 @@ class Accumulator:
                 setattr(self, name, copy.deepcopy(theirs))  # never share the other's state
             elif theirs is not None:
                 mine.merge(theirs)
-        self.classes = _agreed(self.classes, other.classes, "class lists of different lengths")
-        self.negative = _agreed(self.negative, other.negative, "more than two label values")
+        self.classes = self._agreed(self.classes, other.classes, "class lists of another length")
+        self.negative = self._agreed(self.negative, other.negative, "more than two label values")
         if self.row_sums.first_row is None:
             self.row_sums.first_row = other.row_sums.first_row
             self.row_sums.first_sum = other.row_sums.first_sum
         self.row_sums.count += other.row_sums.count
         return self
+
+    def _agreed(self, mine: Any, theirs: Any, what: str) -> Any:
+        """The value both parts found; parts that found different ones are an input error."""
+        if mine is not None and theirs is not None and mine != theirs:
+            raise InputError(f"{what}: {mine!r} and {theirs!r}", file=self.name)
+        return theirs if mine is None else mine
 
 
 def accumulate(
@@ -108,7 +115,7 @@ def accumulate(
     scratch = kernels.Scratch()
     preparer = ChunkPreparer(layout, opts, preds.name, label_name, scratch)
     score = SCORERS[(layout.task, opts.logits, bool(layout.target_cols))]
-    acc = Accumulator(opts)
+    acc = Accumulator(opts, preds.name)
     chunk_rows = opts.chunk_rows or default_chunk_rows(len(layout.pred_cols))
     for pred_batch, label_batch, absent in _paired(preds, labels, layout, opts, chunk_rows):
         start = first_row + acc.read
@@ -159,12 +166,6 @@ def _add(
             chunk.preds, chunk.codes, chunk.targets, scores.stats["wrong"]
         )
         acc.per_class.update(true, predicted, scores.stats["loss"], chunk.weights)
-
-
-def _agreed(mine: Any, theirs: Any, what: str) -> Any:
-    if mine is not None and theirs is not None and mine != theirs:
-        raise InputError(f"the fragments disagree: {what} ({mine!r} and {theirs!r})")
-    return theirs if mine is None else mine
 
 
 def _column(preds: pa.RecordBatch, labels: pa.RecordBatch, name: str) -> pa.Array:

@@ -148,7 +148,7 @@ def accumulate_on_dask(
     fragments = plan(source)
     expected = sum(f.rows for f in fragments)
     if not fragments:
-        return Accumulator(opts)
+        return Accumulator(opts, source.name)
     types = source.partition_types if isinstance(source, DatasetSource) else {}
     run = uuid.uuid4().hex[:12]
     with _client(opts.scheduler) as client:
