@@ -18,6 +18,7 @@ from moto.server import ThreadedMotoServer
 
 import xentcli
 from tests.conftest import SAMPLES, run_cli
+from xentcli import storage
 
 BUCKET = "preds"
 
@@ -130,3 +131,38 @@ def test_s3_dataset_on_the_dask_engine(s3: Path) -> None:
     on_dask = metrics(f"s3://{BUCKET}/ds", "--engine", "dask", "-q")
     for name, value in whole.items():
         assert on_dask[name] == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("b/ds/*.parquet", "b/ds/x.parquet", True),
+        ("b/ds/*.parquet", "b/ds/k=1/x.parquet", False),  # * stays within one folder
+        ("b/ds/**/*.parquet", "b/ds/x.parquet", True),  # ** may match no folder
+        ("b/ds/**/*.parquet", "b/ds/k=1/j=2/x.parquet", True),
+        ("b/ds/k=?/*.pq", "b/ds/k=1/x.pq", True),
+        ("b/ds/k=[ab]/*.pq", "b/ds/k=c/x.pq", False),
+    ],
+)
+def test_remote_globs_match_like_local_ones(pattern: str, path: str, matches: bool) -> None:
+    assert storage._glob_match(pattern.split("/"), path.split("/")) is matches
+
+
+def test_s3_recursive_glob(s3: Path) -> None:
+    by_folder = metrics(f"s3://{BUCKET}/ds")
+    assert metrics(f"s3://{BUCKET}/**/part.parquet") == by_folder
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("s3://b/k", True),
+        ("gs://b/k", True),
+        ("memory://x", True),
+        ("preds.csv", False),
+        ("./s3:/x", False),
+        ("C:/data/x.csv", False),
+    ],
+)
+def test_what_counts_as_a_url(text: str, url: bool) -> None:
+    assert storage.is_url(text) is url
