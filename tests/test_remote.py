@@ -116,7 +116,7 @@ def test_glob_matching_nothing(s3: Path) -> None:
     assert "matches no object" in run.stderr
 
 
-def test_fsspec_url(tmp_path: Path) -> None:
+def test_fsspec_url() -> None:
     """A scheme pyarrow.fs does not know (here fsspec's in-memory store) goes through fsspec."""
     store = fsspec.filesystem("memory")
     store.pipe("/xentcli-test/binary.parquet", (SAMPLES / "binary.parquet").read_bytes())

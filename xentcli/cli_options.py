@@ -11,9 +11,16 @@ from xentcli.options import INPUT_FORMATS, MACHINE_EPS, TASKS
 from xentcli.render import RENDERERS
 
 
+def _applied(options: list[Callable[..., Any]], command: Callable[..., Any]) -> Callable[..., Any]:
+    """The command with these click options, listed in the order --help shows them."""
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--format, --json, -o, --precision, --no-color, -q, --debug: shared by the commands."""
-    for option in reversed(
+    return _applied(
         [
             click.option(
                 "--format",
@@ -41,15 +48,14 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--no-color", is_flag=True, help="No colour in the table (NO_COLOR too)."),
             click.option("-q", "--quiet", is_flag=True, help="No notes or progress bar on stderr."),
             click.option("--debug", is_flag=True, help="Show the traceback of an internal error."),
-        ]
-    ):
-        command = option(command)
-    return command
+        ],
+        command,
+    )
 
 
 def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--max, --min, --baseline, --max-increase, --exit-zero (SPEC §5)."""
-    for option in reversed(
+    return _applied(
         [
             click.option(
                 "--max",
@@ -77,17 +83,14 @@ def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "(absolute, or N% relative). Repeatable.",
             ),
             click.option("--exit-zero", is_flag=True, help="Report failed gates but exit 0."),
-        ]
-    ):
-        command = option(command)
-    return command
+        ],
+        command,
+    )
 
 
 def column_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """How the input is read: shared by `eval` and `inspect`, so both decide alike."""
-    for option in reversed(COLUMN_OPTIONS):
-        command = option(command)
-    return command
+    return _applied(COLUMN_OPTIONS, command)
 
 
 COLUMN_OPTIONS = [
@@ -143,7 +146,7 @@ def bootstrap_options(
     """--bootstrap N (default `replicates`), --seed, --confidence: shared by eval and compare."""
 
     def add(command: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(
+        return _applied(
             [
                 click.option(
                     "--bootstrap",
@@ -167,19 +170,16 @@ def bootstrap_options(
                     show_default=True,
                     help="The bootstrap's interval level.",
                 ),
-            ]
-        ):
-            command = option(command)
-        return command
+            ],
+            command,
+        )
 
     return add
 
 
 def scoring_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """eval's options for what is scored and how (beyond reading, gates and output)."""
-    for option in reversed(SCORING_OPTIONS):
-        command = option(command)
-    return command
+    return _applied(SCORING_OPTIONS, command)
 
 
 SCORING_OPTIONS = [
