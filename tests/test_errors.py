@@ -84,7 +84,7 @@ CASES = {
     "label maps to no class": (
         csv([GOOD, [7, 0.3, 0.4, 0.3]]),
         [],
-        "{f}, row 2, column 'label': label '7' maps to no class (classes: 0, 1, 2; labels name a "
+        "{f}, row 2, column 'label': label 7 maps to no class (classes: 0, 1, 2; labels name a "
         "class)",
     ),
     "string label maps to no class": (
@@ -96,7 +96,7 @@ CASES = {
     "binary label not 0/1": (
         ("csv", ["y", "prob"], [[1, 0.5], [2, 0.5]]),
         [],
-        "{f}, row 2, column 'y': label '2' is not 0/1 or true/false; pass --positive VALUE",
+        "{f}, row 2, column 'y': label 2 is not 0/1 or true/false; pass --positive VALUE",
     ),
     "binary third label": (
         ("csv", ["y", "prob"], [["cat", 0.5], ["dog", 0.5], ["cow", 0.1]]),

@@ -168,12 +168,13 @@ def test_quoted_fields_crlf_and_bom_work(tmp_path):
 @pytest.mark.parametrize("block", [7, 64, 1000, 1 << 16])
 def test_block_boundaries_do_not_matter(tmp_path, monkeypatch, data, block):
     """Rows cut across blocks, and lines longer than a block, parse the same as one table."""
-    from xentcli import csv_source
+    from xentcli import csv_source, text_input
 
     path = tmp_path / "preds.csv"
     data.to_csv(path, index=False, float_format="%.17g")
     expected = xentcli.evaluate(pacsv.read_csv(path), weight_col="w").metrics
     monkeypatch.setattr(csv_source, "BLOCK_BYTES", block)
+    monkeypatch.setattr(text_input, "HEAD_BYTES", block)  # the rest is memory-mapped
     for source in [str(path), "-"]:
         if source == "-":
             monkeypatch.setattr("sys.stdin", type("In", (), {"buffer": path.open("rb")})())
@@ -242,3 +243,27 @@ def test_inspect_reports_types_and_the_flag_for_each_decision(cli, tmp_path):
     ambiguous.write_text("y,prob,score\n1,0.5,0.5\n")
     run = cli("inspect", str(ambiguous))
     assert run.code == 2 and "ambiguous predictions" in run.stderr
+
+
+def test_labels_that_stop_being_integers_later(tmp_path, monkeypatch):
+    """Labels look like integers in the first rows and are parsed as such; a later block with
+    other label text is parsed as text, and maps the same way (SPEC §3.1)."""
+    from xentcli import csv_source, text_input
+
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(text_input, "HEAD_BYTES", 256)
+    rng = np.random.default_rng(3)
+    prob = rng.random(400)
+    label = (rng.random(400) < prob).astype(int)
+    words = np.where(label == 1, "true", "false").astype(object)
+    text = np.where(np.arange(400) < 300, label.astype(str), words)
+    path = tmp_path / "mixed.csv"
+    pd.DataFrame({"label": text, "prob": prob}).to_csv(path, index=False, float_format="%.17g")
+    expected = xentcli.evaluate(pa.table({"label": label, "prob": prob}))
+    assert xentcli.evaluate(str(path)).metrics == expected.metrics
+
+    bad = text.copy()
+    bad[350] = "maybe"
+    pd.DataFrame({"label": bad, "prob": prob}).to_csv(path, index=False, float_format="%.17g")
+    with pytest.raises(xentcli.InputError, match="row 351, column 'label': label 'maybe'"):
+        xentcli.evaluate(str(path))
