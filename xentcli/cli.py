@@ -29,6 +29,7 @@ from xentcli.gates import (
     increase_gates,
     split_assignment,
 )
+from xentcli.heap import keep_freed_memory
 from xentcli.inspection import inspect_input
 from xentcli.options import EvalOptions
 from xentcli.output import emit, gate_failures, notes, silence_stdout
@@ -227,6 +228,7 @@ def config_keys() -> dict[str, str]:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map every error to its exit code and one line on stderr."""
     args = list(sys.argv[1:] if argv is None else argv)
+    keep_freed_memory()
     try:
         settings = _settings(args)
         defaults = {"eval": _click_defaults(settings)}
