@@ -65,9 +65,10 @@ class ParquetSource(StoredSchema):
                     self._file.iter_batches(batch_size=chunk_rows, row_groups=[g], columns=wanted)
                     for g in groups
                 )
-            else:
+            else:  # decoded on the prefetch thread alone (measured: pyarrow's own threads
+                # compete with the scoring for the cores, 10-class 0.56 -> 0.46 s, 15% less memory)
                 batches = self._file.iter_batches(
-                    batch_size=chunk_rows, row_groups=row_groups, columns=wanted
+                    batch_size=chunk_rows, row_groups=row_groups, columns=wanted, use_threads=False
                 )
             for batch in prefetch(batches):
                 rows += batch.num_rows
