@@ -86,8 +86,9 @@ def binary_from_logits(
     s -= np.multiply(z, y_float, out=_buffer(scratch, "product", z.shape))
     loss += s
     p = np.add(e, 1.0, out=s)  # σ(z) = 1/(1+e) for z ≥ 0, e/(1+e) below: one division
-    np.putmask(e, z >= 0, 1.0)
-    np.divide(e, p, out=p)
+    top = np.greater_equal(z, 0.0, out=_buffer(scratch, "product", z.shape))
+    np.maximum(e, top, out=top)  # 1 where z ≥ 0 (e ≤ 1 there), e below: a putmask mispredicts
+    np.divide(top, p, out=p)
     wrong = p > threshold
     np.not_equal(wrong, positive, out=wrong)
     np.subtract(p, y_float, out=p)
