@@ -93,6 +93,7 @@ def test_named_classes_take_names_or_zero_based_positions():
         ([1.0, 0.0, 1.0], {}),
         (["1", "0", "1"], {}),
         (["true", "false", "TRUE"], {}),
+        (["01", "0.0", " 1.00"], {}),  # text that reads as 0 or 1, as in a numeric column
         (["spam", "ham", "spam"], {"positive": "spam"}),
         ([7, 3, 7], {"positive": "7"}),
     ],
@@ -103,9 +104,10 @@ def test_binary_label_kinds(labels, options):
     assert report.metrics["binary_cross_entropy"] == pytest.approx(log_loss([1, 0, 1], p))
 
 
-def test_string_labels_without_positive_are_an_error():
+@pytest.mark.parametrize("other", ["ham", "2", "0.5", "nan"])
+def test_string_labels_without_positive_are_an_error(other):
     with pytest.raises(xentcli.InputError, match="pass --positive VALUE"):
-        xentcli.evaluate(pd.DataFrame({"y": ["spam", "ham"], "prob": [0.9, 0.2]}))
+        xentcli.evaluate(pd.DataFrame({"y": ["1", other], "prob": [0.9, 0.2]}))
 
 
 def test_ignore_label_and_nan_skip_are_counted():

@@ -12,8 +12,7 @@ from xentcli.arrow_numpy import float_values, int_values, null_mask
 from xentcli.errors import InputError, SchemaError
 
 UNMAPPED, MISSING, IGNORED = -1, -2, -3
-TRUE_TEXT = frozenset({"1", "1.0", "true"})
-FALSE_TEXT = frozenset({"0", "0.0", "false"})
+BOOLEAN_TEXT = {"true": 1, "false": 0}  # any case; and any text that reads as the number 0 or 1
 
 
 class LabelMapper:
@@ -155,7 +154,10 @@ class LabelMapper:
                     return 1
                 return 0 if self._negative_ok(text) else UNMAPPED
             low = text.strip().lower()
-            return 1 if low in TRUE_TEXT else 0 if low in FALSE_TEXT else UNMAPPED
+            if low in BOOLEAN_TEXT:
+                return BOOLEAN_TEXT[low]
+            number = _as_number(low)  # "1", "1.0", "01": as the same number in a numeric column
+            return int(number) if number in (0.0, 1.0) else UNMAPPED
         if text in self.classes:
             return self.classes.index(text)
         number = _as_number(text)
