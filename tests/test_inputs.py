@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -267,3 +268,23 @@ def test_labels_that_stop_being_integers_later(tmp_path, monkeypatch):
     pd.DataFrame({"label": bad, "prob": prob}).to_csv(path, index=False, float_format="%.17g")
     with pytest.raises(xentcli.InputError, match="row 351, column 'label': label 'maybe'"):
         xentcli.evaluate(str(path))
+
+
+def test_a_named_pipe_is_read_to_its_end(tmp_path, monkeypatch, data):
+    """`xentcli eval <(zcat preds.csv.gz)` names a pipe: read as a stream, not memory-mapped."""
+    import threading
+
+    from xentcli import csv_source, text_input
+
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(text_input, "HEAD_BYTES", 4096)
+    path = tmp_path / "preds.csv"
+    data.to_csv(path, index=False, float_format="%.17g")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(path.read_bytes()))
+    writer.start()
+    report = xentcli.evaluate(str(pipe), input_format="csv")
+    writer.join()
+    assert report.rows.read == len(data)
+    assert report.metrics == xentcli.evaluate(str(path)).metrics

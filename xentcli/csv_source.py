@@ -46,7 +46,7 @@ class CsvSource:
         header, self._rest = split_header(self._stream, self.name)
         self._header_bytes = len(header)
         self._bytes_read = len(header)  # then counted as blocks are handed to the parser
-        self._mappable = plain and not storage.is_url(path)
+        self._mappable = plain and not storage.is_url(path) and os.path.isfile(path)  # not a pipe
         try:
             table = pacsv.read_csv(io.BytesIO(header), parse_options=self._parse_options())
         except pa.ArrowException as exc:

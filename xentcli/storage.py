@@ -94,7 +94,10 @@ def open_random(path: str) -> Any:
 def open_stream(path: str, compression: str | None) -> Any:
     """A sequential byte stream of the file, decompressed."""
     if not is_url(path):
-        return pa.input_stream(path, compression=compression)
+        if os.path.isfile(path) or not os.path.exists(path):
+            return pa.input_stream(path, compression=compression)
+        pipe = open(path, "rb")  # noqa: SIM115 -- a named pipe cannot seek; closed with the stream
+        return pa.input_stream(pipe, compression=compression)
     store, inner = locate(path)
     try:
         return store.open_input_stream(inner, compression=compression)
