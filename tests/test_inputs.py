@@ -263,7 +263,12 @@ def test_labels_that_stop_being_integers_later(tmp_path, monkeypatch):
     expected = xentcli.evaluate(pa.table({"label": label, "prob": prob}))
     assert xentcli.evaluate(str(path)).metrics == expected.metrics
 
-    bad = text.copy()
+    sevens = np.where(label == 1, "7", "3")
+    text = np.where(np.arange(400) < 300, sevens, np.char.add(sevens, ".0"))
+    pd.DataFrame({"label": text, "prob": prob}).to_csv(path, index=False, float_format="%.17g")
+    assert xentcli.evaluate(str(path), positive="7").metrics == expected.metrics
+
+    bad = np.where(np.arange(400) < 300, label.astype(str), words)
     bad[350] = "maybe"
     pd.DataFrame({"label": bad, "prob": prob}).to_csv(path, index=False, float_format="%.17g")
     with pytest.raises(xentcli.InputError, match="row 351, column 'label': label 'maybe'"):

@@ -96,6 +96,7 @@ def test_named_classes_take_names_or_zero_based_positions():
         (["01", "0.0", " 1.00"], {}),  # text that reads as 0 or 1, as in a numeric column
         (["spam", "ham", "spam"], {"positive": "spam"}),
         ([7, 3, 7], {"positive": "7"}),
+        (["7", "3.0", "07"], {"positive": "7"}),  # numbers written as text: as the numbers
     ],
 )
 def test_binary_label_kinds(labels, options):

@@ -113,7 +113,7 @@ class LabelMapper:
                 is_pos = whole & (values == self.positive_number)
                 codes[is_pos] = 1
                 for value in np.unique(values[whole & ~is_pos]):
-                    if self._negative_ok(float(value)):
+                    if self._negative_ok(int(value)):
                         codes[values == value] = 0
             else:
                 codes[whole & ((values == 0) | (values == 1))] = 0
@@ -150,8 +150,11 @@ class LabelMapper:
     def _code_of_text(self, text: str) -> int:
         if self.classes is None:
             if self.positive is not None:
-                if text == self.positive:
+                number = _as_number(text)
+                if text == self.positive or (number is not None and number == self.positive_number):
                     return 1
+                if number is not None and math.isfinite(number):  # as in a numeric column
+                    return int(self._codes_of_numbers(np.array([number]))[0])
                 return 0 if self._negative_ok(text) else UNMAPPED
             low = text.strip().lower()
             if low in BOOLEAN_TEXT:
