@@ -293,3 +293,32 @@ def test_a_named_pipe_is_read_to_its_end(tmp_path, monkeypatch, data):
     writer.join()
     assert report.rows.read == len(data)
     assert report.metrics == xentcli.evaluate(str(path)).metrics
+
+
+def test_a_dataset_holds_at_most_two_files_open(tmp_path):
+    """Memory and open files stay flat with the number of files: each file is opened in turn."""
+    import weakref
+
+    from xentcli.csv_source import CsvSource
+    from xentcli.dataset_source import DatasetSource, dataset_paths
+
+    rng = np.random.default_rng(9)
+    for i in range(30):
+        prob = rng.random(50)
+        frame = pd.DataFrame({"label": (prob > 0.5).astype(int), "prob": prob})
+        frame.to_csv(tmp_path / f"part-{i:02d}.csv", index=False)
+    alive: weakref.WeakSet[CsvSource] = weakref.WeakSet()
+
+    def open_file(path: str) -> CsvSource:
+        source = CsvSource(path)
+        alive.add(source)
+        return source
+
+    paths, base = dataset_paths(str(tmp_path))
+    dataset = DatasetSource(str(tmp_path), paths, base, open_file)
+    most = rows = 0
+    for batch in dataset.batches(["prob"], ["label"], 1000):
+        rows += batch.num_rows
+        most = max(most, len(alive))
+    assert rows == 30 * 50
+    assert most <= 2

@@ -13,7 +13,7 @@ import copy
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -89,9 +89,9 @@ def plan(source: Source, fragment_rows: int | None = None) -> list[Fragment]:
     """The fragments of a Parquet file or dataset, in row order."""
     fragment_rows = fragment_rows or FRAGMENT_ROWS
     if isinstance(source, ParquetSource):
-        parts: list[tuple[ParquetSource, dict[str, str]]] = [(source, {})]
+        parts: Iterable[tuple[ParquetSource, dict[str, str]]] = [(source, {})]
     elif isinstance(source, DatasetSource) and source.format == "parquet":
-        parts = list(zip(source.parts, source.partitions, strict=True))
+        parts = zip(source.parts(), source.partitions, strict=True)  # each footer read in turn
     else:
         raise UsageError(
             f"--engine dask reads Parquet (a file, a directory or a glob of .parquet files); "

@@ -17,18 +17,31 @@ HIDDEN = ("_", ".")  # _SUCCESS, _metadata, .crc and the like are not data
 
 
 class DatasetSource:
-    """Files read one after another in sorted path order, with partition values as columns."""
+    """Files read one after another in sorted path order, with partition values as columns.
+
+    Only the first file is held open from the start (it gives the columns); every other file is
+    opened when its turn comes and let go after, so memory and open files stay flat whatever the
+    number of files.
+    """
 
     def __init__(self, name: str, paths: list[str], base: str, open_file: Callable[[str], Any]):
         self.name = name
-        self.parts = [open_file(path) for path in paths]  # each file's footer/header read now
-        self.format = self.parts[0].format
+        self.paths = paths
+        self._open = open_file
+        self._first: Any = open_file(paths[0])
+        self.format = self._first.format
         self.partitions = [_partition_values(path, base) for path in paths]
         self.partition_types = _partition_types(self.partitions)
-        first = list(self.parts[0].column_names)
+        first = list(self._first.column_names)
         self.column_names = first + [k for k in self.partition_types if k not in first]
-        counts = [part.num_rows for part in self.parts]
-        self.num_rows: int | None = None if None in counts else sum(counts)
+        self.num_rows: int | None = None  # stored by binary formats only: then every file's footer
+        if self._first.num_rows is not None:
+            self.num_rows = sum(part.num_rows for part in self.parts())
+
+    def parts(self) -> Iterator[Any]:
+        """Each file's source in path order, opened as it is reached."""
+        for index, path in enumerate(self.paths):
+            yield self._first if index == 0 else self._open(path)
 
     def consumed(self, rows: int) -> float | None:
         """The fraction of the rows read: the row count is stored."""
@@ -36,14 +49,14 @@ class DatasetSource:
 
     def column_types(self) -> dict[str, str]:
         """The first file's column types, and the partition columns'."""
-        first = self.parts[0].column_types()
+        first = self._first.column_types()
         return first | {k: str(v) for k, v in self.partition_types.items() if k not in first}
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """Every file's batches in turn; partition columns filled in from the path."""
-        for part, values in zip(self.parts, self.partitions, strict=True):
+        for part, values in zip(self.parts(), self.partitions, strict=True):
             yield from with_partitions(
                 part, values, self.partition_types, numeric, labels, chunk_rows, keys
             )
