@@ -51,6 +51,23 @@ def test_poisson_weights_are_poisson_one_and_counter_based():
     ).all()  # a row's weight depends only on (seed, replicate, row)
 
 
+def test_poisson_counts_are_the_inverse_cdf_including_at_its_steps():
+    from math import exp, factorial
+
+    from xentcli.bootstrap import _poisson_counts
+
+    cdf = np.cumsum([exp(-1) / factorial(k) for k in range(20)])
+    steps = np.concatenate([cdf, np.nextafter(cdf, 0), np.nextafter(cdf, 1)])
+    uniform = np.concatenate([np.random.default_rng(2).random(300_000), steps, [0.0]])
+    uniform = uniform[uniform < 1.0].reshape(1, -1)
+    expected = np.searchsorted(cdf, uniform, side="right")
+    np.testing.assert_array_equal(_poisson_counts(uniform), expected)
+    frequencies = np.bincount(expected.reshape(-1)[:300_000]) / 300_000
+    np.testing.assert_allclose(
+        frequencies[:5], [exp(-1) / factorial(k) for k in range(5)], atol=3e-3
+    )
+
+
 @pytest.mark.slow
 def test_95_percent_intervals_cover_the_true_value():
     covered = 0

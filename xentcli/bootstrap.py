@@ -16,6 +16,7 @@ import numpy as np
 from xentcli.metrics import METRICS, SEGMENT_ROWS, metrics_for
 
 REPLICATE_BLOCK = 64  # replicates hashed at a time: bounds the (block × segment) scratch
+FIRST_COUNTS = 5  # Poisson(1) counts 0..4 by comparison: 99.6% of draws
 _POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(20)])
 _GOLDEN, _MIX1, _MIX2 = (
     np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
@@ -24,18 +25,40 @@ _ROW, _REPLICATE = np.uint64(0xD1B54A32D192ED03), np.uint64(0xABC98388FB8FAC03)
 
 
 def poisson_weights(seed: int, replicates: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """(R, n) Poisson(1) counts, a pure function of (seed, replicate, row)."""
+    """(R, n) Poisson(1) counts, a pure function of (seed, replicate, row): splitmix64 of the
+    pair, in place (fresh temporaries per step cost a quarter of the time)."""
     with np.errstate(over="ignore"):
-        x = (rows.astype(np.uint64)[None, :] * _ROW) ^ (
-            replicates.astype(np.uint64)[:, None] * _REPLICATE
+        x = np.bitwise_xor.outer(
+            replicates.astype(np.uint64) * _REPLICATE, rows.astype(np.uint64) * _ROW
         )
         x ^= np.uint64(seed) * _GOLDEN
         x += _GOLDEN  # splitmix64's finaliser
-        x = (x ^ (x >> np.uint64(30))) * _MIX1
-        x = (x ^ (x >> np.uint64(27))) * _MIX2
-        x ^= x >> np.uint64(31)
-    uniform = (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
-    return np.searchsorted(_POISSON_CDF, uniform, side="right").astype(np.float64)
+        shifted = np.empty_like(x)
+        for shift, multiplier in ((30, _MIX1), (27, _MIX2), (31, None)):
+            np.right_shift(x, np.uint64(shift), out=shifted)
+            x ^= shifted
+            if multiplier is not None:
+                x *= multiplier
+        np.right_shift(x, np.uint64(11), out=x)
+    uniform = shifted.view(np.float64)  # 53 random bits as a float in [0, 1)
+    np.multiply(x, 2.0**-53, out=uniform, casting="unsafe")
+    return _poisson_counts(uniform)
+
+
+def _poisson_counts(uniform: np.ndarray) -> np.ndarray:
+    """The Poisson(1) count whose CDF interval holds each uniform: how many CDF values are ≤ it.
+    Compared with the first FIRST_COUNTS values for all, searched for the 0.4% beyond (measured:
+    4 against 15 ns per draw with a searchsorted over all)."""
+    counts = np.zeros(uniform.shape, np.uint8)
+    beyond = np.empty(uniform.shape, bool)
+    for threshold in _POISSON_CDF[:FIRST_COUNTS]:
+        np.greater_equal(uniform, threshold, out=beyond)
+        counts += beyond.view(np.uint8)
+    tail = np.flatnonzero(beyond)  # beyond the last threshold compared
+    if tail.size:
+        flat = uniform.reshape(-1)[tail]
+        counts.reshape(-1)[tail] = np.searchsorted(_POISSON_CDF, flat, side="right")
+    return counts.astype(np.float64)
 
 
 @dataclass
