@@ -78,8 +78,8 @@ class Bootstrap:
         self, rows: np.ndarray, stats: dict[str, np.ndarray], weights: np.ndarray | None
     ) -> None:
         """Add one chunk: each kept row's index in the input, statistics and weight."""
-        w = np.ones(len(rows)) if weights is None else weights
-        for name, values in {"_rows": rows.astype(np.float64), "_w": w, **stats}.items():
+        given = {"_rows": rows.astype(np.float64)} | ({} if weights is None else {"_w": weights})
+        for name, values in (given | stats).items():
             # a copy: the kernels' arrays are scratch memory, reused by the next chunk
             self.pending.setdefault(name, []).append(np.array(values, np.float64))
         waiting = sum(len(a) for a in self.pending["_rows"])
@@ -94,14 +94,18 @@ class Bootstrap:
             part = slice(start, start + SEGMENT_ROWS)
             self._segment(
                 joined["_rows"][part].astype(np.int64),
-                joined["_w"][part],
+                joined["_w"][part] if "_w" in joined else None,
                 {k: v[part] for k, v in joined.items() if not k.startswith("_")},
             )
 
-    def _segment(self, rows: np.ndarray, w: np.ndarray, stats: dict[str, np.ndarray]) -> None:
+    def _segment(
+        self, rows: np.ndarray, w: np.ndarray | None, stats: dict[str, np.ndarray]
+    ) -> None:
         for first in range(0, self.replicates, REPLICATE_BLOCK):
             block = np.arange(first, min(first + REPLICATE_BLOCK, self.replicates))
-            weights = poisson_weights(self.seed, block, rows) * w
+            weights = poisson_weights(self.seed, block, rows)
+            if w is not None:  # sample weights: the replicate's count times the row's weight
+                weights *= w
             self.denominator[block] += weights.sum(axis=1)
             for name, values in stats.items():
                 total = self.numerators.setdefault(name, np.zeros(self.replicates))
