@@ -98,6 +98,13 @@ CASES = {
         [],
         "{f}, row 2, column 'y': label 2 is not 0/1 or true/false; pass --positive VALUE",
     ),
+    "the only prediction column taken as weights": (
+        ("csv", ["y", "prob"], [[1, 0.5], [0, 0.5]]),
+        ["--weight-col", "prob"],
+        "{f}: no prediction column found (looked for prob, probability, proba, p, score, pred, "
+        "prediction, y_pred, y_prob or columns p_*, prob_*, proba_*, logit_*, p0..pK-1); columns "
+        "are: none besides the label, weight and key columns; pass --pred-col",
+    ),
     "binary third label": (
         ("csv", ["y", "prob"], [["cat", 0.5], ["dog", 0.5], ["cow", 0.1]]),
         ["--positive", "cat"],

@@ -225,7 +225,8 @@ def _prediction_columns(
         raise SchemaError(
             "no prediction column found (looked for "
             f"{', '.join(BINARY_NAMES)} or columns p_*, prob_*, proba_*, logit_*, p0..pK-1); "
-            f"columns are: {', '.join(names)}; pass --pred-col",
+            f"columns are: {', '.join(names) or 'none besides the label, weight and key columns'}; "
+            "pass --pred-col",
             file=file,
         )
     raise SchemaError(
