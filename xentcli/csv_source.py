@@ -75,7 +75,8 @@ class CsvSource:
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
-        """Batches of the named columns: numeric ones as float64, labels as dictionary text."""
+        """Batches of the named columns: numeric ones as float64, labels as int64 where the first
+        rows are integers and as dictionary text otherwise (block by block), keys as text."""
         types = {c: pa.float64() for c in numeric} | {c: LABEL_TEXT for c in labels}
         types |= {c: pa.string() for c in keys}
         as_text = _convert_options(types)

@@ -69,7 +69,7 @@ class Source(Protocol):
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """Yield batches of exactly these columns, in the file's row order: `numeric` as numbers,
-        `labels` as the format stores them (CSV: dictionary text), `keys` as plain text (CSV)."""
+        `labels` as the format stores them (CSV: integers or dictionary text), `keys` as text."""
 
 
 def open_source(source: Any, input_format: str | None = None) -> Source:
