@@ -78,3 +78,39 @@ def test_by_the_label_column_and_many_groups(cli, tmp_path):
     assert [r["group"] for r in records][-1] is None and len(records) == 4
     bad = cli("eval", str(path), "--by", "nope")
     assert bad.code == 2 and "no --by column 'nope'" in bad.stderr
+
+
+def test_null_keys_text_labels_and_first_appearance_order(tmp_path):
+    """CSV: empty cells are the group <null>; a chunk cut from a parsed block never shows a group
+    it has no rows of; groups and combinations come in order of first appearance."""
+    data = frame(n=3000, seed=3)
+    data["label"] = np.array(["a", "b", "c"])[data["label"]]
+    data.loc[data.index % 7 == 3, "region"] = None
+    path = tmp_path / "grouped.csv"
+    data.to_csv(path, index=False)
+    report = xentcli.evaluate(str(path), by=("region", "day"), classes="a,b,c", chunk_rows=100)
+    keys = data["region"].fillna("<null>") + "|" + data["day"].astype(str)
+    expected = list(dict.fromkeys(keys))
+    assert ["|".join(g["group"].values()) for g in report.groups] == expected
+    assert {g["group"]["region"] for g in report.groups} == {"north", "south", "east", "<null>"}
+    counts = keys.value_counts()
+    assert all(g["rows"] == counts["|".join(g["group"].values())] for g in report.groups)
+    by_label = xentcli.evaluate(str(path), by="label", classes="a,b,c", chunk_rows=100)
+    assert [g["group"]["label"] for g in by_label.groups] == list(dict.fromkeys(data["label"]))
+
+
+def test_groups_whose_rows_were_all_skipped_do_not_appear(tmp_path):
+    data = frame(n=2000, seed=4)
+    data["label"] = np.array(["a", "b", "c"])[data["label"]]
+    data.loc[0, "label"] = "a"
+    data.loc[data["label"] == "c", "p_0"] = np.nan
+    data.loc[0, "region"] = None  # the first row's group: <null> comes first
+    path = tmp_path / "skipped.csv"
+    data.to_csv(path, index=False)
+    by_label = xentcli.evaluate(str(path), by="label", classes="a,b,c", nan="skip")
+    assert [g["group"]["label"] for g in by_label.groups] == list(
+        dict.fromkeys(data["label"][data["label"] != "c"])
+    )
+    by_region = xentcli.evaluate(str(path), by="region", classes="a,b,c", nan="skip")
+    assert by_region.groups[0]["group"]["region"] == "<null>"
+    assert by_region.groups[0]["rows"] == 1

@@ -115,7 +115,7 @@ def test_random_binary_is_chunk_invariant(n, chunk, seed, edge):
 
 def test_groups_and_bootstrap_split_and_merged_equal_one_pass():
     from xentcli.bootstrap import Bootstrap
-    from xentcli.groups import Groups
+    from xentcli.groups import Groups, group_keys
 
     rng = np.random.default_rng(30)
     n = 10_000
@@ -123,9 +123,11 @@ def test_groups_and_bootstrap_split_and_merged_equal_one_pass():
     stats = {"loss": rng.random(n), "sq": rng.random(n), "wrong": rng.random(n) < 0.3}
     weights = rng.random(n)
     whole, first, second = Groups(), Groups(), Groups()
-    whole.update(keys, stats, weights)
-    first.update(keys.slice(0, 6000), {k: v[:6000] for k, v in stats.items()}, weights[:6000])
-    second.update(keys.slice(6000), {k: v[6000:] for k, v in stats.items()}, weights[6000:])
+    whole.update(group_keys([keys]), stats, weights)
+    head = {k: v[:6000] for k, v in stats.items()}
+    first.update(group_keys([keys.slice(0, 6000)]), head, weights[:6000])
+    tail = {k: v[6000:] for k, v in stats.items()}
+    second.update(group_keys([keys.slice(6000)]), tail, weights[6000:])
     first.merge(second)
     one = whole.result(("k",), "binary", frozenset())
     merged = {g["group"]["k"]: g for g in first.result(("k",), "binary", frozenset())}

@@ -157,10 +157,10 @@ def _add(
         kept = chunk.kept if chunk.kept is not None else np.arange(chunk.read)
         acc.boot.update(start + kept, scores.stats, chunk.weights)
     if acc.groups is not None:
-        keys = group_keys([_column(pred_batch, label_batch, c) for c in opts.by])
+        columns = [_column(pred_batch, label_batch, c) for c in opts.by]
         if chunk.kept is not None:
-            keys = keys.take(pa.array(chunk.kept))
-        acc.groups.update(keys, scores.stats, chunk.weights)
+            columns = [c.take(pa.array(chunk.kept)) for c in columns]
+        acc.groups.update(group_keys(columns), scores.stats, chunk.weights)
     if acc.per_class is not None:
         true, predicted = chunk_classes(
             chunk.preds, chunk.codes, chunk.targets, scores.stats["wrong"]

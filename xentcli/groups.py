@@ -1,5 +1,5 @@
 """--by COL: every metric per group value, from per-group sums (Σw·x per statistic and Σw) that
-grow with the number of groups, not of rows. Per chunk: dictionary-encode the key, map the chunk's
+grow with the number of groups, not of rows. Per chunk: dictionary-encode the keys, map the chunk's
 distinct values to group ids (a loop over distinct values, never over rows), then bincount."""
 
 from __future__ import annotations
@@ -17,14 +17,40 @@ NULL_NAME = "<null>"
 SEPARATOR = "\x1f"
 
 
-def group_keys(columns: list[pa.Array]) -> pa.Array:
-    """One text key per row from the --by columns (nulls spelled <null>)."""
-    import pyarrow.compute as pc  # 28 ms of start-up: only when needed
+def group_keys(columns: list[pa.Array]) -> tuple[np.ndarray, list[str]]:
+    """Per row, the index of its key among the chunk's distinct keys (in order of first
+    appearance); and those keys as text: the --by columns' values joined, nulls spelled <null>.
+    Values are hashed in their own type and only distinct ones become text (measured: binary
+    Parquet --by label 1.49 -> 0.74 s against casting every row to text first)."""
+    codes, keys = _encoded(columns[0])
+    dense = not pa.types.is_dictionary(columns[0].type) and not columns[0].null_count
+    for column in columns[1:]:
+        more, texts = _encoded(column)
+        codes, first = _first_appearance(codes * len(texts) + more)
+        keys = [keys[c // len(texts)] + SEPARATOR + texts[c % len(texts)] for c in first.tolist()]
+        dense = True
+    if not dense:  # a dictionary may hold values this chunk lacks; nulls go where they first are
+        codes, first = _first_appearance(codes)
+        keys = [keys[c] for c in first.tolist()]
+    return codes, keys
 
-    texts = [pc.fill_null(c.cast(pa.string()), NULL_NAME) for c in columns]
-    if len(texts) == 1:
-        return texts[0]
-    return pc.binary_join_element_wise(*texts, SEPARATOR)
+
+def _encoded(column: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Per row an index into the column's distinct values as text (<null> last, if any)."""
+    encoded = column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
+    values = encoded.dictionary.cast(pa.string()).to_pylist()
+    texts = [NULL_NAME if v is None else v for v in values]
+    indices = encoded.indices
+    if column.null_count:
+        indices = indices.fill_null(len(texts))
+        texts.append(NULL_NAME)
+    return int_values(indices).astype(np.int64), texts
+
+
+def _first_appearance(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes renumbered 0.. in order of first appearance, and the old code of each new one."""
+    encoded = pa.array(codes).dictionary_encode()
+    return int_values(encoded.indices).astype(np.int64), encoded.dictionary.to_numpy()
 
 
 @dataclass
@@ -37,18 +63,20 @@ class Groups:
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def update(
-        self, keys: pa.Array, stats: dict[str, np.ndarray], weights: np.ndarray | None
+        self,
+        keys: tuple[np.ndarray, list[str]],
+        stats: dict[str, np.ndarray],
+        weights: np.ndarray | None,
     ) -> None:
-        """Add one chunk: each row's group key and statistics."""
-        encoded = keys.dictionary_encode()
-        local = np.array(
-            [self.ids.setdefault(v, len(self.ids)) for v in encoded.dictionary.to_pylist()],
-            np.int64,
-        )
-        group = local[int_values(encoded.indices)]
+        """Add one chunk: each row's group (group_keys) and statistics."""
+        codes, names = keys
+        local = np.array([self.ids.setdefault(k, len(self.ids)) for k in names], np.int64)
+        group = local[codes]
         size = len(self.ids)
-        self.weight = _grow(self.weight, size) + np.bincount(group, weights, minlength=size)
-        self.rows = _grow(self.rows, size) + np.bincount(group, minlength=size)
+        rows = np.bincount(group, minlength=size)
+        weight = rows if weights is None else np.bincount(group, weights, minlength=size)
+        self.weight = _grow(self.weight, size) + weight
+        self.rows = _grow(self.rows, size) + rows
         for name, values in stats.items():
             weighted = values if weights is None else values * weights
             total = np.bincount(group, weighted.astype(np.float64), minlength=size)
