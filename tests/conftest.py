@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,10 +10,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from xentcli.cli import main
+from xentcli.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"
+GOLDEN = ROOT / "tests" / "data" / "golden"
+REGENERATE = os.environ.get("XENTCLI_REGENERATE") == "1"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with tests/data/golden/NAME; XENTCLI_REGENERATE=1 rewrites it on purpose."""
+    path = GOLDEN / name
+    if REGENERATE:
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from xentcli.errors import AlignmentError, InputError, SchemaError, UsageError, XentError
 from xentcli.evaluate import evaluate
 from xentcli.options import EvalOptions
-from xentcli.report import Report
+from xentcli.report.evaluation import Report
 from xentcli.version import __version__
 
 __all__ = [

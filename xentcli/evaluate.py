@@ -6,17 +6,18 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from xentcli import compat
-from xentcli.accumulate import Accumulator, accumulate
-from xentcli.bootstrap import percentile_interval
+from xentcli.engine.accumulate import Accumulator, accumulate
 from xentcli.errors import InputError, SchemaError, UsageError
-from xentcli.gates import check_metrics_exist
-from xentcli.layout import Layout, resolve_layout
-from xentcli.metrics import metrics_for
+from xentcli.io.open import STDIN, open_source
+from xentcli.io.source import Source
+from xentcli.metrics import conventions as compat
+from xentcli.metrics.bootstrap import percentile_interval
+from xentcli.metrics.registry import metrics_for
 from xentcli.options import EvalOptions
-from xentcli.prepare import raise_for_row_sums
-from xentcli.readers import STDIN, Source, open_source
-from xentcli.report import Report, Rows, signature
+from xentcli.prepare.chunk import raise_for_row_sums
+from xentcli.prepare.layout import Layout, resolve_layout
+from xentcli.report.evaluation import Report, Rows, signature
+from xentcli.report.gates import check_metrics_exist
 from xentcli.version import __version__
 
 
@@ -73,7 +74,7 @@ def evaluate_with(
     opts = compat.effective_options(opts, layout.task, width, bool(layout.target_cols))
     check_metrics_exist(opts.gates, metrics_for(layout.task, opts.set_options()), layout.task)
     if opts.engine == "dask":
-        from xentcli.dask_engine import accumulate_on_dask
+        from xentcli.engine.dask import accumulate_on_dask
 
         acc = accumulate_on_dask(preds, layout, opts, progress)
     else:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from xentcli.errors import UsageError
-from xentcli.gates import Gate
+from xentcli.report.gates import Gate
 
 TASKS = ("binary", "multiclass", "multilabel", "regression")
 NAN_POLICIES = ("error", "skip")

@@ -1,0 +1,327 @@
+"""The same data as CSV, TSV, gzip CSV, stdin, Parquet, DataFrame and Table gives identical reports;
+two files are paired row by row whatever their chunk and row-group boundaries."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+import pytest
+
+import xentcli
+from tests.references import softmax
+
+
+@pytest.fixture
+def data() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n, k = 9000, 4  # more than two 4096-row summation segments
+    p = softmax(rng.normal(size=(n, k)) * 2)
+    df = pd.DataFrame({"id": np.arange(n), "label": rng.integers(0, k, n)})
+    for j in range(k):
+        df[f"p_{j}"] = p[:, j]
+    df["w"] = rng.random(n)
+    return df
+
+
+def metrics_of(run) -> dict:
+    assert run.code == 0, run.stderr
+    return json.loads(run.stdout)["metrics"]
+
+
+def test_every_input_form_gives_identical_metrics(cli, tmp_path, data):
+    csv = tmp_path / "preds.csv"
+    data.to_csv(csv, index=False, float_format="%.17g")
+    table = pacsv.read_csv(csv)
+    pq.write_table(table, tmp_path / "preds.parquet", row_group_size=333)
+    pacsv.write_csv(table, tmp_path / "preds.tsv", pacsv.WriteOptions(delimiter="\t"))
+    with pa.CompressedOutputStream(str(tmp_path / "preds.csv.gz"), "gzip") as out:
+        pacsv.write_csv(table, out)
+    args = ["--weight-col", "w", "--json", "--chunk-rows", "700"]
+    results = {
+        name: metrics_of(cli("eval", str(tmp_path / name), *args))
+        for name in ["preds.csv", "preds.parquet", "preds.tsv", "preds.csv.gz"]
+    }
+    feather.write_feather(table, tmp_path / "preds.feather")
+    with pa.ipc.new_stream(str(tmp_path / "preds.arrow"), table.schema) as stream:
+        stream.write_table(table, max_chunksize=777)
+    jsonl = tmp_path / "preds.jsonl"
+    jsonl.write_text("".join(json.dumps(row) + "\n" for row in table.to_pylist()))
+    with gzip.open(tmp_path / "preds.jsonl.gz", "wb") as packed:
+        packed.write(jsonl.read_bytes())
+    for part in range(3):  # a hive-partitioned directory of three files
+        folder = tmp_path / "dataset" / f"part={part}"
+        folder.mkdir(parents=True)
+        pq.write_table(table.slice(part * 3000, 3000), folder / "data.parquet")
+    (tmp_path / "dataset" / "_SUCCESS").write_text("")
+    for name in [
+        "preds.feather",
+        "preds.arrow",
+        "preds.jsonl",
+        "preds.jsonl.gz",
+        "dataset",
+        "dataset/*/*.parquet",
+    ]:
+        results[name] = metrics_of(cli("eval", str(tmp_path / name), *args))
+    results["stdin"] = metrics_of(cli("eval", "-", *args, input=csv.read_bytes()))
+    results["stdin-jsonl"] = metrics_of(
+        cli("eval", "-", "--input-format", "jsonl", *args, input=jsonl.read_bytes())
+    )
+    results["api-table"] = dict(xentcli.evaluate(table, weight_col="w", chunk_rows=700).metrics)
+    results["api-frame"] = dict(
+        xentcli.evaluate(table.to_pandas(), weight_col="w", chunk_rows=700).metrics
+    )
+    first = results["preds.csv"]
+    for name, metrics in results.items():
+        assert metrics == first, name
+
+
+def test_input_format_overrides_the_name(cli, tmp_path, data):
+    path = tmp_path / "preds.data"
+    data.to_csv(path, index=False)
+    assert cli("eval", str(path)).code == 2
+    run = cli("eval", str(path), "--input-format", "csv", "--json")
+    assert json.loads(run.stdout)["rows"]["used"] == len(data)
+
+
+def test_two_files_are_paired_by_row(cli, tmp_path, data):
+    preds = data.drop(columns=["label", "w"])
+    labels = data[["label", "w"]]
+    pq.write_table(pa.Table.from_pandas(preds), tmp_path / "p.parquet", row_group_size=97)
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    one = xentcli.evaluate(data, weight_col="w")
+    for chunk in ["1", "50", "65536"]:
+        run = cli(
+            "eval",
+            str(tmp_path / "p.parquet"),
+            "--labels",
+            str(tmp_path / "labels.csv"),
+            "--weight-col",
+            "w",
+            "--chunk-rows",
+            chunk,
+            "--json",
+        )
+        report = json.loads(run.stdout)
+        assert report["inputs"]["labels"].endswith("labels.csv")
+        for name, value in one.metrics.items():
+            assert report["metrics"][name] == pytest.approx(value, rel=1e-12)
+
+
+def test_only_needed_columns_are_read(tmp_path, data):
+    df = data.copy()
+    df["notes"] = "free text, never parsed as numbers"
+    df.to_csv(tmp_path / "wide.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "wide.csv"))
+    assert report.columns == {
+        "label": "label",
+        "predictions": ["p_0", "p_1", "p_2", "p_3"],
+        "weight": None,
+    }
+
+
+def test_parquet_with_float32_and_string_labels(tmp_path):
+    p = np.array([[0.25, 0.75], [0.5, 0.5], [0.875, 0.125]], dtype=np.float32)
+    table = pa.table({"class": ["b", "a", "a"], "p_a": p[:, 0], "p_b": p[:, 1]})
+    pq.write_table(table, tmp_path / "f32.parquet")
+    report = xentcli.evaluate(str(tmp_path / "f32.parquet"))
+    expected = -(np.log(0.75) + np.log(0.5) + np.log(0.875)) / 3
+    assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-15)
+    assert report.classes == ("a", "b")
+
+
+def test_real_stdin_pipe(tmp_path, data):
+    import subprocess
+    import sys
+
+    csv = tmp_path / "preds.csv"
+    data.to_csv(csv, index=False, float_format="%.17g")
+    with csv.open("rb") as stdin:
+        run = subprocess.run(
+            [sys.executable, "-m", "xentcli", "eval", "-", "--json"],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert run.returncode == 0, run.stderr
+    from_file = xentcli.evaluate(str(csv))
+    assert json.loads(run.stdout)["metrics"] == dict(from_file.metrics)
+    assert json.loads(run.stdout)["inputs"]["predictions"] == "<stdin>"
+
+
+def test_quoted_fields_crlf_and_bom_work(tmp_path):
+    path = tmp_path / "excel.csv"
+    text = '\ufeff"label","p_a","p_b","note"\r\n"a","0.25","0.75","x, y"\r\n"b",0.5,0.5,"q"\r\n'
+    path.write_bytes(text.encode("utf-8"))
+    report = xentcli.evaluate(str(path))
+    assert report.columns["label"] == "label"
+    assert report.metrics["cross_entropy"] == pytest.approx(-(np.log(0.25) + np.log(0.5)) / 2)
+
+
+@pytest.mark.parametrize("block", [7, 64, 1000, 1 << 16])
+def test_block_boundaries_do_not_matter(tmp_path, monkeypatch, data, block):
+    """Rows cut across blocks, and lines longer than a block, parse the same as one table."""
+    from xentcli.io import csv as csv_source
+    from xentcli.io import text as text_input
+
+    path = tmp_path / "preds.csv"
+    data.to_csv(path, index=False, float_format="%.17g")
+    expected = xentcli.evaluate(pacsv.read_csv(path), weight_col="w").metrics
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", block)
+    monkeypatch.setattr(text_input, "HEAD_BYTES", block)  # the rest is memory-mapped
+    for source in [str(path), "-"]:
+        if source == "-":
+            monkeypatch.setattr("sys.stdin", type("In", (), {"buffer": path.open("rb")})())
+        report = xentcli.evaluate(source, weight_col="w")
+        assert report.metrics == expected
+        assert report.rows.read == len(data)
+
+
+def test_hive_partition_values_are_columns(tmp_path):
+    for day, weight in [(1, 1.0), (2, 3.0)]:
+        folder = tmp_path / f"day={day}" / f"w={weight}"
+        folder.mkdir(parents=True)
+        pq.write_table(pa.table({"y": [1, 0], "prob": [0.8, 0.4 * day]}), folder / "x.parquet")
+    report = xentcli.evaluate(str(tmp_path), weight_col="w")
+    losses = np.array([-np.log(0.8), -np.log(0.6), -np.log(0.8), -np.log(0.2)])
+    weights = np.array([1.0, 1.0, 3.0, 3.0])
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(
+        np.sum(losses * weights) / np.sum(weights), rel=1e-15
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "options"),
+    [
+        ("net1.csv", []),
+        ("dog.csv", []),
+        ("binary.parquet", []),
+        ("multiclass10.parquet", ["--task", "multiclass"]),
+        ("net2.csv", ["--classes", "a,b,c", "--logits"]),
+    ],
+)
+def test_inspect_and_eval_agree(cli, path, options):
+    from tests.conftest import SAMPLES
+
+    target = str(SAMPLES / path)
+    seen = json.loads(cli("inspect", target, *options, "--json").stdout)
+    report = json.loads(cli("eval", target, *options, "--json").stdout)
+    assert seen["task"] == report["task"]
+    assert seen["label"] == report["columns"]["label"]
+    assert seen["predictions"] == report["columns"]["predictions"]
+    assert seen["classes"] == report["classes"]
+    assert seen["inputs"] == report["inputs"]
+    assert seen["logits"] == report["options"]["logits"]
+    if path.endswith(".parquet"):
+        assert seen["rows"] == report["rows"]["read"]
+    names = [c["name"] for c in seen["columns"]]
+    assert set(report["columns"]["predictions"]) <= set(names)
+
+
+def test_inspect_reports_types_and_the_flag_for_each_decision(cli, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,target,score,comment\n1,spam,0.9,hello\n2,ham,0.2,bye\n")
+    run = cli("inspect", str(path), "--positive", "spam", "--json")
+    assert run.code == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["columns"] == [
+        {"name": "id", "type": "int64"},
+        {"name": "target", "type": "string"},
+        {"name": "score", "type": "double"},
+        {"name": "comment", "type": "string"},
+    ]
+    assert seen["rows"] is None
+    assert seen["label_rule"] == "'spam' is positive, the one other value negative"
+    assert seen["flags"]["prediction columns"] == "--pred-col"
+    ambiguous = tmp_path / "a.csv"
+    ambiguous.write_text("y,prob,score\n1,0.5,0.5\n")
+    run = cli("inspect", str(ambiguous))
+    assert run.code == 2 and "ambiguous predictions" in run.stderr
+
+
+def test_labels_that_stop_being_integers_later(tmp_path, monkeypatch):
+    """Labels look like integers in the first rows and are parsed as such; a later block with
+    other label text is parsed as text, and maps the same way (SPEC §3.1)."""
+    from xentcli.io import csv as csv_source
+    from xentcli.io import text as text_input
+
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(text_input, "HEAD_BYTES", 256)
+    rng = np.random.default_rng(3)
+    prob = rng.random(400)
+    label = (rng.random(400) < prob).astype(int)
+    words = np.where(label == 1, "true", "false").astype(object)
+    text = np.where(np.arange(400) < 300, label.astype(str), words)
+    path = tmp_path / "mixed.csv"
+    pd.DataFrame({"label": text, "prob": prob}).to_csv(path, index=False, float_format="%.17g")
+    expected = xentcli.evaluate(pa.table({"label": label, "prob": prob}))
+    assert xentcli.evaluate(str(path)).metrics == expected.metrics
+
+    sevens = np.where(label == 1, "7", "3")
+    text = np.where(np.arange(400) < 300, sevens, np.char.add(sevens, ".0"))
+    pd.DataFrame({"label": text, "prob": prob}).to_csv(path, index=False, float_format="%.17g")
+    assert xentcli.evaluate(str(path), positive="7").metrics == expected.metrics
+
+    bad = np.where(np.arange(400) < 300, label.astype(str), words)
+    bad[350] = "maybe"
+    pd.DataFrame({"label": bad, "prob": prob}).to_csv(path, index=False, float_format="%.17g")
+    with pytest.raises(xentcli.InputError, match="row 351, column 'label': label 'maybe'"):
+        xentcli.evaluate(str(path))
+
+
+def test_a_named_pipe_is_read_to_its_end(tmp_path, monkeypatch, data):
+    """`xentcli eval <(zcat preds.csv.gz)` names a pipe: read as a stream, not memory-mapped."""
+    import threading
+
+    from xentcli.io import csv as csv_source
+    from xentcli.io import text as text_input
+
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(text_input, "HEAD_BYTES", 4096)
+    path = tmp_path / "preds.csv"
+    data.to_csv(path, index=False, float_format="%.17g")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(path.read_bytes()))
+    writer.start()
+    report = xentcli.evaluate(str(pipe), input_format="csv")
+    writer.join()
+    assert report.rows.read == len(data)
+    assert report.metrics == xentcli.evaluate(str(path)).metrics
+
+
+def test_a_dataset_holds_at_most_two_files_open(tmp_path):
+    """Memory and open files stay flat with the number of files: each file is opened in turn."""
+    import weakref
+
+    from xentcli.io.csv import CsvSource
+    from xentcli.io.dataset import DatasetSource, dataset_paths
+
+    rng = np.random.default_rng(9)
+    for i in range(30):
+        prob = rng.random(50)
+        frame = pd.DataFrame({"label": (prob > 0.5).astype(int), "prob": prob})
+        frame.to_csv(tmp_path / f"part-{i:02d}.csv", index=False)
+    alive: weakref.WeakSet[CsvSource] = weakref.WeakSet()
+
+    def open_file(path: str) -> CsvSource:
+        source = CsvSource(path)
+        alive.add(source)
+        return source
+
+    paths, base = dataset_paths(str(tmp_path))
+    dataset = DatasetSource(str(tmp_path), paths, base, open_file)
+    most = rows = 0
+    for batch in dataset.batches(["prob"], ["label"], 1000):
+        rows += batch.num_rows
+        most = max(most, len(alive))
+    assert rows == 30 * 50
+    assert most <= 2

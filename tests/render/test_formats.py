@@ -1,0 +1,160 @@
+"""Every output format: golden files, the shipped JSON Schema, the JUnit XSD, GitHub's summary."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+import xmlschema
+
+from tests.conftest import ROOT, SAMPLES, check_golden
+from xentcli.render.formats import RENDERERS
+from xentcli.report.schema import SCHEMAS
+
+JUNIT_XSD = xmlschema.XMLSchema(str(ROOT / "tests" / "data" / "junit.xsd"))
+GATES = ["--max", "cross_entropy=0.35", "--min", "accuracy=0.5"]
+EXTENSIONS = {
+    "table": "txt",
+    "json": "json",
+    "jsonl": "jsonl",
+    "csv": "csv",
+    "markdown": "md",
+    "github": "txt",
+    "junit": "xml",
+}
+
+
+@pytest.fixture
+def saved(cli, tmp_path, monkeypatch):
+    """net1 and net2 reports saved as JSON, with the working directory in sample_data."""
+    monkeypatch.chdir(SAMPLES)
+    for name in ("net1", "net2"):
+        assert cli("eval", f"{name}.csv", "--json", "-o", str(tmp_path / f"{name}.json")).code == 0
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_eval_golden(cli, monkeypatch, fmt):
+    monkeypatch.chdir(SAMPLES)
+    run = cli(
+        "eval",
+        "net1.csv",
+        *GATES,
+        "--format",
+        fmt,
+        "--no-color",
+        "-q",
+        env={"COLUMNS": "100", "GITHUB_STEP_SUMMARY": None},
+    )
+    assert run.code == 1
+    check_golden(f"net1.gates.{fmt}.{EXTENSIONS[fmt]}", run.stdout)
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_diff_golden(cli, saved, fmt):
+    run = cli(
+        "diff",
+        "net1.json",
+        "net2.json",
+        "--all",
+        "--max-increase",
+        "mse=10%",
+        "--format",
+        fmt,
+        "--no-color",
+        env={"COLUMNS": "100", "GITHUB_STEP_SUMMARY": None},
+    )
+    assert run.code == 0, run.stderr
+    check_golden(f"diff.{fmt}.{EXTENSIONS[fmt]}", run.stdout)
+
+
+def test_json_matches_the_shipped_schema(cli, saved, tmp_path):
+    printed = cli("schema")
+    assert json.loads(printed.stdout) == SCHEMAS["report"]
+    for args in (
+        ["net1.csv", *GATES],
+        ["binary.parquet"],
+        ["net1.csv", "--per-class", "--normalize", "pred"],
+        ["binary.parquet", "--calibration", "--bins", "7"],
+        ["net2.csv", "--bootstrap", "30", "--seed", "2"],
+        ["net1.csv", "--by", "label", "--by", "p_0"],  # a prediction column can group too
+        ["net2.csv", "--renormalize"],
+    ):
+        run = cli("eval", str(SAMPLES / args[0]), *args[1:], "--json")
+        jsonschema.validate(json.loads(run.stdout), SCHEMAS["report"])
+    diff = cli("diff", "net1.json", "net2.json", "--json")
+    jsonschema.validate(json.loads(diff.stdout), json.loads(cli("schema", "diff").stdout))
+    broken = json.loads((tmp_path / "net1.json").read_text()) | {"passed": "yes"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMAS["report"])
+
+
+def test_junit_is_valid_and_has_one_testcase_per_gate(cli, saved):
+    run = cli("eval", str(SAMPLES / "net1.csv"), *GATES, "--format", "junit")
+    JUNIT_XSD.validate(run.stdout)
+    tree = JUNIT_XSD.to_dict(run.stdout)
+    suite = tree["testsuite"][0]
+    assert (suite["@tests"], suite["@failures"]) == ("2", "1")
+    assert [("failure" in case) for case in suite["testcase"]] == [True, False]
+    no_gates = cli("eval", str(SAMPLES / "net1.csv"), "--format", "junit").stdout
+    JUNIT_XSD.validate(no_gates)
+    diff = cli("diff", "net1.json", "net2.json", "--max", "mse=0.1", "--format", "junit")
+    JUNIT_XSD.validate(diff.stdout)
+    assert diff.code == 1
+
+
+def test_github_format_appends_the_step_summary(cli, tmp_path):
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    run = cli(
+        "eval",
+        str(SAMPLES / "net1.csv"),
+        *GATES,
+        "--format",
+        "github",
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert run.code == 1
+    assert run.stdout.startswith(
+        "::error title=xentcli (cross_entropy)::cross_entropy = 1.3783888522474517 fails <= 0.35"
+    )
+    text = summary.read_text()
+    assert text.startswith("earlier step\n### xentcli · multiclass · ")
+    assert "| `--max cross_entropy=0.35` | 1.3783888522474517 | <= 0.35 | ❌ fail |" in text
+
+
+def test_machine_formats_hold_only_data_with_notes_and_warnings_present(cli, tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text("y,prob\n1,0.0\n0,nan\n1,0.75\n")
+    run = cli("eval", str(path), "--json", "--nan", "skip", "--max", "mse=0.1")
+    assert run.code == 1 and "note: skipped 1 row" in run.stderr and "gate failed" in run.stderr
+    json.loads(run.stdout)
+    lines = cli("eval", str(path), "--format", "jsonl", "--nan", "skip").stdout.splitlines()
+    assert [json.loads(line)["metric"] for line in lines] == [
+        "binary_cross_entropy",
+        "mse",
+        "error",
+        "accuracy",
+    ]
+
+
+def test_diff_lists_changes_and_warns_on_different_reports(cli, saved, tmp_path):
+    same = cli("diff", "net1.json", "net1.json", "--json")
+    assert json.loads(same.stdout)["metrics"] == []
+    changed = json.loads(cli("diff", "net1.json", "net2.json", "--json").stdout)["metrics"]
+    assert [row["metric"] for row in changed] == ["cross_entropy", "mse", "perplexity"]
+    ce = changed[0]
+    assert ce["change"] == ce["new"] - ce["old"]
+    assert ce["change_pct"] == pytest.approx(100 * (0.6391075640678003 / 1.3783888522474517 - 1))
+    other = tmp_path / "binary.json"
+    cli("eval", str(SAMPLES / "binary.parquet"), "--json", "-o", str(other))
+    run = cli("diff", "net1.json", str(other), "--json")
+    assert run.code == 0
+    assert "xentcli: warning: the reports differ in task: 'multiclass' → 'binary'" in run.stderr
+    assert json.loads(run.stdout)["warnings"]
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    run = cli("diff", "net1.json", str(bad))
+    assert run.code == 2 and run.stderr.startswith(f"xentcli: error: {bad}: not a JSON report")

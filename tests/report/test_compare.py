@@ -1,0 +1,139 @@
+"""`xentcli compare`: differences, paired-bootstrap p-values (checked against a direct
+computation with the same weights), verdicts, gates and formats."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.references import softmax
+from xentcli.metrics.bootstrap import poisson_weights
+from xentcli.render.formats import RENDERERS
+from xentcli.report.schema import SCHEMAS
+
+
+@pytest.fixture
+def models(tmp_path):
+    rng = np.random.default_rng(21)
+    n = 1500
+    z = rng.normal(size=(n, 3))
+    y = rng.integers(0, 3, n)
+    better = z.copy()
+    better[np.arange(n), y] += 0.4
+    paths = {}
+    for name, scores in [("a", z), ("b", better)]:
+        p = softmax(scores)
+        path = tmp_path / f"{name}.parquet"
+        pd.DataFrame({f"p_{j}": p[:, j] for j in range(3)}).to_parquet(path)
+        paths[name] = (str(path), p)
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"label": y}).to_csv(labels, index=False)
+    return paths, str(labels), y
+
+
+def compare(cli, models, *args, **kwargs):
+    """Run `xentcli compare A B --labels L` with more arguments."""
+    paths, labels, _ = models
+    return cli("compare", paths["a"][0], paths["b"][0], "--labels", labels, *args, **kwargs)
+
+
+def test_differences_and_p_values_match_a_direct_paired_bootstrap(cli, models):
+    paths, labels, y = models
+    run = compare(
+        cli,
+        models,
+        "--bootstrap",
+        "200",
+        "--seed",
+        "5",
+        "--json",
+    )
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    jsonschema.validate(report, SCHEMAS["compare"])
+    ce = report["differences"][0]
+    assert ce["metric"] == "cross_entropy"
+    assert (
+        ce["difference"]
+        == report["b"]["metrics"]["cross_entropy"] - report["a"]["metrics"]["cross_entropy"]
+    )
+    rows = np.arange(len(y))
+    weights = poisson_weights(5, np.arange(200), rows)
+    loss_a = -np.log(paths["a"][1][rows, y])
+    loss_b = -np.log(paths["b"][1][rows, y])
+    paired = (weights @ loss_b - weights @ loss_a) / weights.sum(axis=1)
+    expected_p = (np.count_nonzero(paired >= 0) + 1) / 201
+    assert ce["p_value"] == pytest.approx(expected_p)
+    assert ce["interval"] == pytest.approx(list(np.quantile(paired, [0.025, 0.975])), rel=1e-9)
+    assert ce["verdict"] == "B better"
+
+
+def test_verdicts_gates_and_identical_models(cli, models):
+    paths, labels, _ = models
+    same = json.loads(
+        cli(
+            "compare",
+            paths["a"][0],
+            paths["a"][0],
+            "--labels",
+            labels,
+            "--bootstrap",
+            "50",
+            "--json",
+        ).stdout
+    )
+    assert {d["verdict"] for d in same["differences"]} == {"no difference"}
+    assert {d["p_value"] for d in same["differences"]} == {1.0}
+    worse = cli(
+        "compare",
+        paths["b"][0],
+        paths["a"][0],
+        "--labels",
+        labels,
+        "--bootstrap",
+        "100",
+        "--fail-if-worse",
+        "--json",
+    )
+    assert worse.code == 1
+    assert "xentcli: gate failed: p_worse:cross_entropy = " in worse.stderr
+    gated = compare(
+        cli,
+        models,
+        "--bootstrap",
+        "50",
+        "--max-increase",
+        "cross_entropy=0",
+        "--max",
+        "error=0.01",
+    )
+    assert gated.code == 1 and "error = " in gated.stderr and "cross_entropy" not in gated.stderr
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_every_format_renders(cli, models, fmt):
+    paths, labels, _ = models
+    run = compare(
+        cli,
+        models,
+        "--bootstrap",
+        "20",
+        "--format",
+        fmt,
+        "--no-color",
+    )
+    assert run.code == 0, run.stderr
+    assert "cross_entropy" in run.stdout
+
+
+def test_different_rows_are_an_error(cli, models, tmp_path):
+    paths, labels, _ = models
+    short = tmp_path / "short.parquet"
+    pd.read_parquet(paths["a"][0]).iloc[:100].to_parquet(short)
+    pd.read_csv(labels).iloc[:100].to_csv(tmp_path / "short.csv", index=False)
+    run = cli("compare", paths["a"][0], str(short), "--labels", labels)
+    assert run.code == 2

@@ -1,0 +1,280 @@
+"""The command line: flags → one EvalOptions → evaluate() → a renderer → an exit code."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from xentcli.cli.flags import (
+    bootstrap_options,
+    column_options,
+    gate_options,
+    output_options,
+    scoring_options,
+)
+from xentcli.cli.heap import keep_freed_memory
+from xentcli.cli.output import emit, gate_failures, notes, silence_stdout
+from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settings
+from xentcli.errors import UsageError, XentError
+from xentcli.evaluate import evaluate_with
+from xentcli.options import EvalOptions
+from xentcli.render.formats import Renderable
+from xentcli.render.progress import ProgressBar
+from xentcli.report.compare import compare_reports
+from xentcli.report.diff import diff_reports, load_report
+from xentcli.report.gates import (
+    Gate,
+    bound_gates,
+    check_metrics_exist,
+    increase_gates,
+    split_assignment,
+)
+from xentcli.report.inspect import inspect_input
+from xentcli.report.schema import SCHEMAS, schema_text
+from xentcli.version import __version__
+
+EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPT = 0, 1, 2, 3, 130
+NOT_IN_CONFIG = {"predictions", "config", "debug", "maxima", "minima", "increases"}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xentcli")
+def cli() -> None:
+    """Evaluate ML predictions stored in files (CSV/TSV, Parquet, Arrow, JSON lines; a file, a
+    directory, a glob or stdin): exact, streaming, CI-ready.
+
+    Exit codes: 0 report produced; 1 a gate failed; 2 usage or input error; 3 internal error.
+    """
+
+
+@cli.command("eval")
+@click.argument("predictions", metavar="PREDICTIONS")
+@column_options
+@scoring_options
+@bootstrap_options(
+    None,
+    "Percentile intervals for every metric from N Poisson(1) bootstrap replicates, in one pass.",
+)
+@gate_options
+@output_options
+def eval_command(**params: Any) -> None:
+    """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, JSON lines, maybe
+    compressed), a directory or quoted glob of files, or - for stdin — and print a report."""
+    settings: Settings = click.get_current_context().obj or Settings()
+    gates = _gates(params, settings)
+    option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}
+    opts = EvalOptions.from_kwargs(
+        {k: v for k, v in params.items() if k in option_names} | {"gates": tuple(gates)}
+    )
+    bar = None
+    if not params["quiet"] and sys.stderr.isatty():
+        bar = ProgressBar(f"xentcli eval {params['predictions']}")
+    try:
+        report = evaluate_with(params["predictions"], params["labels"], opts, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    _finish(report, params)
+
+
+@cli.command("diff")
+@click.argument("old", metavar="OLD.json")
+@click.argument("new", metavar="NEW.json")
+@click.option("--all", "show_all", is_flag=True, help="List unchanged metrics too.")
+@gate_options
+@output_options
+def diff_command(**params: Any) -> None:
+    """Compare two JSON reports metric by metric: old, new, change, change %.
+
+    --max/--min check NEW; --max-increase compares NEW with OLD (or with --baseline).
+    """
+    old, new = load_report(params["old"]), load_report(params["new"])
+    if params["baseline"] is None:
+        params["baseline_report"] = old
+    gates = _gates(params, Settings())
+    report = diff_reports(params["old"], params["new"], old, new, params["show_all"], tuple(gates))
+    if not params["quiet"]:
+        for warning in report.warnings:
+            click.echo(f"xentcli: warning: {warning}", err=True)
+    _finish(report, params)
+
+
+@cli.command("inspect")
+@click.argument("path", metavar="PATH")
+@column_options
+@output_options
+def inspect_command(**params: Any) -> None:
+    """Show how PATH would be read — format, columns and types, rows when cheap, task, label and
+    prediction columns, classes, the label rule, and the flag that changes each — without
+    computing metrics."""
+    option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}
+    opts = EvalOptions.from_kwargs({k: v for k, v in params.items() if k in option_names})
+    report = inspect_input(params["path"], params["labels"], opts)
+    _finish(report, params | {"exit_zero": False})
+
+
+@cli.command("compare")
+@click.argument("pred_a", metavar="PRED_A")
+@click.argument("pred_b", metavar="PRED_B")
+@column_options
+@bootstrap_options(1000, "Paired bootstrap replicates; a verdict needs p < 1 - confidence.")
+@click.option(
+    "--fail-if-worse",
+    is_flag=True,
+    help="Exit 1 when B is significantly worse than A on any metric.",
+)
+@gate_options
+@output_options
+def compare_command(**params: Any) -> None:
+    """Compare two models' predictions on the same rows (and --labels): both reports, each
+    metric's difference B − A, its paired-bootstrap interval, p-value and verdict.
+
+    --max/--min check B; --max-increase compares B with A.
+    """
+    option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}
+    base = {k: v for k, v in params.items() if k in option_names}
+    opts = EvalOptions.from_kwargs(base)
+    a = evaluate_with(params["pred_a"], params["labels"], opts)
+    b = evaluate_with(params["pred_b"], params["labels"], opts)
+    report = compare_reports(a, b, params["seed"], params["confidence"])
+    params["baseline_report"] = a.to_dict() if params["baseline"] is None else None
+    gates = _gates(params, Settings())
+    check_metrics_exist(gates, list(b.metrics), b.task)
+    results = [g.check(b.metrics[g.metric]) for g in gates]
+    if params["fail_if_worse"]:  # B significantly worse: its p-value under 1 - confidence
+        alpha = round(1 - params["confidence"], 12)
+        results += [
+            Gate(f"p_worse:{d['metric']}", ">=", alpha, "--fail-if-worse").check(d["p_value_worse"])
+            for d in report.differences
+        ]
+    _finish(dataclasses.replace(report, gates=tuple(results)), params)
+
+
+@cli.command("schema")
+@click.argument("kind", type=click.Choice(list(SCHEMAS)), default="report")
+def schema_command(kind: str) -> None:
+    """Print the JSON Schema of a report (or of `diff` output)."""
+    click.echo(schema_text(kind), nl=False)
+
+
+def _gates(params: dict[str, Any], settings: Settings) -> list[Gate]:
+    """Gates from the settings file, overridden metric by metric by the command line."""
+    tables: dict[str, dict[str, str]] = {}
+    for key, flag, texts in (
+        ("max", "--max", params["maxima"]),
+        ("min", "--min", params["minima"]),
+        ("max_increase", "--max-increase", params["increases"]),
+    ):
+        merged = dict(settings.gates.get(key, {}))
+        merged.update(split_assignment(text, flag) for text in texts)
+        tables[key] = merged
+    joined = {key: [f"{m}={v}" for m, v in table.items()] for key, table in tables.items()}
+    baseline = params.get("baseline_report")
+    if params["baseline"] is not None:
+        baseline = load_report(params["baseline"])
+    metrics = baseline["metrics"] if baseline is not None else None
+    name = params["baseline"] or params.get("old")
+    return bound_gates(joined["max"], joined["min"]) + increase_gates(
+        joined["max_increase"], metrics, name
+    )
+
+
+def _finish(report: Renderable, params: dict[str, Any]) -> None:
+    """Render, tell the gate failures, exit with the policy's code."""
+    if not params["quiet"]:
+        notes(report)
+    fmt = "json" if params["json_format"] else params["format"]
+    emit(report, fmt, params["precision"], not params["no_color"], params["output"])
+    gate_failures(report)
+    sys.exit(exit_code(report, params["exit_zero"]))
+
+
+def exit_code(report: Renderable, exit_zero: bool = False) -> int:
+    """The one place that maps a report to an exit code."""
+    return EXIT_OK if report.passed or exit_zero else EXIT_GATE
+
+
+def _settings(args: list[str]) -> Settings:
+    """The settings file for `eval`: --config FILE, or the nearest one found upward."""
+    if not args or args[0] != "eval":
+        return Settings()
+    explicit = None
+    for i, arg in enumerate(args):
+        if arg == "--config" and i + 1 < len(args):
+            explicit = args[i + 1]
+        elif arg.startswith("--config="):
+            explicit = arg.split("=", 1)[1]
+    if explicit is not None and not Path(explicit).is_file():
+        raise UsageError(f"{explicit}: no such settings file")
+    path = Path(explicit) if explicit is not None else find_config(Path.cwd())
+    return load_settings(path, config_keys())
+
+
+def config_keys() -> dict[str, str]:
+    """Settings-file key (the long flag, dashes as underscores) → eval parameter name."""
+    keys = {}
+    for param in eval_command.params:
+        longest = max(param.opts, key=len).lstrip("-").replace("-", "_")
+        if param.name and param.name not in NOT_IN_CONFIG and longest not in GATE_TABLES:
+            keys[longest] = param.name
+    return keys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map every error to its exit code and one line on stderr."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    keep_freed_memory()
+    try:
+        settings = _settings(args)
+        defaults = {"eval": _click_defaults(settings)}
+        cli.main(
+            args=args,
+            prog_name="xentcli",
+            standalone_mode=False,
+            obj=settings,
+            default_map=defaults,
+        )
+        code = EXIT_OK
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else EXIT_OK
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("", err=True)
+        code = EXIT_INTERRUPT
+    except click.ClickException as exc:
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        click.echo(f"xentcli: error: {exc.format_message()}{hint}", err=True)
+        code = EXIT_USAGE
+    except XentError as exc:
+        click.echo(f"xentcli: error: {exc}", err=True)
+        code = EXIT_USAGE
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPT
+    except BrokenPipeError:
+        silence_stdout()
+        code = EXIT_OK
+    except Exception as exc:  # a bug: short message, traceback only on request
+        if "--debug" in args:
+            traceback.print_exc()
+        click.echo(
+            f"xentcli: internal error: {type(exc).__name__}: {exc} "
+            "(a bug; rerun with --debug for the traceback and please report it)",
+            err=True,
+        )
+        code = EXIT_INTERNAL
+    sys.exit(code)
+
+
+def _click_defaults(settings: Settings) -> dict[str, Any]:
+    """Settings-file values as click defaults (so environment and flags still win)."""
+    defaults = dict(settings.options)
+    if "classes" in defaults and isinstance(defaults["classes"], list):
+        defaults["classes"] = ",".join(map(str, defaults["classes"]))
+    return defaults

@@ -1,0 +1,300 @@
+"""The option groups the commands share: how input is read, gates, and output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from xentcli.options import INPUT_FORMATS, MACHINE_EPS, TASKS
+from xentcli.render.formats import RENDERERS
+
+
+def _applied(options: list[Callable[..., Any]], command: Callable[..., Any]) -> Callable[..., Any]:
+    """The command with these click options, listed in the order --help shows them."""
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--format, --json, -o, --precision, --no-color, -q, --debug: shared by the commands."""
+    return _applied(
+        [
+            click.option(
+                "--format",
+                "format",
+                type=click.Choice(list(RENDERERS)),
+                default="table",
+                envvar="XENTCLI_FORMAT",
+                show_default=True,
+                help="Report format (env XENTCLI_FORMAT; the flag wins).",
+            ),
+            click.option("--json", "json_format", is_flag=True, help="Same as --format json."),
+            click.option(
+                "-o",
+                "--output",
+                metavar="FILE",
+                help="Write the report to FILE (atomically) instead of stdout.",
+            ),
+            click.option(
+                "--precision",
+                type=click.IntRange(0, 17),
+                default=6,
+                show_default=True,
+                help="Digits after the point in table/markdown (machine formats: full).",
+            ),
+            click.option("--no-color", is_flag=True, help="No colour in the table (NO_COLOR too)."),
+            click.option("-q", "--quiet", is_flag=True, help="No notes or progress bar on stderr."),
+            click.option("--debug", is_flag=True, help="Show the traceback of an internal error."),
+        ],
+        command,
+    )
+
+
+def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--max, --min, --baseline, --max-increase, --exit-zero (SPEC §5)."""
+    return _applied(
+        [
+            click.option(
+                "--max",
+                "maxima",
+                multiple=True,
+                metavar="METRIC=VALUE",
+                help="Fail (exit 1) when METRIC > VALUE. Repeatable.",
+            ),
+            click.option(
+                "--min",
+                "minima",
+                multiple=True,
+                metavar="METRIC=VALUE",
+                help="Fail (exit 1) when METRIC < VALUE. Repeatable.",
+            ),
+            click.option(
+                "--baseline", metavar="OLD.json", help="A saved JSON report to compare with."
+            ),
+            click.option(
+                "--max-increase",
+                "increases",
+                multiple=True,
+                metavar="METRIC=DELTA",
+                help="Fail when METRIC is worse than the baseline by more than DELTA "
+                "(absolute, or N% relative). Repeatable.",
+            ),
+            click.option("--exit-zero", is_flag=True, help="Report failed gates but exit 0."),
+        ],
+        command,
+    )
+
+
+def column_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """How the input is read: shared by `eval` and `inspect`, so both decide alike."""
+    return _applied(COLUMN_OPTIONS, command)
+
+
+COLUMN_OPTIONS = [
+    click.option(
+        "--labels",
+        metavar="FILE",
+        help="Labels in a second file, paired with PREDICTIONS row by row.",
+    ),
+    click.option(
+        "--label-col",
+        metavar="COL",
+        help="Label column (default: first of label, labels, target, y, y_true, class, truth); "
+        "a glob ('y_*') or comma list names K target columns (soft labels, multilabel).",
+    ),
+    click.option(
+        "--pred-col",
+        metavar="COLS",
+        help="Prediction column(s): a name, a comma list, or a glob such as 'p_*' (default: "
+        "detected); one list column (or JSON arrays in CSV) holds K probabilities per row.",
+    ),
+    click.option(
+        "--on",
+        metavar="KEY",
+        help="Join --labels to the predictions on this key column instead of by row position.",
+    ),
+    click.option(
+        "--missing",
+        type=click.Choice(["error", "skip"]),
+        default="error",
+        show_default=True,
+        help="With --on: a prediction whose key has no label is an error, or is dropped.",
+    ),
+    click.option("--weight-col", metavar="COL", help="Sample weights: every mean becomes Σwℓ/Σw."),
+    click.option("--task", type=click.Choice(list(TASKS)), help="Force the task."),
+    click.option(
+        "--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/softmax)."
+    ),
+    click.option(
+        "--positive", metavar="VALUE", help="Binary: the label value of the positive class."
+    ),
+    click.option("--classes", metavar="A,B,C", help="Class names, one per prediction column."),
+    click.option(
+        "--input-format",
+        type=click.Choice(list(INPUT_FORMATS)),
+        help="Override the format detected from the file name.",
+    ),
+]
+
+
+def bootstrap_options(
+    replicates: int | None, description: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--bootstrap N (default `replicates`), --seed, --confidence: shared by eval and compare."""
+
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        return _applied(
+            [
+                click.option(
+                    "--bootstrap",
+                    type=click.IntRange(min=2),
+                    default=replicates,
+                    show_default=replicates is not None,
+                    metavar="N",
+                    help=description,
+                ),
+                click.option(
+                    "--seed",
+                    type=click.IntRange(min=0),
+                    default=0,
+                    show_default=True,
+                    help="The bootstrap's seed.",
+                ),
+                click.option(
+                    "--confidence",
+                    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                    default=0.95,
+                    show_default=True,
+                    help="The bootstrap's interval level.",
+                ),
+            ],
+            command,
+        )
+
+    return add
+
+
+def scoring_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """eval's options for what is scored and how (beyond reading, gates and output)."""
+    return _applied(SCORING_OPTIONS, command)
+
+
+SCORING_OPTIONS = [
+    click.option(
+        "--eps",
+        type=float,
+        default=MACHINE_EPS,
+        show_default=True,
+        help="Clip probabilities to [eps, 1-eps] before the log.",
+    ),
+    click.option(
+        "--sum-tol",
+        type=float,
+        default=1e-4,
+        show_default=True,
+        help="Largest allowed |row sum - 1| of multiclass probabilities.",
+    ),
+    click.option("--renormalize", is_flag=True, help="Divide each probability row by its sum."),
+    click.option(
+        "--nan",
+        type=click.Choice(["error", "skip"]),
+        default="error",
+        show_default=True,
+        help="Missing or non-finite values: fail, or drop those rows.",
+    ),
+    click.option(
+        "--ignore-label",
+        metavar="VALUE",
+        help="Drop rows with this label (like PyTorch's ignore_index).",
+    ),
+    click.option(
+        "--threshold",
+        type=float,
+        default=0.5,
+        show_default=True,
+        help="Binary error: predicted positive when p > threshold.",
+    ),
+    click.option(
+        "--chunk-rows",
+        type=click.IntRange(min=1),
+        help="Rows per compute chunk [default: 65536 for one prediction column, about 160k "
+        "values per chunk for more, at least 4096].",
+    ),
+    click.option(
+        "--top-k",
+        type=click.IntRange(min=1),
+        metavar="K",
+        help="Multiclass: also report top_k_error (label not among the K highest; ties rank the "
+        "lower class index first).",
+    ),
+    click.option(
+        "--by",
+        multiple=True,
+        metavar="COL",
+        help="Every metric per value of COL (repeatable: per combination), and the total.",
+    ),
+    click.option(
+        "--compat",
+        type=click.Choice(["sklearn", "torch", "keras"]),
+        default="sklearn",
+        show_default=True,
+        help="Report the numbers scikit-learn, PyTorch or Keras would (clipping, MSE per element).",
+    ),
+    click.option(
+        "--class-weights",
+        metavar="W0,W1,...",
+        help="With --compat torch: cross_entropy's class weights (Σ w_y·ℓ / Σ w_y).",
+    ),
+    click.option(
+        "--label-smoothing",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="With --compat torch or keras: targets (1-ε)·onehot + ε/K.",
+    ),
+    click.option(
+        "--calibration",
+        is_flag=True,
+        help="Binary and multiclass: ECE, MCE and RMS calibration error; the reliability table.",
+    ),
+    click.option(
+        "--bins",
+        type=click.IntRange(min=1),
+        default=15,
+        show_default=True,
+        help="Equal-width confidence bins for --calibration.",
+    ),
+    click.option(
+        "--per-class",
+        is_flag=True,
+        help="Per class: support, loss, error, precision, recall, F1; the confusion matrix.",
+    ),
+    click.option(
+        "--normalize",
+        type=click.Choice(["true", "pred", "all"]),
+        help="With --per-class: normalize the confusion matrix over true rows, predicted "
+        "columns or all.",
+    ),
+    click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="Compute here, or on a Dask cluster (Parquet input only; needs xentcli[dask]).",
+    ),
+    click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 [default: a local "
+        "cluster of one worker process per core].",
+    ),
+    click.option(
+        "--config",
+        metavar="FILE",
+        help="Settings file (default: [tool.xentcli] of the nearest pyproject.toml, or "
+        "xentcli.toml).",
+    ),
+]

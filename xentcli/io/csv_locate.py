@@ -1,0 +1,52 @@
+"""Error path only: find the row and column of a CSV problem pyarrow reports without them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from xentcli.io import storage
+
+# pyarrow's own null spellings: these read as missing values, not as parse errors.
+NULL_TEXT = frozenset(pacsv.ConvertOptions().null_values)
+
+
+def locate_csv_error(
+    path: str, compression: str | None, delimiter: str, header: list[str], numeric: list[str]
+) -> tuple[int | None, str | None, str] | None:
+    """The first (1-based data row, column, message) that is ragged or not a number, if any."""
+    positions = [(header.index(c), c) for c in numeric]
+    try:
+        with storage.open_stream(path, compression) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+            rows = csv.reader(text, delimiter=delimiter)
+            next(rows, None)
+            number = 0
+            for cells in rows:
+                if not cells:
+                    continue  # pyarrow skips blank lines: they are not data rows
+                number += 1
+                if len(cells) != len(header):
+                    return (
+                        number,
+                        None,
+                        f"expected {len(header)} fields, found {len(cells)} (ragged row)",
+                    )
+                for index, column in positions:
+                    cell = cells[index].strip()
+                    if cell not in NULL_TEXT and not _is_number(cell):
+                        return number, column, f"{cells[index]!r} is not a number"
+    except (OSError, EOFError, csv.Error, pa.ArrowException) as exc:
+        return None, None, f"cannot decompress or read the file ({exc})"
+    return None
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return "_" not in cell

@@ -1,0 +1,136 @@
+"""JSON lines (.jsonl, .ndjson, maybe compressed, or stdin), read by pyarrow's streaming reader."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import pyarrow.json as pajson
+
+from xentcli.errors import InputError
+from xentcli.io.text import STDIN, Found, guarded, open_text, split_header
+
+BLOCK_BYTES = 1 << 20
+
+
+class JsonlSource:
+    """One JSON object per line; the first object's keys are the column names."""
+
+    format = "jsonl"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.name = "<stdin>" if path == STDIN else path
+        self.num_rows: int | None = None
+        self._stream = open_text(path, self.name)
+        first, rest = split_header(self._stream, self.name)
+        self._head = first + rest
+        try:
+            record = json.loads(first)
+        except ValueError as exc:
+            raise InputError(f"not a JSON object ({exc})", file=self.name, row=1) from None
+        if not isinstance(record, dict):
+            raise InputError("not a JSON object", file=self.name, row=1)
+        self.column_names = list(record)
+
+    def consumed(self, rows: int) -> float | None:
+        """Not known: pyarrow's JSON reader does not say how far it has read."""
+        return None
+
+    def column_types(self) -> dict[str, str]:
+        """Column → the type pyarrow infers from the rows already read (the first block)."""
+        try:
+            table = pajson.read_json(io.BytesIO(self._head[: self._head.rfind(b"\n") + 1]))
+        except pa.ArrowException:  # a bad line in the sample: eval will name it
+            return dict.fromkeys(self.column_names, "unknown")
+        return {f.name: str(f.type) for f in table.schema}
+
+    def batches(
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
+    ) -> Iterator[pa.RecordBatch]:
+        """The named columns: numeric ones as float64, labels as pyarrow infers them."""
+        wanted = numeric + labels + list(keys)
+        parse = pajson.ParseOptions(
+            explicit_schema=pa.schema([(c, pa.float64()) for c in numeric]),
+            unexpected_field_behavior="infer",
+        )
+        batches = self._selected(parse, wanted, chunk_rows)
+        yield from guarded(batches, self._stream, self.name, self._locator(numeric))
+
+    def _selected(
+        self, parse: pajson.ParseOptions, wanted: list[str], chunk_rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """The wanted fields in slices; the reader opens here, so its errors are guarded too."""
+        reader = pajson.open_json(
+            _Prefixed(self._head, self._stream),
+            read_options=pajson.ReadOptions(block_size=BLOCK_BYTES),
+            parse_options=parse,
+        )
+        rows = 0
+        for batch in reader:
+            absent = [c for c in wanted if c not in batch.schema.names]
+            if absent:
+                raise InputError(
+                    f"no field {', '.join(map(repr, absent))} in rows {rows + 1}.."
+                    f"{rows + batch.num_rows}",
+                    file=self.name,
+                )
+            selected = batch.select(wanted)
+            for start in range(0, selected.num_rows, chunk_rows):
+                yield selected.slice(start, chunk_rows)
+            rows += batch.num_rows
+
+    def _locator(self, numeric: list[str]) -> Callable[[], Found | None] | None:
+        """How to find the line of a parse error: re-read the file (not possible for stdin)."""
+        if self.path == STDIN:
+            return None
+        return lambda: locate_json_error(open_text(self.path, self.name), numeric)
+
+
+def locate_json_error(stream: BinaryIO, numeric: list[str]) -> Found | None:
+    """The first (row, column, message): a line that is not a JSON object, or a field that
+    should be a number and is not."""
+    row = 0
+    try:
+        with stream:
+            for line in io.TextIOWrapper(stream, encoding="utf-8", errors="replace"):
+                if not line.strip():
+                    continue
+                row += 1
+                try:
+                    record = json.loads(line)
+                except ValueError as exc:
+                    return row, None, f"not valid JSON ({getattr(exc, 'msg', exc)})"
+                if not isinstance(record, dict):
+                    return row, None, "not a JSON object"
+                for column in numeric:
+                    value = record.get(column)
+                    if value is not None and isinstance(value, bool | str | list | dict):
+                        return row, column, f"{value!r} is not a number"
+    except (pa.ArrowException, OSError, EOFError) as exc:
+        return None, None, f"cannot decompress or read ({exc})"
+    return None
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read from a stream, followed by the rest of that stream."""
+
+    def __init__(self, prefix: bytes, rest: Any) -> None:
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

@@ -1,0 +1,90 @@
+"""Sources: a file, a directory or glob of files, stdin or an in-memory table, read as a stream of
+Arrow record batches. This module picks the reader; each format has its own module."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+
+from xentcli.errors import InputError, UsageError
+from xentcli.io import storage
+from xentcli.io.arrow import ArrowFileSource, TableSource
+from xentcli.io.csv import CsvSource
+from xentcli.io.dataset import DatasetSource, dataset_paths
+from xentcli.io.jsonl import JsonlSource
+from xentcli.io.parquet import ParquetSource
+from xentcli.io.source import Source
+from xentcli.io.text import COMPRESSIONS, STDIN
+
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+TEXT_FORMATS = ("csv", "tsv", "jsonl")  # the formats that may be compressed, or come on stdin
+UNSUPPORTED_COMPRESSIONS = (".xz", ".br", ".lzma", ".zip", ".7z", ".z", ".sz")
+OPENERS: dict[str, Callable[[str], Any]] = {
+    "csv": CsvSource,
+    "tsv": lambda path: CsvSource(path, delimiter="\t"),
+    "parquet": ParquetSource,
+    "arrow": ArrowFileSource,
+    "jsonl": JsonlSource,
+}
+
+
+def open_source(source: Any, input_format: str | None = None) -> Source:
+    """Open a path, a directory, a glob, '-', a pandas DataFrame or a pyarrow Table."""
+    if isinstance(source, pa.Table):
+        return TableSource(source, "<Table>")
+    if type(source).__module__.startswith("pandas") and type(source).__name__ == "DataFrame":
+        return TableSource(pa.Table.from_pandas(source, preserve_index=False), "<DataFrame>")
+    if not isinstance(source, str | os.PathLike):
+        raise UsageError(f"cannot read predictions from a {type(source).__name__}")
+    path = os.fspath(source)
+    if path == STDIN:
+        fmt = input_format or "csv"
+        if fmt not in TEXT_FORMATS:
+            raise UsageError(f"{fmt} cannot be read from stdin; give a file")
+        return OPENERS[fmt](path)  # type: ignore[no-any-return]
+    found = storage.kind(path)
+    if found == "directory" or (found == "missing" and any(c in path for c in storage.WILDCARDS)):
+        paths, base = dataset_paths(path)
+        formats = {input_format or detect_format(p) for p in paths}
+        if len(formats) > 1:
+            raise UsageError(f"{path}: the files are of several formats ({', '.join(formats)})")
+        opener = OPENERS[formats.pop()]
+        return DatasetSource(path, paths, base, opener)
+    if found == "missing":
+        raise InputError("no such object" if storage.is_url(path) else "no such file", file=path)
+    return OPENERS[input_format or detect_format(path)](path)  # type: ignore[no-any-return]
+
+
+def detect_format(path: str) -> str:
+    """The input format named by a path's suffix (compression suffixes looked through)."""
+    stem, suffix = os.path.splitext(path.lower())
+    if suffix in UNSUPPORTED_COMPRESSIONS:
+        raise UsageError(
+            f"{path}: {suffix} compression is not supported (gz, bz2, zst and lz4 are); "
+            f"decompress it, e.g. `xz -dc {path} | xentcli eval - --input-format csv`"
+        )
+    compressed = suffix in COMPRESSIONS
+    if compressed:
+        stem, suffix = os.path.splitext(stem)
+    fmt = SUFFIX_FORMATS.get(suffix)
+    if fmt is None:
+        raise UsageError(
+            f"{path}: cannot tell the format from the name; "
+            "pass --input-format csv|tsv|parquet|arrow|jsonl"
+        )
+    if compressed and fmt not in TEXT_FORMATS:
+        raise UsageError(f"{path}: a compressed {fmt} file is not supported; decompress it first")
+    return fmt

@@ -1,0 +1,83 @@
+"""One Parquet file, read batch by batch with only the needed columns."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from xentcli.errors import InputError
+from xentcli.io import storage
+from xentcli.io.prefetch import prefetch
+from xentcli.io.source import StoredSchema
+
+PARQUET_BUFFER_BYTES = 1 << 20
+
+
+class ParquetSource(StoredSchema):
+    """A Parquet file; its row count comes from the footer, for free."""
+
+    format = "parquet"
+
+    def __init__(self, path: str) -> None:
+        self.name = path
+        remote = self.remote = storage.is_url(path)
+        try:
+            # Local: buffered column-chunk reads cut peak memory by a quarter at no cost in speed
+            # (measured), where pre_buffer would double it. Remote: pre_buffer coalesces the reads
+            # into few large range requests (measured on a local S3 server: 19.7 s → 1.1 s).
+            self._file = pq.ParquetFile(
+                storage.open_random(path),
+                pre_buffer=remote,
+                buffer_size=0 if remote else PARQUET_BUFFER_BYTES,
+            )
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"not a readable Parquet file ({exc})", file=path) from None
+        self.schema = self._file.schema_arrow
+        self.column_names = list(self.schema.names)
+        self.num_rows: int | None = self._file.metadata.num_rows
+
+    def row_group_rows(self) -> list[int]:
+        """The row count of each row group, from the footer."""
+        meta = self._file.metadata
+        return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+    def batches(
+        self,
+        numeric: list[str],
+        labels: list[str],
+        chunk_rows: int,
+        keys: Sequence[str] = (),
+        row_groups: Sequence[int] | None = None,
+    ) -> Iterator[pa.RecordBatch]:
+        """Batches of the named columns, at most chunk_rows long (of these row groups only)."""
+        wanted = numeric + labels + list(keys)
+        missing = [c for c in wanted if c not in self.column_names]
+        if missing:
+            raise InputError(f"has no column {', '.join(map(repr, missing))}", file=self.name)
+        rows = 0
+        try:
+            if self.remote:  # pre-buffered: one row group at a time, or all would be held at once
+                groups = range(self._file.num_row_groups) if row_groups is None else row_groups
+                batches = itertools.chain.from_iterable(
+                    self._file.iter_batches(batch_size=chunk_rows, row_groups=[g], columns=wanted)
+                    for g in groups
+                )
+            else:  # decoded on the prefetch thread alone (measured: pyarrow's own threads
+                # compete with the scoring for the cores, 10-class 0.56 -> 0.46 s, 15% less memory)
+                batches = self._file.iter_batches(
+                    batch_size=chunk_rows, row_groups=row_groups, columns=wanted, use_threads=False
+                )
+            for batch in prefetch(batches):
+                rows += batch.num_rows
+                yield batch
+        except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
+            raise KeyboardInterrupt from None
+        except (pa.ArrowException, OSError) as exc:
+            where = f" in row groups {row_groups[0]}-{row_groups[-1]}" if row_groups else ""
+            raise InputError(
+                f"corrupt or truncated Parquet data{where} after row {rows} ({exc})",
+                file=self.name,
+            ) from None

@@ -1,0 +1,78 @@
+"""What the text formats (CSV, TSV, JSON lines) share: opening files, compressed files or stdin;
+the header line; and turning a pyarrow parse error into one that names the row and column."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+import pyarrow as pa
+
+from xentcli.errors import InputError
+from xentcli.io import storage
+
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
+STDIN = "-"
+HEAD_BYTES = 4 << 20
+
+Found = tuple[int | None, str | None, str]  # (1-based row, column, message)
+
+
+def compression_of(path: str) -> str | None:
+    """pyarrow's name for the compression a file's suffix says, or None."""
+    return COMPRESSIONS.get(os.path.splitext(path.lower())[1])
+
+
+def open_text(path: str, name: str) -> BinaryIO:
+    """A byte stream of the file, decompressed; '-' is stdin."""
+    if path == STDIN:
+        return sys.stdin.buffer
+    try:
+        return storage.open_stream(path, compression_of(path))  # type: ignore[no-any-return]
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot open ({exc})", file=name) from None
+
+
+def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
+    """(the first line, the bytes read after it); empty input is an error."""
+    try:
+        head = stream.read(HEAD_BYTES)
+        while head and b"\n" not in head:
+            more = stream.read(HEAD_BYTES)
+            if not more:
+                break
+            head += more
+    except (pa.ArrowException, OSError, EOFError) as exc:
+        raise InputError(f"cannot read ({exc})", file=name) from None
+    if not head.strip():
+        raise InputError("the file is empty", file=name)
+    cut = head.find(b"\n") + 1 or len(head)
+    return head[:cut], head[cut:]
+
+
+def guarded(
+    batches: Iterator[pa.RecordBatch],
+    stream: BinaryIO,
+    name: str,
+    locate: Callable[[], Found | None] | None,
+) -> Iterator[pa.RecordBatch]:
+    """The batches; a parse error becomes an InputError naming row and column, found by
+    `locate` (re-reading the file: error path only; None for stdin, which cannot be re-read)."""
+    rows = 0
+    try:
+        for batch in batches:
+            yield batch
+            rows += batch.num_rows
+    except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
+        raise KeyboardInterrupt from None
+    except (pa.ArrowException, OSError, EOFError) as exc:
+        found = locate() if locate is not None else None
+        if found is not None:
+            row, column, message = found
+            raise InputError(message, file=name, row=row, column=column) from None
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot parse the data after row {rows}: {text}", file=name) from None
+    finally:
+        stream.close()

@@ -1,0 +1,127 @@
+"""--by COL: every metric per group value, from per-group sums (Σw·x per statistic and Σw) that
+grow with the number of groups, not of rows. Per chunk: dictionary-encode the keys, map the chunk's
+distinct values to group ids (a loop over distinct values, never over rows), then bincount."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from xentcli.io.arrow_numpy import int_values
+from xentcli.metrics.registry import METRICS, metrics_for
+
+NULL_NAME = "<null>"
+SEPARATOR = "\x1f"
+
+
+def group_keys(columns: list[pa.Array]) -> tuple[np.ndarray, list[str]]:
+    """Per row, the index of its key among the chunk's distinct keys (in order of first
+    appearance); and those keys as text: the --by columns' values joined, nulls spelled <null>.
+    Values are hashed in their own type and only distinct ones become text (measured: binary
+    Parquet --by label 1.49 -> 0.74 s against casting every row to text first)."""
+    codes, keys = _encoded(columns[0])
+    dense = not pa.types.is_dictionary(columns[0].type) and not columns[0].null_count
+    for column in columns[1:]:
+        more, texts = _encoded(column)
+        codes, first = _first_appearance(codes * len(texts) + more)
+        keys = [keys[c // len(texts)] + SEPARATOR + texts[c % len(texts)] for c in first.tolist()]
+        dense = True
+    if not dense:  # a dictionary may hold values this chunk lacks; nulls go where they first are
+        codes, first = _first_appearance(codes)
+        keys = [keys[c] for c in first.tolist()]
+    return codes, keys
+
+
+def _encoded(column: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Per row an index into the column's distinct values as text (<null> last, if any)."""
+    encoded = column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
+    values = encoded.dictionary.cast(pa.string()).to_pylist()
+    texts = [NULL_NAME if v is None else v for v in values]
+    indices = encoded.indices
+    if column.null_count:
+        indices = indices.fill_null(len(texts))
+        texts.append(NULL_NAME)
+    return int_values(indices).astype(np.int64), texts
+
+
+def _first_appearance(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes renumbered 0.. in order of first appearance, and the old code of each new one."""
+    encoded = pa.array(codes).dictionary_encode()
+    return int_values(encoded.indices).astype(np.int64), encoded.dictionary.to_numpy()
+
+
+@dataclass
+class Groups:
+    """Per-group weighted sums of every per-row statistic."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    numerators: dict[str, np.ndarray] = field(default_factory=dict)
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def update(
+        self,
+        keys: tuple[np.ndarray, list[str]],
+        stats: dict[str, np.ndarray],
+        weights: np.ndarray | None,
+    ) -> None:
+        """Add one chunk: each row's group (group_keys) and statistics."""
+        codes, names = keys
+        local = np.array([self.ids.setdefault(k, len(self.ids)) for k in names], np.int64)
+        group = local[codes]
+        size = len(self.ids)
+        rows = np.bincount(group, minlength=size)
+        weight = rows if weights is None else np.bincount(group, weights, minlength=size)
+        self.weight = _grow(self.weight, size) + weight
+        self.rows = _grow(self.rows, size) + rows
+        for name, values in stats.items():
+            weighted = values if weights is None else values * weights
+            total = np.bincount(group, weighted.astype(np.float64), minlength=size)
+            self.numerators[name] = _grow(self.numerators.get(name, np.zeros(0)), size) + total
+
+    def merge(self, other: Groups) -> None:
+        """Fold another accumulator in (its groups mapped onto this one's ids)."""
+        mapping = np.array([self.ids.setdefault(k, len(self.ids)) for k in other.ids], np.int64)
+        size = len(self.ids)
+        self.weight = _grow(self.weight, size)
+        self.rows = _grow(self.rows, size)
+        np.add.at(self.weight, mapping, other.weight)
+        np.add.at(self.rows, mapping, other.rows)
+        for name, values in other.numerators.items():
+            mine = self.numerators[name] = _grow(self.numerators.get(name, np.zeros(0)), size)
+            np.add.at(mine, mapping, values)
+
+    def result(
+        self, columns: tuple[str, ...], task: str, options: frozenset[str]
+    ) -> list[dict[str, Any]]:
+        """One entry per group, in order of first appearance: key values, rows, metrics."""
+        entries = []
+        for key, g in self.ids.items():
+            values = key.split(SEPARATOR) if len(columns) > 1 else [key]
+            metrics = {}
+            for name in metrics_for(task, options):
+                metric = METRICS[name]
+                mean = (
+                    self.numerators[metric.statistic][g] / self.weight[g]
+                    if self.weight[g]
+                    else None
+                )
+                metrics[name] = metric.final(mean) if mean is not None else None
+            entries.append(
+                {
+                    "group": dict(zip(columns, values, strict=True)),
+                    "rows": int(self.rows[g]),
+                    "metrics": metrics,
+                }
+            )
+        return entries
+
+
+def _grow(array: np.ndarray, size: int) -> np.ndarray:
+    """The array zero-padded to `size` entries (new groups start at zero)."""
+    if len(array) >= size:
+        return array
+    return np.concatenate([array, np.zeros(size - len(array), array.dtype)])

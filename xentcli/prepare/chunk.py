@@ -1,0 +1,284 @@
+"""Arrow slices to validated numpy arrays: NaN policy, ignored labels, ranges, row sums, weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from xentcli.errors import InputError
+from xentcli.options import EvalOptions
+from xentcli.prepare.labels import IGNORED, MISSING, LabelMapper
+from xentcli.prepare.layout import Layout
+from xentcli.prepare.scratch import Scratch
+from xentcli.prepare.values import floats, list_rows, stacked
+
+
+@dataclass
+class Chunk:
+    """One chunk's clean arrays. preds is (n,) for binary, (K, n) for multiclass."""
+
+    preds: np.ndarray
+    codes: np.ndarray
+    weights: np.ndarray | None
+    targets: np.ndarray | None  # K target columns (K, n), or regression labels (n,)
+    read: int
+    skipped: int
+    ignored: int
+    missing: int = 0
+    kept: np.ndarray | None = None  # the rows kept, when some were dropped
+
+
+def targets_of(chunk: Chunk) -> np.ndarray:
+    """The chunk's targets, for the kernels that need them."""
+    assert chunk.targets is not None
+    return chunk.targets
+
+
+@dataclass
+class RowSumCheck:
+    """Rows whose probabilities do not sum to 1: counted over all the input, reported at the end."""
+
+    first_row: int | None = None
+    count: int = 0
+    first_sum: float = 0.0
+
+
+def raise_for_row_sums(check: RowSumCheck, sum_tol: float, file: str) -> None:
+    """Raise for rows that did not sum to 1, now that all of them are counted."""
+    if check.count:
+        raise InputError(
+            f"probabilities sum to {check.first_sum!r}, not 1 (tolerance "
+            f"{sum_tol:g}); {check.count} row(s) like this; pass --renormalize to "
+            "divide each row by its sum, or --sum-tol to widen the tolerance",
+            file=file,
+            row=check.first_row,
+        )
+
+
+class ChunkPreparer:
+    """Turns aligned (predictions, labels) slices into a Chunk, raising on bad input."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        opts: EvalOptions,
+        pred_file: str,
+        label_file: str,
+        scratch: Scratch | None = None,
+    ) -> None:
+        self.scratch = scratch or Scratch()
+        self.layout = layout
+        self.opts = opts
+        self.pred_file = pred_file
+        self.label_file = label_file
+        self.weight_file = label_file if layout.weight_in_labels else pred_file
+        self.classes = layout.classes
+        self.mapper: LabelMapper | None = None
+        self.row_sums = RowSumCheck()
+
+    def prepare(
+        self,
+        preds: pa.RecordBatch,
+        labels: pa.RecordBatch,
+        offset: int,
+        absent: np.ndarray | None = None,
+    ) -> Chunk:
+        """Validate and convert one aligned slice whose first row is data row offset + 1.
+
+        `absent` marks rows that found no label (--on KEY --missing skip): dropped and counted.
+        """
+        lay = self.layout
+        values = self._predictions(preds, offset)
+        targets, codes = self._labels(labels, offset)
+        weights = None
+        if lay.weight_col is not None:
+            source = labels if lay.weight_in_labels else preds
+            weights = floats(source.column(lay.weight_col), self.weight_file, lay.weight_col)
+        n = len(codes)
+        n_bad = n_ignored = n_absent = 0
+        keep = None
+        if not _all_clean(values, codes, weights):
+            ignored = codes == IGNORED
+            if absent is not None:
+                n_absent = int(np.count_nonzero(absent))
+                ignored &= ~absent
+                ignored_or_absent = ignored | absent
+            else:
+                ignored_or_absent = ignored
+            finite = np.isfinite(values) if values.ndim == 1 else np.isfinite(values).all(axis=0)
+            bad = ~finite | (codes == MISSING)
+            if weights is not None:
+                bad |= ~np.isfinite(weights)
+            bad &= ~ignored_or_absent
+            n_bad = int(np.count_nonzero(bad))
+            n_ignored = int(np.count_nonzero(ignored))
+            if n_bad and self.opts.nan == "error":
+                raise self._missing_error(int(np.argmax(bad)), values, codes, weights, offset)
+            if n_bad or n_ignored or n_absent:
+                keep = np.flatnonzero(~(bad | ignored_or_absent))
+                values = values[..., keep]
+                codes = codes[keep]
+                targets = targets[..., keep] if targets is not None else None
+                weights = weights[keep] if weights is not None else None
+        if weights is not None and weights.size and weights.min() < 0:
+            at = int(np.argmax(weights < 0))
+            raise InputError(
+                f"negative weight {float(weights[at])!r}; weights must be >= 0",
+                file=self.weight_file,
+                row=_row(offset, keep, at),
+                column=lay.weight_col,
+            )
+        if not self.opts.logits and values.size and lay.task != "regression":
+            values = self._checked_probabilities(values, offset, keep)
+        if targets is not None and targets.size and lay.task != "regression":
+            self._check_targets(targets, offset, keep)
+        return Chunk(values, codes, weights, targets, n, n_bad, n_ignored, n_absent, keep)
+
+    def _checked_probabilities(
+        self, values: np.ndarray, offset: int, keep: np.ndarray | None
+    ) -> np.ndarray:
+        if values.min() < 0.0 or values.max() > 1.0:
+            outside = (values < 0.0) | (values > 1.0)
+            at = int(np.argmax(outside if values.ndim == 1 else outside.any(axis=0)))
+            k = 0 if values.ndim == 1 else int(np.argmax(outside[:, at]))
+            value = values[at] if values.ndim == 1 else values[k, at]
+            raise InputError(
+                f"probability {float(value)!r} is outside [0, 1]; "
+                "if these are raw scores, pass --logits",
+                file=self.pred_file,
+                row=_row(offset, keep, at),
+                column=self.layout.pred_cols[k],
+            )
+        if values.ndim == 1 or self.layout.task == "multilabel":
+            return values
+        sums = values.sum(axis=0)
+        if self.opts.renormalize:
+            if not sums.all():
+                at = int(np.argmin(sums != 0))
+                raise InputError(
+                    "probabilities sum to 0; cannot renormalize",
+                    file=self.pred_file,
+                    row=_row(offset, keep, at),
+                )
+            return values / sums
+        off = np.abs(sums - 1.0) > self.opts.sum_tol
+        count = int(np.count_nonzero(off))
+        if count:
+            check = self.row_sums
+            if check.first_row is None:
+                at = int(np.argmax(off))
+                check.first_row, check.first_sum = _row(offset, keep, at), float(sums[at])
+            check.count += count
+        return values
+
+    def _predictions(self, preds: pa.RecordBatch, offset: int) -> np.ndarray:
+        """(n,) for one column (binary, regression); (K, n) for classes or a list column."""
+        lay = self.layout
+        if lay.pred_list:
+            name = lay.pred_cols[0]
+            width = len(self.classes) if self.classes else (len(lay.target_cols) or None)
+            values, found = list_rows(preds.column(name), width, self.pred_file, name, offset)
+            if self.classes is None:
+                self.classes = tuple(str(k) for k in range(found))
+            return values
+        columns = [floats(preds.column(c), self.pred_file, c) for c in lay.pred_cols]
+        if lay.task in ("binary", "regression"):
+            return columns[0]
+        return stacked(columns, self.scratch, "preds")
+
+    def _labels(self, labels: pa.RecordBatch, offset: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """(targets, codes): K target columns or regression values with MISSING codes where they
+        are not finite; or no targets and the class codes of one label column."""
+        lay = self.layout
+        if lay.target_cols:
+            columns = [floats(labels.column(c), self.label_file, c) for c in lay.target_cols]
+            targets = stacked(columns, self.scratch, "targets")
+            finite = np.isfinite(targets).all(axis=0)
+        elif lay.task == "regression":
+            assert lay.label_col is not None
+            targets = floats(labels.column(lay.label_col), self.label_file, lay.label_col)
+            finite = np.isfinite(targets)
+        else:
+            assert lay.label_col is not None
+            if self.mapper is None:
+                self.mapper = LabelMapper(
+                    self.classes,
+                    self.opts.positive,
+                    self.opts.ignore_label,
+                    self.label_file,
+                    lay.label_col,
+                )
+            return None, self.mapper.encode(labels.column(lay.label_col), offset)
+        return targets, np.where(finite, 0, MISSING)
+
+    def _check_targets(self, targets: np.ndarray, offset: int, keep: np.ndarray | None) -> None:
+        """Targets are probabilities in [0, 1]; for multiclass each row sums to 1."""
+        outside = (targets < 0.0) | (targets > 1.0)
+        if outside.any():
+            k, at = (int(v[0]) for v in np.nonzero(outside))
+            raise InputError(
+                f"target {float(targets[k, at])!r} is outside [0, 1]",
+                file=self.label_file,
+                row=_row(offset, keep, at),
+                column=self.layout.target_cols[k],
+            )
+        if self.layout.task == "multiclass":
+            sums = targets.sum(axis=0)
+            off = np.abs(sums - 1.0) > self.opts.sum_tol
+            if off.any():
+                at = int(np.argmax(off))
+                raise InputError(
+                    f"target probabilities sum to {float(sums[at])!r}, not 1; for independent "
+                    "0/1 labels pass --task multilabel",
+                    file=self.label_file,
+                    row=_row(offset, keep, at),
+                )
+
+    def _missing_error(
+        self,
+        at: int,
+        values: np.ndarray,
+        codes: np.ndarray,
+        weights: np.ndarray | None,
+        offset: int,
+    ) -> InputError:
+        lay = self.layout
+        row_values = [values[at]] if values.ndim == 1 else list(values[:, at])
+        names = [lay.pred_cols[0]] * len(row_values) if lay.pred_list else list(lay.pred_cols)
+        for name, value in zip(names, row_values, strict=True):
+            if not np.isfinite(value):
+                return _nan_error(value, self.pred_file, offset + at + 1, name)
+        if codes[at] == MISSING:
+            column = lay.label_col or ", ".join(lay.target_cols)
+            return _nan_error(None, self.label_file, offset + at + 1, column)
+        assert weights is not None
+        return _nan_error(weights[at], self.weight_file, offset + at + 1, lay.weight_col)
+
+
+def _all_clean(values: np.ndarray, codes: np.ndarray, weights: np.ndarray | None) -> bool:
+    """No missing, ignored or non-finite entry: three reductions instead of per-row masks.
+
+    A sum is finite only if every term is (or it overflowed: then the full check runs anyway).
+    """
+    if not codes.size:
+        return True
+    if codes.min() < 0 or not np.isfinite(values.sum()):
+        return False
+    return weights is None or bool(np.isfinite(weights.sum()))
+
+
+def _nan_error(value: float | None, file: str, row: int, column: str | None) -> InputError:
+    what = "a missing value" if value is None or value != value else f"{float(value)!r}"
+    return InputError(
+        f"{what} where a finite number or label is needed; pass --nan skip to drop such rows",
+        file=file,
+        row=row,
+        column=column,
+    )
+
+
+def _row(offset: int, keep: np.ndarray | None, at: int) -> int:
+    """The 1-based data row of position `at` in a chunk that may have been filtered."""
+    return offset + (int(keep[at]) if keep is not None else at) + 1

@@ -1,0 +1,209 @@
+"""Labels to class codes, vectorized per chunk (SPEC §3.1's mapping rules)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from xentcli.errors import InputError, SchemaError
+from xentcli.io.arrow_numpy import float_values, int_values, null_mask
+
+UNMAPPED, MISSING, IGNORED = -1, -2, -3
+BOOLEAN_TEXT = {"true": 1, "false": 0}  # any case; and any text that reads as the number 0 or 1
+
+
+class LabelMapper:
+    """Maps one label column's values to codes: 0/1 (binary) or a class index (multiclass)."""
+
+    def __init__(
+        self,
+        classes: tuple[str, ...] | None,
+        positive: str | None,
+        ignore_label: str | None,
+        file: str,
+        column: str,
+    ) -> None:
+        self.classes = classes
+        self.positive = positive
+        self.file = file
+        self.column = column
+        self.ignore_text = ignore_label
+        self.ignore_number = _as_number(ignore_label)
+        self.positive_number = _as_number(positive)
+        self.negative: Any = None  # with --positive: the one other label value seen so far
+        self.int_names: dict[int, int] | None = None
+        if classes is not None and all(_as_int(c) is not None for c in classes):
+            self.int_names = {int(c): i for i, c in enumerate(classes)}
+        self.lookup = self._integer_lookup()
+        self.identity = self.lookup is not None and bool(
+            self.lookup[0] == 0 and np.array_equal(self.lookup[1], np.arange(len(self.lookup[1])))
+        )
+
+    def _integer_lookup(self) -> tuple[int, np.ndarray] | None:
+        """(lowest label, codes of lowest..highest) for the common integer-label cases."""
+        if self.positive is not None or self.ignore_text is not None:
+            return None
+        if self.classes is None:
+            return 0, np.array([0, 1], np.int64)
+        if self.int_names is None:
+            return 0, np.arange(len(self.classes), dtype=np.int64)
+        low, high = min(self.int_names), max(self.int_names)
+        if high - low > 1 << 20:
+            return None
+        table = np.full(high - low + 1, UNMAPPED, np.int64)
+        for name, slot in self.int_names.items():
+            table[name - low] = slot
+        return low, table
+
+    def encode(self, labels: pa.Array, offset: int) -> np.ndarray:
+        """Codes per row: class index, or MISSING / IGNORED; an unmappable label raises."""
+        codes = self._codes_by_lookup(labels)
+        if codes is None:
+            codes = self._codes_in_general(labels)
+        if labels.null_count:
+            codes[null_mask(labels)] = MISSING
+        bad = np.flatnonzero(codes == UNMAPPED)
+        if bad.size:
+            raise self._unmapped(labels[int(bad[0])].as_py(), offset + int(bad[0]) + 1)
+        return codes
+
+    def _codes_in_general(self, labels: pa.Array) -> np.ndarray:
+        """Any label type: text through its dictionary, numbers through _codes_of_numbers."""
+        kind = labels.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            labels = labels.dictionary_encode()
+            kind = labels.type
+        if pa.types.is_dictionary(kind):
+            table = np.array([self._code_of(v) for v in labels.dictionary.to_pylist()], np.int64)
+            if not len(table):
+                return np.full(len(labels), MISSING, np.int64)
+            return table[int_values(labels.indices)]
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+            return self._codes_of_numbers(float_values(labels))
+        raise SchemaError(
+            f"labels of type {kind} are not supported; use integers, strings or booleans",
+            file=self.file,
+            column=self.column,
+        )
+
+    def _codes_by_lookup(self, labels: pa.Array) -> np.ndarray | None:
+        """Integer labels all within the lookup table: one gather (the caller marks nulls)."""
+        if self.lookup is None or not pa.types.is_integer(labels.type) or not len(labels):
+            return None
+        if pa.types.is_unsigned_integer(labels.type):
+            labels = labels.cast(pa.int64())
+        values = int_values(labels)
+        low, table = self.lookup
+        if values.min() < low or values.max() >= low + len(table):
+            return None
+        if self.identity and values.dtype == np.int64 and not labels.null_count:
+            return values  # labels 0..K-1 are their own codes: no gather (a read-only view)
+        return table[values - low] if low else table[values]
+
+    def _codes_of_numbers(self, values: np.ndarray) -> np.ndarray:
+        codes = np.full(values.shape, UNMAPPED, np.int64)
+        finite = np.isfinite(values)
+        codes[~finite] = MISSING
+        whole = finite & (values == np.floor(values))
+        if self.classes is None:
+            if self.positive_number is not None:
+                is_pos = whole & (values == self.positive_number)
+                codes[is_pos] = 1
+                for value in np.unique(values[whole & ~is_pos]):
+                    if self._negative_ok(int(value)):
+                        codes[values == value] = 0
+            else:
+                codes[whole & ((values == 0) | (values == 1))] = 0
+                codes[whole & (values == 1)] = 1
+        elif self.int_names is not None:
+            names = np.array(sorted(self.int_names), np.float64)
+            slots = np.array([self.int_names[int(n)] for n in names], np.int64)
+            at = np.minimum(np.searchsorted(names, values), len(names) - 1)
+            hit = whole & (names[at] == values)
+            codes[hit] = slots[at[hit]]
+        else:
+            hit = whole & (values >= 0) & (values < len(self.classes))
+            codes[hit] = values[hit].astype(np.int64)
+        if self.ignore_number is not None:
+            codes[values == self.ignore_number] = IGNORED
+        return codes
+
+    def _code_of(self, value: Any) -> int:
+        """The code of one distinct label value (a dictionary entry)."""
+        if value is None:
+            return MISSING
+        if self.ignore_text is not None and (
+            str(value) == self.ignore_text
+            or (self.ignore_number is not None and _as_number(value) == self.ignore_number)
+        ):
+            return IGNORED
+        if isinstance(value, str):
+            return self._code_of_text(value)
+        number = float(value)
+        if not math.isfinite(number):
+            return MISSING
+        return int(self._codes_of_numbers(np.array([number]))[0])
+
+    def _code_of_text(self, text: str) -> int:
+        if self.classes is None:
+            if self.positive is not None:
+                number = _as_number(text)
+                if text == self.positive or (number is not None and number == self.positive_number):
+                    return 1
+                if number is not None and math.isfinite(number):  # as in a numeric column
+                    return int(self._codes_of_numbers(np.array([number]))[0])
+                return 0 if self._negative_ok(text) else UNMAPPED
+            low = text.strip().lower()
+            if low in BOOLEAN_TEXT:
+                return BOOLEAN_TEXT[low]
+            number = _as_number(low)  # "1", "1.0", "01": as the same number in a numeric column
+            return int(number) if number in (0.0, 1.0) else UNMAPPED
+        if text in self.classes:
+            return self.classes.index(text)
+        number = _as_number(text)
+        if number is None or not math.isfinite(number):
+            return UNMAPPED
+        return int(self._codes_of_numbers(np.array([number]))[0])
+
+    def _negative_ok(self, value: Any) -> bool:
+        if self.negative is None:
+            self.negative = value
+        return bool(self.negative == value)
+
+    def _unmapped(self, value: Any, row: int) -> InputError:
+        if self.classes is not None:
+            rule = (
+                "labels name a class"
+                if self.int_names is not None
+                else "a string label names a class, an integer label is a 0-based position"
+            )
+            message = (
+                f"label {value!r} maps to no class (classes: {', '.join(self.classes)}; {rule})"
+            )
+        elif self.positive is not None:
+            message = (
+                f"label {value!r} is a third value: binary labels here are {self.positive!r} "
+                f"and {self.negative!r}"
+            )
+        else:
+            message = f"label {value!r} is not 0/1 or true/false; pass --positive VALUE"
+        return InputError(message, file=self.file, row=row, column=self.column)
+
+
+def _as_number(text: Any) -> float | None:
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None

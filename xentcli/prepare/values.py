@@ -1,0 +1,65 @@
+"""Arrow columns to the numpy arrays the kernels take: floats, stacked classes, list columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from xentcli.errors import InputError, SchemaError
+from xentcli.io.arrow_numpy import float_values, int_values, null_mask
+from xentcli.prepare.scratch import Scratch
+
+NUMERIC = (pa.types.is_floating, pa.types.is_integer, pa.types.is_boolean, pa.types.is_decimal)
+
+
+def floats(column: pa.Array, file: str, name: str) -> np.ndarray:
+    """float64 values (nulls as NaN); a non-numeric column is a schema error naming it."""
+    if not any(test(column.type) for test in NUMERIC):
+        raise SchemaError(f"holds {column.type} values; expected numbers", file=file, column=name)
+    return float_values(column)
+
+
+def stacked(columns: list[np.ndarray], scratch: Scratch, name: str) -> np.ndarray:
+    """K columns as one (K, n) array in reused memory."""
+    return np.stack(columns, out=scratch.get(name, (len(columns), len(columns[0]))))
+
+
+def list_rows(
+    column: pa.Array, width: int | None, file: str, name: str, offset: int
+) -> tuple[np.ndarray, int]:
+    """A list column (or JSON-array text) as (K, n) float64 and K; a null list is a row of NaN.
+
+    K is `width`, or the first non-null row's length; a row of another length is an error.
+    """
+    import pyarrow.compute as pc  # 28 ms of start-up: only when needed
+
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        column = pc.split_pattern(pc.replace_substring_regex(column, r"[\[\]\s]", ""), ",")
+    kind = column.type
+    if not (
+        pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
+    ):
+        raise SchemaError(f"holds {kind} values; expected lists of numbers", file=file, column=name)
+    missing = null_mask(column)
+    lengths = int_values(pc.list_value_length(column).fill_null(0).cast(pa.int64()))
+    if width is None:
+        present = np.flatnonzero(~missing)
+        width = int(lengths[present[0]]) if present.size else 0
+    wrong = ~missing & (lengths != width)
+    if wrong.any():
+        at = int(np.argmax(wrong))
+        raise InputError(
+            f"holds {lengths[at]} values; every row needs {width}",
+            file=file,
+            row=offset + at + 1,
+            column=name,
+        )
+    try:
+        flat = float_values(pc.list_flatten(column).cast(pa.float64()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InputError(
+            f"holds a value that is not a number ({exc})", file=file, column=name
+        ) from None
+    rows = np.full((len(column), width), np.nan)
+    rows[~missing] = flat.reshape(-1, width)
+    return np.ascontiguousarray(rows.T), width

@@ -1,0 +1,138 @@
+"""`xentcli inspect`: how a file would be read, decided by the same code as `eval`, no metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from xentcli.evaluate import open_layout
+from xentcli.options import EvalOptions
+from xentcli.prepare.layout import Layout
+from xentcli.report.evaluation import SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class InspectReport:
+    """The decisions xentcli makes about an input, each with the flag that changes it."""
+
+    path: str
+    labels: str | None
+    format: str
+    rows: int | None
+    columns: list[dict[str, str]]
+    layout: Layout
+    logits: bool
+    label_rule: str
+    gates: tuple[dict[str, Any], ...] = ()
+    passed: bool = True
+
+    def decisions(self) -> list[tuple[str, Any, str]]:
+        """(decision, value, the flag that changes it)."""
+        lay = self.layout
+        return [
+            ("format", self.format, "--input-format"),
+            ("rows", self.rows, "(stored in Parquet and Arrow files; text is not counted)"),
+            ("task", lay.task, "--task"),
+            (
+                "label column" if lay.label_col else "target columns",
+                lay.label_col or ", ".join(lay.target_cols),
+                "--label-col" + (" (in --labels)" if self.labels else ""),
+            ),
+            (
+                "prediction columns",
+                ", ".join(lay.pred_cols) + (" (one list per row)" if lay.pred_list else ""),
+                "--pred-col",
+            ),
+            ("predictions are", "logits" if self.logits else "probabilities", "--logits"),
+            ("weight column", lay.weight_col, "--weight-col"),
+            ("classes", _classes(lay), "--classes"),
+            (
+                "labels map by",
+                self.label_rule,
+                "--positive" if lay.task == "binary" else "--classes",
+            ),
+        ]
+
+    def title(self) -> str:
+        """The heading of human-facing formats."""
+        return f"xentcli inspect · {self.path}"
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        """One row per decision."""
+        return ["decision", "value", "change with"], [list(d) for d in self.decisions()]
+
+    def summary(self) -> dict[str, Any]:
+        """Decision → value."""
+        return {name: value for name, value, _ in self.decisions()}
+
+    def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:
+        """No optional sections."""
+        return []
+
+    def notes(self) -> list[str]:
+        """The columns and their types."""
+        return ["columns: " + ", ".join(f"{c['name']} ({c['type']})" for c in self.columns)]
+
+    def records(self) -> list[dict[str, Any]]:
+        """JSON lines: one object per decision."""
+        return [{"decision": n, "value": v, "flag": f} for n, v, f in self.decisions()]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of `inspect --format json`."""
+        lay = self.layout
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "inspect",
+            "inputs": {"predictions": self.path, "labels": self.labels, "format": self.format},
+            "rows": self.rows,
+            "columns": self.columns,
+            "task": lay.task,
+            "label": lay.label_col,
+            "targets": list(lay.target_cols),
+            "predictions": list(lay.pred_cols),
+            "logits": self.logits,
+            "weight": lay.weight_col,
+            "classes": list(lay.classes) if lay.classes else None,
+            "list": lay.pred_list,
+            "label_rule": self.label_rule,
+            "flags": {n: f for n, _, f in self.decisions()},
+        }
+
+
+def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
+    """Open the inputs and report every decision, without reading the data through."""
+    preds, label_src, layout = open_layout(source, labels, opts)
+    return InspectReport(
+        path=preds.name,
+        labels=label_src.name if label_src is not None else None,
+        format=preds.format,
+        rows=preds.num_rows,
+        columns=[{"name": n, "type": t} for n, t in preds.column_types().items()],
+        layout=layout,
+        logits=opts.logits,
+        label_rule=label_rule(layout, opts),
+    )
+
+
+def _classes(layout: Layout) -> str | None:
+    if layout.classes:
+        return ", ".join(layout.classes)
+    return "0..K-1, K from the first row's list" if layout.pred_list else None
+
+
+def label_rule(layout: Layout, opts: EvalOptions) -> str:
+    """SPEC §3.1's mapping rule in force, in words."""
+    if layout.target_cols:
+        kind = "independent 0/1 labels" if layout.task == "multilabel" else "class probabilities"
+        return f"K target columns paired in order with the predictions: {kind}"
+    if layout.task == "regression":
+        return "numbers, compared with the predictions"
+    if layout.pred_list and layout.classes is None:
+        return "an integer label is a 0-based position in the list"
+    if layout.classes is None:
+        if opts.positive is not None:
+            return f"{opts.positive!r} is positive, the one other value negative"
+        return "0/1 or true/false"
+    if all(c.lstrip("-").isdigit() for c in layout.classes):
+        return "an integer label names the class column of that name"
+    return "a string label names a class; an integer label is a 0-based position"
