@@ -6,9 +6,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from xentcli.errors import UsageError
-from xentcli.report.gates import Gate
+from xentcli.tasks import TASKS
 
-TASKS = ("binary", "multiclass", "multilabel", "regression")
 NAN_POLICIES = ("error", "skip")
 INPUT_FORMATS = ("csv", "tsv", "parquet", "arrow", "jsonl")
 ENGINES = ("local", "dask")
@@ -25,7 +24,11 @@ def default_chunk_rows(columns: int) -> int:
 
 @dataclass(frozen=True)
 class EvalOptions:
-    """How predictions and labels are read and scored; every field has a CLI flag."""
+    """How predictions and labels are read and scored; every field has a CLI flag.
+
+    Each field is checked on its own here; how fields combine is checked once, by the plan
+    (xentcli.engine.plan), which alone reads these options below the CLI.
+    """
 
     label_col: str | None = None
     pred_col: str | None = None
@@ -58,15 +61,12 @@ class EvalOptions:
     missing: str = "error"
     engine: str = "local"
     scheduler: str | None = None
-    gates: tuple[Gate, ...] = ()
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:
             raise UsageError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
         if self.normalize is not None and self.normalize not in ("true", "pred", "all"):
             raise UsageError(f"--normalize must be true, pred or all, not {self.normalize!r}")
-        if self.normalize is not None and not self.per_class:
-            raise UsageError("--normalize shapes the confusion matrix of --per-class: pass both")
         if self.bootstrap is not None and self.bootstrap < 2:
             raise UsageError(f"--bootstrap needs at least 2 replicates, not {self.bootstrap}")
         if not 0.0 < self.confidence < 1.0:
@@ -98,14 +98,8 @@ class EvalOptions:
             raise UsageError(f"--chunk-rows must be >= 1, not {self.chunk_rows!r}")
         if self.engine not in ENGINES:
             raise UsageError(f"--engine must be local or dask, not {self.engine!r}")
-        if self.scheduler is not None and self.engine != "dask":
-            raise UsageError("--scheduler names a Dask scheduler: pass --engine dask too")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise UsageError(f"--classes has duplicate names: {','.join(self.classes)}")
-
-    def set_options(self) -> frozenset[str]:
-        """Names of the options that add metrics (top_k)."""
-        return frozenset({"top_k"}) if self.top_k is not None else frozenset()
 
     @classmethod
     def from_kwargs(cls, options: dict[str, Any]) -> EvalOptions:

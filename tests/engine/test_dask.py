@@ -17,8 +17,9 @@ from distributed import Client, LocalCluster
 import xentcli
 from tests.conftest import SAMPLES, run_cli
 from xentcli.engine import dask as dask_engine
+from xentcli.engine.plan import layout_of, make_plan
 from xentcli.errors import InputError, UsageError
-from xentcli.evaluate import evaluate_with, open_layout
+from xentcli.evaluate import evaluate_with
 from xentcli.io.open import open_source
 from xentcli.options import EvalOptions
 
@@ -221,11 +222,11 @@ def test_rows_are_counted_against_the_footer(tmp_path):
     path = tmp_path / "b.parquet"
     pq.write_table(table, path, row_group_size=ROW_GROUP)
     source = open_source(str(path))
-    layout = open_layout(str(path), None, EvalOptions())[2]
-    fragment = dask_engine.plan(source)[0]
+    plan = make_plan(EvalOptions(), layout_of(source, None, EvalOptions()))
+    fragment = dask_engine.fragments_of(source)[0]
     claimed = dask_engine.Fragment(fragment.path, fragment.row_groups, 0, fragment.rows + 1)
     with pytest.raises(InputError, match=r"read 1000 rows; the footer lists 1001"):
-        dask_engine.run_fragment(claimed, source.name, {}, layout, EvalOptions())
+        dask_engine.run_fragment(claimed, source.name, {}, plan)
 
 
 def test_a_killed_worker_changes_nothing(tmp_path):
@@ -298,8 +299,8 @@ def test_unreachable_scheduler_is_named(monkeypatch):
 
 
 def test_usage_error_type():
-    with pytest.raises(UsageError):
-        EvalOptions(scheduler="tcp://x:1")
+    with pytest.raises(UsageError, match="--scheduler names a Dask scheduler"):
+        evaluate_with(str(SAMPLES / "binary.parquet"), None, EvalOptions(scheduler="tcp://x:1"))
 
 
 def test_a_scheduler_without_workers_is_an_error(monkeypatch):

@@ -28,12 +28,12 @@ def test_each_group_equals_its_rows_alone(weighted):
     data = frame()
     options = {"weight_col": "w"} if weighted else {}
     report = xentcli.evaluate(data, by="region", top_k=2, **options)
-    assert [g["group"]["region"] for g in report.groups] == list(dict.fromkeys(data["region"]))
+    assert [g.group["region"] for g in report.groups] == list(dict.fromkeys(data["region"]))
     for group in report.groups:
-        rows = data[data["region"] == group["group"]["region"]].drop(columns="region")
+        rows = data[data["region"] == group.group["region"]].drop(columns="region")
         alone = xentcli.evaluate(rows, top_k=2, **options)
-        assert group["rows"] == len(rows)
-        assert group["metrics"] == pytest.approx(alone.metrics, rel=1e-12)
+        assert group.rows == len(rows)
+        assert group.metrics == pytest.approx(alone.metrics, rel=1e-12)
     assert (
         report.metrics == xentcli.evaluate(data.drop(columns="region"), top_k=2, **options).metrics
     )
@@ -44,21 +44,21 @@ def test_combinations_skipped_rows_and_chunking(tmp_path):
     data.loc[[5, 50, 500], "p_1"] = np.nan
     report = xentcli.evaluate(data, by=("region", "day"), nan="skip", chunk_rows=1000)
     assert len(report.groups) == 9
-    assert sum(g["rows"] for g in report.groups) == len(data) - 3
+    assert sum(g.rows for g in report.groups) == len(data) - 3
     for group in report.groups:
-        key = group["group"]
+        key = group.group
         rows = data[(data["region"] == key["region"]) & (data["day"].astype(str) == key["day"])]
         alone = xentcli.evaluate(rows.drop(columns=["region", "day"]), nan="skip")
-        assert group["metrics"] == pytest.approx(alone.metrics, rel=1e-12)
+        assert group.metrics == pytest.approx(alone.metrics, rel=1e-12)
     one_chunk = xentcli.evaluate(data, by=("region", "day"), nan="skip")
     for a, b in zip(report.groups, one_chunk.groups, strict=True):
-        assert a["metrics"] == pytest.approx(b["metrics"], rel=1e-12)
+        assert a.metrics == pytest.approx(b.metrics, rel=1e-12)
 
 
 def test_by_the_label_column_and_many_groups(cli, tmp_path):
     data = frame(n=3000)
     per_label = xentcli.evaluate(data, by="label")
-    assert [g["group"]["label"] for g in per_label.groups] == [
+    assert [g.group["label"] for g in per_label.groups] == [
         str(v) for v in dict.fromkeys(data["label"])
     ]
     n = 120_000
@@ -69,8 +69,8 @@ def test_by_the_label_column_and_many_groups(cli, tmp_path):
     report = xentcli.evaluate(many, by="user")
     assert len(report.groups) == n
     first = report.groups[0]
-    row = many[many["user"] == int(first["group"]["user"])]
-    assert first["metrics"]["mse"] == pytest.approx(((row["prob"] - row["y"]) ** 2).iloc[0])
+    row = many[many["user"] == int(first.group["user"])]
+    assert first.metrics["mse"] == pytest.approx(((row["prob"] - row["y"]) ** 2).iloc[0])
     path = tmp_path / "g.csv"
     data.to_csv(path, index=False)
     lines = cli("eval", str(path), "--by", "region", "--format", "jsonl").stdout.splitlines()
@@ -91,12 +91,12 @@ def test_null_keys_text_labels_and_first_appearance_order(tmp_path):
     report = xentcli.evaluate(str(path), by=("region", "day"), classes="a,b,c", chunk_rows=100)
     keys = data["region"].fillna("<null>") + "|" + data["day"].astype(str)
     expected = list(dict.fromkeys(keys))
-    assert ["|".join(g["group"].values()) for g in report.groups] == expected
-    assert {g["group"]["region"] for g in report.groups} == {"north", "south", "east", "<null>"}
+    assert ["|".join(g.group.values()) for g in report.groups] == expected
+    assert {g.group["region"] for g in report.groups} == {"north", "south", "east", "<null>"}
     counts = keys.value_counts()
-    assert all(g["rows"] == counts["|".join(g["group"].values())] for g in report.groups)
+    assert all(g.rows == counts["|".join(g.group.values())] for g in report.groups)
     by_label = xentcli.evaluate(str(path), by="label", classes="a,b,c", chunk_rows=100)
-    assert [g["group"]["label"] for g in by_label.groups] == list(dict.fromkeys(data["label"]))
+    assert [g.group["label"] for g in by_label.groups] == list(dict.fromkeys(data["label"]))
 
 
 def test_groups_whose_rows_were_all_skipped_do_not_appear(tmp_path):
@@ -108,9 +108,9 @@ def test_groups_whose_rows_were_all_skipped_do_not_appear(tmp_path):
     path = tmp_path / "skipped.csv"
     data.to_csv(path, index=False)
     by_label = xentcli.evaluate(str(path), by="label", classes="a,b,c", nan="skip")
-    assert [g["group"]["label"] for g in by_label.groups] == list(
+    assert [g.group["label"] for g in by_label.groups] == list(
         dict.fromkeys(data["label"][data["label"] != "c"])
     )
     by_region = xentcli.evaluate(str(path), by="region", classes="a,b,c", nan="skip")
-    assert by_region.groups[0]["group"]["region"] == "<null>"
-    assert by_region.groups[0]["rows"] == 1
+    assert by_region.groups[0].group["region"] == "<null>"
+    assert by_region.groups[0].rows == 1

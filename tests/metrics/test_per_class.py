@@ -14,7 +14,8 @@ from tests.conftest import SAMPLES
 from tests.references import softmax
 
 
-def assert_rows_close(a: list[dict], b: list[dict]) -> None:
+def assert_rows_close(a, b) -> None:
+    a, b = a.to_json(), b.to_json()
     assert len(a) == len(b)
     for left, right in zip(a, b, strict=True):
         assert left.keys() == right.keys()
@@ -46,21 +47,21 @@ def test_per_class_matches_sklearn(weighted):
         y, predicted, labels=range(4), sample_weight=w, zero_division=0
     )
     for k, row in enumerate(report.per_class):
-        assert row["class"] == str(k)
-        assert row["support"] == pytest.approx(support[k] if w is None else w[y == k].sum())
-        assert row["precision"] == pytest.approx(precision[k], rel=1e-12)
-        assert row["recall"] == pytest.approx(recall[k], rel=1e-12)
-        assert row["f1"] == pytest.approx(f1[k], rel=1e-12)
-        assert row["error"] == pytest.approx(1 - recall[k], rel=1e-12, abs=1e-15)
+        assert row.name == str(k)
+        assert row.support == pytest.approx(support[k] if w is None else w[y == k].sum())
+        assert row.precision == pytest.approx(precision[k], rel=1e-12)
+        assert row.recall == pytest.approx(recall[k], rel=1e-12)
+        assert row.f1 == pytest.approx(f1[k], rel=1e-12)
+        assert row.error == pytest.approx(1 - recall[k], rel=1e-12, abs=1e-15)
         mine = y == k
         expected = log_loss(
             y[mine], p[mine], labels=range(4), sample_weight=None if w is None else w[mine]
         )
-        assert row["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+        assert row.loss == pytest.approx(expected, rel=1e-12)
     counts = confusion_matrix(y, predicted, labels=range(4), sample_weight=w)
-    assert np.allclose(report.confusion_matrix["matrix"], counts, rtol=1e-12)
+    assert np.allclose(report.confusion_matrix.matrix, counts, rtol=1e-12)
     if not weighted:
-        assert all(isinstance(v, int) for row in report.confusion_matrix["matrix"] for v in row)
+        assert all(isinstance(v, int) for row in report.confusion_matrix.matrix for v in row)
 
 
 @pytest.mark.parametrize("normalize", ["true", "pred", "all"])
@@ -68,8 +69,8 @@ def test_normalized_confusion_matrix_matches_sklearn(normalize):
     data, p, y = frame(k=3, seed=9)
     report = xentcli.evaluate(data, per_class=True, normalize=normalize)
     expected = confusion_matrix(y, p.argmax(axis=1), labels=range(3), normalize=normalize)
-    assert np.allclose(report.confusion_matrix["matrix"], expected, rtol=1e-12)
-    assert report.confusion_matrix["normalize"] == normalize
+    assert np.allclose(report.confusion_matrix.matrix, expected, rtol=1e-12)
+    assert report.confusion_matrix.normalize == normalize
 
 
 def test_binary_logits_and_soft_targets(cli):
@@ -194,9 +195,9 @@ def test_calibration_matches_the_definitions(weighted):
     report = xentcli.evaluate(data, calibration=True, bins=10, weight_col="w" if weighted else None)
     cal = report.calibration
     ece, mce, rms = reference_calibration(p.max(axis=1), (p.argmax(axis=1) == y) * 1.0, 10, w)
-    assert (cal["ece"], cal["mce"], cal["rmsce"]) == pytest.approx((ece, mce, rms), rel=1e-12)
-    assert len(cal["bins"]) == 10 and cal["bins"][-1]["weight"] >= 5 - 1e-9
-    assert sum(b["weight"] for b in cal["bins"]) == pytest.approx(w.sum() if weighted else 2000)
+    assert (cal.ece, cal.mce, cal.rmsce) == pytest.approx((ece, mce, rms), rel=1e-12)
+    assert len(cal.bins) == 10 and cal.bins[-1].weight >= 5 - 1e-9
+    assert sum(b.weight for b in cal.bins) == pytest.approx(w.sum() if weighted else 2000)
 
 
 def test_binary_calibration_uses_p_positive_and_logits_agree(cli):
@@ -205,12 +206,12 @@ def test_binary_calibration_uses_p_positive_and_logits_agree(cli):
     report = xentcli.evaluate(table, calibration=True)
     ece, mce, rms = reference_calibration(prob, y * 1.0, 15)
     cal = report.calibration
-    assert (cal["ece"], cal["mce"], cal["rmsce"]) == pytest.approx((ece, mce, rms), rel=1e-12)
+    assert (cal.ece, cal.mce, cal.rmsce) == pytest.approx((ece, mce, rms), rel=1e-12)
     logits = table.assign(prob=np.log(prob / (1 - prob)))
     from_logits = xentcli.evaluate(logits, calibration=True, logits=True).calibration
-    assert from_logits["ece"] == pytest.approx(cal["ece"], rel=1e-9)
+    assert from_logits.ece == pytest.approx(cal.ece, rel=1e-9)
     chunked = xentcli.evaluate(table, calibration=True, chunk_rows=777).calibration
-    assert chunked["ece"] == pytest.approx(cal["ece"], rel=1e-12)
+    assert chunked.ece == pytest.approx(cal.ece, rel=1e-12)
     run = cli("eval", str(SAMPLES / "net1.csv"), "--calibration", "--bins", "5", "--json")
     assert json.loads(run.stdout)["calibration"]["n_bins"] == 5
     table_out = cli("eval", str(SAMPLES / "net1.csv"), "--calibration", "--no-color").stdout

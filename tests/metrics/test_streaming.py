@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 import xentcli
 from tests.references import softmax
+from xentcli.metrics.breakdown import Finished
 from xentcli.metrics.kernels import binary_from_probs, multiclass_from_probs
-from xentcli.metrics.registry import Totals
+from xentcli.metrics.registry import Totals, metrics_for
 from xentcli.metrics.sums import CompensatedSum
 from xentcli.options import MACHINE_EPS
+from xentcli.tasks import Task
 
 CHUNKS = [1, 7, 1000, 10**9]
 
@@ -56,7 +58,8 @@ def test_split_and_merged_equals_one_pass():
     merged = Totals()
     for part in reversed(parts):  # merge order must not matter either
         merged.merge(part)
-    assert_close(whole.result("multiclass"), merged.result("multiclass"))
+    names = metrics_for(Task.MULTICLASS)
+    assert_close(whole.result(names), merged.result(names))
     assert merged.means["loss"].denominator.value() == 2000
 
 
@@ -110,7 +113,7 @@ def test_random_binary_is_chunk_invariant(n, chunk, seed, edge):
     whole.update(binary_from_probs(p, y, MACHINE_EPS, 0.5), None)
     table = pa.table({"y": y, "p": p})
     many = xentcli.evaluate(table, chunk_rows=chunk)
-    assert_close(whole.result("binary"), many.metrics)
+    assert_close(whole.result(metrics_for(Task.BINARY)), many.metrics)
     assert many.clipped == whole.clipped
 
 
@@ -123,26 +126,28 @@ def test_groups_and_bootstrap_split_and_merged_equal_one_pass():
     keys = pa.array(rng.choice(["a", "b", "c", "d"], n))
     stats = {"loss": rng.random(n), "sq": rng.random(n), "wrong": rng.random(n) < 0.3}
     weights = rng.random(n)
-    whole, first, second = Groups(), Groups(), Groups()
-    whole.update(group_keys([keys]), stats, weights)
+    whole, first, second = Groups(("k",)), Groups(("k",)), Groups(("k",))
+    whole.add(group_keys([keys]), stats, weights)
     head = {k: v[:6000] for k, v in stats.items()}
-    first.update(group_keys([keys.slice(0, 6000)]), head, weights[:6000])
+    first.add(group_keys([keys.slice(0, 6000)]), head, weights[:6000])
     tail = {k: v[6000:] for k, v in stats.items()}
-    second.update(group_keys([keys.slice(6000)]), tail, weights[6000:])
+    second.add(group_keys([keys.slice(6000)]), tail, weights[6000:])
     first.merge(second)
-    one = whole.result(("k",), "binary", frozenset())
-    merged = {g["group"]["k"]: g for g in first.result(("k",), "binary", frozenset())}
+    finished = Finished(Task.BINARY, tuple(metrics_for(Task.BINARY)), None)
+    one = whole.result(finished)["groups"]
+    merged = {g.group["k"]: g for g in first.result(finished)["groups"]}
     for group in one:
-        other = merged[group["group"]["k"]]
-        assert group["rows"] == other["rows"]
-        for name, value in group["metrics"].items():
-            assert value == pytest.approx(other["metrics"][name], rel=1e-12)
+        other = merged[group.group["k"]]
+        assert group.rows == other.rows
+        for name, value in group.metrics.items():
+            assert value == pytest.approx(other.metrics[name], rel=1e-12)
     rows = np.arange(n)
     boot_whole, boot_a, boot_b = Bootstrap(30, 1), Bootstrap(30, 1), Bootstrap(30, 1)
-    boot_whole.update(rows, stats, weights)
-    boot_a.update(rows[:3333], {k: v[:3333] for k, v in stats.items()}, weights[:3333])
-    boot_b.update(rows[3333:], {k: v[3333:] for k, v in stats.items()}, weights[3333:])
+    boot_whole.add(rows, stats, weights)
+    boot_a.add(rows[:3333], {k: v[:3333] for k, v in stats.items()}, weights[:3333])
+    boot_b.add(rows[3333:], {k: v[3333:] for k, v in stats.items()}, weights[3333:])
     boot_a.merge(boot_b)
-    for name, values in boot_whole.replicate_metrics("binary", frozenset()).items():
-        merged_values = boot_a.replicate_metrics("binary", frozenset())[name]
+    names = metrics_for(Task.BINARY)
+    for name, values in boot_whole.replicate_metrics(names).items():
+        merged_values = boot_a.replicate_metrics(names)[name]
         assert np.allclose(values, merged_values, rtol=1e-12), name

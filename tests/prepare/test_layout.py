@@ -8,12 +8,12 @@ import pytest
 from sklearn.metrics import log_loss
 
 import xentcli
+from xentcli.engine.plan import checked_layout
 from xentcli.options import EvalOptions
-from xentcli.prepare.layout import resolve_layout
 
 
 def layout(names, **options):
-    return resolve_layout(names, None, EvalOptions(**options), "f.csv")
+    return checked_layout(names, None, EvalOptions(**options), "f.csv")
 
 
 @pytest.mark.parametrize(

@@ -23,14 +23,14 @@ from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settin
 from xentcli.errors import UsageError, XentError
 from xentcli.evaluate import evaluate_with
 from xentcli.options import EvalOptions
-from xentcli.render.formats import Renderable
 from xentcli.render.progress import ProgressBar
-from xentcli.report.compare import compare_reports
+from xentcli.report.compare import compare_reports, fail_if_worse
 from xentcli.report.diff import diff_reports, load_report
 from xentcli.report.gates import (
     Gate,
+    Gated,
+    apply_gates,
     bound_gates,
-    check_metrics_exist,
     increase_gates,
     split_assignment,
 )
@@ -39,6 +39,7 @@ from xentcli.report.schema import SCHEMAS, schema_text
 from xentcli.version import __version__
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPT = 0, 1, 2, 3, 130
+SETTINGS_COMMANDS = ("eval", "inspect", "compare", "diff")
 NOT_IN_CONFIG = {"predictions", "config", "debug", "maxima", "minima", "increases"}
 
 
@@ -65,17 +66,13 @@ def cli() -> None:
 def eval_command(**params: Any) -> None:
     """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, JSON lines, maybe
     compressed), a directory or quoted glob of files, or - for stdin — and print a report."""
-    settings: Settings = click.get_current_context().obj or Settings()
-    gates = _gates(params, settings)
-    option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}
-    opts = EvalOptions.from_kwargs(
-        {k: v for k, v in params.items() if k in option_names} | {"gates": tuple(gates)}
-    )
+    gates = _gates(params)
+    opts = _options(params)
     bar = None
     if not params["quiet"] and sys.stderr.isatty():
         bar = ProgressBar(f"xentcli eval {params['predictions']}")
     try:
-        report = evaluate_with(params["predictions"], params["labels"], opts, progress=bar)
+        report = evaluate_with(params["predictions"], params["labels"], opts, bar, gates)
     finally:
         if bar is not None:
             bar.close()
@@ -96,8 +93,10 @@ def diff_command(**params: Any) -> None:
     old, new = load_report(params["old"]), load_report(params["new"])
     if params["baseline"] is None:
         params["baseline_report"] = old
-    gates = _gates(params, Settings())
-    report = diff_reports(params["old"], params["new"], old, new, params["show_all"], tuple(gates))
+    gates = _gates(params)
+    report = apply_gates(
+        diff_reports(params["old"], params["new"], old, new, params["show_all"]), gates
+    )
     if not params["quiet"]:
         for warning in report.warnings:
             click.echo(f"xentcli: warning: {warning}", err=True)
@@ -112,9 +111,7 @@ def inspect_command(**params: Any) -> None:
     """Show how PATH would be read — format, columns and types, rows when cheap, task, label and
     prediction columns, classes, the label rule, and the flag that changes each — without
     computing metrics."""
-    option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}
-    opts = EvalOptions.from_kwargs({k: v for k, v in params.items() if k in option_names})
-    report = inspect_input(params["path"], params["labels"], opts)
+    report = inspect_input(params["path"], params["labels"], _options(params))
     _finish(report, params | {"exit_zero": False})
 
 
@@ -136,23 +133,15 @@ def compare_command(**params: Any) -> None:
 
     --max/--min check B; --max-increase compares B with A.
     """
-    option_names = {f for f in EvalOptions.__dataclass_fields__ if f != "gates"}
-    base = {k: v for k, v in params.items() if k in option_names}
-    opts = EvalOptions.from_kwargs(base)
+    opts = _options(params)
     a = evaluate_with(params["pred_a"], params["labels"], opts)
     b = evaluate_with(params["pred_b"], params["labels"], opts)
     report = compare_reports(a, b, params["seed"], params["confidence"])
     params["baseline_report"] = a.to_dict() if params["baseline"] is None else None
-    gates = _gates(params, Settings())
-    check_metrics_exist(gates, list(b.metrics), b.task)
-    results = [g.check(b.metrics[g.metric]) for g in gates]
-    if params["fail_if_worse"]:  # B significantly worse: its p-value under 1 - confidence
-        alpha = round(1 - params["confidence"], 12)
-        results += [
-            Gate(f"p_worse:{d['metric']}", ">=", alpha, "--fail-if-worse").check(d["p_value_worse"])
-            for d in report.differences
-        ]
-    _finish(dataclasses.replace(report, gates=tuple(results)), params)
+    gates = _gates(params)
+    if params["fail_if_worse"]:
+        gates += fail_if_worse(report, params["confidence"])
+    _finish(apply_gates(report, gates), params)
 
 
 @cli.command("schema")
@@ -162,8 +151,16 @@ def schema_command(kind: str) -> None:
     click.echo(schema_text(kind), nl=False)
 
 
-def _gates(params: dict[str, Any], settings: Settings) -> list[Gate]:
-    """Gates from the settings file, overridden metric by metric by the command line."""
+def _options(params: dict[str, Any]) -> EvalOptions:
+    """The command's EvalOptions from its parameters (flags, environment, settings file)."""
+    names = {f.name for f in dataclasses.fields(EvalOptions)}
+    return EvalOptions.from_kwargs({k: v for k, v in params.items() if k in names})
+
+
+def _gates(params: dict[str, Any]) -> list[Gate]:
+    """Gates from the settings file, overridden metric by metric by the command line: the one
+    place every command reads its gates."""
+    settings: Settings = click.get_current_context().obj or Settings()
     tables: dict[str, dict[str, str]] = {}
     for key, flag, texts in (
         ("max", "--max", params["maxima"]),
@@ -184,7 +181,7 @@ def _gates(params: dict[str, Any], settings: Settings) -> list[Gate]:
     )
 
 
-def _finish(report: Renderable, params: dict[str, Any]) -> None:
+def _finish(report: Gated, params: dict[str, Any]) -> None:
     """Render, tell the gate failures, exit with the policy's code."""
     if not params["quiet"]:
         notes(report)
@@ -194,14 +191,15 @@ def _finish(report: Renderable, params: dict[str, Any]) -> None:
     sys.exit(exit_code(report, params["exit_zero"]))
 
 
-def exit_code(report: Renderable, exit_zero: bool = False) -> int:
+def exit_code(report: Gated, exit_zero: bool = False) -> int:
     """The one place that maps a report to an exit code."""
     return EXIT_OK if report.passed or exit_zero else EXIT_GATE
 
 
 def _settings(args: list[str]) -> Settings:
-    """The settings file for `eval`: --config FILE, or the nearest one found upward."""
-    if not args or args[0] != "eval":
+    """The settings file: --config FILE, or the nearest one found upward (for every command that
+    takes input options or gates)."""
+    if not args or args[0] not in SETTINGS_COMMANDS:
         return Settings()
     explicit = None
     for i, arg in enumerate(args):
@@ -231,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     keep_freed_memory()
     try:
         settings = _settings(args)
-        defaults = {"eval": _click_defaults(settings)}
+        defaults = _click_defaults(settings)
         cli.main(
             args=args,
             prog_name="xentcli",
@@ -272,9 +270,15 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
-def _click_defaults(settings: Settings) -> dict[str, Any]:
-    """Settings-file values as click defaults (so environment and flags still win)."""
+def _click_defaults(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Settings-file values as click defaults of each command that has the option (so
+    environment and flags still win)."""
     defaults = dict(settings.options)
     if "classes" in defaults and isinstance(defaults["classes"], list):
         defaults["classes"] = ",".join(map(str, defaults["classes"]))
-    return defaults
+    by_command = {}
+    for name in SETTINGS_COMMANDS:
+        command = cli.commands[name]
+        names = {param.name for param in command.params}
+        by_command[name] = {k: v for k, v in defaults.items() if k in names}
+    return by_command

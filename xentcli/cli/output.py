@@ -8,17 +8,20 @@ import tempfile
 
 import click
 
-from xentcli.render.formats import RENDERERS, Renderable, Style, gate_failure, markdown
+from xentcli.render.formats import RENDERERS, Style, gate_failure, markdown
+from xentcli.render.views import view_of
 from xentcli.report.evaluation import Report
+from xentcli.report.gates import Gated
 
 
-def emit(report: Renderable, fmt: str, precision: int, color: bool, output: str | None) -> None:
+def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | None) -> None:
     """Write the report to stdout, or atomically to a file (temp file + rename)."""
     render = RENDERERS[fmt]
+    view = view_of(report)
     style = Style(precision=precision, color=color)
     if output is None:
         try:
-            render(report, sys.stdout, style)
+            render(view, sys.stdout, style)
             sys.stdout.flush()
         except BrokenPipeError:
             silence_stdout()
@@ -27,7 +30,7 @@ def emit(report: Renderable, fmt: str, precision: int, color: bool, output: str 
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".xentcli-", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                render(report, out, Style(precision=precision, color=False))
+                render(view, out, Style(precision=precision, color=False))
             os.replace(temporary, output)
         except BaseException:
             os.unlink(temporary)
@@ -35,10 +38,10 @@ def emit(report: Renderable, fmt: str, precision: int, color: bool, output: str 
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary:
         with open(summary, "a", encoding="utf-8") as out:
-            out.write(markdown(report, style) + "\n")
+            out.write(markdown(view, style) + "\n")
 
 
-def notes(report: Renderable) -> None:
+def notes(report: Gated) -> None:
     """Notes on stderr about rows skipped, ignored or clipped (eval reports)."""
     if not isinstance(report, Report):
         return
@@ -53,10 +56,10 @@ def notes(report: Renderable) -> None:
         )
 
 
-def gate_failures(report: Renderable) -> None:
+def gate_failures(report: Gated) -> None:
     """Each failed gate on stderr: metric, full-precision value, limit."""
     for gate in report.gates:
-        if not gate["passed"]:
+        if not gate.passed:
             click.echo(f"xentcli: gate failed: {gate_failure(gate)}", err=True)
 
 

@@ -21,13 +21,12 @@ from typing import Any
 import pyarrow as pa
 
 from xentcli.engine.accumulate import Accumulator, accumulate
+from xentcli.engine.plan import Plan
 from xentcli.errors import InputError, UsageError
 from xentcli.io import storage
 from xentcli.io.dataset import DatasetSource, with_partitions
 from xentcli.io.parquet import ParquetSource
 from xentcli.io.source import Source
-from xentcli.options import EvalOptions
-from xentcli.prepare.layout import Layout
 
 FRAGMENT_ROWS = 1 << 20  # consecutive row groups of a file are joined up to about this many rows
 CONNECT_SECONDS = 10  # a scheduler that does not answer in this long is an error
@@ -85,7 +84,7 @@ class FragmentSource:
         )
 
 
-def plan(source: Source, fragment_rows: int | None = None) -> list[Fragment]:
+def fragments_of(source: Source, fragment_rows: int | None = None) -> list[Fragment]:
     """The fragments of a Parquet file or dataset, in row order."""
     fragment_rows = fragment_rows or FRAGMENT_ROWS
     if isinstance(source, ParquetSource):
@@ -120,12 +119,11 @@ def run_fragment(
     fragment: Fragment,
     name: str,
     types: dict[str, pa.DataType],
-    layout: Layout,
-    opts: EvalOptions,
+    plan: Plan,
 ) -> Accumulator:
     """The task: one fragment's Accumulator."""
     source = FragmentSource(fragment, name, types)
-    acc = accumulate(source, None, layout, opts, first_row=fragment.first_row)
+    acc = accumulate(source, None, plan, first_row=fragment.first_row)
     if acc.read != fragment.rows:
         raise InputError(
             f"read {acc.read} rows; the footer lists {fragment.rows}", file=str(fragment)
@@ -140,24 +138,21 @@ def merged(left: Accumulator, right: Accumulator) -> Accumulator:
 
 def accumulate_on_dask(
     source: Source,
-    layout: Layout,
-    opts: EvalOptions,
+    plan: Plan,
     progress: Callable[[int, float | None], None] | None = None,
 ) -> Accumulator:
     """Every fragment's state, computed and merged on the cluster."""
-    fragments = plan(source)
+    fragments = fragments_of(source)
     expected = sum(f.rows for f in fragments)
     if not fragments:
-        return Accumulator(opts, source.name)
+        return Accumulator(plan.breakdowns, source.name)
     types = source.partition_types if isinstance(source, DatasetSource) else {}
     run = uuid.uuid4().hex[:12]
-    with _client(opts.scheduler) as client:
+    with _client(plan.scheduler) as client:
         from distributed import as_completed
 
         futures = [
-            client.submit(
-                run_fragment, f, source.name, types, layout, opts, key=f"xentcli-{run}-f{i}"
-            )
+            client.submit(run_fragment, f, source.name, types, plan, key=f"xentcli-{run}-f{i}")
             for i, f in enumerate(fragments)
         ]
         rows_of = {future.key: f.rows for future, f in zip(futures, fragments, strict=True)}

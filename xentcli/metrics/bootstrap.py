@@ -9,12 +9,17 @@ any chunk size. Memory: O(N replicates × statistics), not O(rows).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from xentcli.metrics.registry import METRICS, metrics_for
+from xentcli.metrics.registry import METRICS
 from xentcli.metrics.sums import SEGMENT_ROWS
+
+if TYPE_CHECKING:
+    from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
 
 REPLICATE_BLOCK = 64  # replicates hashed at a time: bounds the (block × segment) scratch
 FIRST_COUNTS = 5  # Poisson(1) counts 0..4 by comparison: 99.6% of draws
@@ -62,12 +67,26 @@ def _poisson_counts(uniform: np.ndarray) -> np.ndarray:
     return counts.astype(np.float64)
 
 
+@dataclass(frozen=True)
+class Intervals:
+    """The intervals section: each metric's percentile interval, and its value in every replicate
+    (kept for `compare`'s paired differences; not part of the JSON)."""
+
+    bounds: dict[str, list[float | None]]
+    replicates: dict[str, np.ndarray]
+
+    def to_json(self) -> dict[str, list[float | None]]:
+        """Metric → [low, high]."""
+        return self.bounds
+
+
 @dataclass
 class Bootstrap:
     """Per replicate: Σ w_r·w·x for each statistic and Σ w_r·w."""
 
     replicates: int
     seed: int
+    confidence: float = 0.95
     numerators: dict[str, np.ndarray] = field(default_factory=dict)
     denominator: np.ndarray = field(init=False)
     pending: dict[str, list[np.ndarray]] = field(default_factory=dict)
@@ -75,10 +94,21 @@ class Bootstrap:
     def __post_init__(self) -> None:
         self.denominator = np.zeros(self.replicates)
 
-    def update(
+    @classmethod
+    def asked(cls, request: BreakdownRequest) -> Bootstrap | None:
+        """A fresh state when --bootstrap N is on."""
+        if request.bootstrap is None:
+            return None
+        return cls(request.bootstrap, request.seed, request.confidence)
+
+    def update(self, scored: Scored) -> None:
+        """Add one chunk: each kept row's index in the input, statistics and weight."""
+        self.add(scored.rows(), scored.scores.stats, scored.chunk.weights)
+
+    def add(
         self, rows: np.ndarray, stats: dict[str, np.ndarray], weights: np.ndarray | None
     ) -> None:
-        """Add one chunk: each kept row's index in the input, statistics and weight."""
+        """Add rows: each one's index in the input, statistics and weight."""
         given = {"_rows": rows.astype(np.float64)} | ({} if weights is None else {"_w": weights})
         for name, values in (given | stats).items():
             # a copy: the kernels' arrays are scratch memory, reused by the next chunk
@@ -122,13 +152,22 @@ class Bootstrap:
         for name, values in other.numerators.items():
             self.numerators[name] = self.numerators.get(name, np.zeros(self.replicates)) + values
 
-    def replicate_metrics(self, task: str, options: frozenset[str]) -> dict[str, np.ndarray]:
+    def result(self, finished: Finished) -> dict[str, Section]:
+        """The intervals section."""
+        replicates = self.replicate_metrics(finished.metrics)
+        bounds = {
+            name: percentile_interval(values, self.confidence)
+            for name, values in replicates.items()
+        }
+        return {"intervals": Intervals(bounds, replicates)}
+
+    def replicate_metrics(self, names: Sequence[str]) -> dict[str, np.ndarray]:
         """Every metric's value in each replicate (NaN where a replicate drew no row)."""
         rest = sum(len(a) for a in self.pending.get("_rows", []))
         if rest:
             self._fold(rest)
         result = {}
-        for name in metrics_for(task, options):
+        for name in names:
             metric = METRICS[name]
             with np.errstate(invalid="ignore", divide="ignore"):
                 means = self.numerators[metric.statistic] / self.denominator

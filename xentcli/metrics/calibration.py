@@ -10,9 +10,53 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """One equal-width confidence bin: its edges, weight, and mean confidence and accuracy."""
+
+    lower: float
+    upper: float
+    weight: float
+    confidence: float | None
+    accuracy: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The bin as the JSON report holds it."""
+        return {
+            "lower": self.lower,
+            "upper": self.upper,
+            "weight": self.weight,
+            "confidence": self.confidence,
+            "accuracy": self.accuracy,
+        }
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """The calibration section: ECE, MCE, RMS calibration error and the reliability bins."""
+
+    ece: float
+    mce: float
+    rmsce: float
+    bins: tuple[CalibrationBin, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The section as the JSON report holds it."""
+        return {
+            "ece": self.ece,
+            "mce": self.mce,
+            "rmsce": self.rmsce,
+            "n_bins": len(self.bins),
+            "bins": [b.to_json() for b in self.bins],
+        }
 
 
 @dataclass
@@ -20,6 +64,7 @@ class Calibration:
     """Per-bin weight, confidence and accuracy sums."""
 
     bins: int
+    logits: bool = False
     weight: np.ndarray = field(init=False)
     confidence: np.ndarray = field(init=False)
     accuracy: np.ndarray = field(init=False)
@@ -30,10 +75,19 @@ class Calibration:
         self.confidence = np.zeros(self.bins)
         self.accuracy = np.zeros(self.bins)
 
-    def update(
-        self, confidence: np.ndarray, correct: np.ndarray, weights: np.ndarray | None
-    ) -> None:
+    @classmethod
+    def asked(cls, request: BreakdownRequest) -> Calibration | None:
+        """A fresh state when --calibration is on."""
+        return cls(request.bins, request.logits) if request.calibration else None
+
+    def update(self, scored: Scored) -> None:
         """Add one chunk's confidences and 0/1 outcomes."""
+        chunk = scored.chunk
+        correct = chunk.codes if chunk.preds.ndim == 1 else ~scored.scores.stats["wrong"]
+        self.add(confidences(chunk.preds, self.logits), correct, chunk.weights)
+
+    def add(self, confidence: np.ndarray, correct: np.ndarray, weights: np.ndarray | None) -> None:
+        """Add confidences and their 0/1 outcomes."""
         self.weighted |= weights is not None
         which = np.minimum((confidence * self.bins).astype(np.int64), self.bins - 1)
         w = np.ones(len(confidence)) if weights is None else weights
@@ -48,34 +102,26 @@ class Calibration:
         self.accuracy += other.accuracy
         self.weighted |= other.weighted
 
-    def result(self) -> dict[str, Any]:
-        """{ece, mce, rmsce, bins: [{lower, upper, weight, confidence, accuracy}]}."""
+    def result(self, finished: Finished | None = None) -> dict[str, Section]:
+        """The calibration section."""
         total = self.weight.sum()
         rows, ece, mce, square = [], 0.0, 0.0, 0.0
         for b in range(self.bins):
-            row: dict[str, Any] = {
-                "lower": b / self.bins,
-                "upper": (b + 1) / self.bins,
-                "weight": float(self.weight[b]) if self.weighted else int(self.weight[b]),
-                "confidence": None,
-                "accuracy": None,
-            }
+            confidence = accuracy = None
             if self.weight[b] > 0:
-                confidence = self.confidence[b] / self.weight[b]
-                accuracy = self.accuracy[b] / self.weight[b]
+                confidence = float(self.confidence[b] / self.weight[b])
+                accuracy = float(self.accuracy[b] / self.weight[b])
                 gap = abs(accuracy - confidence)
                 share = self.weight[b] / total
                 ece += share * gap
                 square += share * gap * gap
                 mce = max(mce, gap)
-                row |= {"confidence": float(confidence), "accuracy": float(accuracy)}
-            rows.append(row)
+            weight = float(self.weight[b]) if self.weighted else int(self.weight[b])
+            rows.append(
+                CalibrationBin(b / self.bins, (b + 1) / self.bins, weight, confidence, accuracy)
+            )
         return {
-            "ece": float(ece),
-            "mce": float(mce),
-            "rmsce": math.sqrt(square),
-            "n_bins": self.bins,
-            "bins": rows,
+            "calibration": CalibrationResult(float(ece), float(mce), math.sqrt(square), tuple(rows))
         }
 
 

@@ -4,14 +4,18 @@ distinct values to group ids (a loop over distinct values, never over rows), the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from xentcli.io.arrow_numpy import int_values
-from xentcli.metrics.registry import METRICS, metrics_for
+from xentcli.metrics.registry import METRICS
+
+if TYPE_CHECKING:
+    from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
 
 NULL_NAME = "<null>"
 SEPARATOR = "\x1f"
@@ -53,22 +57,67 @@ def _first_appearance(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return int_values(encoded.indices).astype(np.int64), encoded.dictionary.to_numpy()
 
 
+@dataclass(frozen=True)
+class GroupRow:
+    """One group: its key values, rows used and every metric."""
+
+    group: dict[str, str]
+    rows: int
+    metrics: dict[str, float | None]
+
+    def to_json(self) -> dict[str, Any]:
+        """The group as the JSON report holds it."""
+        return {"group": self.group, "rows": self.rows, "metrics": self.metrics}
+
+
+@dataclass(frozen=True)
+class GroupsTable:
+    """The groups section, in order of first appearance."""
+
+    columns: tuple[str, ...]
+    rows: tuple[GroupRow, ...]
+
+    def __iter__(self) -> Iterator[GroupRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> GroupRow:
+        return self.rows[index]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """The groups as the JSON report holds them."""
+        return [row.to_json() for row in self.rows]
+
+
 @dataclass
 class Groups:
     """Per-group weighted sums of every per-row statistic."""
 
+    columns: tuple[str, ...]
     ids: dict[str, int] = field(default_factory=dict)
     numerators: dict[str, np.ndarray] = field(default_factory=dict)
     weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
-    def update(
+    @classmethod
+    def asked(cls, request: BreakdownRequest) -> Groups | None:
+        """A fresh state when --by names columns."""
+        return cls(request.by) if request.by else None
+
+    def update(self, scored: Scored) -> None:
+        """Add one chunk: each row's group and statistics."""
+        keys = group_keys([scored.column(c) for c in self.columns])
+        self.add(keys, scored.scores.stats, scored.chunk.weights)
+
+    def add(
         self,
         keys: tuple[np.ndarray, list[str]],
         stats: dict[str, np.ndarray],
         weights: np.ndarray | None,
     ) -> None:
-        """Add one chunk: each row's group (group_keys) and statistics."""
+        """Add rows: each row's group (group_keys) and statistics."""
         codes, names = keys
         local = np.array([self.ids.setdefault(k, len(self.ids)) for k in names], np.int64)
         group = local[codes]
@@ -94,15 +143,13 @@ class Groups:
             mine = self.numerators[name] = _grow(self.numerators.get(name, np.zeros(0)), size)
             np.add.at(mine, mapping, values)
 
-    def result(
-        self, columns: tuple[str, ...], task: str, options: frozenset[str]
-    ) -> list[dict[str, Any]]:
-        """One entry per group, in order of first appearance: key values, rows, metrics."""
+    def result(self, finished: Finished) -> dict[str, Section]:
+        """The groups section: key values, rows and metrics per group."""
         entries = []
         for key, g in self.ids.items():
-            values = key.split(SEPARATOR) if len(columns) > 1 else [key]
+            values = key.split(SEPARATOR) if len(self.columns) > 1 else [key]
             metrics = {}
-            for name in metrics_for(task, options):
+            for name in finished.metrics:
                 metric = METRICS[name]
                 mean = (
                     self.numerators[metric.statistic][g] / self.weight[g]
@@ -110,14 +157,9 @@ class Groups:
                     else None
                 )
                 metrics[name] = metric.final(mean) if mean is not None else None
-            entries.append(
-                {
-                    "group": dict(zip(columns, values, strict=True)),
-                    "rows": int(self.rows[g]),
-                    "metrics": metrics,
-                }
-            )
-        return entries
+            group = dict(zip(self.columns, values, strict=True))
+            entries.append(GroupRow(group, int(self.rows[g]), metrics))
+        return {"groups": GroupsTable(self.columns, tuple(entries))}
 
 
 def _grow(array: np.ndarray, size: int) -> np.ndarray:

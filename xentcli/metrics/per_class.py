@@ -3,74 +3,147 @@ from two mergeable sums: Σw per (true, predicted) pair and Σw·ℓ per true cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
 
 NORMALIZE = ("true", "pred", "all")
 
 
+@dataclass(frozen=True)
+class ClassRow:
+    """One class of the per-class table."""
+
+    name: str
+    support: float
+    loss_name: str  # binary_cross_entropy or cross_entropy
+    loss: float | None
+    error: float | None
+    precision: float
+    recall: float
+    f1: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as the JSON report holds it."""
+        return {
+            "class": self.name,
+            "support": self.support,
+            self.loss_name: self.loss,
+            "error": self.error,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+        }
+
+
+@dataclass(frozen=True)
+class PerClassTable:
+    """The per_class section: one row per class."""
+
+    rows: tuple[ClassRow, ...]
+
+    def __iter__(self) -> Iterator[ClassRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """The rows as the JSON report holds them."""
+        return [row.to_json() for row in self.rows]
+
+
+@dataclass(frozen=True)
+class ConfusionMatrix:
+    """The confusion_matrix section: rows are true classes, columns predicted ones."""
+
+    labels: tuple[str, ...]
+    normalize: str | None
+    matrix: list[list[Any]]  # counts (int), weights or normalized shares (float)
+
+    def to_json(self) -> dict[str, Any]:
+        """The matrix as the JSON report holds it."""
+        return {"labels": list(self.labels), "normalize": self.normalize, "matrix": self.matrix}
+
+
 @dataclass
 class PerClass:
-    """Weighted confusion counts and per-class loss sums over every row seen."""
+    """Weighted confusion counts and per-class loss sums over every row seen (sized by the first
+    chunk's classes)."""
 
-    classes: int
-    confusion: np.ndarray = field(init=False)
-    loss: np.ndarray = field(init=False)
+    normalize: str | None = None
+    confusion: np.ndarray | None = None
+    loss: np.ndarray | None = None
     weighted: bool = False
 
-    def __post_init__(self) -> None:
-        self.confusion = np.zeros((self.classes, self.classes))
-        self.loss = np.zeros(self.classes)
+    @classmethod
+    def asked(cls, request: BreakdownRequest) -> PerClass | None:
+        """A fresh state when --per-class is on."""
+        return cls(request.normalize) if request.per_class else None
 
-    def update(
-        self, true: np.ndarray, predicted: np.ndarray, loss: np.ndarray, weights: np.ndarray | None
-    ) -> None:
+    def update(self, scored: Scored) -> None:
         """Add one chunk: class indices of truth and prediction, per-row loss, weights."""
-        k = self.classes
+        chunk, stats = scored.chunk, scored.scores.stats
+        k = len(chunk.classes) if chunk.classes else 2
+        if self.confusion is None or self.loss is None:
+            self.confusion, self.loss = np.zeros((k, k)), np.zeros(k)
+        true, predicted = chunk_classes(chunk.preds, chunk.codes, chunk.targets, stats["wrong"])
+        weights = chunk.weights
         self.weighted |= weights is not None
         pairs = np.bincount(true * k + predicted, weights=weights, minlength=k * k)
         self.confusion += pairs.reshape(k, k)
-        weighted = loss if weights is None else loss * weights
+        weighted = stats["loss"] if weights is None else stats["loss"] * weights
         self.loss += np.bincount(true, weights=weighted, minlength=k)
 
     def merge(self, other: PerClass) -> None:
         """Fold another accumulator in."""
-        self.confusion += other.confusion
-        self.loss += other.loss
+        if other.confusion is None or other.loss is None:
+            return
+        if self.confusion is None or self.loss is None:
+            self.confusion, self.loss = other.confusion.copy(), other.loss.copy()
+        else:
+            self.confusion += other.confusion
+            self.loss += other.loss
         self.weighted |= other.weighted
 
-    def result(
-        self, names: tuple[str, ...], loss_name: str, normalize: str | None
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """(per_class rows, confusion_matrix) as the report holds them."""
-        support = self.confusion.sum(axis=1)
-        predicted = self.confusion.sum(axis=0)
-        hits = np.diag(self.confusion)
+    def result(self, finished: Finished) -> dict[str, Section]:
+        """The per_class and confusion_matrix sections."""
+        names = finished.classes or ("0", "1")
+        k = len(names)
+        confusion = self.confusion if self.confusion is not None else np.zeros((k, k))
+        loss = self.loss if self.loss is not None else np.zeros(k)
+        loss_name = finished.task.loss_name or "loss"
+        support = confusion.sum(axis=1)
+        predicted = confusion.sum(axis=0)
+        hits = np.diag(confusion)
         rows = []
         for i, name in enumerate(names):
             precision = hits[i] / predicted[i] if predicted[i] else 0.0
             recall = hits[i] / support[i] if support[i] else 0.0
             f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
             rows.append(
-                {
-                    "class": name,
-                    "support": float(support[i]) if self.weighted else int(support[i]),
-                    loss_name: float(self.loss[i] / support[i]) if support[i] else None,
-                    "error": float(1.0 - recall) if support[i] else None,
-                    "precision": float(precision),
-                    "recall": float(recall),
-                    "f1": float(f1),
-                }
+                ClassRow(
+                    name,
+                    float(support[i]) if self.weighted else int(support[i]),
+                    loss_name,
+                    float(loss[i] / support[i]) if support[i] else None,
+                    float(1.0 - recall) if support[i] else None,
+                    float(precision),
+                    float(recall),
+                    float(f1),
+                )
             )
-        matrix = _normalized(self.confusion, normalize)
-        if normalize is None and not self.weighted:
+        matrix = _normalized(confusion, self.normalize)
+        if self.normalize is None and not self.weighted:
             matrix = matrix.astype(np.int64)  # plain counts
-        return rows, {
-            "labels": list(names),
-            "normalize": normalize,
-            "matrix": matrix.tolist(),
+        return {
+            "per_class": PerClassTable(tuple(rows)),
+            "confusion_matrix": ConfusionMatrix(tuple(names), self.normalize, matrix.tolist()),
         }
 
 

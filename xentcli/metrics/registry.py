@@ -4,20 +4,21 @@ and Totals, the weighted means of every statistic."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from xentcli.metrics.kernels import RowScores
 from xentcli.metrics.sums import WeightedMean
+from xentcli.tasks import Task
 
 
 @dataclass(frozen=True)
 class Metric:
     """A reported metric: which per-row statistic it averages, and the final step."""
 
-    tasks: frozenset[str]
+    tasks: frozenset[Task]
     statistic: str
     final: Callable[[float], float]
     higher_is_better: bool = False
@@ -36,22 +37,27 @@ def _exp(x: float) -> float:
         return math.inf
 
 
-CLASSIFICATION = frozenset({"binary", "multiclass", "multilabel"})
+def _complement(x: float) -> float:
+    return 1.0 - x
+
+
+B, MC, ML, R = Task.BINARY, Task.MULTICLASS, Task.MULTILABEL, Task.REGRESSION
+CLASSIFICATION = frozenset({B, MC, ML})
 METRICS: dict[str, Metric] = {
-    "cross_entropy": Metric(frozenset({"multiclass"}), "loss", _same),
-    "binary_cross_entropy": Metric(frozenset({"binary", "multilabel"}), "loss", _same),
-    "mse": Metric(CLASSIFICATION | {"regression"}, "sq", _same),
-    "rmse": Metric(frozenset({"regression"}), "sq", math.sqrt),
-    "mae": Metric(frozenset({"regression"}), "abs", _same),
+    "cross_entropy": Metric(frozenset({MC}), "loss", _same),
+    "binary_cross_entropy": Metric(frozenset({B, ML}), "loss", _same),
+    "mse": Metric(CLASSIFICATION | {R}, "sq", _same),
+    "rmse": Metric(frozenset({R}), "sq", math.sqrt),
+    "mae": Metric(frozenset({R}), "abs", _same),
     "error": Metric(CLASSIFICATION, "wrong", _same),
-    "accuracy": Metric(CLASSIFICATION, "wrong", lambda e: 1.0 - e, True),
-    "subset_error": Metric(frozenset({"multilabel"}), "subset", _same),
-    "perplexity": Metric(frozenset({"multiclass"}), "loss", _exp),
-    "top_k_error": Metric(frozenset({"multiclass"}), "top_k", _same, option="top_k"),
+    "accuracy": Metric(CLASSIFICATION, "wrong", _complement, True),
+    "subset_error": Metric(frozenset({ML}), "subset", _same),
+    "perplexity": Metric(frozenset({MC}), "loss", _exp),
+    "top_k_error": Metric(frozenset({MC}), "top_k", _same, option="top_k"),
 }
 
 
-def metrics_for(task: str, options: frozenset[str] = frozenset()) -> list[str]:
+def metrics_for(task: Task, options: frozenset[str] = frozenset()) -> list[str]:
     """The names of the metrics a task reports (with these options set), in registry order."""
     return [
         name
@@ -87,9 +93,9 @@ class Totals:
         """Σw over the rows used."""
         return next(iter(self.means.values())).denominator.value() if self.means else 0.0
 
-    def result(self, task: str, options: frozenset[str] = frozenset()) -> dict[str, float]:
-        """The task's metrics, by name."""
+    def result(self, names: Sequence[str]) -> dict[str, float]:
+        """These metrics' values, by name."""
         return {
             name: METRICS[name].final(self.means[METRICS[name].statistic].result())
-            for name in metrics_for(task, options)
+            for name in names
         }

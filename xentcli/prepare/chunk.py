@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from xentcli.errors import InputError
-from xentcli.options import EvalOptions
 from xentcli.prepare.labels import IGNORED, MISSING, LabelMapper
 from xentcli.prepare.layout import Layout
 from xentcli.prepare.scratch import Scratch
 from xentcli.prepare.values import floats, list_rows, stacked
+from xentcli.tasks import Task
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What the preparer checks and how it treats bad rows (built by the plan)."""
+
+    logits: bool = False
+    nan_skip: bool = False
+    renormalize: bool = False
+    sum_tol: float = 1e-4
+    positive: str | None = None
+    ignore_label: str | None = None
+
+
+@dataclass
+class RowSumCheck:
+    """Rows whose probabilities do not sum to 1: counted over all the input, reported at the end."""
+
+    first_row: int | None = None
+    count: int = 0
+    first_sum: float = 0.0
+
+    def merge(self, other: RowSumCheck) -> None:
+        """Fold in the count of the rows after these."""
+        if self.first_row is None:
+            self.first_row, self.first_sum = other.first_row, other.first_sum
+        self.count += other.count
 
 
 @dataclass
@@ -28,21 +56,15 @@ class Chunk:
     ignored: int
     missing: int = 0
     kept: np.ndarray | None = None  # the rows kept, when some were dropped
+    classes: tuple[str, ...] | None = None  # the class names in force (a list column: 0..K-1)
+    negative: Any = None  # with --positive: the other label value seen so far
+    row_sums: RowSumCheck = field(default_factory=RowSumCheck)  # rows not summing to 1
 
 
 def targets_of(chunk: Chunk) -> np.ndarray:
     """The chunk's targets, for the kernels that need them."""
     assert chunk.targets is not None
     return chunk.targets
-
-
-@dataclass
-class RowSumCheck:
-    """Rows whose probabilities do not sum to 1: counted over all the input, reported at the end."""
-
-    first_row: int | None = None
-    count: int = 0
-    first_sum: float = 0.0
 
 
 def raise_for_row_sums(check: RowSumCheck, sum_tol: float, file: str) -> None:
@@ -63,20 +85,19 @@ class ChunkPreparer:
     def __init__(
         self,
         layout: Layout,
-        opts: EvalOptions,
+        checks: Checks,
         pred_file: str,
         label_file: str,
         scratch: Scratch | None = None,
     ) -> None:
         self.scratch = scratch or Scratch()
         self.layout = layout
-        self.opts = opts
+        self.checks = checks
         self.pred_file = pred_file
         self.label_file = label_file
         self.weight_file = label_file if layout.weight_in_labels else pred_file
         self.classes = layout.classes
         self.mapper: LabelMapper | None = None
-        self.row_sums = RowSumCheck()
 
     def prepare(
         self,
@@ -114,7 +135,7 @@ class ChunkPreparer:
             bad &= ~ignored_or_absent
             n_bad = int(np.count_nonzero(bad))
             n_ignored = int(np.count_nonzero(ignored))
-            if n_bad and self.opts.nan == "error":
+            if n_bad and not self.checks.nan_skip:
                 raise self._missing_error(int(np.argmax(bad)), values, codes, weights, offset)
             if n_bad or n_ignored or n_absent:
                 keep = np.flatnonzero(~(bad | ignored_or_absent))
@@ -130,14 +151,29 @@ class ChunkPreparer:
                 row=_row(offset, keep, at),
                 column=lay.weight_col,
             )
-        if not self.opts.logits and values.size and lay.task != "regression":
-            values = self._checked_probabilities(values, offset, keep)
-        if targets is not None and targets.size and lay.task != "regression":
+        row_sums = RowSumCheck()
+        if not self.checks.logits and values.size and lay.task != Task.REGRESSION:
+            values = self._checked_probabilities(values, offset, keep, row_sums)
+        if targets is not None and targets.size and lay.task != Task.REGRESSION:
             self._check_targets(targets, offset, keep)
-        return Chunk(values, codes, weights, targets, n, n_bad, n_ignored, n_absent, keep)
+        negative = self.mapper.negative if self.mapper is not None else None
+        return Chunk(
+            values,
+            codes,
+            weights,
+            targets,
+            n,
+            n_bad,
+            n_ignored,
+            n_absent,
+            keep,
+            self.classes,
+            negative,
+            row_sums,
+        )
 
     def _checked_probabilities(
-        self, values: np.ndarray, offset: int, keep: np.ndarray | None
+        self, values: np.ndarray, offset: int, keep: np.ndarray | None, check: RowSumCheck
     ) -> np.ndarray:
         if values.min() < 0.0 or values.max() > 1.0:
             outside = (values < 0.0) | (values > 1.0)
@@ -151,10 +187,10 @@ class ChunkPreparer:
                 row=_row(offset, keep, at),
                 column=self.layout.pred_cols[k],
             )
-        if values.ndim == 1 or self.layout.task == "multilabel":
+        if values.ndim == 1 or self.layout.task == Task.MULTILABEL:
             return values
         sums = values.sum(axis=0)
-        if self.opts.renormalize:
+        if self.checks.renormalize:
             if not sums.all():
                 at = int(np.argmin(sums != 0))
                 raise InputError(
@@ -163,10 +199,9 @@ class ChunkPreparer:
                     row=_row(offset, keep, at),
                 )
             return values / sums
-        off = np.abs(sums - 1.0) > self.opts.sum_tol
+        off = np.abs(sums - 1.0) > self.checks.sum_tol
         count = int(np.count_nonzero(off))
         if count:
-            check = self.row_sums
             if check.first_row is None:
                 at = int(np.argmax(off))
                 check.first_row, check.first_sum = _row(offset, keep, at), float(sums[at])
@@ -184,7 +219,7 @@ class ChunkPreparer:
                 self.classes = tuple(str(k) for k in range(found))
             return values
         columns = [floats(preds.column(c), self.pred_file, c) for c in lay.pred_cols]
-        if lay.task in ("binary", "regression"):
+        if lay.task in (Task.BINARY, Task.REGRESSION):
             return columns[0]
         return stacked(columns, self.scratch, "preds")
 
@@ -196,7 +231,7 @@ class ChunkPreparer:
             columns = [floats(labels.column(c), self.label_file, c) for c in lay.target_cols]
             targets = stacked(columns, self.scratch, "targets")
             finite = np.isfinite(targets).all(axis=0)
-        elif lay.task == "regression":
+        elif lay.task == Task.REGRESSION:
             assert lay.label_col is not None
             targets = floats(labels.column(lay.label_col), self.label_file, lay.label_col)
             finite = np.isfinite(targets)
@@ -205,8 +240,8 @@ class ChunkPreparer:
             if self.mapper is None:
                 self.mapper = LabelMapper(
                     self.classes,
-                    self.opts.positive,
-                    self.opts.ignore_label,
+                    self.checks.positive,
+                    self.checks.ignore_label,
                     self.label_file,
                     lay.label_col,
                 )
@@ -224,9 +259,9 @@ class ChunkPreparer:
                 row=_row(offset, keep, at),
                 column=self.layout.target_cols[k],
             )
-        if self.layout.task == "multiclass":
+        if self.layout.task == Task.MULTICLASS:
             sums = targets.sum(axis=0)
-            off = np.abs(sums - 1.0) > self.opts.sum_tol
+            off = np.abs(sums - 1.0) > self.checks.sum_tol
             if off.any():
                 at = int(np.argmax(off))
                 raise InputError(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from xentcli.errors import SchemaError, UsageError
-from xentcli.options import EvalOptions
+from xentcli.tasks import Task
 
 LABEL_NAMES = ("label", "labels", "target", "y", "y_true", "class", "truth")
 BINARY_NAMES = (
@@ -30,6 +30,19 @@ LIST_TYPES = ("list", "large_list", "fixed_size_list")
 
 
 @dataclass(frozen=True)
+class ColumnRequest:
+    """What the user said about the columns (each None or empty: detect it)."""
+
+    label_col: str | None = None
+    pred_col: str | None = None
+    weight_col: str | None = None
+    task: Task | None = None
+    classes: tuple[str, ...] | None = None
+    by: tuple[str, ...] = ()
+    on: str | None = None
+
+
+@dataclass(frozen=True)
 class Layout:
     """The resolved columns: what is read from where, and the class names.
 
@@ -37,7 +50,7 @@ class Layout:
     or multilabel 0/1 columns). Predictions are columns, or one list column (pred_list).
     """
 
-    task: str
+    task: Task
     label_col: str | None
     pred_cols: tuple[str, ...]
     weight_col: str | None
@@ -50,7 +63,7 @@ class Layout:
 def resolve_layout(
     pred_names: list[str],
     label_names: list[str] | None,
-    opts: EvalOptions,
+    request: ColumnRequest,
     pred_file: str,
     label_file: str | None = None,
     pred_types: Callable[[], dict[str, str]] | None = None,
@@ -63,48 +76,38 @@ def resolve_layout(
     label_file = label_file if label_names is not None else pred_file
     targets: tuple[str, ...] = ()
     label_col: str | None = None
-    if opts.label_col is not None and any(ch in opts.label_col for ch in "*?[,"):
+    if request.label_col is not None and any(ch in request.label_col for ch in "*?[,"):
         targets = tuple(
-            _named_columns(label_file_names, opts.label_col, label_file, "--label-col")[0]
+            _named_columns(label_file_names, request.label_col, label_file, "--label-col")[0]
         )
     else:
-        label_col = _label_column(label_file_names, opts.label_col, label_file)
-    weight_col, weight_in_labels = _weight_column(pred_names, label_names, opts.weight_col)
-    missing_by = [c for c in opts.by if c not in pred_names]
+        label_col = _label_column(label_file_names, request.label_col, label_file)
+    weight_col, weight_in_labels = _weight_column(pred_names, label_names, request.weight_col)
+    missing_by = [c for c in request.by if c not in pred_names]
     if missing_by:
         raise SchemaError(
             f"no --by column {', '.join(map(repr, missing_by))} in the predictions; "
             f"columns are: {', '.join(pred_names)}",
             file=pred_file,
         )
-    taken = {weight_col, opts.on}
+    taken = {weight_col, request.on}
     taken |= ({label_col} | set(targets)) if label_names is None else set()
     candidates = [c for c in pred_names if c not in taken]
-    pred_cols, stripped = _prediction_columns(candidates, opts, pred_file)
+    pred_cols, stripped = _prediction_columns(candidates, request, pred_file)
     pred_list = (
         len(pred_cols) == 1
-        and opts.task not in ("binary", "regression")
+        and request.task not in (Task.BINARY, Task.REGRESSION)
         and pred_types is not None
         and _holds_lists(pred_types().get(pred_cols[0], ""))
     )
-    task = opts.task or ("multiclass" if targets or pred_list or len(pred_cols) > 1 else "binary")
-    _check_task(task, pred_cols, pred_list, targets, opts)
+    task = request.task or (
+        Task.MULTICLASS if targets or pred_list or len(pred_cols) > 1 else Task.BINARY
+    )
     classes = None
-    if task in ("multiclass", "multilabel"):
-        classes = opts.classes or (None if pred_list else stripped)
-        width = len(targets) if pred_list and targets else None if pred_list else len(pred_cols)
-        if classes is not None and width is not None and len(classes) != width:
-            raise UsageError(
-                f"--classes names {len(classes)} classes but there are {width} "
-                f"prediction columns ({', '.join(pred_cols)})"
-            )
-        if targets and not pred_list and len(targets) != len(pred_cols):
-            raise UsageError(
-                f"{len(targets)} label columns ({', '.join(targets)}) but {len(pred_cols)} "
-                f"prediction columns ({', '.join(pred_cols)}); they pair up in order"
-            )
+    if task in (Task.MULTICLASS, Task.MULTILABEL):
+        classes = request.classes or (None if pred_list else stripped)
     return Layout(
-        task,
+        Task(task),
         label_col,
         tuple(pred_cols),
         weight_col,
@@ -118,56 +121,6 @@ def resolve_layout(
 def _holds_lists(kind: str) -> bool:
     """A list column, or CSV text whose sampled values are JSON arrays such as [0.1, 0.9]."""
     return kind.startswith(LIST_TYPES) or kind == "json-array"
-
-
-def _check_options(task: str, targets: tuple[str, ...], opts: EvalOptions) -> None:
-    """An option the task would ignore is a usage error, not a silent no-op."""
-    misplaced = []
-    if opts.positive is not None and task != "binary":
-        misplaced.append(("--positive", "binary"))
-    if opts.ignore_label is not None and (targets or task == "regression"):
-        misplaced.append(("--ignore-label", "one label column of classes"))
-    if opts.classes is not None and task in ("binary", "regression"):
-        misplaced.append(("--classes", "multiclass and multilabel"))
-    if opts.renormalize and (task != "multiclass" or opts.logits):
-        misplaced.append(("--renormalize", "multiclass probabilities"))
-    if opts.top_k is not None and task != "multiclass":
-        misplaced.append(("--top-k", "multiclass"))
-    if opts.calibration and task not in ("binary", "multiclass"):
-        misplaced.append(("--calibration", "binary and multiclass"))
-    if opts.per_class and task not in ("binary", "multiclass"):
-        misplaced.append(("--per-class", "binary and multiclass"))
-    for flag, where in misplaced:
-        raise UsageError(f"{flag} applies to {where}, not to this {task} evaluation")
-
-
-def _check_task(
-    task: str, pred_cols: list[str], pred_list: bool, targets: tuple[str, ...], opts: EvalOptions
-) -> None:
-    """The columns a task needs (SPEC §3.1), or a usage error saying what to pass."""
-    cols = ", ".join(pred_cols)
-    if task in ("binary", "regression") and (len(pred_cols) != 1 or targets):
-        raise UsageError(
-            f"--task {task} takes one prediction column and one label column, got "
-            f"predictions {cols}" + (f" and labels {', '.join(targets)}" if targets else "")
-        )
-    if task == "regression" and opts.logits:
-        raise UsageError("--logits does not apply to --task regression")
-    if task == "multiclass" and len(pred_cols) < 2 and not pred_list:
-        raise UsageError(
-            f"--task multiclass takes two or more prediction columns (or one list column), got "
-            f"{cols}; pass --pred-col with a comma list or a glob such as 'p_*'"
-        )
-    if task == "multilabel" and not targets:
-        raise UsageError(
-            "--task multilabel takes K label columns: pass --label-col with a glob such as "
-            "'y_*' or a comma list"
-        )
-    _check_options(task, targets, opts)
-    if not opts.logits and any(c.startswith("logit_") for c in pred_cols):
-        raise UsageError(
-            f"columns {cols} are named as logits; pass --logits (xentcli does not guess logits)"
-        )
 
 
 def _label_column(names: list[str], wanted: str | None, file: str | None) -> str:
@@ -201,15 +154,15 @@ def _weight_column(
 
 
 def _prediction_columns(
-    names: list[str], opts: EvalOptions, file: str
+    names: list[str], request: ColumnRequest, file: str
 ) -> tuple[list[str], tuple[str, ...]]:
     """The prediction columns and the class names their suffixes give."""
-    if opts.pred_col is not None:
-        return _named_columns(names, opts.pred_col, file)
+    if request.pred_col is not None:
+        return _named_columns(names, request.pred_col, file)
     options: list[tuple[str, list[str], tuple[str, ...]]] = []
-    if opts.task != "multiclass":
+    if request.task != Task.MULTICLASS:
         options += [(repr(n), [n], (n,)) for n in BINARY_NAMES if n in names]
-    if opts.task != "binary":
+    if request.task != Task.BINARY:
         for prefix in CLASS_PREFIXES:
             group = [c for c in names if c.startswith(prefix) and len(c) > len(prefix)]
             if len(group) >= 2:

@@ -1,8 +1,5 @@
-"""Renderers: a report in, text out. Only here is rich imported; machine formats never use it.
-
-Every report kind (Report, DiffReport, InspectReport) offers the same view: title(), table(),
-notes(), records(), summary(), extra_tables(), to_dict(), gates and passed.
-"""
+"""The formats: a report's View in, text out (docs/reports.md). Only here is rich imported; machine
+formats never use it."""
 
 from __future__ import annotations
 
@@ -11,31 +8,10 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
-
-class Renderable(Protocol):
-    """What a renderer reads from a report."""
-
-    @property
-    def gates(self) -> tuple[dict[str, Any], ...]: ...
-
-    @property
-    def passed(self) -> bool: ...
-
-    def title(self) -> str: ...
-
-    def table(self) -> tuple[list[str], list[list[Any]]]: ...
-
-    def notes(self) -> list[str]: ...
-
-    def records(self) -> list[dict[str, Any]]: ...
-
-    def summary(self) -> dict[str, Any]: ...
-
-    def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]: ...
-
-    def to_dict(self) -> dict[str, Any]: ...
+from xentcli.render.views import View
+from xentcli.report.gates import GateResult
 
 
 @dataclass(frozen=True)
@@ -46,20 +22,20 @@ class Style:
     color: bool = True
 
 
-def render_json(report: Renderable, out: TextIO, style: Style) -> None:
+def render_json(view: View, out: TextIO, style: Style) -> None:
     """The report's JSON document (schema version 1), full precision, by the json module."""
-    out.write(json.dumps(_json_safe(report.to_dict()), indent=2, allow_nan=False) + "\n")
+    out.write(json.dumps(_json_safe(view.document), indent=2, allow_nan=False) + "\n")
 
 
-def render_jsonl(report: Renderable, out: TextIO, style: Style) -> None:
+def render_jsonl(view: View, out: TextIO, style: Style) -> None:
     """One JSON object per line: one per metric (eval) or per compared metric (diff)."""
-    for record in report.records():
+    for record in view.records:
         out.write(json.dumps(_json_safe(record), allow_nan=False) + "\n")
 
 
-def render_csv(report: Renderable, out: TextIO, style: Style) -> None:
+def render_csv(view: View, out: TextIO, style: Style) -> None:
     """The main table as CSV, numbers at full precision."""
-    header, rows = report.table()
+    header, rows = view.header, view.rows
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(
@@ -67,17 +43,17 @@ def render_csv(report: Renderable, out: TextIO, style: Style) -> None:
     )
 
 
-def render_markdown(report: Renderable, out: TextIO, style: Style) -> None:
+def render_markdown(view: View, out: TextIO, style: Style) -> None:
     """A GitHub-flavoured markdown section fit for a PR comment or a step summary."""
-    out.write(markdown(report, style))
+    out.write(markdown(view, style))
 
 
-def markdown(report: Renderable, style: Style) -> str:
+def markdown(view: View, style: Style) -> str:
     """The markdown text of a report."""
-    header, rows = report.table()
-    lines = [f"### {report.title()}", "", _md_row(header), _md_row(["---"] * len(header))]
+    header, rows = view.header, view.rows
+    lines = [f"### {view.title}", "", _md_row(header), _md_row(["---"] * len(header))]
     lines += [_md_row([_human(v, style.precision) for v in row]) for row in rows]
-    for title, extra_header, extra_rows in report.extra_tables():
+    for title, extra_header, extra_rows in view.extra_tables:
         lines += [
             "",
             f"**{title}**",
@@ -86,54 +62,54 @@ def markdown(report: Renderable, style: Style) -> str:
             _md_row(["---"] * len(extra_header)),
         ]
         lines += [_md_row([_human(v, style.precision) for v in row]) for row in extra_rows]
-    if report.gates:
+    if view.gates:
         lines += ["", _md_row(["gate", "value", "limit", "result"]), _md_row(["---"] * 4)]
-        for gate in report.gates:
-            verdict = "✅ pass" if gate["passed"] else "❌ fail"
+        for gate in view.gates:
+            verdict = "✅ pass" if gate.passed else "❌ fail"
             lines.append(
                 _md_row(
                     [
-                        f"`{gate['flag']}`",
-                        repr(gate["value"]),
-                        f"{gate['op']} {gate['limit']!r}",
+                        f"`{gate.flag}`",
+                        repr(gate.value),
+                        f"{gate.op} {gate.limit!r}",
                         verdict,
                     ]
                 )
             )
-    lines += [""] + [f"<sub>{note}</sub>  " for note in report.notes()] + [""]
+    lines += [""] + [f"<sub>{note}</sub>  " for note in view.notes] + [""]
     return "\n".join(lines)
 
 
-def render_github(report: Renderable, out: TextIO, style: Style) -> None:
+def render_github(view: View, out: TextIO, style: Style) -> None:
     """GitHub Actions workflow commands: an ::error per failed gate, a ::notice with the metrics."""
-    for gate in report.gates:
-        if not gate["passed"]:
-            title = _command_property(f"xentcli ({gate['metric']})")
+    for gate in view.gates:
+        if not gate.passed:
+            title = _command_property(f"xentcli ({gate.metric})")
             out.write(f"::error title={title}::{_command_data(gate_failure(gate))}\n")
-    summary = ", ".join(f"{k}={_human(v, style.precision)}" for k, v in report.summary().items())
+    summary = ", ".join(f"{k}={_human(v, style.precision)}" for k, v in view.summary.items())
     out.write(f"::notice title=xentcli::{_command_data(summary)}\n")
 
 
-def render_junit(report: Renderable, out: TextIO, style: Style) -> None:
+def render_junit(view: View, out: TextIO, style: Style) -> None:
     """JUnit XML: one testcase per gate, a failure element for each failed gate."""
     from xml.sax.saxutils import quoteattr  # pulls in urllib: only when asked for
 
-    failures = sum(not gate["passed"] for gate in report.gates)
-    tests = len(report.gates)
+    failures = sum(not gate.passed for gate in view.gates)
+    tests = len(view.gates)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(f'<testsuites name="xentcli" tests="{tests}" failures="{failures}" errors="0">\n')
     out.write(
-        f'  <testsuite name={quoteattr(report.title())} tests="{tests}" '
+        f'  <testsuite name={quoteattr(view.title)} tests="{tests}" '
         f'failures="{failures}" errors="0" skipped="0" time="0">\n'
     )
     out.write("    <properties>\n")
-    for name, value in report.summary().items():
+    for name, value in view.summary.items():
         out.write(f"      <property name={quoteattr(name)} value={quoteattr(repr(value))}/>\n")
     out.write("    </properties>\n")
-    for gate in report.gates:
-        name = quoteattr(f"{gate['metric']} {gate['op']} {gate['limit']!r}")
+    for gate in view.gates:
+        name = quoteattr(f"{gate.metric} {gate.op} {gate.limit!r}")
         out.write(f'    <testcase classname="xentcli.gates" name={name} time="0"')
-        if gate["passed"]:
+        if gate.passed:
             out.write("/>\n")
             continue
         message = quoteattr(gate_failure(gate))
@@ -141,24 +117,23 @@ def render_junit(report: Renderable, out: TextIO, style: Style) -> None:
     out.write("  </testsuite>\n</testsuites>\n")
 
 
-def render_table(report: Renderable, out: TextIO, style: Style) -> None:
+def render_table(view: View, out: TextIO, style: Style) -> None:
     """A rich table, then the gates and the notes."""
     from rich.console import Console
 
     # no_color=None lets rich honour NO_COLOR; --no-color forces it off.
     no_color = None if style.color else True
     console = Console(file=out, no_color=no_color, highlight=False, soft_wrap=True)
-    header, rows = report.table()
-    console.print(_rich_table(report.title(), header, rows, style))
-    for title, extra_header, extra_rows in report.extra_tables():
+    header, rows = view.header, view.rows
+    console.print(_rich_table(view.title, header, rows, style))
+    for title, extra_header, extra_rows in view.extra_tables:
         console.print(_rich_table(title, extra_header, extra_rows, style))
-    for gate in report.gates:
-        mark = "[green]pass[/green]" if gate["passed"] else "[bold red]FAIL[/bold red]"
+    for gate in view.gates:
+        mark = "[green]pass[/green]" if gate.passed else "[bold red]FAIL[/bold red]"
         console.print(
-            f"{mark}  {gate['metric']} = {gate['value']!r}, limit {gate['op']} {gate['limit']!r}"
-            f"  ({gate['flag']})"
+            f"{mark}  {gate.metric} = {gate.value!r}, limit {gate.op} {gate.limit!r}  ({gate.flag})"
         )
-    for note in report.notes():
+    for note in view.notes:
         console.print(note, style="dim" if note.startswith("signature") else None)
 
 
@@ -182,15 +157,12 @@ def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Sty
     return table
 
 
-def gate_failure(gate: dict[str, Any]) -> str:
+def gate_failure(gate: GateResult) -> str:
     """One line for a failed gate: the metric, its full-precision value and the limit."""
-    return (
-        f"{gate['metric']} = {gate['value']!r} fails {gate['op']} {gate['limit']!r} "
-        f"({gate['flag']})"
-    )
+    return f"{gate.metric} = {gate.value!r} fails {gate.op} {gate.limit!r} ({gate.flag})"
 
 
-Renderer = Callable[[Renderable, TextIO, Style], None]
+Renderer = Callable[[View, TextIO, Style], None]
 
 RENDERERS: dict[str, Renderer] = {
     "table": render_table,

@@ -8,6 +8,7 @@ sacrebleu's (c + 1) / (n + 1), c the replicates in which B is not better than A.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from xentcli.errors import AlignmentError
 from xentcli.metrics.bootstrap import percentile_interval
 from xentcli.metrics.registry import METRICS
 from xentcli.report.evaluation import SCHEMA_VERSION, Report
-from xentcli.report.gates import all_passed
+from xentcli.report.gates import Gate, GateResult, all_passed
 
 
 @dataclass(frozen=True)
@@ -28,65 +29,21 @@ class CompareReport:
     b: Report
     differences: list[dict[str, Any]]
     bootstrap: dict[str, Any]
-    gates: tuple[dict[str, Any], ...] = field(default=())
+    gates: tuple[GateResult, ...] = field(default=())
 
     @property
     def passed(self) -> bool:
         """True when every gate passed (no gates: True)."""
         return all_passed(self.gates)
 
-    def title(self) -> str:
-        """The heading of human-facing formats."""
-        return f"xentcli compare · A {self.a.predictions} · B {self.b.predictions}"
+    def gate_values(self) -> Mapping[str, float]:
+        """Gates name B's metrics, and p_worse:METRIC (the p-value that B is worse)."""
+        worse = {f"p_worse:{d['metric']}": d["p_value_worse"] for d in self.differences}
+        return dict(self.b.metrics) | worse
 
-    def table(self) -> tuple[list[str], list[list[Any]]]:
-        """One row per metric."""
-        header = [
-            "metric",
-            "A",
-            "B",
-            "B − A",
-            "interval low",
-            "interval high",
-            "p-value",
-            "verdict",
-        ]
-        rows = [
-            [
-                d["metric"],
-                d["a"],
-                d["b"],
-                d["difference"],
-                *d["interval"],
-                d["p_value"],
-                d["verdict"],
-            ]
-            for d in self.differences
-        ]
-        return header, rows
-
-    def summary(self) -> dict[str, Any]:
-        """Metric → B − A."""
-        return {d["metric"]: d["difference"] for d in self.differences}
-
-    def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:
-        """No optional sections."""
-        return []
-
-    def notes(self) -> list[str]:
-        """How the intervals were made, and both signatures."""
-        boot = self.bootstrap
-        return [
-            f"paired bootstrap: {boot['n']} Poisson(1) replicates, seed {boot['seed']}, "
-            f"{boot['confidence']:.0%} intervals; p-value = (c + 1) / (n + 1), c the replicates "
-            "where B is not better",
-            f"A: {self.a.signature}",
-            f"B: {self.b.signature}",
-        ]
-
-    def records(self) -> list[dict[str, Any]]:
-        """JSON lines: one object per metric."""
-        return [dict(d) for d in self.differences]
+    def gate_subject(self) -> str:
+        """How gate messages name the report."""
+        return f"a {self.b.task} evaluation"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of `compare`, schema version 1."""
@@ -97,7 +54,7 @@ class CompareReport:
             "b": self.b.to_dict(),
             "differences": [dict(d) for d in self.differences],
             "bootstrap": dict(self.bootstrap),
-            "gates": [dict(g) for g in self.gates],
+            "gates": [g.to_json() for g in self.gates],
             "passed": self.passed,
         }
 
@@ -146,3 +103,11 @@ def compare_reports(a: Report, b: Report, seed: int, confidence: float) -> Compa
             "confidence": confidence,
         },
     )
+
+
+def fail_if_worse(report: CompareReport, confidence: float) -> list[Gate]:
+    """--fail-if-worse: a gate per metric on the p-value that B is worse (fails under 1 - conf)."""
+    alpha = round(1 - confidence, 12)
+    return [
+        Gate(f"p_worse:{d['metric']}", ">=", alpha, "--fail-if-worse") for d in report.differences
+    ]

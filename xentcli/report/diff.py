@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from xentcli.errors import InputError
 from xentcli.report.evaluation import SCHEMA_VERSION
-from xentcli.report.gates import Gate, all_passed, check_metrics_exist
+from xentcli.report.gates import GateResult, all_passed
 
 
 def load_report(path: str) -> dict[str, Any]:
@@ -37,40 +38,22 @@ class DiffReport:
     new_path: str
     rows: list[dict[str, Any]]
     warnings: tuple[str, ...]
-    gates: tuple[dict[str, Any], ...] = field(default=())
+    new_metrics: dict[str, Any] = field(default_factory=dict)
+    new_task: str = ""
+    gates: tuple[GateResult, ...] = field(default=())
 
     @property
     def passed(self) -> bool:
         """True when every gate passed (no gates: True)."""
         return all_passed(self.gates)
 
-    def title(self) -> str:
-        """The heading of human-facing formats."""
-        return f"xentcli diff · {self.old_path} → {self.new_path}"
+    def gate_values(self) -> Mapping[str, float]:
+        """Gates name the new report's metrics (those it has a value for)."""
+        return {name: float(v) for name, v in self.new_metrics.items() if v is not None}
 
-    def table(self) -> tuple[list[str], list[list[Any]]]:
-        """One row per compared metric."""
-        header = ["metric", "old", "new", "change", "change %"]
-        return header, [
-            [r["metric"], r["old"], r["new"], r["change"], r["change_pct"]] for r in self.rows
-        ]
-
-    def summary(self) -> dict[str, Any]:
-        """Metric name → new value."""
-        return {r["metric"]: r["new"] for r in self.rows}
-
-    def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:
-        """No optional sections."""
-        return []
-
-    def notes(self) -> list[str]:
-        """Warnings about reports that are not comparable; a word when nothing changed."""
-        unchanged = [] if self.rows else ["no metric changed (--all lists every metric)"]
-        return unchanged + [f"warning: {w}" for w in self.warnings]
-
-    def records(self) -> list[dict[str, Any]]:
-        """JSON lines: one object per compared metric."""
-        return [dict(r) for r in self.rows]
+    def gate_subject(self) -> str:
+        """How gate messages name the report."""
+        return f"a {self.new_task} evaluation"
 
     def to_dict(self) -> dict[str, Any]:
         """The diff's JSON document, schema version 1."""
@@ -81,7 +64,7 @@ class DiffReport:
             "new": self.new_path,
             "metrics": [dict(r) for r in self.rows],
             "warnings": list(self.warnings),
-            "gates": [dict(g) for g in self.gates],
+            "gates": [g.to_json() for g in self.gates],
             "passed": self.passed,
         }
 
@@ -92,9 +75,8 @@ def diff_reports(
     old: dict[str, Any],
     new: dict[str, Any],
     show_all: bool = False,
-    gates: tuple[Gate, ...] = (),
 ) -> DiffReport:
-    """Compare two loaded reports; gates apply to the new report's metrics."""
+    """Compare two loaded reports; gates (apply_gates) check the new report's metrics."""
     old_metrics, new_metrics = old["metrics"], new["metrics"]
     names = list(old_metrics) + [m for m in new_metrics if m not in old_metrics]
     rows = []
@@ -112,7 +94,4 @@ def diff_reports(
         for key in ("task", "classes", "signature")
         if old.get(key) != new.get(key)
     )
-    available = [m for m, v in new_metrics.items() if v is not None]
-    check_metrics_exist(gates, available, str(new.get("task")))
-    results = tuple(gate.check(float(new_metrics[gate.metric])) for gate in gates)
-    return DiffReport(old_path, new_path, rows, warnings, results)
+    return DiffReport(old_path, new_path, rows, warnings, dict(new_metrics), str(new.get("task")))

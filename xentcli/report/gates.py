@@ -1,12 +1,15 @@
-"""Quality gates (SPEC §5): parsed strictly from `METRIC=VALUE` text, never evaluated as code."""
+"""Quality gates (docs/ci.md): parsed strictly from `METRIC=VALUE` text, never evaluated as code,
+and applied as one policy to any finished report — of `eval`, `diff` or `compare` — through the
+numbers it offers gates (gate_values)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from xentcli.errors import UsageError
 from xentcli.metrics.registry import METRICS
@@ -25,15 +28,34 @@ class Gate:
     flag: str
     baseline: float | None = None
 
-    def check(self, value: float) -> dict[str, Any]:
-        """The gate's result as it appears in the report."""
+    def check(self, value: float) -> GateResult:
+        """The gate's result for this value."""
         passed = value <= self.limit if self.op == "<=" else value >= self.limit
+        return GateResult(
+            self.metric, self.op, self.limit, value, bool(passed), self.flag, self.baseline
+        )
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """A checked gate, as every report holds it."""
+
+    metric: str
+    op: str
+    limit: float
+    value: float
+    passed: bool
+    flag: str
+    baseline: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The gate as the JSON report holds it."""
         result: dict[str, Any] = {
             "metric": self.metric,
             "op": self.op,
             "limit": self.limit,
-            "value": value,
-            "passed": bool(passed),
+            "value": self.value,
+            "passed": self.passed,
             "flag": self.flag,
         }
         if self.baseline is not None:
@@ -41,9 +63,40 @@ class Gate:
         return result
 
 
-def all_passed(gates: tuple[dict[str, Any], ...]) -> bool:
-    """Every gate's result passed (no gates: True) — the exit-code question of every report."""
-    return all(gate["passed"] for gate in gates)
+def all_passed(gates: tuple[GateResult, ...]) -> bool:
+    """Every gate passed (no gates: True) — the exit-code question of every report."""
+    return all(gate.passed for gate in gates)
+
+
+class Gated(Protocol):
+    """A finished report that gates apply to."""
+
+    @property
+    def gates(self) -> tuple[GateResult, ...]: ...
+
+    @property
+    def passed(self) -> bool: ...
+
+    def gate_values(self) -> Mapping[str, float]:
+        """The numbers a gate may name."""
+        ...
+
+    def gate_subject(self) -> str:
+        """How messages name what was evaluated, e.g. 'a binary evaluation'."""
+        ...
+
+
+R = TypeVar("R", bound=Gated)
+
+
+def apply_gates(report: R, gates: Iterable[Gate]) -> R:
+    """The report with these gates checked against its numbers; a gate on a number the report
+    does not have is a usage error listing those it has."""
+    gates = tuple(gates)
+    values = report.gate_values()
+    check_metrics_exist(gates, values, report.gate_subject())
+    results = tuple(gate.check(values[gate.metric]) for gate in gates)
+    return dataclasses.replace(report, gates=results)  # type: ignore[type-var]
 
 
 def parse_number(text: str, what: str) -> float:
@@ -108,12 +161,13 @@ def increase_gates(
     return gates
 
 
-def check_metrics_exist(gates: Iterable[Gate], available: Iterable[str], task: str) -> None:
-    """A gate on a metric this task does not report is a usage error listing those it does."""
+def check_metrics_exist(gates: Iterable[Gate], available: Iterable[str], subject: str) -> None:
+    """A gate on a metric the report does not have is a usage error listing those it has
+    (`subject` names the report, e.g. 'a binary evaluation')."""
     names = list(available)
     for gate in gates:
         if gate.metric not in names:
+            shown = [name for name in names if ":" not in name]  # not the p_worse: entries
             raise UsageError(
-                f"{gate.flag}: a {task} evaluation has no metric {gate.metric!r}; "
-                f"it has: {', '.join(names)}"
+                f"{gate.flag}: {subject} has no metric {gate.metric!r}; it has: {', '.join(shown)}"
             )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from xentcli.evaluate import open_layout
+from xentcli.engine.plan import layout_of, make_plan, open_inputs
 from xentcli.options import EvalOptions
 from xentcli.prepare.layout import Layout
 from xentcli.report.evaluation import SCHEMA_VERSION
+from xentcli.report.gates import GateResult
+from xentcli.tasks import Task
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class InspectReport:
     layout: Layout
     logits: bool
     label_rule: str
-    gates: tuple[dict[str, Any], ...] = ()
+    gates: tuple[GateResult, ...] = ()
     passed: bool = True
 
     def decisions(self) -> list[tuple[str, Any, str]]:
@@ -49,33 +51,17 @@ class InspectReport:
             (
                 "labels map by",
                 self.label_rule,
-                "--positive" if lay.task == "binary" else "--classes",
+                "--positive" if lay.task == Task.BINARY else "--classes",
             ),
         ]
 
-    def title(self) -> str:
-        """The heading of human-facing formats."""
-        return f"xentcli inspect · {self.path}"
+    def gate_values(self) -> dict[str, float]:
+        """An inspection has no numbers to gate."""
+        return {}
 
-    def table(self) -> tuple[list[str], list[list[Any]]]:
-        """One row per decision."""
-        return ["decision", "value", "change with"], [list(d) for d in self.decisions()]
-
-    def summary(self) -> dict[str, Any]:
-        """Decision → value."""
-        return {name: value for name, value, _ in self.decisions()}
-
-    def extra_tables(self) -> list[tuple[str, list[str], list[list[Any]]]]:
-        """No optional sections."""
-        return []
-
-    def notes(self) -> list[str]:
-        """The columns and their types."""
-        return ["columns: " + ", ".join(f"{c['name']} ({c['type']})" for c in self.columns)]
-
-    def records(self) -> list[dict[str, Any]]:
-        """JSON lines: one object per decision."""
-        return [{"decision": n, "value": v, "flag": f} for n, v, f in self.decisions()]
+    def gate_subject(self) -> str:
+        """How gate messages name the report."""
+        return "an inspection"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of `inspect --format json`."""
@@ -101,7 +87,9 @@ class InspectReport:
 
 def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
     """Open the inputs and report every decision, without reading the data through."""
-    preds, label_src, layout = open_layout(source, labels, opts)
+    preds, label_src = open_inputs(source, labels, opts)
+    layout = layout_of(preds, label_src, opts)
+    checks = make_plan(opts, layout).checks
     return InspectReport(
         path=preds.name,
         labels=label_src.name if label_src is not None else None,
@@ -109,8 +97,8 @@ def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
         rows=preds.num_rows,
         columns=[{"name": n, "type": t} for n, t in preds.column_types().items()],
         layout=layout,
-        logits=opts.logits,
-        label_rule=label_rule(layout, opts),
+        logits=checks.logits,
+        label_rule=label_rule(layout, checks.positive),
     )
 
 
@@ -120,18 +108,18 @@ def _classes(layout: Layout) -> str | None:
     return "0..K-1, K from the first row's list" if layout.pred_list else None
 
 
-def label_rule(layout: Layout, opts: EvalOptions) -> str:
+def label_rule(layout: Layout, positive: str | None) -> str:
     """SPEC §3.1's mapping rule in force, in words."""
     if layout.target_cols:
-        kind = "independent 0/1 labels" if layout.task == "multilabel" else "class probabilities"
+        kind = "independent 0/1 labels" if layout.task == Task.MULTILABEL else "class probabilities"
         return f"K target columns paired in order with the predictions: {kind}"
-    if layout.task == "regression":
+    if layout.task == Task.REGRESSION:
         return "numbers, compared with the predictions"
     if layout.pred_list and layout.classes is None:
         return "an integer label is a 0-based position in the list"
     if layout.classes is None:
-        if opts.positive is not None:
-            return f"{opts.positive!r} is positive, the one other value negative"
+        if positive is not None:
+            return f"{positive!r} is positive, the one other value negative"
         return "0/1 or true/false"
     if all(c.lstrip("-").isdigit() for c in layout.classes):
         return "an integer label names the class column of that name"

@@ -1,0 +1,315 @@
+"""The plan: EvalOptions and the resolved layout made into one frozen value, once, before any row
+is read. Every check of how options combine with each other and with the task lives here; each
+stage then gets only the parameters it uses (the preparer's Checks, the scorers' Scoring, the
+breakdowns' BreakdownRequest, the reader's Reading). Below the CLI, only this module reads
+EvalOptions (docs/architecture.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from xentcli.engine.signature import signature
+from xentcli.errors import SchemaError, UsageError
+from xentcli.io.open import open_source
+from xentcli.io.source import Source
+from xentcli.io.text import STDIN
+from xentcli.metrics.breakdown import BreakdownRequest
+from xentcli.metrics.conventions import COMPATS, KERAS_EPS
+from xentcli.metrics.registry import metrics_for
+from xentcli.metrics.scorers import SCORERS, Scoring
+from xentcli.options import EvalOptions, default_chunk_rows
+from xentcli.prepare.chunk import Checks
+from xentcli.prepare.layout import ColumnRequest, Layout, resolve_layout
+from xentcli.tasks import Task
+from xentcli.version import __version__
+
+# options the report's `options` section leaves out: how the input was read or split up
+NOT_IN_REPORT = (
+    "chunk_rows",
+    "input_format",
+    "per_class",
+    "normalize",
+    "calibration",
+    "by",
+    "bootstrap",
+    "seed",
+    "confidence",
+    "engine",
+    "scheduler",
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the engine reads and pairs the inputs."""
+
+    chunk_rows: int
+    on: str | None = None
+    missing_skip: bool = False
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything an evaluation runs from, decided once."""
+
+    layout: Layout
+    scoring: Scoring
+    checks: Checks
+    reading: Reading
+    breakdowns: BreakdownRequest
+    metrics: tuple[str, ...]
+    signature: str
+    options: tuple[tuple[str, Any], ...]  # the report's options section, in field order
+    sum_tol: float
+    engine: str = "local"
+    scheduler: str | None = None
+
+    @property
+    def task(self) -> Task:
+        """The task being evaluated."""
+        return self.layout.task
+
+
+def column_request(opts: EvalOptions) -> ColumnRequest:
+    """What the options say about the columns."""
+    return ColumnRequest(
+        label_col=opts.label_col,
+        pred_col=opts.pred_col,
+        weight_col=opts.weight_col,
+        task=Task(opts.task) if opts.task is not None else None,
+        classes=opts.classes,
+        by=opts.by,
+        on=opts.on,
+    )
+
+
+def open_inputs(source: Any, labels: Any, opts: EvalOptions) -> tuple[Source, Source | None]:
+    """Open the predictions and the labels (if any): the step `eval`, `inspect` and `compare`
+    share."""
+    if isinstance(source, str) and source == labels == STDIN:
+        raise UsageError("predictions and labels cannot both come from stdin ('-')")
+    if opts.on is not None and labels is None:
+        raise UsageError("--on KEY joins with a labels file: pass --labels FILE")
+    if opts.engine == "dask" and labels is not None:
+        raise UsageError(
+            "--engine dask evaluates one Parquet dataset holding predictions and labels; "
+            "--labels needs --engine local"
+        )
+    preds = open_source(source, opts.input_format)
+    label_src = open_source(labels) if labels is not None else None
+    if opts.on is not None and opts.on not in preds.column_names:
+        raise SchemaError(
+            f"no key column {opts.on!r}; columns are: {', '.join(preds.column_names)}",
+            file=preds.name,
+        )
+    return preds, label_src
+
+
+def layout_of(preds: Source, label_src: Source | None, opts: EvalOptions) -> Layout:
+    """The columns and the task of these inputs, checked against the options."""
+    return checked_layout(
+        preds.column_names,
+        label_src.column_names if label_src is not None else None,
+        opts,
+        preds.name,
+        label_src.name if label_src is not None else None,
+        preds.column_types,
+    )
+
+
+def checked_layout(
+    pred_names: list[str],
+    label_names: list[str] | None,
+    opts: EvalOptions,
+    pred_file: str,
+    label_file: str | None = None,
+    pred_types: Callable[[], dict[str, str]] | None = None,
+) -> Layout:
+    """The columns and the task (resolve_layout), checked against the options."""
+    request = column_request(opts)
+    layout = resolve_layout(pred_names, label_names, request, pred_file, label_file, pred_types)
+    _check_task(layout, opts)
+    return layout
+
+
+def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
+    """The plan of one evaluation; a combination of options that cannot work is a usage error."""
+    task = layout.task
+    targets = bool(layout.target_cols)
+    opts = _with_convention(opts, layout)
+    if opts.normalize is not None and not opts.per_class:
+        raise UsageError("--normalize shapes the confusion matrix of --per-class: pass both")
+    if opts.scheduler is not None and opts.engine != "dask":
+        raise UsageError("--scheduler names a Dask scheduler: pass --engine dask too")
+    scoring = Scoring(
+        task=task,
+        eps=opts.eps,
+        logits=opts.logits,
+        targets=targets,
+        convention=opts.compat,
+        threshold=opts.threshold,
+        top_k=opts.top_k,
+        label_smoothing=opts.label_smoothing,
+        class_weights=opts.class_weights,
+    )
+    if scoring.key not in SCORERS:  # every combination the checks above let through is there
+        raise UsageError(f"no scorer for {task} with these options ({scoring.key})")
+    metrics = tuple(metrics_for(task, frozenset({"top_k"}) if opts.top_k else frozenset()))
+    return Plan(
+        layout=layout,
+        scoring=scoring,
+        checks=Checks(
+            logits=opts.logits,
+            nan_skip=opts.nan == "skip",
+            renormalize=opts.renormalize,
+            sum_tol=opts.sum_tol,
+            positive=opts.positive,
+            ignore_label=opts.ignore_label,
+        ),
+        reading=Reading(
+            chunk_rows=opts.chunk_rows or default_chunk_rows(len(layout.pred_cols)),
+            on=opts.on,
+            missing_skip=opts.missing == "skip",
+            by=opts.by,
+        ),
+        breakdowns=BreakdownRequest(
+            task=task,
+            logits=opts.logits,
+            metrics=metrics,
+            per_class=opts.per_class,
+            normalize=opts.normalize,
+            by=opts.by,
+            calibration=opts.calibration,
+            bins=opts.bins,
+            bootstrap=opts.bootstrap,
+            seed=opts.seed,
+            confidence=opts.confidence,
+        ),
+        metrics=metrics,
+        signature=signature(__version__, task, opts),
+        options=tuple((k, v) for k, v in asdict(opts).items() if k not in NOT_IN_REPORT),
+        sum_tol=opts.sum_tol,
+        engine=opts.engine,
+        scheduler=opts.scheduler,
+    )
+
+
+def _check_task(layout: Layout, opts: EvalOptions) -> None:
+    """The columns a task needs (docs/inputs.md), or a usage error saying what to pass."""
+    task, pred_cols, targets = layout.task, layout.pred_cols, layout.target_cols
+    cols = ", ".join(pred_cols)
+    if task in (Task.BINARY, Task.REGRESSION) and (len(pred_cols) != 1 or targets):
+        raise UsageError(
+            f"--task {task} takes one prediction column and one label column, got "
+            f"predictions {cols}" + (f" and labels {', '.join(targets)}" if targets else "")
+        )
+    if task == Task.REGRESSION and opts.logits:
+        raise UsageError("--logits does not apply to --task regression")
+    if task == Task.MULTICLASS and len(pred_cols) < 2 and not layout.pred_list:
+        raise UsageError(
+            f"--task multiclass takes two or more prediction columns (or one list column), got "
+            f"{cols}; pass --pred-col with a comma list or a glob such as 'p_*'"
+        )
+    if task == Task.MULTILABEL and not targets:
+        raise UsageError(
+            "--task multilabel takes K label columns: pass --label-col with a glob such as "
+            "'y_*' or a comma list"
+        )
+    _check_misplaced(task, targets, opts)
+    if not opts.logits and any(c.startswith("logit_") for c in pred_cols):
+        raise UsageError(
+            f"columns {cols} are named as logits; pass --logits (xentcli does not guess logits)"
+        )
+    _check_classes(layout)
+
+
+def _check_misplaced(task: Task, targets: tuple[str, ...], opts: EvalOptions) -> None:
+    """An option the task would ignore is a usage error, not a silent no-op."""
+    binary_or_multiclass = (Task.BINARY, Task.MULTICLASS)
+    misplaced = [
+        ("--positive", "binary", opts.positive is not None and task != Task.BINARY),
+        (
+            "--ignore-label",
+            "one label column of classes",
+            opts.ignore_label is not None and (bool(targets) or task == Task.REGRESSION),
+        ),
+        (
+            "--classes",
+            "multiclass and multilabel",
+            opts.classes is not None and task in (Task.BINARY, Task.REGRESSION),
+        ),
+        (
+            "--renormalize",
+            "multiclass probabilities",
+            opts.renormalize and (task != Task.MULTICLASS or opts.logits),
+        ),
+        ("--top-k", "multiclass", opts.top_k is not None and task != Task.MULTICLASS),
+        (
+            "--calibration",
+            "binary and multiclass",
+            opts.calibration and task not in binary_or_multiclass,
+        ),
+        (
+            "--per-class",
+            "binary and multiclass",
+            opts.per_class and task not in binary_or_multiclass,
+        ),
+    ]
+    for flag, where, wrong in misplaced:
+        if wrong:
+            raise UsageError(f"{flag} applies to {where}, not to this {task} evaluation")
+
+
+def _check_classes(layout: Layout) -> None:
+    """--classes and target columns agree in number with the prediction columns."""
+    if layout.task not in (Task.MULTICLASS, Task.MULTILABEL):
+        return
+    pred_cols, targets, classes = layout.pred_cols, layout.target_cols, layout.classes
+    pred_list = layout.pred_list
+    width = len(targets) if pred_list and targets else None if pred_list else len(pred_cols)
+    if classes is not None and width is not None and len(classes) != width:
+        raise UsageError(
+            f"--classes names {len(classes)} classes but there are {width} "
+            f"prediction columns ({', '.join(pred_cols)})"
+        )
+    if targets and not pred_list and len(targets) != len(pred_cols):
+        raise UsageError(
+            f"{len(targets)} label columns ({', '.join(targets)}) but {len(pred_cols)} "
+            f"prediction columns ({', '.join(pred_cols)}); they pair up in order"
+        )
+
+
+def _with_convention(opts: EvalOptions, layout: Layout) -> EvalOptions:
+    """The options a framework's convention implies (docs/metrics.md#conventions); a misplaced
+    flag is a usage error."""
+    task, targets = layout.task, bool(layout.target_cols)
+    classes = len(layout.classes) if layout.classes else None
+    if opts.compat not in COMPATS:
+        raise UsageError(f"--compat must be one of {', '.join(COMPATS)}, not {opts.compat!r}")
+    if opts.compat != "sklearn" and (task not in (Task.BINARY, Task.MULTICLASS) or targets):
+        raise UsageError(
+            f"--compat {opts.compat} applies to binary and multiclass with one label column"
+        )
+    if opts.class_weights is not None and (opts.by or opts.bootstrap):
+        raise UsageError("--class-weights does not combine with --by or --bootstrap yet")
+    if opts.class_weights is not None:
+        if opts.compat != "torch" or task != Task.MULTICLASS:
+            raise UsageError(
+                "--class-weights is torch's cross_entropy weight: pass --compat torch "
+                "on a multiclass evaluation"
+            )
+        if classes is not None and len(opts.class_weights) != classes:
+            raise UsageError(
+                f"--class-weights gives {len(opts.class_weights)} weights for {classes} classes"
+            )
+        if min(opts.class_weights) <= 0:
+            raise UsageError("--class-weights must all be > 0")
+    if opts.label_smoothing and (opts.compat == "sklearn" or task != Task.MULTICLASS):
+        raise UsageError("--label-smoothing applies to multiclass with --compat torch or keras")
+    if opts.compat == "keras":
+        renormalize = task == Task.MULTICLASS and not opts.logits
+        return replace(opts, eps=KERAS_EPS, renormalize=renormalize)
+    return opts

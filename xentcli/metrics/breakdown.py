@@ -1,0 +1,104 @@
+"""The breakdown protocol: every optional section of a report (per class, per group, calibration,
+bootstrap intervals) is a state that takes scored chunks, merges with another of its kind, and
+gives its sections at the end. The accumulator, the Dask engine and the report builder loop over
+BREAKDOWNS and know none of them by name (docs/architecture.md).
+
+A new breakdown is one module with a class following Breakdown and one line in BREAKDOWNS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, Self
+
+import numpy as np
+import pyarrow as pa
+
+from xentcli.metrics.bootstrap import Bootstrap
+from xentcli.metrics.calibration import Calibration
+from xentcli.metrics.groups import Groups
+from xentcli.metrics.kernels import RowScores
+from xentcli.metrics.per_class import PerClass
+from xentcli.prepare.chunk import Chunk
+from xentcli.tasks import Task
+
+
+@dataclass(frozen=True)
+class BreakdownRequest:
+    """What the breakdowns were asked for (built by the plan); each reads its own fields."""
+
+    task: Task
+    logits: bool = False
+    metrics: tuple[str, ...] = ()
+    per_class: bool = False
+    normalize: str | None = None
+    by: tuple[str, ...] = ()
+    calibration: bool = False
+    bins: int = 15
+    bootstrap: int | None = None
+    seed: int = 0
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One prepared chunk with its per-row scores, where its rows sit in the input, and the Arrow
+    batches it came from (for breakdowns keyed by other columns)."""
+
+    chunk: Chunk
+    scores: RowScores
+    start: int  # 0-based index in the input of the chunk's first row
+    predictions: pa.RecordBatch
+    labels: pa.RecordBatch
+
+    def rows(self) -> np.ndarray:
+        """The 0-based input index of every row kept."""
+        kept = self.chunk.kept if self.chunk.kept is not None else np.arange(self.chunk.read)
+        return self.start + kept
+
+    def column(self, name: str) -> pa.Array:
+        """A column of the kept rows: the predictions' batch, or else the labels'."""
+        batch = self.predictions if name in self.predictions.schema.names else self.labels
+        column = batch.column(name)
+        return column if self.chunk.kept is None else column.take(pa.array(self.chunk.kept))
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What every breakdown's result may need once all rows are in."""
+
+    task: Task
+    metrics: tuple[str, ...]
+    classes: tuple[str, ...] | None
+
+
+class Section(Protocol):
+    """A typed part of a report that writes itself as JSON."""
+
+    def to_json(self) -> Any: ...
+
+
+class Breakdown(Protocol):
+    """update(scored chunk), merge(another of the same kind), result() → named report sections."""
+
+    def update(self, scored: Scored) -> None: ...
+
+    def merge(self, other: Self) -> None: ...
+
+    def result(self, finished: Finished) -> Mapping[str, Section]: ...
+
+
+# name → factory (None when not asked for); the order is the order of the report's sections
+BREAKDOWNS: dict[str, Callable[[BreakdownRequest], Breakdown | None]] = {
+    "per_class": PerClass.asked,
+    "calibration": Calibration.asked,
+    "groups": Groups.asked,
+    "bootstrap": Bootstrap.asked,
+}
+
+
+def breakdowns_for(request: BreakdownRequest) -> dict[str, Breakdown]:
+    """A fresh state of every breakdown the request asks for, in report order."""
+    made = {name: make(request) for name, make in BREAKDOWNS.items()}
+    return {name: state for name, state in made.items() if state is not None}

@@ -1,0 +1,55 @@
+"""The Report of everything an accumulator summed, under its plan."""
+
+from __future__ import annotations
+
+from xentcli.engine.accumulate import Accumulator
+from xentcli.engine.plan import Plan
+from xentcli.errors import InputError
+from xentcli.io.source import Source
+from xentcli.metrics.breakdown import Finished, Section
+from xentcli.prepare.chunk import raise_for_row_sums
+from xentcli.report.evaluation import Report, Rows
+from xentcli.version import __version__
+
+
+def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: Plan) -> Report:
+    """The report; raises where the input, taken whole, is invalid (no row left, bad sums)."""
+    raise_for_row_sums(acc.row_sums, plan.sum_tol, preds.name)
+    read, used = acc.read, acc.used
+    if read == 0:
+        raise InputError("no data rows (only a header)", file=preds.name)
+    if used == 0:
+        raise InputError(
+            f"no rows left to evaluate ({read} read, {acc.skipped} skipped for missing values, "
+            f"{acc.ignored} ignored, {acc.missing} without a label)",
+            file=preds.name,
+        )
+    if acc.totals.weight() <= 0:
+        raise InputError("the weights of the rows used sum to 0", file=preds.name)
+    layout = plan.layout
+    finished = Finished(plan.task, plan.metrics, acc.classes)
+    sections: dict[str, Section] = {}
+    for breakdown in acc.breakdowns.values():
+        sections |= breakdown.result(finished)
+    return Report(
+        version=__version__,
+        task=plan.task,
+        predictions=preds.name,
+        labels=label_src.name if label_src is not None else None,
+        input_format=preds.format,
+        columns={
+            "label": layout.label_col,
+            "predictions": list(layout.pred_cols),
+            "weight": layout.weight_col,
+        }
+        | ({"targets": list(layout.target_cols)} if layout.target_cols else {}),
+        rows=Rows(
+            read=read, used=used, skipped=acc.skipped, ignored=acc.ignored, missing=acc.missing
+        ),
+        classes=acc.classes,
+        metrics=acc.totals.result(plan.metrics),
+        clipped=acc.totals.clipped,
+        signature=plan.signature,
+        options=dict(plan.options),
+        sections=sections,
+    )
