@@ -1,4 +1,5 @@
-"""evaluate(): open → plan → accumulate (here or on Dask) → Report → gates."""
+"""The library's entry points: evaluate() (open → plan → accumulate here or on Dask → Report →
+gates) and inspect_input() (open → plan, no rows read)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from xentcli.options import EvalOptions
 from xentcli.report.build import report_of
 from xentcli.report.evaluation import Report
 from xentcli.report.gates import Gate, apply_gates, check_metrics_exist
+from xentcli.report.inspect import InspectReport, label_rule
 
 
 def evaluate(source: Any, labels: Any = None, **options: Any) -> Report:
@@ -42,3 +44,20 @@ def evaluate_with(
     else:
         acc = accumulate(preds, label_src, plan, progress=progress)
     return apply_gates(report_of(acc, preds, label_src, plan), gates)
+
+
+def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
+    """Open the inputs and report every decision, without reading the data through."""
+    preds, label_src = open_inputs(source, labels, opts)
+    layout = layout_of(preds, label_src, opts)
+    checks = make_plan(opts, layout).checks
+    return InspectReport(
+        path=preds.name,
+        labels=label_src.name if label_src is not None else None,
+        format=preds.format,
+        rows=preds.num_rows,
+        columns=[{"name": n, "type": t} for n, t in preds.column_types().items()],
+        layout=layout,
+        logits=checks.logits,
+        label_rule=label_rule(layout, checks.positive),
+    )

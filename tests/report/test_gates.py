@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLES
@@ -182,3 +183,25 @@ def test_settings_paths_are_relative_to_the_settings_file(cli, tmp_path, monkeyp
     run = cli("eval", NET1, "--json")
     assert run.code == 1
     assert json.loads(run.stdout)["gates"][0]["baseline"] == 0.6391075640678003
+
+
+def test_settings_reach_every_command(cli, tmp_path, monkeypatch):
+    """A settings file's input options and gates apply to eval, inspect, compare and diff alike."""
+    data = pd.DataFrame({"label": [1, 0, 1, 0], "score": [0.9, 0.2, 0.6, 0.4]})
+    data["prob"] = 1 - data["score"]  # two candidate prediction columns: ambiguous without a flag
+    data.to_csv(tmp_path / "two.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    assert "ambiguous predictions" in cli("eval", "two.csv").stderr
+    (tmp_path / "xentcli.toml").write_text('pred-col = "score"\nmax = {mse = 0.01}\n')
+    evaluated = cli("eval", "two.csv", "--json", "-o", "a.json")
+    assert evaluated.code == 1  # the file's gate
+    assert json.loads((tmp_path / "a.json").read_text())["columns"]["predictions"] == ["score"]
+    inspected = cli("inspect", "two.csv", "--json")
+    assert inspected.code == 0 and json.loads(inspected.stdout)["predictions"] == ["score"]
+    compared = cli("compare", "two.csv", "two.csv", "--bootstrap", "20", "--json")
+    assert compared.code == 1 and json.loads(compared.stdout)["gates"][0]["flag"] == (
+        "--max mse=0.01"
+    )
+    diffed = cli("diff", "a.json", "a.json", "--json")
+    assert diffed.code == 1 and json.loads(diffed.stdout)["gates"][0]["metric"] == "mse"
+    assert cli("diff", "a.json", "a.json", "--max", "mse=1").code == 0  # the flag wins

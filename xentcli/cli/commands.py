@@ -21,7 +21,7 @@ from xentcli.cli.heap import keep_freed_memory
 from xentcli.cli.output import emit, gate_failures, notes, silence_stdout
 from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.errors import UsageError, XentError
-from xentcli.evaluate import evaluate_with
+from xentcli.evaluate import evaluate_with, inspect_input
 from xentcli.options import EvalOptions
 from xentcli.render.progress import ProgressBar
 from xentcli.report.compare import compare_reports, fail_if_worse
@@ -34,7 +34,6 @@ from xentcli.report.gates import (
     increase_gates,
     split_assignment,
 )
-from xentcli.report.inspect import inspect_input
 from xentcli.report.schema import SCHEMAS, schema_text
 from xentcli.version import __version__
 
@@ -147,7 +146,8 @@ def compare_command(**params: Any) -> None:
 @cli.command("schema")
 @click.argument("kind", type=click.Choice(list(SCHEMAS)), default="report")
 def schema_command(kind: str) -> None:
-    """Print the JSON Schema of a report (or of `diff` output)."""
+    """Print the JSON Schema of a report (KIND report), or of the output of diff, compare or
+    inspect."""
     click.echo(schema_text(kind), nl=False)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from xentcli.engine.plan import layout_of, make_plan, open_inputs
-from xentcli.options import EvalOptions
 from xentcli.prepare.layout import Layout
 from xentcli.report.evaluation import SCHEMA_VERSION
 from xentcli.report.gates import GateResult
@@ -83,23 +81,6 @@ class InspectReport:
             "label_rule": self.label_rule,
             "flags": {n: f for n, _, f in self.decisions()},
         }
-
-
-def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
-    """Open the inputs and report every decision, without reading the data through."""
-    preds, label_src = open_inputs(source, labels, opts)
-    layout = layout_of(preds, label_src, opts)
-    checks = make_plan(opts, layout).checks
-    return InspectReport(
-        path=preds.name,
-        labels=label_src.name if label_src is not None else None,
-        format=preds.format,
-        rows=preds.num_rows,
-        columns=[{"name": n, "type": t} for n, t in preds.column_types().items()],
-        layout=layout,
-        logits=checks.logits,
-        label_rule=label_rule(layout, checks.positive),
-    )
 
 
 def _classes(layout: Layout) -> str | None:

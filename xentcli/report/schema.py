@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from xentcli.tasks import TASKS
+
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 
 GATE: dict[str, Any] = {
@@ -47,7 +49,7 @@ REPORT: dict[str, Any] = {
             "properties": {"name": {"const": "xentcli"}, "version": {"type": "string"}},
         },
         "signature": {"type": "string", "pattern": "^xentcli:[^|]+(\\|[a-z_]+:[^|]*)+$"},
-        "task": {"enum": ["binary", "multiclass"]},
+        "task": {"enum": list(TASKS)},
         "inputs": {
             "type": "object",
             "required": ["predictions", "labels", "format"],
@@ -60,16 +62,25 @@ REPORT: dict[str, Any] = {
         "columns": {
             "type": "object",
             "properties": {
-                "label": {"type": "string"},
+                "label": {
+                    "type": ["string", "null"],
+                    "description": "null when the labels are K target columns",
+                },
                 "predictions": {"type": "array", "items": {"type": "string"}},
                 "weight": {"type": ["string", "null"]},
+                "targets": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "K target columns: soft labels or multilabel 0/1 columns",
+                },
             },
         },
         "rows": {
             "type": "object",
             "required": ["read", "used", "skipped", "ignored"],
             "properties": {
-                k: {"type": "integer", "minimum": 0} for k in ("read", "used", "skipped", "ignored")
+                k: {"type": "integer", "minimum": 0}
+                for k in ("read", "used", "skipped", "ignored", "missing")
             },
         },
         "classes": {"type": ["array", "null"], "items": {"type": "string"}},
@@ -138,7 +149,13 @@ REPORT: dict[str, Any] = {
                     "items": {
                         "type": "object",
                         "required": ["lower", "upper", "weight", "confidence", "accuracy"],
-                        "properties": {"confidence": NUMBER_OR_NULL, "accuracy": NUMBER_OR_NULL},
+                        "properties": {
+                            "lower": {"type": "number", "minimum": 0},
+                            "upper": {"type": "number", "maximum": 1},
+                            "weight": {"type": "number", "minimum": 0},
+                            "confidence": NUMBER_OR_NULL,
+                            "accuracy": NUMBER_OR_NULL,
+                        },
                     },
                 },
             },
@@ -224,7 +241,39 @@ COMPARE: dict[str, Any] = {
     },
 }
 
-SCHEMAS = {"report": REPORT, "diff": DIFF, "compare": COMPARE}
+INSPECT: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://xentcli.dev/schema/inspect-v1.json",
+    "title": "xentcli inspect of an input, schema version 1",
+    "type": "object",
+    "required": ["schema_version", "kind", "inputs", "columns", "task", "predictions", "flags"],
+    "properties": {
+        "schema_version": {"const": 1},
+        "kind": {"const": "inspect"},
+        "inputs": REPORT["properties"]["inputs"],
+        "rows": {"type": ["integer", "null"], "description": "null where the format stores none"},
+        "columns": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "type"],
+                "properties": {"name": {"type": "string"}, "type": {"type": "string"}},
+            },
+        },
+        "task": {"enum": list(TASKS)},
+        "label": {"type": ["string", "null"]},
+        "targets": {"type": "array", "items": {"type": "string"}},
+        "predictions": {"type": "array", "items": {"type": "string"}},
+        "logits": {"type": "boolean"},
+        "weight": {"type": ["string", "null"]},
+        "classes": {"type": ["array", "null"], "items": {"type": "string"}},
+        "list": {"type": "boolean", "description": "predictions are one list column"},
+        "label_rule": {"type": "string"},
+        "flags": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+SCHEMAS = {"report": REPORT, "diff": DIFF, "compare": COMPARE, "inspect": INSPECT}
 
 
 def schema_text(kind: str) -> str:
