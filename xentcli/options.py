@@ -12,8 +12,8 @@ NAN_POLICIES = ("error", "skip")
 INPUT_FORMATS = ("csv", "tsv", "parquet", "arrow", "jsonl")
 ENGINES = ("local", "dask")
 MACHINE_EPS = 2.220446049250313e-16
-CHUNK_VALUES = 160 * 1024  # measured: K x n this large stays in cache (16384 rows at K = 10)
-CHUNK_ROWS_RANGE = (4096, 65536)  # measured: 65536 rows best for binary
+CHUNK_VALUES = 160 * 1024  # K x n this large stays in cache (16384 rows at K = 10)
+CHUNK_ROWS_RANGE = (4096, 65536)  # chosen by benchmarks/run.py
 
 
 def default_chunk_rows(columns: int) -> int:

@@ -54,7 +54,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--max, --min, --baseline, --max-increase, --exit-zero (SPEC §5)."""
+    """--max, --min, --baseline, --max-increase, --exit-zero (docs/ci.md)."""
     return _applied(
         [
             click.option(

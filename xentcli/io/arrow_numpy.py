@@ -1,6 +1,6 @@
 """Arrow arrays as numpy views, read straight from the buffers.
 
-pyarrow's Array.to_numpy imports pandas on first use (~170 ms of start-up); these do not.
+pyarrow's Array.to_numpy imports pandas on first use, slow at start-up; these do not.
 """
 
 from __future__ import annotations

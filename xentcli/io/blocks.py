@@ -1,8 +1,7 @@
 """A text file cut into zero-copy blocks that end at a line end (the last one may not).
 
-A local uncompressed file is memory-mapped a block at a time: no copy at all (measured: reading
-into buffers costs ~0.2 s of CPU per GB). A stream (stdin, compressed or remote files) is read
-into a ring of reused buffers.
+A local uncompressed file is memory-mapped a block at a time: no copy at all. A stream (stdin,
+compressed or remote files) is read into a ring of reused buffers.
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ def _mapped(fd: int, length: int, offset: int) -> mmap.mmap:
 def read_blocks(stream: Any, first: bytes, size: int, ring: int) -> Iterator[pa.Buffer]:
     """Blocks of the stream, `first` (bytes read from it already) in front, read into `ring`
     reused buffers: a block's buffer is refilled only after `ring - 1` later blocks were handed
-    out, and fresh allocations would pay page faults on every block (measured: 0.6 s/GB)."""
+    out, and fresh allocations would pay page faults on every block."""
     buffers = [bytearray(size + SLACK) for _ in range(ring)]
     carry = first
     for turn in itertools.count():

@@ -24,7 +24,7 @@ from xentcli.io.blocks import mapped_blocks, read_blocks
 from xentcli.io.csv_locate import locate_csv_error
 from xentcli.io.text import STDIN, Found, compression_of, guarded, open_text, split_header
 
-BLOCK_BYTES = 4 << 20  # measured: 4 MiB blocks parse faster than 1 MiB, memory stays flat
+BLOCK_BYTES = 4 << 20  # larger blocks parse faster; memory stays flat at this size
 WORKERS = min(4, (os.cpu_count() or 1) + 1)  # one more than cores: parsing never waits on compute
 LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # labels are mapped via the dictionary
 SAMPLE_BYTES = 64 << 10  # of the first block: enough to guess whether labels are integers
@@ -82,7 +82,7 @@ class CsvSource:
         types |= {c: pa.string() for c in keys}
         as_text = _convert_options(types)
         integers = self._integer_columns(labels)
-        # measured: integer labels parse ~0.3 s/GB faster than dictionary text; a block where
+        # integer labels parse faster than dictionary text; a block where
         # they turn out not to be integers is parsed again as text (the mapper takes both), and
         # so is every later block, so a file of mixed labels is not parsed twice throughout
         as_ints = _convert_options(types | dict.fromkeys(integers, pa.int64()))
@@ -97,7 +97,7 @@ class CsvSource:
                 not_integers.set()
                 return self._parse(block, as_text)
 
-        depth = WORKERS + 1  # measured: 2 × WORKERS in flight is no faster, ~10 MiB more memory
+        depth = WORKERS + 1  # more blocks in flight are no faster and hold more memory
         tables = ordered_map(parse, self._blocks(depth + 2), WORKERS, depth)
         batches = (b for table in tables for b in table.to_batches(max_chunksize=chunk_rows))
         yield from guarded(batches, self._stream, self.name, self._locator(numeric))
@@ -165,7 +165,7 @@ def _convert_options(types: dict[str, pa.DataType]) -> pacsv.ConvertOptions:
 
 def _kind(column: pa.ChunkedArray) -> str:
     """The inferred type, or `json-array` for text whose values are all [..] (list layout)."""
-    import pyarrow.compute as pc  # 28 ms of start-up: only when needed
+    import pyarrow.compute as pc  # slow to import: only when needed
 
     if not pa.types.is_string(column.type):
         return str(column.type)

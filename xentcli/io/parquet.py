@@ -25,9 +25,9 @@ class ParquetSource(StoredSchema):
         self.name = path
         remote = self.remote = storage.is_url(path)
         try:
-            # Local: buffered column-chunk reads cut peak memory by a quarter at no cost in speed
-            # (measured), where pre_buffer would double it. Remote: pre_buffer coalesces the reads
-            # into few large range requests (measured on a local S3 server: 19.7 s → 1.1 s).
+            # Local: buffered column-chunk reads keep peak memory low at no cost in speed, where
+            # pre_buffer would double it. Remote: pre_buffer coalesces the reads into few large
+            # range requests (benchmarks/README.md#design-measurements).
             self._file = pq.ParquetFile(
                 storage.open_random(path),
                 pre_buffer=remote,
@@ -65,8 +65,8 @@ class ParquetSource(StoredSchema):
                     self._file.iter_batches(batch_size=chunk_rows, row_groups=[g], columns=wanted)
                     for g in groups
                 )
-            else:  # decoded on the prefetch thread alone (measured: pyarrow's own threads
-                # compete with the scoring for the cores, 10-class 0.56 -> 0.46 s, 15% less memory)
+            else:  # decoded on the prefetch thread alone: pyarrow's own threads would compete
+                # with the scoring for the two cores
                 batches = self._file.iter_batches(
                     batch_size=chunk_rows, row_groups=row_groups, columns=wanted, use_threads=False
                 )

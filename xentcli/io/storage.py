@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from xentcli.errors import InputError, UsageError
 
-if TYPE_CHECKING:  # pyarrow.fs costs 15 ms of start-up: imported only for URLs
+if TYPE_CHECKING:  # pyarrow.fs is slow to import: imported only for URLs
     import pyarrow.fs as pafs
 
 ARROW_SCHEMES = {"s3", "gs", "gcs", "abfs", "abfss"}

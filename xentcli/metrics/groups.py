@@ -24,8 +24,7 @@ SEPARATOR = "\x1f"
 def group_keys(columns: list[pa.Array]) -> tuple[np.ndarray, list[str]]:
     """Per row, the index of its key among the chunk's distinct keys (in order of first
     appearance); and those keys as text: the --by columns' values joined, nulls spelled <null>.
-    Values are hashed in their own type and only distinct ones become text (measured: binary
-    Parquet --by label 1.49 -> 0.74 s against casting every row to text first)."""
+    Values are hashed in their own type and only distinct ones become text, never every row."""
     codes, keys = _encoded(columns[0])
     dense = not pa.types.is_dictionary(columns[0].type) and not columns[0].null_count
     for column in columns[1:]:

@@ -42,8 +42,8 @@ def _outcomes(
     p: np.ndarray, y: np.ndarray, scratch: Scratch | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(the probability given to what happened, and to what did not) for labels y in {0, 1}:
-    p and 1 − p swapped per row by a bit mask, exactly and without a branch (measured: a
-    boolean putmask or np.where mispredicts on mixed labels, 4.7 against 1.7 ns/row)."""
+    p and 1 − p swapped per row by a bit mask, exactly and without a branch (a boolean
+    putmask or np.where mispredicts on mixed labels; benchmarks/README.md#design-measurements)."""
     happened = np.subtract(1.0, p, out=_buffer(scratch, "loss", p.shape))
     other = _buffer(scratch, "squares", p.shape)
     mask = _buffer(scratch, "mask", p.shape).view(np.int64)
@@ -68,7 +68,7 @@ def binary_from_logits(
     loss = np.log1p(e, out=_buffer(scratch, "loss", z.shape))
     s = np.maximum(z, 0.0, out=_buffer(scratch, "squares", z.shape))
     y_float = _buffer(scratch, "labels", z.shape)
-    np.copyto(y_float, y)  # one cast: float-float ufuncs run ~3× faster than float-int
+    np.copyto(y_float, y)  # one cast: float-float ufuncs are faster than float-int
     s -= np.multiply(z, y_float, out=_buffer(scratch, "product", z.shape))
     loss += s
     p = np.add(e, 1.0, out=s)  # σ(z) = 1/(1+e) for z ≥ 0, e/(1+e) below: one division

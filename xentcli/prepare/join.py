@@ -17,7 +17,7 @@ class LabelIndex:
     """The labels file's key, label and weight columns, with each key's row."""
 
     def __init__(self, source: Source, key: str, label_columns: list[str], numeric: list[str]):
-        import pyarrow.compute as pc  # 28 ms of start-up: only when needed
+        import pyarrow.compute as pc  # slow to import: only when needed
 
         if key not in source.column_names:
             raise SchemaError(
@@ -81,7 +81,7 @@ class LabelIndex:
 
     def _find(self, text: pa.Array) -> pa.Array:
         """Each key's label row (null where none): sorted-hash lookup, confirmed on the text."""
-        import pyarrow.compute as pc  # 28 ms of start-up: only when needed
+        import pyarrow.compute as pc  # slow to import: only when needed
 
         if self.collide:
             return pc.index_in(text, value_set=self.keys)

@@ -1,4 +1,4 @@
-"""Labels to class codes, vectorized per chunk (SPEC §3.1's mapping rules)."""
+"""Labels to class codes, vectorized per chunk (docs/inputs.md#labels)."""
 
 from __future__ import annotations
 

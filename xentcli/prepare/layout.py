@@ -1,4 +1,5 @@
-"""Which columns hold labels, predictions and weights, and which task that makes (SPEC §3.1)."""
+"""Which columns hold labels, predictions and weights, and which task that makes
+(docs/inputs.md)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def list_rows(
 
     K is `width`, or the first non-null row's length; a row of another length is an error.
     """
-    import pyarrow.compute as pc  # 28 ms of start-up: only when needed
+    import pyarrow.compute as pc  # slow to import: only when needed
 
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         column = pc.split_pattern(pc.replace_substring_regex(column, r"[\[\]\s]", ""), ",")

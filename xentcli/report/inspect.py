@@ -90,7 +90,7 @@ def _classes(layout: Layout) -> str | None:
 
 
 def label_rule(layout: Layout, positive: str | None) -> str:
-    """SPEC §3.1's mapping rule in force, in words."""
+    """The label mapping rule in force (docs/inputs.md#labels), in words."""
     if layout.target_cols:
         kind = "independent 0/1 labels" if layout.task == Task.MULTILABEL else "class probabilities"
         return f"K target columns paired in order with the predictions: {kind}"
