@@ -50,7 +50,8 @@ def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
     """Open the inputs and report every decision, without reading the data through."""
     preds, label_src = open_inputs(source, labels, opts)
     layout = layout_of(preds, label_src, opts)
-    checks = make_plan(opts, layout).checks
+    plan = make_plan(opts, layout)
+    checks = plan.checks
     return InspectReport(
         path=preds.name,
         labels=label_src.name if label_src is not None else None,
@@ -60,4 +61,5 @@ def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
         layout=layout,
         logits=checks.logits,
         label_rule=label_rule(layout, checks.positive),
+        metrics=plan.metrics,
     )

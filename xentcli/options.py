@@ -11,6 +11,8 @@ from xentcli.tasks import TASKS
 NAN_POLICIES = ("error", "skip")
 INPUT_FORMATS = ("csv", "tsv", "parquet", "arrow", "jsonl")
 ENGINES = ("local", "dask")
+AVERAGES = ("macro", "weighted", "micro")
+MAX_CURVE_POINTS = 100_000
 MACHINE_EPS = 2.220446049250313e-16
 CHUNK_VALUES = 160 * 1024  # K x n this large stays in cache (16384 rows at K = 10)
 CHUNK_ROWS_RANGE = (4096, 65536)  # chosen by benchmarks/run.py
@@ -61,6 +63,10 @@ class EvalOptions:
     missing: str = "error"
     engine: str = "local"
     scheduler: str | None = None
+    auc: bool = False
+    average: str = "macro"
+    curve_points: int = 200
+    tmp_dir: str | None = None
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:
@@ -98,6 +104,14 @@ class EvalOptions:
             raise UsageError(f"--chunk-rows must be >= 1, not {self.chunk_rows!r}")
         if self.engine not in ENGINES:
             raise UsageError(f"--engine must be local or dask, not {self.engine!r}")
+        if self.average not in AVERAGES:
+            raise UsageError(
+                f"--average must be one of {', '.join(AVERAGES)}, not {self.average!r}"
+            )
+        if not 0 <= self.curve_points <= MAX_CURVE_POINTS:
+            raise UsageError(
+                f"--curve-points must be in [0, {MAX_CURVE_POINTS}], not {self.curve_points!r}"
+            )
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise UsageError(f"--classes has duplicate names: {','.join(self.classes)}")
 

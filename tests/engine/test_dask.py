@@ -151,6 +151,16 @@ def test_breakdowns_equal_the_local_engine(tmp_path, cluster, name):
     assert_same(local, remote)
 
 
+@pytest.mark.parametrize("name", ["binary", "multiclass-wide"])
+def test_ranking_metrics_equal_the_local_engine(tmp_path, cluster, name):
+    table, options = TABLES[name]
+    path = tmp_path / f"{name}.parquet"
+    pq.write_table(table, path, row_group_size=ROW_GROUP)
+    local, remote = both(str(path), cluster, auc=True, by=("region",), per_class=True, **options)
+    assert "roc_auc" in remote["metrics"] and "curves" in remote
+    assert_same(local, remote)
+
+
 def test_hive_dataset_and_glob_equal_the_local_engine(tmp_path, cluster):
     table, _ = TABLES["multiclass-wide"]
     root = tmp_path / "ds"

@@ -35,6 +35,8 @@ VARIATIONS = {
     "bins": ({"calibration": True}, 10),
     "normalize": ({"per_class": True}, "true"),
     "missing": ({"on": "id"}, "skip"),
+    "auc": ({}, True),
+    "average": ({"auc": True}, "weighted"),
 }
 
 

@@ -59,8 +59,13 @@ SECTIONS = {
     "groups": ["--by", "g"],
     "bootstrap": ["--bootstrap", "20"],
     "gates": ["--max", "mse=10", "--min", "mse=0"],
+    "auc": ["--auc", "--by", "g", "--curve-points", "20"],
 }
-APPLIES = {"per_class": ("binary", "multiclass"), "calibration": ("binary", "multiclass")}
+APPLIES = {
+    "per_class": ("binary", "multiclass"),
+    "calibration": ("binary", "multiclass"),
+    "auc": ("binary", "multiclass", "multilabel"),
+}
 
 
 def valid(document: dict, kind: str) -> None:
@@ -83,7 +88,7 @@ def test_every_task_section_and_command_validates(cli, tmp_path, task):
         document = json.loads(run.stdout)
         valid(document, "report")
         if section in SECTIONS and section not in ("none", "weights", "gates"):
-            key = {"bootstrap": "intervals", "groups": "groups"}.get(section, section)
+            key = {"bootstrap": "intervals", "auc": "curves"}.get(section, section)
             assert key in document
         out = tmp_path / f"{task}-{section}.json"
         out.write_text(run.stdout)

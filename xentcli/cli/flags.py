@@ -268,6 +268,33 @@ SCORING_OPTIONS = [
         help="Equal-width confidence bins for --calibration.",
     ),
     click.option(
+        "--auc",
+        is_flag=True,
+        help="Also report roc_auc and average_precision, exact (one-vs-rest for multiclass, per "
+        "label for multilabel), with their curves in JSON.",
+    ),
+    click.option(
+        "--average",
+        type=click.Choice(["macro", "weighted", "micro"]),
+        default="macro",
+        show_default=True,
+        help="With --auc: the mean over classes or labels, weighted by their positive rows, or "
+        "(multilabel) over all cells at once.",
+    ),
+    click.option(
+        "--curve-points",
+        type=click.IntRange(0, 100_000),
+        default=200,
+        show_default=True,
+        help="With --auc: at most this many exact points of each ROC and PR curve (0: none).",
+    ),
+    click.option(
+        "--tmp-dir",
+        metavar="DIR",
+        help="With --auc: where sorted scores are spilled when they outgrow memory [default: the "
+        "system's temporary folder]; removed at exit.",
+    ),
+    click.option(
         "--per-class",
         is_flag=True,
         help="Per class: support, loss, error, precision, recall, F1; the confusion matrix.",

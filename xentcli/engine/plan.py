@@ -38,6 +38,7 @@ NOT_IN_REPORT = (
     "confidence",
     "engine",
     "scheduler",
+    "tmp_dir",
 )
 
 
@@ -157,7 +158,9 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
     )
     if scoring.key not in SCORERS:  # every combination the checks above let through is there
         raise UsageError(f"no scorer for {task} with these options ({scoring.key})")
-    metrics = tuple(metrics_for(task, frozenset({"top_k"}) if opts.top_k else frozenset()))
+    _check_ranking(opts, layout)
+    asked = {"top_k"} if opts.top_k else set()
+    metrics = tuple(metrics_for(task, frozenset(asked | ({"auc"} if opts.auc else set()))))
     return Plan(
         layout=layout,
         scoring=scoring,
@@ -187,6 +190,10 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
             bootstrap=opts.bootstrap,
             seed=opts.seed,
             confidence=opts.confidence,
+            auc=opts.auc,
+            average=opts.average,
+            curve_points=opts.curve_points,
+            tmp_dir=opts.tmp_dir,
         ),
         metrics=metrics,
         signature=signature(__version__, task, opts),
@@ -261,6 +268,25 @@ def _check_misplaced(task: Task, targets: tuple[str, ...], opts: EvalOptions) ->
     for flag, where, wrong in misplaced:
         if wrong:
             raise UsageError(f"{flag} applies to {where}, not to this {task} evaluation")
+
+
+def _check_ranking(opts: EvalOptions, layout: Layout) -> None:
+    """--auc and its options: on which tasks, and with what (docs/metrics.md#ranking)."""
+    task = layout.task
+    if not opts.auc:
+        if opts.average != "macro":
+            raise UsageError("--average applies to the metrics of --auc: pass --auc")
+        return
+    if task == Task.REGRESSION:
+        raise UsageError("--auc applies to binary, multiclass and multilabel, not to regression")
+    if task == Task.MULTICLASS and layout.target_cols:
+        raise UsageError(
+            "--auc needs hard labels (one label column of classes), not K target columns"
+        )
+    if opts.average == "micro" and task != Task.MULTILABEL:
+        raise UsageError("--average micro applies to multilabel; use macro or weighted")
+    if opts.bootstrap is not None:
+        raise UsageError("--auc does not combine with --bootstrap (nor `compare`) yet")
 
 
 def _check_classes(layout: Layout) -> None:

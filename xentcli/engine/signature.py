@@ -48,6 +48,8 @@ SIGNATURE: dict[str, Part] = {
     "bins": lambda o: None,  # written with calibration
     "normalize": lambda o: f"normalize:{o.normalize}" if o.normalize is not None else None,
     "missing": lambda o: f"missing:{o.missing}" if o.missing != "error" else None,
+    "auc": lambda o: f"auc:{o.average}" if o.auc else None,
+    "average": lambda o: None,  # written with auc
 }
 
 # options that change no number, or whose effect the report states in a section of its own
@@ -63,6 +65,8 @@ UNSIGNED: dict[str, str] = {
     "on": "pairs rows by key instead of position: the same pairs for aligned files",
     "engine": "the Dask engine gives the local engine's numbers",
     "scheduler": "where the Dask engine runs",
+    "curve_points": "how many exact points of the curves are kept; changes no metric",
+    "tmp_dir": "where sorted scores are spilled",
 }
 
 

@@ -169,6 +169,8 @@ class Bootstrap:
         result = {}
         for name in names:
             metric = METRICS[name]
+            if metric.statistic is None:
+                continue
             with np.errstate(invalid="ignore", divide="ignore"):
                 means = self.numerators[metric.statistic] / self.denominator
             result[name] = np.array([metric.final(m) if np.isfinite(m) else np.nan for m in means])

@@ -9,7 +9,7 @@ A new breakdown is one module with a class following Breakdown and one line in B
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
 
 import numpy as np
@@ -20,6 +20,7 @@ from xentcli.metrics.calibration import Calibration
 from xentcli.metrics.groups import Groups
 from xentcli.metrics.kernels import RowScores
 from xentcli.metrics.per_class import PerClass
+from xentcli.metrics.ranking import Ranking
 from xentcli.prepare.chunk import Chunk
 from xentcli.tasks import Task
 
@@ -39,6 +40,10 @@ class BreakdownRequest:
     bootstrap: int | None = None
     seed: int = 0
     confidence: float = 0.95
+    auc: bool = False
+    average: str = "macro"
+    curve_points: int = 200
+    tmp_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class Finished:
     task: Task
     metrics: tuple[str, ...]
     classes: tuple[str, ...] | None
+    name: str = ""  # the input, for errors
+    sections: Mapping[str, Section] = field(default_factory=dict)  # made by earlier breakdowns
 
 
 class Section(Protocol):
@@ -95,6 +102,7 @@ BREAKDOWNS: dict[str, Callable[[BreakdownRequest], Breakdown | None]] = {
     "calibration": Calibration.asked,
     "groups": Groups.asked,
     "bootstrap": Bootstrap.asked,
+    "ranking": Ranking.asked,
 }
 
 

@@ -150,6 +150,8 @@ class Groups:
             metrics = {}
             for name in finished.metrics:
                 metric = METRICS[name]
+                if metric.statistic is None:
+                    continue  # a breakdown's metric (ranking) adds its own value
                 mean = (
                     self.numerators[metric.statistic][g] / self.weight[g]
                     if self.weight[g]

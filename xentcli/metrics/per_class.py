@@ -4,7 +4,7 @@ from two mergeable sums: Σw per (true, predicted) pair and Σw·ℓ per true cl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +27,7 @@ class ClassRow:
     precision: float
     recall: float
     f1: float
+    extra: dict[str, float | None] = field(default_factory=dict)  # added by other breakdowns
 
     def to_json(self) -> dict[str, Any]:
         """The row as the JSON report holds it."""
@@ -38,7 +39,7 @@ class ClassRow:
             "precision": self.precision,
             "recall": self.recall,
             "f1": self.f1,
-        }
+        } | self.extra
 
 
 @dataclass(frozen=True)

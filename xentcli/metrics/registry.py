@@ -19,7 +19,7 @@ class Metric:
     """A reported metric: which per-row statistic it averages, and the final step."""
 
     tasks: frozenset[Task]
-    statistic: str
+    statistic: str | None  # None: computed by a breakdown (ranking), not a mean of rows
     final: Callable[[float], float]
     higher_is_better: bool = False
     option: str | None = None  # reported only when this option is set
@@ -54,6 +54,8 @@ METRICS: dict[str, Metric] = {
     "subset_error": Metric(frozenset({ML}), "subset", _same),
     "perplexity": Metric(frozenset({MC}), "loss", _exp),
     "top_k_error": Metric(frozenset({MC}), "top_k", _same, option="top_k"),
+    "roc_auc": Metric(CLASSIFICATION, None, _same, True, option="auc"),
+    "average_precision": Metric(CLASSIFICATION, None, _same, True, option="auc"),
 }
 
 
@@ -95,7 +97,9 @@ class Totals:
 
     def result(self, names: Sequence[str]) -> dict[str, float]:
         """These metrics' values, by name."""
-        return {
-            name: METRICS[name].final(self.means[METRICS[name].statistic].result())
-            for name in names
-        }
+        values = {}
+        for name in names:
+            statistic = METRICS[name].statistic
+            if statistic is not None:
+                values[name] = METRICS[name].final(self.means[statistic].result())
+        return values

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from xentcli.engine.accumulate import Accumulator
 from xentcli.engine.plan import Plan
 from xentcli.errors import InputError
 from xentcli.io.source import Source
 from xentcli.metrics.breakdown import Finished, Section
+from xentcli.metrics.ranking import MetricValues
 from xentcli.prepare.chunk import raise_for_row_sums
 from xentcli.report.evaluation import Report, Rows
 from xentcli.version import __version__
@@ -27,10 +30,14 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
     if acc.totals.weight() <= 0:
         raise InputError("the weights of the rows used sum to 0", file=preds.name)
     layout = plan.layout
-    finished = Finished(plan.task, plan.metrics, acc.classes)
+    finished = Finished(plan.task, plan.metrics, acc.classes, preds.name)
     sections: dict[str, Section] = {}
     for breakdown in acc.breakdowns.values():
-        sections |= breakdown.result(finished)
+        sections |= breakdown.result(replace(finished, sections=sections))
+    metrics = acc.totals.result(plan.metrics)
+    extra = sections.pop("metrics", None)  # metrics a breakdown computed (ranking)
+    if isinstance(extra, MetricValues):
+        metrics |= extra.values
     return Report(
         version=__version__,
         task=plan.task,
@@ -47,7 +54,7 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
             read=read, used=used, skipped=acc.skipped, ignored=acc.ignored, missing=acc.missing
         ),
         classes=acc.classes,
-        metrics=acc.totals.result(plan.metrics),
+        metrics=metrics,
         clipped=acc.totals.clipped,
         signature=plan.signature,
         options=dict(plan.options),

@@ -23,6 +23,7 @@ class InspectReport:
     layout: Layout
     logits: bool
     label_rule: str
+    metrics: tuple[str, ...] = ()
     gates: tuple[GateResult, ...] = ()
     passed: bool = True
 
@@ -51,6 +52,7 @@ class InspectReport:
                 self.label_rule,
                 "--positive" if lay.task == Task.BINARY else "--classes",
             ),
+            ("metrics", ", ".join(self.metrics), "eval --top-k, --auc add more"),
         ]
 
     def gate_values(self) -> dict[str, float]:
@@ -79,6 +81,7 @@ class InspectReport:
             "classes": list(lay.classes) if lay.classes else None,
             "list": lay.pred_list,
             "label_rule": self.label_rule,
+            "metrics": list(self.metrics),
             "flags": {n: f for n, _, f in self.decisions()},
         }
 

@@ -160,6 +160,11 @@ REPORT: dict[str, Any] = {
                 },
             },
         },
+        "curves": {
+            "type": "object",
+            "description": "with --auc: exact ROC and PR points ({roc: {fpr, tpr, thresholds}, "
+            "pr: {precision, recall, thresholds}}; per class or label where there are classes)",
+        },
         "confusion_matrix": {
             "type": "object",
             "description": "with --per-class: rows are true classes, columns predicted ones",
@@ -269,6 +274,7 @@ INSPECT: dict[str, Any] = {
         "classes": {"type": ["array", "null"], "items": {"type": "string"}},
         "list": {"type": "boolean", "description": "predictions are one list column"},
         "label_rule": {"type": "string"},
+        "metrics": {"type": "array", "items": {"type": "string"}},
         "flags": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }

@@ -1,0 +1,347 @@
+"""--auc: ROC AUC and average precision, exact, in bounded memory (docs/metrics.md#ranking).
+
+Every row gives one entry (score, positive weight, negative weight) per target — the positive class
+(binary), each class one-vs-rest (multiclass), each label (multilabel; and all cells together for
+`--average micro`) — and, under --by, once more in its group. Entries are kept sorted in bounded
+memory (runs.py); at the end each (group, target) segment is read from the highest score down, and
+ROC AUC (the trapezoids between distinct thresholds, as scikit-learn's roc_auc_score) and average
+precision (Σ ΔTP·precision / P, as average_precision_score) are summed on the way, with at most
+--curve-points exact points of each curve kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from xentcli.errors import InputError
+from xentcli.metrics.groups import SEPARATOR, GroupRow, GroupsTable, group_keys
+from xentcli.metrics.per_class import PerClassTable
+from xentcli.metrics.runs import ENTRY, SortedRuns
+from xentcli.metrics.sums import CompensatedSum
+from xentcli.tasks import Task
+
+if TYPE_CHECKING:
+    from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
+
+NAMES = ("roc_auc", "average_precision")
+
+
+@dataclass(frozen=True)
+class MetricValues:
+    """Metrics a breakdown computes itself; the report builder puts them with the others."""
+
+    values: dict[str, float]
+
+    def to_json(self) -> dict[str, float]:
+        return self.values
+
+
+@dataclass(frozen=True)
+class Curves:
+    """The curves section: ROC and PR points per target (exact points of the full curves)."""
+
+    by_target: dict[str, dict[str, dict[str, list[float | None]]]]  # target → roc/pr → columns
+    single: bool  # binary: one target, written without its name
+
+    def to_json(self) -> dict[str, Any]:
+        if self.single:
+            return next(iter(self.by_target.values()))
+        return self.by_target
+
+
+@dataclass
+class _Sums:
+    """Running sums over one segment's distinct thresholds, from the highest score down."""
+
+    tp: float = 0.0
+    fp: float = 0.0
+    area: CompensatedSum = field(default_factory=CompensatedSum)  # Σ ΔFP·(TP + TP_prev)
+    precision: CompensatedSum = field(default_factory=CompensatedSum)  # Σ ΔTP·precision
+
+
+def _curve(
+    blocks: Iterator[np.ndarray], points: int, total_pos: float, total_neg: float
+) -> tuple[float, float, dict[str, dict[str, list[float | None]]] | None]:
+    """(roc_auc, average_precision, curves or None) of one segment; NaN where undefined."""
+    sums = _Sums()
+    roc: dict[str, list[float | None]] = {"fpr": [0.0], "tpr": [0.0], "thresholds": [None]}
+    pr: dict[str, list[float | None]] = {"precision": [], "recall": [], "thresholds": []}
+    roc_step = pr_step = -1
+    last: tuple[float, float, float] | None = None
+    for block in blocks:
+        dp, dn = block["pos"], block["neg"]
+        weighed = (dp > 0) | (dn > 0)  # thresholds of zero weight only are not points at all
+        if not weighed.all():
+            block, dp, dn = block[weighed], dp[weighed], dn[weighed]
+        if not block.size:
+            continue
+        tps = np.cumsum(dp)
+        tps += sums.tp
+        fps = np.cumsum(dn)
+        fps += sums.fp
+        tp_before = np.concatenate(([sums.tp], tps[:-1]))
+        fp_before = np.concatenate(([sums.fp], fps[:-1]))
+        sums.area.add(float(np.sum((fps - fp_before) * (tps + tp_before))))
+        sums.precision.add(float(np.sum(dp * (tps / (tps + fps)))))
+        sums.tp, sums.fp = float(tps[-1]), float(fps[-1])
+        if points and total_pos > 0 and total_neg > 0:
+            roc_step = _sample(
+                roc,
+                block["score"],
+                fps / total_neg,
+                tps / total_pos,
+                roc_step,
+                points,
+                ("fpr", "tpr"),
+            )
+            pr_step = _sample(
+                pr,
+                block["score"],
+                tps / (tps + fps),
+                tps / total_pos,
+                pr_step,
+                points,
+                ("precision", "recall"),
+                by_second=True,
+            )
+            last = (float(block["score"][-1]), float(fps[-1]), float(tps[-1]))
+    auc = sums.area.value() / (2 * sums.tp * sums.fp) if sums.tp > 0 and sums.fp > 0 else math.nan
+    ap = sums.precision.value() / sums.tp if sums.tp > 0 else math.nan
+    if not points or last is None:
+        return auc, ap, None
+    threshold, fp, tp = last
+    if roc["thresholds"][-1] != threshold:  # the last point, (1, 1), always
+        roc["fpr"].append(fp / total_neg)
+        roc["tpr"].append(tp / total_pos)
+        roc["thresholds"].append(threshold)
+    if not pr["thresholds"] or pr["thresholds"][-1] != threshold:
+        pr["precision"].append(tp / (tp + fp))
+        pr["recall"].append(tp / total_pos)
+        pr["thresholds"].append(threshold)
+    return auc, ap, {"roc": roc, "pr": pr}
+
+
+def _sample(
+    curve: dict[str, list[float | None]],
+    scores: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    step: int,
+    points: int,
+    names: tuple[str, str],
+    by_second: bool = False,
+) -> int:
+    """Keep the thresholds where the curve has moved on by one step of at most `points` (along
+    fpr + tpr for ROC, along recall for PR); returns the last step reached."""
+    progress = second if by_second else (first + second) / 2
+    steps = np.floor(progress * max(1, points - 2)).astype(np.int64)
+    previous = np.concatenate(([step], steps[:-1]))
+    keep = np.flatnonzero(steps > previous)
+    curve[names[0]] += first[keep].tolist()
+    curve[names[1]] += second[keep].tolist()
+    curve["thresholds"] += scores[keep].tolist()
+    return int(steps[-1]) if steps.size else step
+
+
+@dataclass
+class Ranking:
+    """Sorted entries of every (group, target) segment and their weight totals."""
+
+    task: Task
+    average: str = "macro"
+    by: tuple[str, ...] = ()
+    points: int = 200
+    logits: bool = False
+    runs: SortedRuns = field(default_factory=SortedRuns)
+    ids: dict[str, int] = field(default_factory=dict)  # group key → 1.. (0: all rows)
+    width: int | None = None  # targets per group
+    pos: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    neg: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @classmethod
+    def asked(cls, request: BreakdownRequest) -> Ranking | None:
+        """A fresh state when --auc is on."""
+        if not request.auc:
+            return None
+        runs = SortedRuns(request.tmp_dir)
+        return cls(
+            request.task, request.average, request.by, request.curve_points, request.logits, runs
+        )
+
+    def update(self, scored: Scored) -> None:
+        """Add one chunk's entries: every row once per target, and once more in its group."""
+        chunk = scored.chunk
+        n = chunk.codes.size
+        w = np.ones(n) if chunk.weights is None else chunk.weights
+        group = np.zeros(n, np.int64)
+        if self.by:
+            codes, names = group_keys([scored.column(c) for c in self.by])
+            local = np.array([self.ids.setdefault(k, len(self.ids) + 1) for k in names], np.int64)
+            group = local[codes]
+        targets = self._targets(scored)
+        if self.width is None:
+            self.width = len(targets)
+        for in_group in (False, True) if self.by else (False,):
+            parts = []
+            for k, (scores, positive) in enumerate(targets):
+                cells = scores.size // n  # the micro target holds K cells per row
+                entries = np.empty(scores.size, ENTRY)
+                g = np.tile(group, cells) if in_group else 0
+                entries["segment"] = g * self.width + k
+                entries["score"] = scores
+                weight = np.tile(w, cells) if cells > 1 else w
+                entries["pos"] = np.where(positive, weight, 0.0)
+                entries["neg"] = np.where(positive, 0.0, weight)
+                parts.append(entries)
+            entries = np.concatenate(parts)
+            self._count(entries)
+            self.runs.add(entries)
+
+    def _targets(self, scored: Scored) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(scores, is-positive) of every target, each 1-D."""
+        chunk = scored.chunk
+        if self.task == Task.BINARY:
+            return [(chunk.preds, chunk.codes == 1)]
+        if self.task == Task.MULTILABEL:
+            assert chunk.targets is not None
+            positive = chunk.targets >= 0.5
+            targets = list(zip(chunk.preds, positive, strict=True))
+            if self.average == "micro":  # every cell together, as one more target (label-major)
+                targets.append((chunk.preds.reshape(-1), positive.reshape(-1)))
+            return targets
+        probabilities = chunk.preds
+        if self.logits:  # one-vs-rest ranks by probability: softmax first
+            e = np.exp(chunk.preds - chunk.preds.max(axis=0))
+            probabilities = e / e.sum(axis=0)
+        return [(row, chunk.codes == k) for k, row in enumerate(probabilities)]
+
+    def _count(self, entries: np.ndarray) -> None:
+        size = int(entries["segment"].max()) + 1 if entries.size else 0
+        if size > self.pos.size:
+            self.pos = np.concatenate([self.pos, np.zeros(size - self.pos.size)])
+            self.neg = np.concatenate([self.neg, np.zeros(size - self.neg.size)])
+        self.pos += np.bincount(entries["segment"], entries["pos"], minlength=self.pos.size)
+        self.neg += np.bincount(entries["segment"], entries["neg"], minlength=self.neg.size)
+
+    def merge(self, other: Ranking) -> None:
+        """Fold another state in (its groups mapped onto this one's ids)."""
+        if self.width is None:
+            self.width = other.width
+        if other.width is None:
+            return
+        width = other.width
+        mapping_groups = np.zeros(len(other.ids) + 1, np.int64)
+        for key, g in other.ids.items():
+            mapping_groups[g] = self.ids.setdefault(key, len(self.ids) + 1)
+        segments = np.arange(other.pos.size)
+        mapping = mapping_groups[segments // width] * width + segments % width
+        other.runs.remap(mapping)
+        size = int(mapping.max()) + 1 if mapping.size else 0
+        for name in ("pos", "neg"):
+            mine = getattr(self, name)
+            if size > mine.size:
+                mine = np.concatenate([mine, np.zeros(size - mine.size)])
+            np.add.at(mine, mapping, getattr(other, name))
+            setattr(self, name, mine)
+        self.runs.merge(other.runs)
+
+    def result(self, finished: Finished) -> dict[str, Section]:
+        """roc_auc and average_precision, per class and per group where those sections are."""
+        width = self.width or 1
+        auc = np.full(self.pos.size, np.nan)
+        ap = np.full(self.pos.size, np.nan)
+        curves: dict[str, dict[str, dict[str, list[float | None]]]] = {}
+        names = self._target_names(finished, width)
+        for segment, blocks in self.runs.segments():
+            group, target = divmod(segment, width)
+            points = self.points if group == 0 else 0
+            auc[segment], ap[segment], curve = _curve(
+                blocks, points, float(self.pos[segment]), float(self.neg[segment])
+            )
+            if curve is not None:
+                curves[names[target]] = curve
+        overall = self._averaged(auc[:width], ap[:width], self.pos[:width], names, finished)
+        sections: dict[str, Section] = {"metrics": MetricValues(overall)}
+        per_class = finished.sections.get("per_class")
+        if isinstance(per_class, PerClassTable) and self.task != Task.BINARY:
+            rows = tuple(
+                dataclasses.replace(
+                    row, extra={"roc_auc": _value(auc[k]), "average_precision": _value(ap[k])}
+                )
+                for k, row in enumerate(per_class.rows)
+            )
+            sections["per_class"] = PerClassTable(rows)
+        groups = finished.sections.get("groups")
+        if isinstance(groups, GroupsTable):
+            sections["groups"] = self._grouped(groups, auc, ap, width)
+        if curves:
+            sections["curves"] = Curves(curves, self.task == Task.BINARY)
+        return sections
+
+    def _target_names(self, finished: Finished, width: int) -> list[str]:
+        if self.task == Task.BINARY:
+            return ["1"]
+        names = [str(c) for c in (finished.classes or range(width))]
+        return (names + ["micro"])[:width]
+
+    def _averaged(
+        self,
+        auc: np.ndarray,
+        ap: np.ndarray,
+        support: np.ndarray,
+        names: list[str],
+        finished: Finished,
+    ) -> dict[str, float]:
+        """The --average of the targets' values; a target without both classes is an error."""
+        if self.average == "micro":
+            auc, ap, names = auc[-1:], ap[-1:], names[-1:]
+        elif self.task == Task.MULTILABEL and len(names) > auc.size:
+            names = names[: auc.size]
+        undefined = np.flatnonzero(np.isnan(auc))
+        if undefined.size:
+            which = names[int(undefined[0])]
+            what = "the positive class" if self.task == Task.BINARY else f"class {which!r}"
+            raise InputError(
+                f"roc_auc and average_precision need positive and negative rows of {what}; "
+                "the rows used have only one of them",
+                file=finished.name or None,
+            )
+        return _average(auc, ap, support[: auc.size], self.average)
+
+    def _grouped(
+        self, groups: GroupsTable, auc: np.ndarray, ap: np.ndarray, width: int
+    ) -> GroupsTable:
+        """Each group's rows with its roc_auc and average_precision (None where undefined)."""
+        rows = []
+        for row in groups.rows:
+            g = self.ids.get(SEPARATOR.join(row.group.values()))
+            values: dict[str, float | None] = {"roc_auc": None, "average_precision": None}
+            if g is not None:
+                span = slice(g * width, g * width + width)
+                part_auc, part_ap, support = auc[span], ap[span], self.pos[span]
+                if self.average == "micro":
+                    part_auc, part_ap = part_auc[-1:], part_ap[-1:]
+                if part_auc.size and not np.isnan(part_auc).any():
+                    values = dict(_average(part_auc, part_ap, support, self.average))
+            rows.append(GroupRow(row.group, row.rows, row.metrics | values))
+        return GroupsTable(groups.columns, tuple(rows))
+
+
+def _average(
+    auc: np.ndarray, ap: np.ndarray, support: np.ndarray, average: str
+) -> dict[str, float]:
+    """Macro (the mean), weighted (by positive weight), or the one value there is."""
+    if average == "weighted" and auc.size > 1:
+        share = support[: auc.size] / support[: auc.size].sum()
+        return {"roc_auc": float(share @ auc), "average_precision": float(share @ ap)}
+    return {"roc_auc": float(np.mean(auc)), "average_precision": float(np.mean(ap))}
+
+
+def _value(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
