@@ -22,7 +22,7 @@ import numpy as np
 from xentcli.errors import InputError
 from xentcli.metrics.groups import SEPARATOR, GroupRow, GroupsTable, group_keys
 from xentcli.metrics.per_class import PerClassTable
-from xentcli.metrics.runs import ENTRY, SortedRuns
+from xentcli.metrics.runs import SortedRuns
 from xentcli.metrics.sums import CompensatedSum
 from xentcli.tasks import Task
 
@@ -188,20 +188,18 @@ class Ranking:
         if self.width is None:
             self.width = len(targets)
         for in_group in (False, True) if self.by else (False,):
-            parts = []
             for k, (scores, positive) in enumerate(targets):
                 cells = scores.size // n  # the micro target holds K cells per row
-                entries = np.empty(scores.size, ENTRY)
-                g = np.tile(group, cells) if in_group else 0
-                entries["segment"] = g * self.width + k
-                entries["score"] = scores
+                g = np.tile(group, cells) if in_group else np.zeros(scores.size, np.int64)
                 weight = np.tile(w, cells) if cells > 1 else w
-                entries["pos"] = np.where(positive, weight, 0.0)
-                entries["neg"] = np.where(positive, 0.0, weight)
-                parts.append(entries)
-            entries = np.concatenate(parts)
-            self._count(entries)
-            self.runs.add(entries)
+                entries = {
+                    "segment": g * self.width + k,
+                    "score": np.array(scores, np.float64),  # a copy: chunks are scratch memory
+                    "pos": np.where(positive, weight, 0.0),
+                    "neg": np.where(positive, 0.0, weight),
+                }
+                self._count(entries)
+                self.runs.add(entries)
 
     def _targets(self, scored: Scored) -> list[tuple[np.ndarray, np.ndarray]]:
         """(scores, is-positive) of every target, each 1-D."""
@@ -221,8 +219,8 @@ class Ranking:
             probabilities = e / e.sum(axis=0)
         return [(row, chunk.codes == k) for k, row in enumerate(probabilities)]
 
-    def _count(self, entries: np.ndarray) -> None:
-        size = int(entries["segment"].max()) + 1 if entries.size else 0
+    def _count(self, entries: dict[str, np.ndarray]) -> None:
+        size = int(entries["segment"].max()) + 1 if entries["segment"].size else 0
         if size > self.pos.size:
             self.pos = np.concatenate([self.pos, np.zeros(size - self.pos.size)])
             self.neg = np.concatenate([self.neg, np.zeros(size - self.neg.size)])

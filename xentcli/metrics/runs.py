@@ -1,9 +1,11 @@
 """Entries kept sorted by (segment, score from high to low) in bounded memory: in memory up to a
-capacity, then as sorted runs spilled to files in a temporary folder, merged block by block when
-read back (docs/metrics.md#ranking). A segment is one (group, target) pair of the ranking metrics.
+capacity, then as sorted runs spilled to files in a temporary folder, and read back one score
+range at a time (docs/metrics.md#ranking). A segment is one (group, target) pair of the ranking
+metrics.
 
-Within a run, entries of equal (segment, score) are added into one, so a run holds each score of a
-segment once; that is what lets the merge cut every block at a score no other block can still hold.
+Within a run, entries of equal (segment, score) are added into one, so one score of a segment is at
+most one entry per run: a range cut at a score never splits it, and never holds more than one entry
+per run for any one score, however many rows share it.
 """
 
 from __future__ import annotations
@@ -19,44 +21,83 @@ import numpy as np
 
 from xentcli.errors import InputError
 
-ENTRY = np.dtype([("segment", "<i8"), ("score", "<f8"), ("pos", "<f8"), ("neg", "<f8")])
-CAPACITY = int(os.environ.get("XENTCLI_SPILL_ENTRIES", 1 << 20))  # entries in memory (32 MiB)
-MERGE_BUDGET = 1 << 21  # entries read into memory at once while merging, over all runs
+ENTRY_FIELDS = ("segment", "score", "pos", "neg")  # what add() takes: arrays of one length
+BLOCK = np.dtype([("score", "<f8"), ("pos", "<f8"), ("neg", "<f8")])
+CAPACITY = int(os.environ.get("XENTCLI_SPILL_ENTRIES", 1 << 19))  # entries in memory (16 MiB)
+MERGE_BUDGET = 1 << 19  # entries read back at once, over all runs
+STEP = 256  # one key in this many is kept in memory per run, to find scores in its files
+FIELDS = ("key", "pos", "neg")  # a run's files: key = -score (ascending), the two weights
 
 
 @dataclass
 class Run:
-    """One spilled run: its file and, per segment it holds, where that segment's entries are."""
+    """One sorted run: per field a file (or, for the entries still in memory, an array), per
+    segment where its entries are, and every STEP-th key of each segment, kept in memory, to find
+    a score in the file with one short read."""
 
-    path: str
+    files: dict[str, str]
+    arrays: dict[str, np.ndarray]
     segments: np.ndarray  # segment ids, ascending
     starts: np.ndarray  # first entry of each segment
     counts: np.ndarray  # entries of each segment
+    sparse: list[np.ndarray]  # per segment: its keys at 0, STEP, 2·STEP, …
 
-    def read(self, at: int, start: int, count: int) -> np.ndarray:
-        """`count` entries of the segment at index `at`, from its `start`-th one."""
-        offset = (int(self.starts[at]) + start) * ENTRY.itemsize
-        return np.fromfile(self.path, dtype=ENTRY, count=count, offset=offset)
+    def read(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Entries [start, stop) of one field (whole-run positions)."""
+        if name in self.arrays:
+            return self.arrays[name][start:stop]
+        count = max(0, stop - start)
+        return np.fromfile(self.files[name], np.float64, count=count, offset=start * 8)
 
 
-def sort_entries(entries: np.ndarray) -> np.ndarray:
-    """Entries sorted by segment, then score from high to low, equal (segment, score) added."""
-    if not entries.size:
-        return entries
-    order = np.lexsort((-entries["score"], entries["segment"]))
-    entries = entries[order]
-    new = np.empty(entries.size, bool)
+@dataclass
+class Part:
+    """One segment's entries in one run."""
+
+    run: Run
+    at: int  # the segment's index in the run
+
+    @property
+    def start(self) -> int:
+        return int(self.run.starts[self.at])
+
+    @property
+    def size(self) -> int:
+        return int(self.run.counts[self.at])
+
+    def after(self, cut: float) -> int:
+        """How many of the part's keys are ≤ cut (its scores ≥ -cut)."""
+        sparse = self.run.sparse[self.at]
+        j = int(np.searchsorted(sparse, cut, side="right"))  # sparse[j-1] <= cut < sparse[j]
+        if j == 0:
+            return 0
+        low = (j - 1) * STEP
+        high = min(j * STEP, self.size)
+        keys = self.run.read("key", self.start + low, self.start + high)
+        return low + int(np.searchsorted(keys, cut, side="right"))
+
+
+def sort_entries(entries: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Entries (arrays segment, score, pos, neg) sorted by segment, then score from high to low,
+    equal (segment, score) added; as the arrays a run keeps: segment, key (= -score), pos, neg."""
+    segment, key = entries["segment"], np.negative(entries["score"])
+    if not key.size:
+        return {"segment": segment, "key": key, "pos": entries["pos"], "neg": entries["neg"]}
+    # not stable: entries of equal key are added together anyway, and quicksort is ~3x faster
+    order = np.argsort(key)
+    if not (segment[0] == segment[-1] and (segment == segment[0]).all()):
+        order = order[np.argsort(segment[order], kind="stable")]  # radix sort on the integers
+    segment, key = segment[order], key[order]
+    pos, neg = entries["pos"][order], entries["neg"][order]
+    new = np.empty(key.size, bool)
     new[0] = True
-    new[1:] = (entries["segment"][1:] != entries["segment"][:-1]) | (
-        entries["score"][1:] != entries["score"][:-1]
-    )
-    if new.all():
-        return entries
-    starts = np.flatnonzero(new)
-    merged = entries[starts]  # a copy: fancy indexing
-    merged["pos"] = np.add.reduceat(entries["pos"], starts)
-    merged["neg"] = np.add.reduceat(entries["neg"], starts)
-    return merged
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    new[1:] |= segment[1:] != segment[:-1]
+    if not new.all():
+        starts = np.flatnonzero(new)
+        segment, key = segment[starts], key[starts]
+        pos, neg = np.add.reduceat(pos, starts), np.add.reduceat(neg, starts)
+    return {"segment": segment, "key": key, "pos": pos, "neg": neg}
 
 
 class SortedRuns:
@@ -65,50 +106,60 @@ class SortedRuns:
     def __init__(self, tmp_dir: str | None = None, capacity: int | None = None) -> None:
         self.tmp_dir = tmp_dir
         self.capacity = capacity or CAPACITY
-        self.pending: list[np.ndarray] = []
+        self.pending: list[dict[str, np.ndarray]] = []
         self.pending_size = 0
         self.runs: list[Run] = []
         self.folder: str | None = None
         self._keep: list[SortedRuns] = []  # merged-in states whose files this one reads
 
-    def add(self, entries: np.ndarray) -> None:
-        """Add entries (ENTRY records); a full buffer is sorted and spilled."""
+    def add(self, entries: dict[str, np.ndarray]) -> None:
+        """Add entries (arrays named by ENTRY_FIELDS); a full buffer is sorted and spilled."""
         self.pending.append(entries)
-        self.pending_size += entries.size
+        self.pending_size += entries["score"].size
         if self.pending_size >= self.capacity:
             self.spill()
 
-    def _sorted_pending(self) -> np.ndarray:
-        joined = np.concatenate(self.pending) if self.pending else np.empty(0, ENTRY)
+    def _sorted_pending(self) -> dict[str, np.ndarray]:
+        joined = {
+            name: np.concatenate([p[name] for p in self.pending])
+            if self.pending
+            else np.empty(0, np.int64 if name == "segment" else np.float64)
+            for name in ENTRY_FIELDS
+        }
         self.pending, self.pending_size = [], 0
         return sort_entries(joined)
 
     def spill(self) -> None:
         """Write the buffered entries as one sorted run."""
         entries = self._sorted_pending()
-        if not entries.size:
+        if not entries["key"].size:
             return
         if self.folder is None:
             self.folder = _temporary_folder(self.tmp_dir)
             weakref.finalize(self, shutil.rmtree, self.folder, True)
-        path = os.path.join(self.folder, f"run-{len(self.runs)}.bin")
-        try:
-            entries.tofile(path)
-        except OSError as exc:
-            raise InputError(
-                f"cannot write sorted scores for the ranking metrics ({exc.strerror}); "
-                "pass --tmp-dir with a folder that has room",
-                file=self.folder,
-            ) from None
-        self.runs.append(_index(path, entries))
+        columns = {name: entries[name] for name in FIELDS}
+        files = {}
+        for name, values in columns.items():
+            path = os.path.join(self.folder, f"run-{len(self.runs)}.{name}")
+            try:
+                values.tofile(path)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot write sorted scores for the ranking metrics ({exc.strerror}); "
+                    "pass --tmp-dir with a folder that has room",
+                    file=self.folder,
+                ) from None
+            files[name] = path
+        run = _index(columns, entries["segment"])
+        self.runs.append(Run(files, {}, run.segments, run.starts, run.counts, run.sparse))
 
     def remap(self, mapping: np.ndarray) -> None:
         """Renumber segments: old id i becomes mapping[i] (another state's groups merged in)."""
         for run in self.runs:
-            run.segments = mapping[run.segments]
-            order = np.argsort(run.segments, kind="stable")
+            segments = mapping[run.segments]
+            order = np.argsort(segments, kind="stable")
             run.segments, run.starts, run.counts = (
-                run.segments[order],
+                segments[order],
                 run.starts[order],
                 run.counts[order],
             )
@@ -125,87 +176,98 @@ class SortedRuns:
             self.spill()
 
     def segments(self) -> Iterator[tuple[int, Iterator[np.ndarray]]]:
-        """Each segment id in order, with its entries as blocks sorted by score, high to low,
-        every score in one block only."""
-        memory = _index("", self._sorted_pending(), keep=True)
+        """Each segment id in order, with its entries as BLOCK arrays sorted by score, high to
+        low, every score in one block only."""
+        sorted_pending = self._sorted_pending()
+        memory = _index({name: sorted_pending[name] for name in FIELDS}, sorted_pending["segment"])
         sources = [*self.runs, memory]
-        ids = np.unique(np.concatenate([s.segments for s in sources] or [np.empty(0, np.int64)]))
+        ids = np.unique(np.concatenate([s.segments for s in sources]))
         for segment in ids.tolist():
             parts = []
             for source in sources:
                 at = int(np.searchsorted(source.segments, segment))
                 if at < len(source.segments) and source.segments[at] == segment:
-                    parts.append((source, at))
-            yield segment, _merged(parts)
+                    parts.append(Part(source, at))
+            yield segment, _ranges(parts)
 
     def __getstate__(self) -> dict:
         """Pickled (to another process): the spilled runs travel as data."""
-        entries = [p for p in self.pending]
+        entries = list(self.pending)
         for run in self.runs:
-            for at in range(len(run.segments)):
-                entries.append(run.read(at, 0, int(run.counts[at])))
+            for at, segment in enumerate(run.segments.tolist()):
+                part = Part(run, at)
+                lo, hi = part.start, part.start + part.size
+                entries.append(
+                    {
+                        "segment": np.full(part.size, segment, np.int64),
+                        "score": -run.read("key", lo, hi),
+                        "pos": run.read("pos", lo, hi),
+                        "neg": run.read("neg", lo, hi),
+                    }
+                )
         return {"tmp_dir": self.tmp_dir, "capacity": self.capacity, "entries": entries}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(state["tmp_dir"], state["capacity"])  # type: ignore[misc]
         self.pending = state["entries"]
-        self.pending_size = sum(p.size for p in self.pending)
+        self.pending_size = sum(p["score"].size for p in self.pending)
 
 
-class _MemoryRun(Run):
-    """The entries still in memory, read like a run."""
-
-    def __init__(
-        self, entries: np.ndarray, segments: np.ndarray, starts: np.ndarray, counts: np.ndarray
-    ) -> None:
-        super().__init__("", segments, starts, counts)
-        self.entries = entries
-
-    def read(self, at: int, start: int, count: int) -> np.ndarray:
-        first = int(self.starts[at]) + start
-        return self.entries[first : first + count]
+def _index(columns: dict[str, np.ndarray], segment: np.ndarray) -> Run:
+    """A run of sorted entries in memory, indexed by segment."""
+    segments, starts, counts = np.unique(segment, return_index=True, return_counts=True)
+    keys = columns["key"]
+    sparse = [keys[s : s + c : STEP].copy() for s, c in zip(starts, counts, strict=True)]
+    return Run({}, columns, segments, starts, counts, sparse)
 
 
-def _index(path: str, entries: np.ndarray, keep: bool = False) -> Run:
-    """The per-segment index of sorted entries."""
-    segments, starts, counts = np.unique(entries["segment"], return_index=True, return_counts=True)
-    if keep:
-        return _MemoryRun(entries, segments, starts, counts)
-    return Run(path, segments, starts, counts)
+def _ranges(parts: list[Part]) -> Iterator[np.ndarray]:
+    """One segment's sorted parts merged a score range at a time: cut points from the parts'
+    sparse keys, so each range holds about MERGE_BUDGET entries; each part's share of a range is
+    a contiguous slice of its files."""
+    total = sum(p.size for p in parts)
+    cuts: list[float] = []
+    if total > MERGE_BUDGET:
+        sample = np.sort(np.concatenate([p.run.sparse[p.at] for p in parts]))
+        per_range = max(1, MERGE_BUDGET // STEP)  # each sparse key stands for STEP entries
+        cuts = np.unique(sample[per_range - 1 :: per_range]).tolist()
+    begin = [0] * len(parts)
+    for cut in [*cuts, None]:
+        keys, pos, neg = [], [], []
+        for i, part in enumerate(parts):
+            end = part.size if cut is None else part.after(cut)
+            if end > begin[i]:
+                lo, hi = part.start + begin[i], part.start + end
+                keys.append(part.run.read("key", lo, hi))
+                pos.append(part.run.read("pos", lo, hi))
+                neg.append(part.run.read("neg", lo, hi))
+            begin[i] = end
+        if keys:
+            yield _block(keys, pos, neg)
 
 
-def _merged(parts: list[tuple[Run, int]]) -> Iterator[np.ndarray]:
-    """The k-way merge of one segment's sorted parts, block by block: each block takes from every
-    part the scores above the highest of the parts' current lowest, so no score is split."""
-    block = max(1024, MERGE_BUDGET // max(1, len(parts)))
-    total = [int(run.counts[at]) for run, at in parts]
-    if sum(total) <= block:
-        joined = [run.read(at, 0, n) for (run, at), n in zip(parts, total, strict=True)]
-        yield sort_entries(np.concatenate(joined))
-        return
-    read = [0] * len(parts)
-    held: list[np.ndarray] = [np.empty(0, ENTRY) for _ in parts]
-    while True:
-        for i, (run, at) in enumerate(parts):
-            if held[i].size <= 1 and read[i] < total[i]:
-                count = min(block, total[i] - read[i])
-                held[i] = np.concatenate([held[i], run.read(at, read[i], count)])
-                read[i] += count
-        if not any(h.size for h in held):
-            return
-        # a part with more to read can still hold scores at or below its lowest held one
-        lows = [h["score"][-1] for h, r, n in zip(held, read, total, strict=True) if r < n]
-        cut = max(lows) if lows else -np.inf
-        taken = []
-        for i, h in enumerate(held):
-            above = int(np.searchsorted(-h["score"], -cut, side="left"))  # scores > cut
-            if not lows:
-                above = h.size
-            taken.append(h[:above])
-            held[i] = h[above:]
-        out = np.concatenate(taken)
-        if out.size:
-            yield sort_entries(out)
+def _block(keys: list[np.ndarray], pos: list[np.ndarray], neg: list[np.ndarray]) -> np.ndarray:
+    """Slices of sorted parts as one BLOCK, sorted, equal scores added."""
+    key = np.concatenate(keys)
+    block = np.empty(key.size, BLOCK)
+    if len(keys) > 1:
+        order = np.argsort(key)
+        key = key[order]
+        block["pos"] = np.concatenate(pos)[order]
+        block["neg"] = np.concatenate(neg)[order]
+    else:
+        block["pos"], block["neg"] = pos[0], neg[0]
+    np.negative(key, out=block["score"])
+    new = np.empty(key.size, bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    if new.all():
+        return block
+    starts = np.flatnonzero(new)
+    merged = block[starts]
+    merged["pos"] = np.add.reduceat(block["pos"], starts)
+    merged["neg"] = np.add.reduceat(block["neg"], starts)
+    return merged
 
 
 def _temporary_folder(tmp_dir: str | None) -> str:
