@@ -23,10 +23,10 @@ FLOORS = [
     "engine",
     "report",
     "render",
-    "evaluate",
+    "api",
     "cli",
 ]
-READS_OPTIONS = {"options", "engine/plan", "engine/signature", "evaluate", "__init__"}
+READS_OPTIONS = {"options", "engine/plan", "engine/signature", "api", "__init__"}
 
 
 def modules() -> list[tuple[str, str, ast.Module]]:

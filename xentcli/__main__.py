@@ -1,5 +1,5 @@
 """python -m xentcli."""
 
-from xentcli.cli.commands import main
+from xentcli.cli import main
 
 main()

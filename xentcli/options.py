@@ -13,6 +13,11 @@ INPUT_FORMATS = ("csv", "tsv", "parquet", "arrow", "jsonl")
 ENGINES = ("local", "dask")
 AVERAGES = ("macro", "weighted", "micro")
 MAX_CURVE_POINTS = 100_000
+# bounds of the size-like options: each beyond its bound costs memory or time out of proportion
+MAX_BOOTSTRAP = 100_000  # replicates: 8 bytes per replicate and statistic, and time per row
+MAX_BINS = 10_000
+MAX_CHUNK_ROWS = 1 << 24
+MAX_SEED = 2**63 - 1
 MACHINE_EPS = 2.220446049250313e-16
 CHUNK_VALUES = 160 * 1024  # K x n this large stays in cache (16384 rows at K = 10)
 CHUNK_ROWS_RANGE = (4096, 65536)  # chosen by benchmarks/run.py
@@ -73,16 +78,18 @@ class EvalOptions:
             raise UsageError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
         if self.normalize is not None and self.normalize not in ("true", "pred", "all"):
             raise UsageError(f"--normalize must be true, pred or all, not {self.normalize!r}")
-        if self.bootstrap is not None and self.bootstrap < 2:
-            raise UsageError(f"--bootstrap needs at least 2 replicates, not {self.bootstrap}")
+        if self.bootstrap is not None and not 2 <= self.bootstrap <= MAX_BOOTSTRAP:
+            raise UsageError(
+                f"--bootstrap takes 2 to {MAX_BOOTSTRAP} replicates, not {self.bootstrap}"
+            )
         if not 0.0 < self.confidence < 1.0:
             raise UsageError(f"--confidence must be in (0, 1), not {self.confidence}")
-        if self.seed < 0:
-            raise UsageError(f"--seed must be >= 0, not {self.seed}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise UsageError(f"--seed must be in [0, 2**63 - 1], not {self.seed}")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise UsageError(f"--label-smoothing must be in [0, 1), not {self.label_smoothing}")
-        if self.bins < 1:
-            raise UsageError(f"--bins must be >= 1, not {self.bins}")
+        if not 1 <= self.bins <= MAX_BINS:
+            raise UsageError(f"--bins must be in [1, {MAX_BINS}], not {self.bins}")
         if self.top_k is not None and self.top_k < 1:
             raise UsageError(f"--top-k must be >= 1, not {self.top_k}")
         if self.missing not in NAN_POLICIES:
@@ -100,8 +107,10 @@ class EvalOptions:
             raise UsageError(f"--sum-tol must be >= 0, not {self.sum_tol!r}")
         if not 0.0 <= self.threshold <= 1.0:
             raise UsageError(f"--threshold must be in [0, 1], not {self.threshold!r}")
-        if self.chunk_rows is not None and self.chunk_rows < 1:
-            raise UsageError(f"--chunk-rows must be >= 1, not {self.chunk_rows!r}")
+        if self.chunk_rows is not None and not 1 <= self.chunk_rows <= MAX_CHUNK_ROWS:
+            raise UsageError(
+                f"--chunk-rows must be in [1, {MAX_CHUNK_ROWS}], not {self.chunk_rows!r}"
+            )
         if self.engine not in ENGINES:
             raise UsageError(f"--engine must be local or dask, not {self.engine!r}")
         if self.average not in AVERAGES:

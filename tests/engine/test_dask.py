@@ -16,10 +16,10 @@ from distributed import Client, LocalCluster
 
 import xentcli
 from tests.conftest import SAMPLES, run_cli
+from xentcli.api import evaluate_with
 from xentcli.engine import dask as dask_engine
 from xentcli.engine.plan import layout_of, make_plan
 from xentcli.errors import InputError, UsageError
-from xentcli.evaluate import evaluate_with
 from xentcli.io.open import open_source
 from xentcli.options import EvalOptions
 

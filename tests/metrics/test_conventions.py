@@ -127,7 +127,7 @@ def test_keras_definitions():
     [
         ({"class_weights": (1, 2, 3, 4)}, "--class-weights is torch's"),
         ({"compat": "torch", "class_weights": (1, 2)}, "gives 2 weights for 4 classes"),
-        ({"compat": "torch", "class_weights": (1, 0, 1, 1)}, "must all be > 0"),
+        ({"compat": "torch", "class_weights": (1, 0, 1, 1)}, "must all be finite and > 0"),
         ({"label_smoothing": 0.1}, "--label-smoothing applies"),
         ({"compat": "torch", "class_weights": (1, 2, 3, 4), "bootstrap": 10}, "does not combine"),
     ],

@@ -279,3 +279,17 @@ def test_temporary_files_go_on_error_and_on_sigint(tmp_path):
     proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert os.listdir(spill) == []
+
+
+def test_a_full_disk_is_a_clear_error(monkeypatch, tmp_path):
+    import errno
+
+    def full(values, path):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(runs, "_write", full)
+    monkeypatch.setattr(runs, "CAPACITY", 100)
+    with pytest.raises(InputError, match="No space left on device.*pass --tmp-dir"):
+        xentcli.evaluate(binary(), auc=True, tmp_dir=str(tmp_path))
+    with pytest.raises(UsageError, match="--tmp-dir .*missing: no such folder"):
+        xentcli.evaluate(binary(), auc=True, tmp_dir=str(tmp_path / "missing"))

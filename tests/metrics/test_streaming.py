@@ -15,10 +15,10 @@ from xentcli.metrics.breakdown import Finished
 from xentcli.metrics.kernels import binary_from_probs, multiclass_from_probs
 from xentcli.metrics.registry import Totals, metrics_for
 from xentcli.metrics.sums import CompensatedSum
-from xentcli.options import MACHINE_EPS
+from xentcli.options import MACHINE_EPS, MAX_CHUNK_ROWS
 from xentcli.tasks import Task
 
-CHUNKS = [1, 7, 1000, 10**9]
+CHUNKS = [1, 7, 1000, MAX_CHUNK_ROWS]
 
 
 def multiclass_table(n: int, k: int, seed: int) -> pd.DataFrame:

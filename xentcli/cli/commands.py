@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
+from xentcli.api import evaluate_with, inspect_input
 from xentcli.cli.flags import (
     bootstrap_options,
     column_options,
@@ -18,10 +21,9 @@ from xentcli.cli.flags import (
     scoring_options,
 )
 from xentcli.cli.heap import keep_freed_memory
-from xentcli.cli.output import emit, gate_failures, notes, silence_stdout
+from xentcli.cli.output import emit, gate_failures, notes, output_format, silence_stdout
 from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.errors import UsageError, XentError
-from xentcli.evaluate import evaluate_with, inspect_input
 from xentcli.options import EvalOptions
 from xentcli.render.progress import ProgressBar
 from xentcli.report.compare import compare_reports, fail_if_worse
@@ -186,6 +188,9 @@ def _finish(report: Gated, params: dict[str, Any]) -> None:
     if not params["quiet"]:
         notes(report)
     fmt = "json" if params["json_format"] else params["format"]
+    source = click.get_current_context().get_parameter_source("format")
+    if not params["json_format"] and source == click.core.ParameterSource.DEFAULT:
+        fmt = output_format(params["output"]) or fmt  # -o report.json: JSON
     emit(report, fmt, params["precision"], not params["no_color"], params["output"])
     gate_failures(report)
     sys.exit(exit_code(report, params["exit_zero"]))
@@ -230,13 +235,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings = _settings(args)
         defaults = _click_defaults(settings)
-        cli.main(
-            args=args,
-            prog_name="xentcli",
-            standalone_mode=False,
-            obj=settings,
-            default_map=defaults,
-        )
+        # every result is checked (non-finite sums are errors or reported as such), so numpy's
+        # floating-point warnings would only add lines with site-packages paths to stderr
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            cli.main(
+                args=args,
+                prog_name="xentcli",
+                standalone_mode=False,
+                obj=settings,
+                default_map=defaults,
+            )
         code = EXIT_OK
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_OK
@@ -251,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"xentcli: error: {exc.format_message()}{hint}", err=True)
         code = EXIT_USAGE
     except XentError as exc:
-        click.echo(f"xentcli: error: {exc}", err=True)
+        click.echo(f"xentcli: error: {_one_line(str(exc))}", err=True)
         code = EXIT_USAGE
     except KeyboardInterrupt:
         code = EXIT_INTERRUPT
@@ -268,6 +277,11 @@ def main(argv: list[str] | None = None) -> None:
         )
         code = EXIT_INTERNAL
     sys.exit(code)
+
+
+def _one_line(message: str) -> str:
+    """A message on one line, whatever a file name holds (newlines, carriage returns)."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _click_defaults(settings: Settings) -> dict[str, dict[str, Any]]:

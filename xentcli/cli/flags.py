@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from xentcli.options import INPUT_FORMATS, MACHINE_EPS, TASKS
+from xentcli.options import (
+    INPUT_FORMATS,
+    MACHINE_EPS,
+    MAX_BINS,
+    MAX_BOOTSTRAP,
+    MAX_CHUNK_ROWS,
+    MAX_CURVE_POINTS,
+    MAX_SEED,
+    TASKS,
+)
 from xentcli.render.formats import RENDERERS
 
 
@@ -150,7 +159,7 @@ def bootstrap_options(
             [
                 click.option(
                     "--bootstrap",
-                    type=click.IntRange(min=2),
+                    type=click.IntRange(2, MAX_BOOTSTRAP),
                     default=replicates,
                     show_default=replicates is not None,
                     metavar="N",
@@ -158,7 +167,7 @@ def bootstrap_options(
                 ),
                 click.option(
                     "--seed",
-                    type=click.IntRange(min=0),
+                    type=click.IntRange(0, MAX_SEED),
                     default=0,
                     show_default=True,
                     help="The bootstrap's seed.",
@@ -219,7 +228,7 @@ SCORING_OPTIONS = [
     ),
     click.option(
         "--chunk-rows",
-        type=click.IntRange(min=1),
+        type=click.IntRange(1, MAX_CHUNK_ROWS),
         help="Rows per compute chunk [default: 65536 for one prediction column, about 160k "
         "values per chunk for more, at least 4096].",
     ),
@@ -262,7 +271,7 @@ SCORING_OPTIONS = [
     ),
     click.option(
         "--bins",
-        type=click.IntRange(min=1),
+        type=click.IntRange(1, MAX_BINS),
         default=15,
         show_default=True,
         help="Equal-width confidence bins for --calibration.",
@@ -283,7 +292,7 @@ SCORING_OPTIONS = [
     ),
     click.option(
         "--curve-points",
-        type=click.IntRange(0, 100_000),
+        type=click.IntRange(0, MAX_CURVE_POINTS),
         default=200,
         show_default=True,
         help="With --auc: at most this many exact points of each ROC and PR curve (0: none).",

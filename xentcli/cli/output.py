@@ -5,13 +5,26 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TextIO
 
 import click
 
+from xentcli.errors import InputError, UsageError
 from xentcli.render.formats import RENDERERS, Style, gate_failure, markdown
 from xentcli.render.views import view_of
 from xentcli.report.evaluation import Report
 from xentcli.report.gates import Gated
+
+SUFFIX_FORMATS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".xml": "junit",
+    ".txt": "table",
+}
 
 
 def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | None) -> None:
@@ -20,25 +33,94 @@ def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | Non
     view = view_of(report)
     style = Style(precision=precision, color=color)
     if output is None:
+        if sys.stdout is None:
+            raise InputError("stdout is closed; pass -o FILE", file="<stdout>")
         try:
             render(view, sys.stdout, style)
             sys.stdout.flush()
         except BrokenPipeError:
             silence_stdout()
+        except (OSError, ValueError) as exc:  # a full disk, a closed stream
+            raise InputError(f"cannot write the report ({_reason(exc)})", file="<stdout>") from None
     else:
-        folder = os.path.dirname(os.path.abspath(output))
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".xentcli-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                render(view, out, Style(precision=precision, color=False))
-            os.replace(temporary, output)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomically(output, lambda out: render(view, out, replace(style, color=False)))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary:
-        with open(summary, "a", encoding="utf-8") as out:
-            out.write(markdown(view, style) + "\n")
+        try:
+            with open(summary, "a", encoding="utf-8") as out:
+                out.write(markdown(view, style) + "\n")
+        except OSError as exc:
+            raise InputError(
+                f"cannot append the step summary ({_reason(exc)}); GITHUB_STEP_SUMMARY names it",
+                file=summary,
+            ) from None
+
+
+def write_atomically(output: str, write: Callable[[TextIO], None]) -> None:
+    """Write a file through a temporary one in its folder and a rename: a failed run leaves no
+    half-written file and never clobbers the old one. A link is written through to its target;
+    anything there but a regular file is refused; the new file gets the umask's mode."""
+    if not output:
+        raise UsageError("-o needs a file name")
+    if os.path.isdir(output):
+        raise UsageError(f"{output}: a directory; -o writes a file")
+    if _is_device(output):  # -o /dev/stdout, /dev/null: written in place, as any tool does
+        try:
+            with open(output, "w", encoding="utf-8") as out:
+                write(out)
+        except OSError as exc:
+            raise InputError(f"cannot write ({_reason(exc)})", file=output) from None
+        return
+    target = os.path.realpath(output)
+    if os.path.exists(target) and not os.path.isfile(target):
+        raise UsageError(f"{output}: not a regular file; -o writes a file")
+    folder = os.path.dirname(target)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".xentcli-", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"cannot write here ({_reason(exc)})", file=output) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            write(out)
+        mode = os.stat(target).st_mode & 0o7777 if os.path.exists(target) else _default_mode()
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException as exc:
+        os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write ({_reason(exc)})", file=output) from None
+        raise
+
+
+def _is_device(output: str) -> bool:
+    """A path in /dev, or a link into /dev or /proc (a stream another process may hold open)."""
+    path = os.path.abspath(output)
+    seen = 0
+    while True:
+        if path.startswith(("/dev/", "/proc/")):
+            return True
+        if not os.path.islink(path) or seen > 40:
+            return False
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+        seen += 1
+
+
+def _default_mode() -> int:
+    """0o666 less the umask: the mode any program's new file gets."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def output_format(output: str | None) -> str | None:
+    """The format an output file's suffix names (-o report.json), or None."""
+    if output is None:
+        return None
+    return SUFFIX_FORMATS.get(os.path.splitext(output)[1].lower())
 
 
 def notes(report: Gated) -> None:

@@ -6,6 +6,8 @@ EvalOptions (docs/architecture.md)."""
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -287,6 +289,8 @@ def _check_ranking(opts: EvalOptions, layout: Layout) -> None:
         raise UsageError("--average micro applies to multilabel; use macro or weighted")
     if opts.bootstrap is not None:
         raise UsageError("--auc does not combine with --bootstrap (nor `compare`) yet")
+    if opts.tmp_dir is not None and not os.path.isdir(opts.tmp_dir):
+        raise UsageError(f"--tmp-dir {opts.tmp_dir}: no such folder")
 
 
 def _check_classes(layout: Layout) -> None:
@@ -331,8 +335,11 @@ def _with_convention(opts: EvalOptions, layout: Layout) -> EvalOptions:
             raise UsageError(
                 f"--class-weights gives {len(opts.class_weights)} weights for {classes} classes"
             )
-        if min(opts.class_weights) <= 0:
-            raise UsageError("--class-weights must all be > 0")
+        if not all(math.isfinite(w) and w > 0 for w in opts.class_weights):
+            raise UsageError(
+                f"--class-weights must all be finite and > 0, not "
+                f"{','.join(f'{w:g}' for w in opts.class_weights)}"
+            )
     if opts.label_smoothing and (opts.compat == "sklearn" or task != Task.MULTICLASS):
         raise UsageError("--label-smoothing applies to multiclass with --compat torch or keras")
     if opts.compat == "keras":

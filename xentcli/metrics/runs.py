@@ -142,7 +142,7 @@ class SortedRuns:
         for name, values in columns.items():
             path = os.path.join(self.folder, f"run-{len(self.runs)}.{name}")
             try:
-                values.tofile(path)
+                _write(values, path)
             except OSError as exc:
                 raise InputError(
                     f"cannot write sorted scores for the ranking metrics ({exc.strerror}); "
@@ -268,6 +268,11 @@ def _block(keys: list[np.ndarray], pos: list[np.ndarray], neg: list[np.ndarray])
     merged["pos"] = np.add.reduceat(block["pos"], starts)
     merged["neg"] = np.add.reduceat(block["neg"], starts)
     return merged
+
+
+def _write(values: np.ndarray, path: str) -> None:
+    """One field of a run to its file."""
+    values.tofile(path)
 
 
 def _temporary_folder(tmp_dir: str | None) -> str:

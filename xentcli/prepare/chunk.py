@@ -299,9 +299,10 @@ def _all_clean(values: np.ndarray, codes: np.ndarray, weights: np.ndarray | None
     """
     if not codes.size:
         return True
-    if codes.min() < 0 or not np.isfinite(values.sum()):
-        return False
-    return weights is None or bool(np.isfinite(weights.sum()))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow only means: check fully
+        if codes.min() < 0 or not np.isfinite(values.sum()):
+            return False
+        return weights is None or bool(np.isfinite(weights.sum()))
 
 
 def _nan_error(value: float | None, file: str, row: int, column: str | None) -> InputError:

@@ -73,6 +73,14 @@ def resolve_layout(
 
     pred_types (asked only when one prediction column is found) tells a list column apart.
     """
+    for names, file in ((pred_names, pred_file), (label_names, label_file)):
+        repeated = [n for n in dict.fromkeys(names or []) if (names or []).count(n) > 1]
+        if repeated:
+            raise SchemaError(
+                f"column {repeated[0]!r} appears {(names or []).count(repeated[0])} times; "
+                "give the columns distinct names",
+                file=file,
+            )
     label_file_names = label_names if label_names is not None else pred_names
     label_file = label_file if label_names is not None else pred_file
     targets: tuple[str, ...] = ()

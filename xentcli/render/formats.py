@@ -123,7 +123,8 @@ def render_table(view: View, out: TextIO, style: Style) -> None:
 
     # no_color=None lets rich honour NO_COLOR; --no-color forces it off.
     no_color = None if style.color else True
-    console = Console(file=out, no_color=no_color, highlight=False, soft_wrap=True)
+    console = Console(file=_encodable(out), no_color=no_color, highlight=False, soft_wrap=True)
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # rich would exit 1
     header, rows = view.header, view.rows
     console.print(_rich_table(view.title, header, rows, style))
     for title, extra_header, extra_rows in view.extra_tables:
@@ -135,6 +136,34 @@ def render_table(view: View, out: TextIO, style: Style) -> None:
         )
     for note in view.notes:
         console.print(note, style="dim" if note.startswith("signature") else None)
+
+
+class _Lossy:
+    """A text stream whose encoding cannot hold every character (PYTHONIOENCODING=ascii): what
+    it cannot encode is written as '?' rather than failing the run."""
+
+    def __init__(self, out: TextIO, encoding: str) -> None:
+        self.out, self.encoding = out, encoding
+
+    def write(self, text: str) -> int:
+        return self.out.write(text.encode(self.encoding, "replace").decode(self.encoding))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.out, name)
+
+
+def _encodable(out: TextIO) -> Any:
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    try:
+        "·█—┃".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return _Lossy(out, encoding)
+    return out
+
+
+def _broken_pipe() -> None:
+    """A closed pipe (| head) is the caller's to handle quietly, not rich's exit 1."""
+    raise BrokenPipeError
 
 
 def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Style) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from xentcli.engine.accumulate import Accumulator
@@ -27,14 +28,32 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
             f"{acc.ignored} ignored, {acc.missing} without a label)",
             file=preds.name,
         )
-    if acc.totals.weight() <= 0:
+    total = acc.totals.weight()
+    if total <= 0:
         raise InputError("the weights of the rows used sum to 0", file=preds.name)
+    if not math.isfinite(total):
+        raise InputError(
+            f"the weights of the rows used sum to {total!r}, beyond float64's range; "
+            "scale the weight column down (every mean is Σwℓ/Σw: a common factor changes nothing)",
+            file=preds.name,
+        )
     layout = plan.layout
     finished = Finished(plan.task, plan.metrics, acc.classes, preds.name)
     sections: dict[str, Section] = {}
     for breakdown in acc.breakdowns.values():
         sections |= breakdown.result(replace(finished, sections=sections))
     metrics = acc.totals.result(plan.metrics)
+    overflowed = [
+        name
+        for name, value in metrics.items()
+        if not math.isfinite(value) and name not in _may_be_infinite(plan)
+    ]
+    if overflowed:
+        raise InputError(
+            f"the weighted sum of {overflowed[0]} overflowed float64 (weights too large); "
+            "scale the weight column down",
+            file=preds.name,
+        )
     extra = sections.pop("metrics", None)  # metrics a breakdown computed (ranking)
     if isinstance(extra, MetricValues):
         metrics |= extra.values
@@ -60,3 +79,11 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
         options=dict(plan.options),
         sections=sections,
     )
+
+
+def _may_be_infinite(plan: Plan) -> set[str]:
+    """Metrics whose infinite value is a true one: exp of a huge loss, and torch's unclipped
+    -log 0 (docs/metrics.md#conventions); any other is an overflow."""
+    if plan.scoring.convention == "torch" and not plan.scoring.logits:
+        return {"perplexity", "cross_entropy"}
+    return {"perplexity"}

@@ -11,18 +11,30 @@ from xentcli.errors import InputError
 from xentcli.report.evaluation import SCHEMA_VERSION
 from xentcli.report.gates import GateResult, all_passed
 
+REPORT_BYTES = 256 << 20  # a report file larger than this is not one (`--baseline /dev/zero`)
+
 
 def load_report(path: str) -> dict[str, Any]:
     """A saved xentcli JSON report; anything else is an input error naming the file."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        with open(path, "rb") as handle:
+            raw = handle.read(REPORT_BYTES + 1)
+        if len(raw) > REPORT_BYTES:
+            raise InputError(f"larger than {REPORT_BYTES >> 20} MiB: not a report", file=path)
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InputError("no such file", file=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a JSON report", file=path) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"not a JSON report ({exc})", file=path) from None
+    except RecursionError:
+        raise InputError("not a JSON report (nested too deeply)", file=path) from None
     if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
         raise InputError("not a xentcli JSON report (no metrics)", file=path)
+    for name, value in data["metrics"].items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise InputError(f"metric {name!r} is {value!r}, not a number", file=path)
     if data.get("schema_version") != SCHEMA_VERSION:
         raise InputError(
             f"schema_version {data.get('schema_version')!r} is not {SCHEMA_VERSION}", file=path

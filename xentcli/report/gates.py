@@ -148,7 +148,13 @@ def increase_gates(
             raise UsageError(f"{flag}: needs --baseline OLD.json")
         if metric not in baseline:
             raise UsageError(f"{flag}: the baseline {baseline_name} has no metric {metric!r}")
-        old = float(baseline[metric])
+        old = baseline[metric]
+        if isinstance(old, bool) or not isinstance(old, int | float) or not math.isfinite(old):
+            raise UsageError(
+                f"{flag}: the baseline {baseline_name} has no finite value of {metric!r} "
+                f"({old!r}); save a baseline where it has one"
+            )
+        old = float(old)
         relative = delta_text.strip().endswith("%")
         delta = parse_number(delta_text.strip().rstrip("%"), flag)
         if delta < 0:

@@ -1,0 +1,149 @@
+"""Hostile inputs and faults (the hardening issue's repros): no silent wrong number, no signal,
+no internal error — each either the right report or exit 2 with one line naming the cause."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import write_csv
+
+
+@pytest.fixture
+def b_csv(tmp_path):
+    return write_csv(tmp_path / "b.csv", ["label", "p"], [[1, 0.9], [0, 0.2]])
+
+
+def assert_clean_error(run, *fragments):
+    assert run.code == 2, (run.code, run.stderr)
+    assert run.stdout == ""
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("xentcli: error: "), run.stderr
+    for fragment in fragments:
+        assert fragment in run.stderr
+
+
+def test_weights_whose_sum_overflows_are_an_error_not_zero(cli, tmp_path):
+    path = write_csv(tmp_path / "w.csv", ["label", "p", "w"], [[1, 0.9, 1e308], [0, 0.2, 1e308]])
+    assert_clean_error(cli("eval", str(path), "--weight-col", "w"), "beyond float64", "scale")
+    huge = write_csv(tmp_path / "h.csv", ["label", "p", "w"], [[1, 1e-300, 1e307], [0, 0.2, 1]])
+    run = cli("eval", str(huge), "--weight-col", "w", "--json")
+    assert run.code in (0, 2)  # a finite report, or the overflow named: never a NaN metric
+    if run.code == 0:
+        assert all(v is not None for v in json.loads(run.stdout)["metrics"].values())
+
+
+@pytest.mark.parametrize("weights", ["nan,1", "inf,1", "-1,1"])
+def test_class_weights_must_be_finite_and_positive(cli, tmp_path, weights):
+    path = write_csv(tmp_path / "m.csv", ["label", "p_0", "p_1"], [[0, 0.3, 0.7], [1, 0.6, 0.4]])
+    run = cli(
+        "eval", str(path), "--task", "multiclass", "--compat", "torch", "--class-weights", weights
+    )
+    assert_clean_error(run, "--class-weights must all be finite and > 0")
+
+
+@pytest.mark.parametrize("value", ["NaN", '"0.3"', "null", "true"])
+def test_a_baseline_without_a_number_is_exit_2(cli, tmp_path, b_csv, value):
+    good = cli("eval", str(b_csv), "--json").stdout
+    baseline = tmp_path / "base.json"
+    baseline.write_text(good.replace('"mse": 0.025', f'"mse": {value}'))
+    run = cli("eval", str(b_csv), "--baseline", str(baseline), "--max-increase", "mse=1%")
+    assert_clean_error(run, str(baseline))
+
+
+def test_baselines_that_are_not_reports(cli, tmp_path, b_csv):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 50_000 + "]" * 50_000)
+    run = cli("eval", str(b_csv), "--baseline", str(deep), "--max-increase", "mse=1%")
+    assert_clean_error(run, "deep.json")
+    run = cli("diff", str(tmp_path), str(deep))
+    assert_clean_error(run, "is a directory")
+
+
+def test_size_like_flags_are_bounded(cli, b_csv):
+    for flag, value in (
+        ("--bins", "1000000000"),
+        ("--bootstrap", "100000000000"),
+        ("--chunk-rows", str(2**63)),
+        ("--seed", str(2**64)),
+        ("--curve-points", "1000000000"),
+    ):
+        run = cli("eval", str(b_csv), flag, value, "--calibration")
+        assert run.code == 2 and flag in run.stderr and "Traceback" not in run.stderr, flag
+
+
+def test_output_errors_are_exit_2(cli, tmp_path, b_csv):
+    assert_clean_error(cli("eval", str(b_csv), "-o", str(tmp_path / "no" / "x.json")), "no/x.json")
+    assert_clean_error(cli("eval", str(b_csv), "-o", ""), "-o needs a file name")
+    assert_clean_error(cli("eval", str(b_csv), "-o", str(tmp_path)), "a directory")
+    summary = tmp_path / "missing" / "summary.md"
+    run = cli("eval", str(b_csv), "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert run.code == 2 and "GITHUB_STEP_SUMMARY" in run.stderr
+
+
+def test_output_files_through_links_with_the_umask_mode(cli, tmp_path, b_csv):
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    link.symlink_to(target)
+    old = os.umask(0o022)
+    try:
+        assert cli("eval", str(b_csv), "-o", str(link)).code == 0
+    finally:
+        os.umask(old)
+    assert link.is_symlink() and json.loads(target.read_text())["schema_version"] == 1
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert cli("eval", str(b_csv), "-o", str(tmp_path / "r.md")).stdout == ""
+    assert (tmp_path / "r.md").read_text().startswith("### xentcli")  # the suffix names it
+
+
+def test_streams_that_cannot_be_written(tmp_path, b_csv):
+    command = [sys.executable, "-m", "xentcli", "eval", str(b_csv)]
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert run.returncode == 2 and "No space left" in run.stderr
+    closed = subprocess.run(
+        [*command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, close_fds=True
+    )
+    assert closed.returncode == 0
+    shut = subprocess.run(" ".join(command) + " >&-", shell=True, stderr=subprocess.PIPE, text=True)
+    assert shut.returncode == 2 and "stdout is closed" in shut.stderr
+    piped = subprocess.run(
+        " ".join(command) + " | true; exit ${PIPESTATUS[0]}",
+        shell=True,
+        executable="/bin/bash",
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert piped.returncode == 0 and piped.stderr == ""
+    ascii_run = subprocess.run(
+        command, capture_output=True, text=True, env=os.environ | {"PYTHONIOENCODING": "ascii"}
+    )
+    assert ascii_run.returncode == 0 and "binary_cross_entropy" in ascii_run.stdout
+
+
+def test_duplicate_columns_and_file_names_with_newlines(cli, tmp_path):
+    dup = tmp_path / "dup.csv"
+    dup.write_text("label,p,p\n1,0.9,0.8\n")
+    assert_clean_error(cli("eval", str(dup)), "column 'p' appears 2 times")
+    odd = write_csv(tmp_path / "bad\nname.csv", ["label", "p"], [[1, 0.5], [0, "abc"]])
+    assert_clean_error(cli("eval", str(odd)), "bad\\nname.csv", "'abc'")
+
+
+def test_ctrl_c_while_starting_up_exits_130_without_a_traceback(b_csv):
+    for delay in (0.05, 0.15, 0.3):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "xentcli", "eval", str(b_csv)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode in (0, 130), (delay, proc.returncode)  # 0: it had finished
+        assert b"Traceback" not in err, (delay, err)
