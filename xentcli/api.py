@@ -8,20 +8,113 @@ from typing import Any
 
 from xentcli.engine.accumulate import accumulate
 from xentcli.engine.plan import layout_of, make_plan, open_inputs
-from xentcli.options import EvalOptions
+from xentcli.errors import UsageError, XentError
+from xentcli.metrics.conventions import COMPATS
+from xentcli.options import AVERAGES, EvalOptions
 from xentcli.report.build import report_of
 from xentcli.report.evaluation import Report
 from xentcli.report.gates import Gate, apply_gates, check_metrics_exist
 from xentcli.report.inspect import InspectReport, label_rule
+from xentcli.tasks import TASKS
 
 
-def evaluate(source: Any, labels: Any = None, **options: Any) -> Report:
-    """Evaluate predictions (a path, '-', a pandas DataFrame or a pyarrow Table) into a Report.
-
-    `labels` is a second source holding the labels, row-aligned with `source`. Every other
-    keyword is a field of EvalOptions (label_col, pred_col, logits, eps, nan, ...).
+def evaluate(
+    source: Any = None,
+    labels: Any = None,
+    *,
+    y_true: Any = None,
+    y_prob: Any = None,
+    sample_weight: Any = None,
+    **options: Any,
+) -> Report:
+    """Evaluate predictions into a Report: a source (a path, '-', a directory or glob, a pandas
+    DataFrame or a pyarrow Table) with `labels` a second, row-aligned source; or, as
+    scikit-learn's metrics take them, `y_true`, `y_prob` ((n,) or (n, K)) and `sample_weight`
+    as arrays, lists, Series or DataFrames. Every other keyword is a field of EvalOptions
+    (label_col, pred_col, logits, eps, nan, ...). Errors name the keyword, not the CLI flag.
     """
-    return evaluate_with(source, labels, EvalOptions.from_kwargs(options))
+    try:
+        if y_prob is not None or y_true is not None:
+            source, options = _arrays(source, y_true, y_prob, sample_weight, options)
+        elif _is_array(labels):
+            source, options = _arrays(None, labels, source, sample_weight, options)
+            labels = None
+        elif _is_array(source):
+            raise UsageError("a bare array of predictions needs its labels: pass y_true=")
+        return evaluate_with(source, labels, EvalOptions.from_kwargs(options))
+    except XentError as exc:
+        exc.message = _keywords(exc.message)
+        exc.args = (exc.message,)
+        raise
+
+
+def _is_array(value: Any) -> bool:
+    """An array-like of values (numpy, list, pandas Series), not a table or a path."""
+    kind = type(value).__name__
+    return isinstance(value, list | tuple) or kind in ("ndarray", "Series")
+
+
+def _arrays(
+    source: Any, y_true: Any, y_prob: Any, sample_weight: Any, options: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
+    """y_true, y_prob and sample_weight as one table, and the options that read it."""
+    import numpy as np
+    import pyarrow as pa
+
+    if source is not None:
+        raise UsageError("pass either a source or y_true= and y_prob=, not both")
+    if y_true is None or y_prob is None:
+        raise UsageError("y_true= and y_prob= go together")
+    columns: dict[str, Any] = {}
+    if type(y_prob).__name__ == "DataFrame":
+        names = [str(c) for c in y_prob.columns]
+        probabilities = y_prob.to_numpy(dtype=np.float64)
+    else:
+        probabilities = np.asarray(y_prob, dtype=np.float64)
+        names = [str(k) for k in range(probabilities.shape[1])] if probabilities.ndim == 2 else []
+    if probabilities.ndim == 1:
+        columns["prob"] = probabilities
+        pred = ["prob"]
+    elif probabilities.ndim == 2:
+        pred = [f"p_{name}" for name in names]
+        columns |= {col: probabilities[:, k] for k, col in enumerate(pred)}
+    else:
+        raise UsageError(f"y_prob= must be (n,) or (n, K), not of shape {probabilities.shape}")
+    truth = y_true.to_numpy() if hasattr(y_true, "to_numpy") else np.asarray(y_true)
+    if truth.ndim == 2:  # K label columns: soft labels, or multilabel 0/1
+        labels = [f"y_{name}" for name in names or range(truth.shape[1])]
+        columns |= {col: truth[:, k].astype(np.float64) for k, col in enumerate(labels)}
+        label_col = ",".join(labels)
+    else:
+        columns["label"] = truth
+        label_col = "label"
+    if sample_weight is not None:
+        columns["weight"] = np.asarray(sample_weight, dtype=np.float64)
+        options = {**options, "weight_col": "weight"}
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise UsageError(f"y_true=, y_prob= and sample_weight= differ in length: {lengths}")
+    table = pa.table({name: pa.array(values) for name, values in columns.items()})
+    return table, {"label_col": label_col, "pred_col": ",".join(pred)} | options
+
+
+def _keywords(message: str) -> str:
+    """A message for Python: `--pred-col` becomes `pred_col=`, `--task multilabel` becomes
+    `task='multilabel'`."""
+    import re
+
+    fields = set(EvalOptions.__dataclass_fields__)
+    values = set(TASKS) | set(COMPATS) | set(AVERAGES) | {"skip", "error", "dask", "local"}
+
+    def keyword(match: re.Match[str]) -> str:
+        name, value = match.group(1).replace("-", "_"), match.group(2)
+        if name not in fields:
+            return match.group(0)
+        if value and value.strip() in values:
+            return f"{name}={value.strip()!r}"
+        return f"{name}=" + (value or "")
+
+    return re.sub(r"--([a-z][a-z-]*)( [a-z]+\b)?", keyword, message)
 
 
 def evaluate_with(

@@ -137,6 +137,12 @@ class EvalOptions:
             options = {**options, "class_weights": _numbers(options["class_weights"])}
         elif options.get("class_weights") is not None:
             options = {**options, "class_weights": tuple(map(float, options["class_weights"]))}
+        for name in ("pred_col", "label_col"):  # a list of columns, as a comma list
+            value = options.get(name)
+            if isinstance(value, list | tuple):
+                options = {**options, name: ",".join(map(str, value))}
+        if "by" in options and options["by"] is None:
+            options = {**options, "by": ()}
         if isinstance(options.get("by"), str):
             options = {**options, "by": (options["by"],)}
         elif options.get("by") is not None:

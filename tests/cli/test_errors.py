@@ -32,8 +32,8 @@ CASES = {
         csv([[1, 0.3]], ["y", "a"]),
         [],
         "{f}: no prediction column found (looked for prob, probability, proba, p, score, pred, "
-        "prediction, y_pred, y_prob or columns p_*, prob_*, proba_*, logit_*, p0..pK-1); "
-        "columns are: a; pass --pred-col",
+        "prediction, y_pred, y_prob, y_score, y_proba, probs, probabilities or columns p_*, "
+        "prob_*, proba_*, logit_*, p0..pK-1, 0..K-1); columns are: a; pass --pred-col",
     ),
     "ambiguous predictions": (
         csv([[1, 0.3, 0.3, 0.7]], ["y", "prob", "p_0", "p_1"]),
@@ -88,22 +88,27 @@ CASES = {
         "class)",
     ),
     "string label maps to no class": (
-        csv([["dog", 0.5, 0.5], ["cow", 0.5, 0.5]], ["label", "p_dog", "p_cat"]),
+        csv(
+            [["dog", 0.5, 0.25, 0.25], ["cow", 0.5, 0.25, 0.25]],
+            ["label", "p_dog", "p_cat", "p_emu"],
+        ),
         [],
-        "{f}, row 2, column 'label': label 'cow' maps to no class (classes: dog, cat; a string "
-        "label names a class, an integer label is a 0-based position)",
+        "{f}, row 2, column 'label': label 'cow' maps to no class (classes: dog, cat, emu; a "
+        "string label names a class, an integer label is a 0-based position)",
     ),
     "binary label not 0/1": (
         ("csv", ["y", "prob"], [[1, 0.5], [2, 0.5]]),
         [],
-        "{f}, row 2, column 'y': label 2 is not 0/1 or true/false; pass --positive VALUE",
+        "{f}, row 2, column 'y': label 2 is not 0/1 or true/false; pass --positive VALUE for two "
+        "label values, or --task regression for a numeric target",
     ),
     "the only prediction column taken as weights": (
         ("csv", ["y", "prob"], [[1, 0.5], [0, 0.5]]),
         ["--weight-col", "prob"],
         "{f}: no prediction column found (looked for prob, probability, proba, p, score, pred, "
-        "prediction, y_pred, y_prob or columns p_*, prob_*, proba_*, logit_*, p0..pK-1); columns "
-        "are: none besides the label, weight and key columns; pass --pred-col",
+        "prediction, y_pred, y_prob, y_score, y_proba, probs, probabilities or columns p_*, "
+        "prob_*, proba_*, logit_*, p0..pK-1, 0..K-1); columns are: none besides the label, weight "
+        "and key columns; pass --pred-col",
     ),
     "binary third label": (
         ("csv", ["y", "prob"], [["cat", 0.5], ["dog", 0.5], ["cow", 0.1]]),

@@ -131,10 +131,12 @@ def test_parquet_with_float32_and_string_labels(tmp_path):
     p = np.array([[0.25, 0.75], [0.5, 0.5], [0.875, 0.125]], dtype=np.float32)
     table = pa.table({"class": ["b", "a", "a"], "p_a": p[:, 0], "p_b": p[:, 1]})
     pq.write_table(table, tmp_path / "f32.parquet")
-    report = xentcli.evaluate(str(tmp_path / "f32.parquet"))
+    report = xentcli.evaluate(str(tmp_path / "f32.parquet"), task="multiclass")
     expected = -(np.log(0.75) + np.log(0.5) + np.log(0.875)) / 3
     assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-15)
     assert report.classes == ("a", "b")
+    binary = xentcli.evaluate(str(tmp_path / "f32.parquet"))  # two columns: binary on p_b
+    assert binary.metrics["binary_cross_entropy"] == pytest.approx(expected, rel=1e-15)
 
 
 def test_real_stdin_pipe(tmp_path, data):
@@ -163,7 +165,9 @@ def test_quoted_fields_crlf_and_bom_work(tmp_path):
     path.write_bytes(text.encode("utf-8"))
     report = xentcli.evaluate(str(path))
     assert report.columns["label"] == "label"
-    assert report.metrics["cross_entropy"] == pytest.approx(-(np.log(0.25) + np.log(0.5)) / 2)
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(
+        -(np.log(0.25) + np.log(0.5)) / 2
+    )
 
 
 @pytest.mark.parametrize("block", [7, 64, 1000, 1 << 16])

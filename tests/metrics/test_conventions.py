@@ -125,10 +125,10 @@ def test_keras_definitions():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"class_weights": (1, 2, 3, 4)}, "--class-weights is torch's"),
+        ({"class_weights": (1, 2, 3, 4)}, "class_weights= is torch's"),
         ({"compat": "torch", "class_weights": (1, 2)}, "gives 2 weights for 4 classes"),
         ({"compat": "torch", "class_weights": (1, 0, 1, 1)}, "must all be finite and > 0"),
-        ({"label_smoothing": 0.1}, "--label-smoothing applies"),
+        ({"label_smoothing": 0.1}, "label_smoothing= applies"),
         ({"compat": "torch", "class_weights": (1, 2, 3, 4), "bootstrap": 10}, "does not combine"),
     ],
 )

@@ -220,9 +220,9 @@ def test_per_class_values_and_exact_curve_points():
 
 def test_usage_errors():
     data, _ = multiclass()
-    with pytest.raises(UsageError, match="--average micro applies to multilabel"):
+    with pytest.raises(UsageError, match="average='micro' applies to multilabel"):
         xentcli.evaluate(data, auc=True, average="micro")
-    with pytest.raises(UsageError, match="pass --auc"):
+    with pytest.raises(UsageError, match="pass auc="):
         xentcli.evaluate(data, average="weighted")
     with pytest.raises(UsageError, match="not to regression"):
         xentcli.evaluate(
@@ -289,7 +289,7 @@ def test_a_full_disk_is_a_clear_error(monkeypatch, tmp_path):
 
     monkeypatch.setattr(runs, "_write", full)
     monkeypatch.setattr(runs, "CAPACITY", 100)
-    with pytest.raises(InputError, match="No space left on device.*pass --tmp-dir"):
+    with pytest.raises(InputError, match="No space left on device.*pass tmp_dir="):
         xentcli.evaluate(binary(), auc=True, tmp_dir=str(tmp_path))
-    with pytest.raises(UsageError, match="--tmp-dir .*missing: no such folder"):
+    with pytest.raises(UsageError, match="tmp_dir= .*missing: no such folder"):
         xentcli.evaluate(binary(), auc=True, tmp_dir=str(tmp_path / "missing"))

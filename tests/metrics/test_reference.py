@@ -39,7 +39,9 @@ def test_multiclass_probabilities_match_sklearn(n, k, seed, weighted):
     p = softmax(z)
     weights = w if weighted else None
     data = {f"p_{j}": p[:, j] for j in range(k)} | {"label": y, "w": w}
-    report = xentcli.evaluate(frame(data), weight_col="w" if weighted else None)
+    report = xentcli.evaluate(
+        frame(data), weight_col="w" if weighted else None, task="multiclass"
+    )  # K = 2 too: the seeds' multiclass form, not the two-column binary problem
     m = report.metrics
     assert m["cross_entropy"] == pytest.approx(
         log_loss(y, p, labels=list(range(k)), sample_weight=weights), rel=RTOL

@@ -22,7 +22,17 @@ def layout(names, **options):
         (["y", "prob"], "binary", "y", ("prob",), None),
         (["target", "score", "id"], "binary", "target", ("score",), None),
         (["truth", "y_prob"], "binary", "truth", ("y_prob",), None),
-        (["label", "p_cat", "p_dog"], "multiclass", "label", ("p_cat", "p_dog"), ("cat", "dog")),
+        (["label", "p_cat", "p_dog"], "binary", "label", ("p_dog",), None),  # two columns: binary
+        (
+            ["label", "p_cat", "p_dog", "p_emu"],
+            "multiclass",
+            "label",
+            ("p_cat", "p_dog", "p_emu"),
+            ("cat", "dog", "emu"),
+        ),
+        (["", "0", "1", "2", "y"], "multiclass", "y", ("0", "1", "2"), ("0", "1", "2")),  # pandas
+        (["Unnamed: 0", "label", "y_score"], "binary", "label", ("y_score",), None),
+        (["index", "target", "y_proba"], "binary", "target", ("y_proba",), None),
         (
             ["class", "prob_1", "prob_2", "prob_3"],
             "multiclass",
@@ -49,8 +59,12 @@ def test_pred_col_glob_and_list_and_classes_flag():
     found = layout(names, label_col="gold", pred_col="score_*")
     assert found.pred_cols == ("score_a", "score_b", "score_c")
     assert found.classes == ("a", "b", "c")
-    found = layout(names, label_col="gold", pred_col="score_c,score_a")
-    assert found.pred_cols == ("score_c", "score_a")
+    found = layout(names, label_col="gold", pred_col="score_c,score_a,score_b")
+    assert found.pred_cols == ("score_c", "score_a", "score_b")
+    assert found.classes == ("score_c", "score_a", "score_b")
+    found = layout(names, label_col="gold", pred_col="score_c,score_a")  # two: binary on the 2nd
+    assert (found.task, found.pred_cols, found.positive) == ("binary", ("score_a",), "score_a")
+    found = layout(names, label_col="gold", pred_col="score_c,score_a", task="multiclass")
     assert found.classes == ("score_c", "score_a")
     found = layout(names, label_col="gold", pred_col="score_*", classes=("x", "y", "z"))
     assert found.classes == ("x", "y", "z")
@@ -80,10 +94,18 @@ def test_named_classes_take_names_or_zero_based_positions():
     by_name = pd.DataFrame({"label": ["cat", "dog", "dog"], "p_dog": p[:, 0], "p_cat": p[:, 1]})
     by_index = by_name.assign(label=[1, 0, 0])
     expected = -(np.log(0.8) + np.log(0.6) + np.log(0.3)) / 3
-    assert xentcli.evaluate(by_name).metrics["cross_entropy"] == pytest.approx(expected)
-    assert xentcli.evaluate(by_index).metrics["cross_entropy"] == pytest.approx(expected)
+    multiclass = {"task": "multiclass"}  # two columns are binary unless told (docs/decisions.md)
+    assert xentcli.evaluate(by_name, **multiclass).metrics["cross_entropy"] == pytest.approx(
+        expected
+    )
+    assert xentcli.evaluate(by_index, **multiclass).metrics["cross_entropy"] == pytest.approx(
+        expected
+    )
     with pytest.raises(xentcli.InputError, match="label 2 maps to no class"):
-        xentcli.evaluate(by_index.assign(label=[2, 0, 0]))
+        xentcli.evaluate(by_index.assign(label=[2, 0, 0]), **multiclass)
+    binary = xentcli.evaluate(by_name)  # on p_cat, the second column: cat is positive
+    assert binary.metrics["binary_cross_entropy"] == pytest.approx(expected)
+    assert binary.columns["predictions"] == ["p_cat"]
 
 
 @pytest.mark.parametrize(
@@ -107,7 +129,7 @@ def test_binary_label_kinds(labels, options):
 
 @pytest.mark.parametrize("other", ["ham", "2", "0.5", "nan"])
 def test_string_labels_without_positive_are_an_error(other):
-    with pytest.raises(xentcli.InputError, match="pass --positive VALUE"):
+    with pytest.raises(xentcli.InputError, match="pass positive= VALUE"):
         xentcli.evaluate(pd.DataFrame({"y": ["1", other], "prob": [0.9, 0.2]}))
 
 
@@ -142,29 +164,29 @@ def test_unknown_api_option_is_rejected():
     ("frame", "options", "message"),
     [
         (
-            {"label": [0], "p_0": [0.5], "p_1": [0.5]},
+            {"label": [0], "p_0": [0.5], "p_1": [0.25], "p_2": [0.25]},
             {"positive": "1"},
-            "--positive applies to binary, not to this multiclass evaluation",
+            "positive= applies to binary, not to this multiclass evaluation",
         ),
         (
             {"y": [1], "prob": [0.5]},
             {"classes": ("a", "b")},
-            "--classes applies to multiclass and multilabel, not to this binary evaluation",
+            "classes= applies to multiclass and multilabel, not to this binary evaluation",
         ),
         (
             {"y": [1], "prob": [0.5]},
             {"renormalize": True},
-            "--renormalize applies to multiclass probabilities, not to this binary evaluation",
+            "renormalize= applies to multiclass probabilities, not to this binary evaluation",
         ),
         (
             {"y": [1.5], "pred": [0.5]},
             {"task": "regression", "ignore_label": "-1"},
-            "--ignore-label applies to one label column of classes, not to this regression",
+            "ignore_label= applies to one label column of classes, not to this regression",
         ),
         (
             {"label": [0], "p_0": [0.5], "p_1": [0.5]},
             {"renormalize": True, "logits": True},
-            "--renormalize applies to multiclass probabilities, not to this multiclass",
+            "renormalize= applies to multiclass probabilities, not to this multiclass",
         ),
     ],
 )

@@ -154,7 +154,7 @@ def test_bad_targets_are_errors():
         xentcli.evaluate(frame.drop(columns="label").assign(t_2=1.5), label_col="t_*")
     with pytest.raises(xentcli.UsageError, match="3 label columns"):
         xentcli.evaluate(frame.drop(columns=["label", "t_3"]), label_col="t_*")
-    with pytest.raises(xentcli.UsageError, match="--task multilabel takes K label columns"):
+    with pytest.raises(xentcli.UsageError, match="task='multilabel' takes K label columns"):
         xentcli.evaluate(frame, task="multilabel")
 
 

@@ -146,10 +146,9 @@ def compare_command(**params: Any) -> None:
 
 
 @cli.command("schema")
-@click.argument("kind", type=click.Choice(list(SCHEMAS)), default="report")
+@click.argument("kind", type=click.Choice(list(SCHEMAS)), default="report", metavar="[KIND]")
 def schema_command(kind: str) -> None:
-    """Print the JSON Schema of a report (KIND report), or of the output of diff, compare or
-    inspect."""
+    """Print the JSON Schema of KIND: report (the default), diff, compare or inspect."""
     click.echo(schema_text(kind), nl=False)
 
 

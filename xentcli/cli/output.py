@@ -127,6 +127,8 @@ def notes(report: Gated) -> None:
     """Notes on stderr about rows skipped, ignored or clipped (eval reports)."""
     if not isinstance(report, Report):
         return
+    for note in report.notes:
+        click.echo(f"xentcli: note: {note}", err=True)
     rows = report.rows
     if rows.skipped:
         click.echo(f"xentcli: note: skipped {rows.skipped} row(s) with missing values", err=True)

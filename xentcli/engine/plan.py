@@ -86,6 +86,8 @@ def column_request(opts: EvalOptions) -> ColumnRequest:
         classes=opts.classes,
         by=opts.by,
         on=opts.on,
+        positive=opts.positive,
+        logits=opts.logits,
     )
 
 
@@ -171,7 +173,7 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
             nan_skip=opts.nan == "skip",
             renormalize=opts.renormalize,
             sum_tol=opts.sum_tol,
-            positive=opts.positive,
+            positive=opts.positive if opts.positive is not None else layout.positive,
             ignore_label=opts.ignore_label,
         ),
         reading=Reading(
@@ -227,7 +229,7 @@ def _check_task(layout: Layout, opts: EvalOptions) -> None:
             "--task multilabel takes K label columns: pass --label-col with a glob such as "
             "'y_*' or a comma list"
         )
-    _check_misplaced(task, targets, opts)
+    _check_misplaced(task, targets, opts, two_columns=layout.positive is not None)
     if not opts.logits and any(c.startswith("logit_") for c in pred_cols):
         raise UsageError(
             f"columns {cols} are named as logits; pass --logits (xentcli does not guess logits)"
@@ -235,7 +237,9 @@ def _check_task(layout: Layout, opts: EvalOptions) -> None:
     _check_classes(layout)
 
 
-def _check_misplaced(task: Task, targets: tuple[str, ...], opts: EvalOptions) -> None:
+def _check_misplaced(
+    task: Task, targets: tuple[str, ...], opts: EvalOptions, two_columns: bool = False
+) -> None:
     """An option the task would ignore is a usage error, not a silent no-op."""
     binary_or_multiclass = (Task.BINARY, Task.MULTICLASS)
     misplaced = [
@@ -248,7 +252,7 @@ def _check_misplaced(task: Task, targets: tuple[str, ...], opts: EvalOptions) ->
         (
             "--classes",
             "multiclass and multilabel",
-            opts.classes is not None and task in (Task.BINARY, Task.REGRESSION),
+            opts.classes is not None and task in (Task.BINARY, Task.REGRESSION) and not two_columns,
         ),
         (
             "--renormalize",

@@ -190,6 +190,8 @@ class LabelMapper:
             )
         else:
             message = f"label {value!r} is not 0/1 or true/false; pass --positive VALUE"
+            if _as_number(value) is not None:  # a number: most often a regression target
+                message += " for two label values, or --task regression for a numeric target"
         return InputError(message, file=self.file, row=row, column=self.column)
 
 

@@ -22,7 +22,15 @@ BINARY_NAMES = (
     "prediction",
     "y_pred",
     "y_prob",
+    "y_score",
+    "y_proba",
+    "probs",
+    "probabilities",
 )
+# what pandas writes as its index: to_csv's blank name, read_csv's "Unnamed: 0", reset_index's
+# "index", pyarrow's "__index_level_0__" — never a label or prediction column
+INDEX_NAMES = ("", "Unnamed: 0", "index", "__index_level_0__")
+INTEGER_NAME = re.compile(r"^\d+$")
 CLASS_PREFIXES = ("p_", "prob_", "proba_", "logit_")
 INDEXED_P = re.compile(r"^p(\d+)$")
 
@@ -41,6 +49,8 @@ class ColumnRequest:
     classes: tuple[str, ...] | None = None
     by: tuple[str, ...] = ()
     on: str | None = None
+    positive: str | None = None
+    logits: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,9 @@ class Layout:
     classes: tuple[str, ...] | None
     target_cols: tuple[str, ...] = ()
     pred_list: bool = False
+    positive: str | None = None  # two complementary columns: the positive one's class name
+    index_col: str | None = None  # pandas' index, left out of everything
+    note: str | None = None  # a decision the report should state
 
 
 def resolve_layout(
@@ -96,10 +109,11 @@ def resolve_layout(
     if missing_by:
         raise SchemaError(
             f"no --by column {', '.join(map(repr, missing_by))} in the predictions; "
-            f"columns are: {', '.join(pred_names)}",
+            f"columns are: {shown(pred_names)}",
             file=pred_file,
         )
-    taken = {weight_col, request.on}
+    index_col = index_column(pred_names)
+    taken = {weight_col, request.on, index_col}
     taken |= ({label_col} | set(targets)) if label_names is None else set()
     candidates = [c for c in pred_names if c not in taken]
     pred_cols, stripped = _prediction_columns(candidates, request, pred_file)
@@ -115,6 +129,25 @@ def resolve_layout(
     classes = None
     if task in (Task.MULTICLASS, Task.MULTILABEL):
         classes = request.classes or (None if pred_list else stripped)
+    positive, note = None, None
+    named_as_logits = any(c.startswith("logit_") for c in pred_cols)
+    if (
+        len(pred_cols) == 2
+        and not targets
+        and not request.logits
+        and not named_as_logits
+        and request.task in (None, Task.BINARY)
+    ):  # two complementary probability columns: a binary problem (docs/decisions.md)
+        class_names = tuple(request.classes or stripped)
+        at = 1
+        if request.positive is not None and request.positive in class_names:
+            at = class_names.index(request.positive)
+        task, classes, positive = Task.BINARY, None, class_names[at]
+        note = (
+            f"two probability columns ({', '.join(pred_cols)}) are one binary problem: "
+            f"reported on {pred_cols[at]!r}; --task multiclass keeps the two-class form"
+        )
+        pred_cols = [pred_cols[at]]
     return Layout(
         Task(task),
         label_col,
@@ -124,7 +157,22 @@ def resolve_layout(
         classes,
         targets,
         pred_list,
+        positive,
+        index_col,
+        note,
     )
+
+
+def index_column(names: list[str]) -> str | None:
+    """The column pandas wrote as its index, if any: the first one, under an index name."""
+    if "__index_level_0__" in names:
+        return "__index_level_0__"
+    return names[0] if names and names[0] in INDEX_NAMES else None
+
+
+def shown(names: list[str]) -> str:
+    """Column names for a message; pandas' blank index name shown as such."""
+    return ", ".join(name if name else "(unnamed index)" for name in names) or "none"
 
 
 def _holds_lists(kind: str) -> bool:
@@ -135,16 +183,14 @@ def _holds_lists(kind: str) -> bool:
 def _label_column(names: list[str], wanted: str | None, file: str | None) -> str:
     if wanted is not None:
         if wanted not in names:
-            raise SchemaError(
-                f"no label column {wanted!r}; columns are: {', '.join(names)}", file=file
-            )
+            raise SchemaError(f"no label column {wanted!r}; columns are: {shown(names)}", file=file)
         return wanted
     for name in LABEL_NAMES:
         if name in names:
             return name
     raise SchemaError(
         f"no label column found (looked for {', '.join(LABEL_NAMES)}); "
-        f"columns are: {', '.join(names)}; pass --label-col",
+        f"columns are: {shown(names)}; pass --label-col",
         file=file,
     )
 
@@ -159,7 +205,7 @@ def _weight_column(
         return wanted, True
     if wanted in pred_names:
         return wanted, False
-    raise SchemaError(f"no weight column {wanted!r}; columns are: {', '.join(pred_names)}")
+    raise SchemaError(f"no weight column {wanted!r}; columns are: {shown(pred_names)}")
 
 
 def _prediction_columns(
@@ -181,13 +227,19 @@ def _prediction_columns(
         if len(indexed) >= 2 and [i for i, _ in indexed] == list(range(len(indexed))):
             group = [c for _, c in indexed]
             options.append((f"p0..p{len(group) - 1}", group, tuple(c[1:] for c in group)))
+        numbered = sorted((int(c), c) for c in names if INTEGER_NAME.match(c))
+        if len(numbered) >= 2 and [i for i, _ in numbered] == list(range(len(numbered))):
+            group = [c for _, c in numbered]  # pd.DataFrame(predict_proba(X)): columns 0..K-1
+            options.append((f"0..{len(group) - 1}", group, tuple(group)))
     if len(options) == 1:
         return options[0][1], options[0][2]
     if not options:
         raise SchemaError(
             "no prediction column found (looked for "
-            f"{', '.join(BINARY_NAMES)} or columns p_*, prob_*, proba_*, logit_*, p0..pK-1); "
-            f"columns are: {', '.join(names) or 'none besides the label, weight and key columns'}; "
+            f"{', '.join(BINARY_NAMES)} or columns p_*, prob_*, proba_*, logit_*, p0..pK-1, "
+            "0..K-1); "
+            "columns are: "
+            f"{shown(names) if names else 'none besides the label, weight and key columns'}; "
             "pass --pred-col",
             file=file,
         )
@@ -206,7 +258,7 @@ def _named_columns(
         cols = [c for c in names if fnmatch.fnmatchcase(c, spec)]
         if not cols:
             raise SchemaError(
-                f"{flag} {spec!r} matches no column; columns are: {', '.join(names)}",
+                f"{flag} {spec!r} matches no column; columns are: {shown(names)}",
                 file=file,
             )
         head, star, tail = spec.partition("*")
@@ -218,7 +270,7 @@ def _named_columns(
     if missing:
         raise SchemaError(
             f"no column {', '.join(map(repr, missing))} (named by {flag}); "
-            f"columns are: {', '.join(names)}",
+            f"columns are: {shown(names)}",
             file=file,
         )
     if len(set(cols)) != len(cols):

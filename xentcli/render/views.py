@@ -96,7 +96,7 @@ def _eval_notes(report: Report) -> list[str]:
     )
     if report.classes:
         line += f" · classes: {', '.join(report.classes)}"
-    return [line, f"signature: {report.signature}"]
+    return [*[f"note: {n}" for n in report.notes], line, f"signature: {report.signature}"]
 
 
 def per_class_table(section: PerClassTable) -> Table | None:
@@ -206,7 +206,10 @@ def inspect_view(report: InspectReport) -> View:
         title=f"xentcli inspect · {report.path}",
         header=["decision", "value", "change with"],
         rows=[list(d) for d in decisions],
-        notes=["columns: " + ", ".join(f"{c['name']} ({c['type']})" for c in report.columns)],
+        notes=[
+            "columns: "
+            + ", ".join(f"{c['name'] or '(unnamed index)'} ({c['type']})" for c in report.columns)
+        ],
         records=[{"decision": n, "value": v, "flag": f} for n, v, f in decisions],
         summary={name: value for name, value, _ in decisions},
         document=report.to_dict(),

@@ -78,6 +78,7 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
         signature=plan.signature,
         options=dict(plan.options),
         sections=sections,
+        notes=(layout.note,) if layout.note else (),
     )
 
 

@@ -58,6 +58,7 @@ class Report:
     options: dict[str, Any]
     gates: tuple[GateResult, ...] = ()
     sections: Mapping[str, Section] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # decisions the reader should know of (two columns as binary)
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v:.6g}" for k, v in self.metrics.items())
@@ -110,22 +111,26 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report, schema version 1 (docs/reports.md), full precision."""
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "tool": {"name": "xentcli", "version": self.version},
-            "signature": self.signature,
-            "task": str(self.task),
-            "inputs": {
-                "predictions": self.predictions,
-                "labels": self.labels,
-                "format": self.input_format,
-            },
-            "columns": self.columns,
-            "rows": self.rows.to_json(),
-            "classes": list(self.classes) if self.classes is not None else None,
-            "metrics": dict(self.metrics),
-            "clipped": self.clipped,
-            "options": self.options,
-            "gates": [gate.to_json() for gate in self.gates],
-            "passed": self.passed,
-        } | {name: section.to_json() for name, section in self.sections.items()}
+        return (
+            {
+                "schema_version": SCHEMA_VERSION,
+                "tool": {"name": "xentcli", "version": self.version},
+                "signature": self.signature,
+                "task": str(self.task),
+                "inputs": {
+                    "predictions": self.predictions,
+                    "labels": self.labels,
+                    "format": self.input_format,
+                },
+                "columns": self.columns,
+                "rows": self.rows.to_json(),
+                "classes": list(self.classes) if self.classes is not None else None,
+                "metrics": dict(self.metrics),
+                "clipped": self.clipped,
+                "options": self.options,
+                "gates": [gate.to_json() for gate in self.gates],
+                "passed": self.passed,
+            }
+            | ({"notes": list(self.notes)} if self.notes else {})
+            | {name: section.to_json() for name, section in self.sections.items()}
+        )

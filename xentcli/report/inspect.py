@@ -46,6 +46,11 @@ class InspectReport:
             ),
             ("predictions are", "logits" if self.logits else "probabilities", "--logits"),
             ("weight column", lay.weight_col, "--weight-col"),
+            (
+                "index column",
+                None if lay.index_col is None else lay.index_col or "(unnamed)",
+                "(pandas' index: never a label or prediction)",
+            ),
             ("classes", _classes(lay), "--classes"),
             (
                 "labels map by",
@@ -78,6 +83,7 @@ class InspectReport:
             "predictions": list(lay.pred_cols),
             "logits": self.logits,
             "weight": lay.weight_col,
+            "index": lay.index_col,
             "classes": list(lay.classes) if lay.classes else None,
             "list": lay.pred_list,
             "label_rule": self.label_rule,

@@ -160,6 +160,11 @@ REPORT: dict[str, Any] = {
                 },
             },
         },
+        "notes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "decisions the reader should know of, e.g. two columns read as binary",
+        },
         "curves": {
             "type": "object",
             "description": "with --auc: exact ROC and PR points ({roc: {fpr, tpr, thresholds}, "
@@ -271,6 +276,7 @@ INSPECT: dict[str, Any] = {
         "predictions": {"type": "array", "items": {"type": "string"}},
         "logits": {"type": "boolean"},
         "weight": {"type": ["string", "null"]},
+        "index": {"type": ["string", "null"], "description": "pandas' index column, never read"},
         "classes": {"type": ["array", "null"], "items": {"type": "string"}},
         "list": {"type": "boolean", "description": "predictions are one list column"},
         "label_rule": {"type": "string"},

@@ -1,0 +1,85 @@
+"""The files pandas and scikit-learn write by default read without flags (docs/inputs.md), and
+two predict_proba columns are one binary problem (docs/decisions.md): built from scikit-learn's
+bundled datasets and real fitted models."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, log_loss
+
+import xentcli
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    x, y = load_breast_cancer(return_X_y=True)
+    model = LogisticRegression(max_iter=10_000).fit(x / x.max(axis=0), y)
+    return y, model.predict_proba(x / x.max(axis=0))
+
+
+@pytest.fixture(scope="module")
+def iris():
+    x, y = load_iris(return_X_y=True)
+    return y, LogisticRegression(max_iter=10_000).fit(x, y).predict_proba(x)
+
+
+def test_predict_proba_frame_saved_with_its_index(cli, tmp_path, cancer):
+    y, p = cancer
+    frame = pd.DataFrame(p)  # columns 0 and 1
+    frame["label"] = y
+    path = tmp_path / "cancer.csv"
+    frame.to_csv(path)  # pandas' default: the index as a first, unnamed column
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["task"] == "binary" and report["columns"]["predictions"] == ["1"]
+    assert report["metrics"]["mse"] == pytest.approx(brier_score_loss(y, p[:, 1]), rel=1e-12)
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    assert "two probability columns" in run.stderr and report["notes"]
+    two_class = xentcli.evaluate(str(path), task="multiclass")  # the seeds' K = 2 form
+    assert two_class.metrics["mse"] == pytest.approx(2 * brier_score_loss(y, p[:, 1]), rel=1e-12)
+    inspect = json.loads(cli("inspect", str(path), "--json").stdout)
+    assert inspect["predictions"] == ["1"] and inspect["index"] == ""
+    shown = cli("inspect", str(path), "--no-color").stdout
+    assert "(unnamed index) (int64)" in shown
+
+
+def test_multiclass_frame_columns_0_to_k_minus_1(tmp_path, iris):
+    y, p = iris
+    frame = pd.DataFrame(p)
+    frame["label"] = y
+    frame.to_csv(tmp_path / "iris.csv")
+    report = xentcli.evaluate(str(tmp_path / "iris.csv"))
+    assert report.task == "multiclass" and report.classes == ("0", "1", "2")
+    assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    read_back = pd.read_csv(tmp_path / "iris.csv")  # its first column is now "Unnamed: 0"
+    read_back.to_parquet(tmp_path / "iris.parquet")
+    again = xentcli.evaluate(str(tmp_path / "iris.parquet"))
+    assert again.metrics == report.metrics
+
+
+@pytest.mark.parametrize("name", ["y_score", "y_proba", "probs", "probabilities"])
+def test_the_names_scikit_learn_users_write(tmp_path, cancer, name):
+    y, p = cancer
+    pd.DataFrame({"y_true": y, name: p[:, 1]}).to_csv(tmp_path / "s.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "s.csv"))
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+
+
+def test_two_columns_named_by_string_classes_and_positive(tmp_path, cancer):
+    y, p = cancer
+    names = np.array(["malignant", "benign"])  # the dataset's target_names, in class order
+    frame = pd.DataFrame({"p_malignant": p[:, 0], "p_benign": p[:, 1], "label": names[y]})
+    frame.to_csv(tmp_path / "named.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "named.csv"))
+    assert report.columns["predictions"] == ["p_benign"]
+    assert report.metrics["mse"] == pytest.approx(brier_score_loss(y, p[:, 1]), rel=1e-12)
+    other = xentcli.evaluate(str(tmp_path / "named.csv"), positive="malignant")
+    assert other.columns["predictions"] == ["p_malignant"]
+    assert other.metrics["mse"] == pytest.approx(brier_score_loss(1 - y, p[:, 0]), rel=1e-12)
