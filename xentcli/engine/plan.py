@@ -163,7 +163,7 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
     if scoring.key not in SCORERS:  # every combination the checks above let through is there
         raise UsageError(f"no scorer for {task} with these options ({scoring.key})")
     _check_ranking(opts, layout)
-    asked = {"top_k"} if opts.top_k else set()
+    asked = ({"top_k"} if opts.top_k else set()) | ({"per_class"} if opts.per_class else set())
     metrics = tuple(metrics_for(task, frozenset(asked | ({"auc"} if opts.auc else set()))))
     return Plan(
         layout=layout,

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xentcli.metrics.classification import report_metrics
+from xentcli.metrics.registry import MetricValues
+
 if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
 
@@ -145,6 +148,7 @@ class PerClass:
         return {
             "per_class": PerClassTable(tuple(rows)),
             "confusion_matrix": ConfusionMatrix(tuple(names), self.normalize, matrix.tolist()),
+            "metrics": MetricValues(report_metrics(confusion, finished.task)),
         }
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from xentcli.errors import InputError
 from xentcli.metrics.groups import SEPARATOR, GroupRow, GroupsTable, group_keys
 from xentcli.metrics.per_class import PerClassTable
+from xentcli.metrics.registry import MetricValues
 from xentcli.metrics.runs import SortedRuns
 from xentcli.metrics.sums import CompensatedSum
 from xentcli.tasks import Task
@@ -30,16 +31,6 @@ if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
 
 NAMES = ("roc_auc", "average_precision")
-
-
-@dataclass(frozen=True)
-class MetricValues:
-    """Metrics a breakdown computes itself; the report builder puts them with the others."""
-
-    values: dict[str, float]
-
-    def to_json(self) -> dict[str, float]:
-        return self.values
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,19 @@ METRICS: dict[str, Metric] = {
     "subset_error": Metric(frozenset({ML}), "subset", _same),
     "perplexity": Metric(frozenset({MC}), "loss", _exp),
     "top_k_error": Metric(frozenset({MC}), "top_k", _same, option="top_k"),
+    **{
+        name: Metric(frozenset({B}), None, _same, True, option="per_class")
+        for name in ("precision", "recall", "f1")
+    },
+    **{
+        f"{average}_{name}": Metric(frozenset({B, MC}), None, _same, True, option="per_class")
+        for average in ("macro", "weighted")
+        for name in ("precision", "recall", "f1")
+    },
+    **{
+        name: Metric(frozenset({B, MC}), None, _same, True, option="per_class")
+        for name in ("balanced_accuracy", "mcc", "cohen_kappa", "macro_accuracy")
+    },
     "roc_auc": Metric(CLASSIFICATION, None, _same, True, option="auc"),
     "average_precision": Metric(CLASSIFICATION, None, _same, True, option="auc"),
 }
@@ -66,6 +79,16 @@ def metrics_for(task: Task, options: frozenset[str] = frozenset()) -> list[str]:
         for name, metric in METRICS.items()
         if task in metric.tasks and (metric.option is None or metric.option in options)
     ]
+
+
+@dataclass(frozen=True)
+class MetricValues:
+    """Metrics a breakdown computes itself; the report builder puts them with the others."""
+
+    values: dict[str, float]
+
+    def to_json(self) -> dict[str, float]:
+        return self.values
 
 
 @dataclass

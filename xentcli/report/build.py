@@ -10,7 +10,7 @@ from xentcli.engine.plan import Plan
 from xentcli.errors import InputError
 from xentcli.io.source import Source
 from xentcli.metrics.breakdown import Finished, Section
-from xentcli.metrics.ranking import MetricValues
+from xentcli.metrics.registry import MetricValues
 from xentcli.prepare.chunk import raise_for_row_sums
 from xentcli.report.evaluation import Report, Rows
 from xentcli.version import __version__
@@ -40,8 +40,13 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
     layout = plan.layout
     finished = Finished(plan.task, plan.metrics, acc.classes, preds.name)
     sections: dict[str, Section] = {}
+    computed: dict[str, float] = {}  # metrics breakdowns compute themselves
     for breakdown in acc.breakdowns.values():
-        sections |= breakdown.result(replace(finished, sections=sections))
+        made = dict(breakdown.result(replace(finished, sections=sections)))
+        values = made.pop("metrics", None)
+        if isinstance(values, MetricValues):
+            computed |= values.values
+        sections |= made
     metrics = acc.totals.result(plan.metrics)
     overflowed = [
         name
@@ -54,9 +59,7 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
             "scale the weight column down",
             file=preds.name,
         )
-    extra = sections.pop("metrics", None)  # metrics a breakdown computed (ranking)
-    if isinstance(extra, MetricValues):
-        metrics |= extra.values
+    metrics |= computed
     return Report(
         version=__version__,
         task=plan.task,

@@ -1,0 +1,88 @@
+"""--per-class adds the classification report's numbers; each equals scikit-learn's (torchmetrics'
+for macro accuracy) to 1e-12, with and without weights, whatever the chunking (docs/metrics.md)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import (
+    balanced_accuracy_score,
+    cohen_kappa_score,
+    matthews_corrcoef,
+    precision_recall_fscore_support,
+)
+
+import xentcli
+from tests.references import softmax
+
+
+def frame(n=3000, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    p = softmax(rng.normal(size=(n, k)))
+    data = pd.DataFrame({f"p_{j}": p[:, j] for j in range(k)})
+    data["label"], data["w"] = rng.integers(0, k, n), rng.random(n)
+    return data, p.argmax(axis=1)
+
+
+def close(a, b):
+    assert a == pytest.approx(b, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_multiclass_report_matches_sklearn(weighted, chunk):
+    data, predicted = frame()
+    y, w = data["label"].to_numpy(), data["w"].to_numpy() if weighted else None
+    m = xentcli.evaluate(
+        data, per_class=True, weight_col="w" if weighted else None, chunk_rows=chunk
+    ).metrics
+    for average in ("macro", "weighted"):
+        p, r, f, _ = precision_recall_fscore_support(y, predicted, average=average, sample_weight=w)
+        close(m[f"{average}_precision"], p)
+        close(m[f"{average}_recall"], r)
+        close(m[f"{average}_f1"], f)
+    close(m["balanced_accuracy"], balanced_accuracy_score(y, predicted, sample_weight=w))
+    close(m["mcc"], matthews_corrcoef(y, predicted, sample_weight=w))
+    close(m["cohen_kappa"], cohen_kappa_score(y, predicted, sample_weight=w))
+
+
+def test_binary_positive_class():
+    rng = np.random.default_rng(4)
+    p = rng.random(2000)
+    y = (rng.random(2000) < p).astype(int)
+    m = xentcli.evaluate(pd.DataFrame({"y": y, "prob": p}), per_class=True).metrics
+    precision, recall, f1, _ = precision_recall_fscore_support(y, p > 0.5, average="binary")
+    close(m["precision"], precision)
+    close(m["recall"], recall)
+    close(m["f1"], f1)
+    close(m["mcc"], matthews_corrcoef(y, p > 0.5))
+
+
+def test_matthews_docstring_example():
+    # scikit-learn's matthews_corrcoef docstring: y_true [+1, +1, +1, -1], y_pred [+1, -1, +1, +1]
+    data = pd.DataFrame({"y": [1, 1, 1, 0], "prob": [1.0, 0.0, 1.0, 1.0]})
+    assert xentcli.evaluate(data, per_class=True).metrics["mcc"] == pytest.approx(-1 / 3)
+
+
+def test_macro_accuracy_counts_classes_only_predicted():
+    """torchmetrics' macro accuracy averages recall over classes in the labels or the
+    predictions; balanced accuracy (scikit-learn) over those in the labels only."""
+    p = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.1, 0.8, 0.1]])
+    data = pd.DataFrame({f"p_{j}": p[:, j] for j in range(3)})
+    data["label"] = [0, 1, 1, 0]  # class 2 is predicted once, never true
+    m = xentcli.evaluate(data, per_class=True).metrics
+    close(m["balanced_accuracy"], (1 / 2 + 1 / 2) / 2)  # scikit-learn: classes of the labels
+    close(m["macro_accuracy"], (1 / 2 + 1 / 2 + 0) / 3)
+
+
+def test_gates_on_report_metrics(cli, tmp_path):
+    data, _ = frame(n=500)
+    path = tmp_path / "m.csv"
+    data.to_csv(path, index=False)
+    run = cli("eval", str(path), "--per-class", "--min", "macro_f1=0.99", "--json")
+    assert run.code == 1 and "macro_f1 = " in run.stderr
+    assert "balanced_accuracy" in json.loads(run.stdout)["metrics"]
+    assert cli("eval", str(path), "--min", "macro_f1=0.1").code == 2  # needs --per-class

@@ -1,0 +1,66 @@
+"""The classification report's numbers, from the (weighted) confusion matrix alone, as
+scikit-learn's precision_recall_fscore_support, balanced_accuracy_score, matthews_corrcoef and
+cohen_kappa_score define them, and torchmetrics' macro accuracy (docs/metrics.md#classification).
+The confusion matrix merges by addition, so these are exact under chunks, merges and Dask."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from xentcli.tasks import Task
+
+
+def _divide(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """top / bottom, 0 where bottom is 0 (scikit-learn's zero_division=0 without its warning)."""
+    out = np.zeros_like(top, dtype=np.float64)
+    np.divide(top, bottom, out=out, where=bottom != 0)
+    return out
+
+
+def report_metrics(confusion: np.ndarray, task: Task) -> dict[str, float]:
+    """macro/weighted precision, recall and F1, balanced accuracy, MCC, Cohen's kappa, macro
+    accuracy; binary also the positive class's precision, recall and F1."""
+    hits = np.diag(confusion)
+    support, predicted = confusion.sum(axis=1), confusion.sum(axis=0)
+    precision, recall = _divide(hits, predicted), _divide(hits, support)
+    f1 = _divide(2 * precision * recall, precision + recall)
+    # scikit-learn averages over the labels seen in the truth or the predictions
+    seen = (support > 0) | (predicted > 0)
+    share = support[seen] / support[seen].sum()
+    values: dict[str, float] = {}
+    if task == Task.BINARY:
+        values |= {"precision": precision[1], "recall": recall[1], "f1": f1[1]}
+    for name, per_class in (("precision", precision), ("recall", recall), ("f1", f1)):
+        values[f"macro_{name}"] = float(per_class[seen].mean())
+    for name, per_class in (("precision", precision), ("recall", recall), ("f1", f1)):
+        values[f"weighted_{name}"] = float(share @ per_class[seen])
+    values["balanced_accuracy"] = float(recall[support > 0].mean())
+    values["mcc"] = _matthews(confusion)
+    values["cohen_kappa"] = _kappa(confusion)
+    values["macro_accuracy"] = float(recall[seen].mean())  # torchmetrics' average="macro"
+    return {name: float(value) for name, value in values.items()}
+
+
+def _matthews(confusion: np.ndarray) -> float:
+    """matthews_corrcoef's multiclass form (0 where a marginal is constant)."""
+    truth, predicted = confusion.sum(axis=1), confusion.sum(axis=0)
+    correct, total = np.trace(confusion), confusion.sum()
+    cov_tp = correct * total - truth @ predicted
+    cov_pp = total * total - predicted @ predicted
+    cov_tt = total * total - truth @ truth
+    if cov_pp * cov_tt == 0:
+        return 0.0
+    return float(cov_tp / math.sqrt(cov_tt * cov_pp))
+
+
+def _kappa(confusion: np.ndarray) -> float:
+    """cohen_kappa_score (unweighted): 1 − observed disagreement / expected disagreement."""
+    total = confusion.sum()
+    expected = np.outer(confusion.sum(axis=1), confusion.sum(axis=0)) / total
+    off = 1.0 - np.eye(len(confusion))
+    disagreement = float((off * expected).sum())
+    if disagreement == 0:
+        return math.nan
+    return 1.0 - float((off * confusion).sum()) / disagreement
