@@ -167,12 +167,12 @@ def test_top_k_gates_and_misuse(cli):
 
 
 def reference_calibration(confidence, correct, bins, weights=None):
-    """ECE/MCE/RMS from the definitions, one bin at a time (a confidence of 1.0 in the last bin)."""
+    """ECE/MCE/RMS from the definitions, one bin at a time: bins (lo, hi], 0 in the first."""
     w = np.ones(len(confidence)) if weights is None else weights
     ece = mce = square = 0.0
     for b in range(bins):
         low, high = b / bins, (b + 1) / bins
-        inside = (confidence >= low) & ((confidence < high) | ((b == bins - 1) & (confidence <= 1)))
+        inside = ((confidence > low) | ((b == 0) & (confidence == 0))) & (confidence <= high)
         if not inside.any():
             continue
         share = w[inside].sum() / w.sum()

@@ -3,7 +3,7 @@
 
 Multiclass: the confidence is the top class's probability and accuracy is argmax = label. Binary:
 the confidence is P(positive) and "accuracy" the share of positives (a reliability diagram).
-A confidence of exactly 1.0 falls in the last bin.
+Bins are right-closed, (lo, hi], with 0 in the first, as scikit-learn's calibration_curve.
 """
 
 from __future__ import annotations
@@ -89,7 +89,10 @@ class Calibration:
     def add(self, confidence: np.ndarray, correct: np.ndarray, weights: np.ndarray | None) -> None:
         """Add confidences and their 0/1 outcomes."""
         self.weighted |= weights is not None
-        which = np.minimum((confidence * self.bins).astype(np.int64), self.bins - 1)
+        # right-closed bins (lo, hi], 0 in the first: calibration_curve's searchsorted on the
+        # inner edges of linspace(0, 1, bins + 1) (docs/decisions.md#calibration)
+        inner = np.linspace(0.0, 1.0, self.bins + 1)[1:-1]
+        which = np.searchsorted(inner, confidence, side="left")
         w = np.ones(len(confidence)) if weights is None else weights
         self.weight += np.bincount(which, weights=w, minlength=self.bins)
         self.confidence += np.bincount(which, weights=w * confidence, minlength=self.bins)

@@ -231,7 +231,7 @@ def _multilabel_common(
     wrong = (p > threshold) != (t >= 0.5)
     return {
         "loss": cells.mean(axis=0),
-        "sq": np.square(p - t).sum(axis=0),
+        "sq": np.square(p - t).mean(axis=0),  # per cell, as its BCE and error (docs/metrics.md)
         "wrong": wrong.mean(axis=0),
         "subset": wrong.any(axis=0),
     }
@@ -244,10 +244,12 @@ def regression(prediction: np.ndarray, target: np.ndarray) -> RowScores:
 
 
 def top_k_miss(scores: np.ndarray, true: np.ndarray, k: int) -> np.ndarray:
-    """The label is not among the k highest scores (K, n); ties rank the lower index first."""
+    """The label is not among the k highest scores (K, n). Ties rank as scikit-learn's
+    top_k_accuracy_score ranks them — a stable ascending argsort reversed, so the higher index
+    comes first (docs/decisions.md#top-k)."""
     true_score = _true_class(scores, true)
     above = np.zeros(scores.shape[1], np.int64)
     for index, row in enumerate(scores):  # K passes over whole rows
         above += row > true_score
-        above += (row == true_score) & (index < true)
+        above += (row == true_score) & (index > true)
     return above >= k
