@@ -10,6 +10,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import top_k_accuracy_score
 
 import xentcli
+from tests.references import softmax, torch_or_none
 
 
 @pytest.mark.parametrize(("k", "expected"), [(1, 0.5), (2, 0.5), (3, 0.75)])
@@ -37,3 +38,78 @@ def test_calibration_bins_are_right_closed():
     assert [b.confidence for b in bins] == pytest.approx(list(predicted))
     first = report.calibration.bins[0]
     assert first.weight == 2  # 0.0 and 0.1: (0, 0.1] holds 0.1, and 0 is in the first bin
+
+
+def keras_bce_float32(y, p, smoothing=0.0):
+    """Keras 3's binary_crossentropy as its default float32 computes it (losses.py, backend
+    binary_crossentropy): targets smoothed, output clipped to [eps, 1 - eps], eps = 1e-7."""
+    y32, p32 = y.astype(np.float32), p.astype(np.float32)
+    eps = np.float32(1e-7)
+    y32 = y32 * (np.float32(1) - np.float32(smoothing)) + np.float32(0.5 * smoothing)
+    out = np.clip(p32, eps, np.float32(1) - eps)
+    return -(y32 * np.log(out) + (1 - y32) * np.log(np.float32(1) - out))
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_keras_clips_in_float32_and_smooths_binary_labels(smoothing):
+    y = np.array([1, 0, 1, 0, 1, 0, 1])
+    p = np.array([1.0, 0.0, 0.0, 1.0, 0.5, 0.25, 0.999999999])  # exactly 0 and 1 included
+    report = xentcli.evaluate(
+        pd.DataFrame({"y": y, "prob": p}), compat="keras", label_smoothing=smoothing
+    )
+    expected = float(keras_bce_float32(y, p, smoothing).mean())
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("compat", ["torch", "keras"])
+def test_framework_losses_with_weights_divide_by_n(compat):
+    """torch's BCELoss(weight=w) and Keras' default sum_over_batch_size reduction: Σwℓ / N."""
+    rng = np.random.default_rng(8)
+    y, p, w = rng.integers(0, 2, 400), rng.uniform(0.01, 0.99, 400), rng.random(400) * 3
+    report = xentcli.evaluate(
+        pd.DataFrame({"y": y, "prob": p, "w": w}), compat=compat, weight_col="w"
+    )
+    loss = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(np.mean(w * loss), rel=1e-12)
+    assert report.metrics["mse"] == pytest.approx(np.mean(w * (p - y) ** 2), rel=1e-12)
+    assert report.metrics["error"] == pytest.approx(np.average((p > 0.5) != y, weights=w))
+    sklearn = xentcli.evaluate(pd.DataFrame({"y": y, "prob": p, "w": w}), weight_col="w")
+    assert sklearn.metrics["binary_cross_entropy"] == pytest.approx(np.average(loss, weights=w))
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("weights", [None, (1.0, 2.0, 0.5)])
+def test_torch_soft_targets_with_smoothing_and_class_weights(smoothing, weights):
+    """F.cross_entropy(input, target probabilities, weight, label_smoothing): the loss of each
+    row is -Σ_k w_k t'_k log_softmax(z)_k, t' = (1 - ε)t + ε/K, and the mean divides by N
+    (torch's common_nn.py reference for probability targets)."""
+    rng = np.random.default_rng(12)
+    z = rng.normal(size=(300, 3)) * 2
+    t = softmax(rng.normal(size=(300, 3)))
+    frame = pd.DataFrame(
+        {f"logit_{k}": z[:, k] for k in range(3)} | {f"t_{k}": t[:, k] for k in range(3)}
+    )
+    options = {"class_weights": weights} if weights else {}
+    report = xentcli.evaluate(
+        frame,
+        label_col="t_*",
+        pred_col="logit_*",
+        logits=True,
+        compat="torch",
+        label_smoothing=smoothing,
+        **options,
+    )
+    w = np.ones(3) if weights is None else np.array(weights)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    smoothed = t * (1 - smoothing) + smoothing / 3
+    expected = (-(w * smoothed * logp).sum(axis=1)).mean()
+    assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+    torch = torch_or_none()
+    if torch is not None:
+        reference = torch.nn.functional.cross_entropy(
+            torch.tensor(z),
+            torch.tensor(t),
+            weight=None if weights is None else torch.tensor(w),
+            label_smoothing=smoothing,
+        ).item()
+        assert report.metrics["cross_entropy"] == pytest.approx(reference, rel=1e-12)

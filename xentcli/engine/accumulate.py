@@ -27,9 +27,11 @@ from xentcli.tasks import Task
 class Accumulator:
     """Row counts, metric sums and the declared breakdowns of the rows seen so far."""
 
-    def __init__(self, request: BreakdownRequest, name: str = "") -> None:
+    def __init__(
+        self, request: BreakdownRequest, name: str = "", per_row_losses: bool = False
+    ) -> None:
         self.name = name  # of the input, for errors found when merging
-        self.totals = Totals()
+        self.totals = Totals(per_row_losses=per_row_losses)
         self.read = self.skipped = self.ignored = self.missing = 0
         self.breakdowns = breakdowns_for(request)
         self.classes: tuple[str, ...] | None = None  # as the rows showed them
@@ -93,7 +95,7 @@ def accumulate(
     label_name = labels.name if labels is not None else preds.name
     scratch = Scratch()
     preparer = ChunkPreparer(plan.layout, plan.checks, preds.name, label_name, scratch)
-    acc = Accumulator(plan.breakdowns, preds.name)
+    acc = Accumulator(plan.breakdowns, preds.name, plan.scoring.convention != "sklearn")
     for pred_batch, label_batch, absent in _paired(preds, labels, plan):
         start = first_row + acc.read
         chunk = preparer.prepare(pred_batch, label_batch, offset=start, absent=absent)

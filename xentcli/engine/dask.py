@@ -145,7 +145,7 @@ def accumulate_on_dask(
     fragments = fragments_of(source)
     expected = sum(f.rows for f in fragments)
     if not fragments:
-        return Accumulator(plan.breakdowns, source.name)
+        return Accumulator(plan.breakdowns, source.name, plan.scoring.convention != "sklearn")
     types = source.partition_types if isinstance(source, DatasetSource) else {}
     run = uuid.uuid4().hex[:12]
     with _client(plan.scheduler) as client:

@@ -323,9 +323,14 @@ def _with_convention(opts: EvalOptions, layout: Layout) -> EvalOptions:
     classes = len(layout.classes) if layout.classes else None
     if opts.compat not in COMPATS:
         raise UsageError(f"--compat must be one of {', '.join(COMPATS)}, not {opts.compat!r}")
-    if opts.compat != "sklearn" and (task not in (Task.BINARY, Task.MULTICLASS) or targets):
+    if opts.compat != "sklearn" and task not in (Task.BINARY, Task.MULTICLASS):
+        raise UsageError(f"--compat {opts.compat} applies to binary and multiclass")
+    if targets and opts.compat == "keras":
+        raise UsageError("--compat keras takes one label column; soft targets take --compat torch")
+    if opts.compat != "sklearn" and opts.weight_col is not None and (opts.by or opts.bootstrap):
         raise UsageError(
-            f"--compat {opts.compat} applies to binary and multiclass with one label column"
+            f"--compat {opts.compat} with --weight-col does not combine with --by or --bootstrap "
+            "yet"
         )
     if opts.class_weights is not None and (opts.by or opts.bootstrap):
         raise UsageError("--class-weights does not combine with --by or --bootstrap yet")
@@ -344,8 +349,13 @@ def _with_convention(opts: EvalOptions, layout: Layout) -> EvalOptions:
                 f"--class-weights must all be finite and > 0, not "
                 f"{','.join(f'{w:g}' for w in opts.class_weights)}"
             )
-    if opts.label_smoothing and (opts.compat == "sklearn" or task != Task.MULTICLASS):
-        raise UsageError("--label-smoothing applies to multiclass with --compat torch or keras")
+    if opts.label_smoothing and (
+        opts.compat == "sklearn" or (task == Task.BINARY and opts.compat != "keras")
+    ):
+        raise UsageError(
+            "--label-smoothing applies to multiclass with --compat torch or keras, and to binary "
+            "with --compat keras"
+        )
     if opts.compat == "keras":
         renormalize = task == Task.MULTICLASS and not opts.logits
         return replace(opts, eps=KERAS_EPS, renormalize=renormalize)

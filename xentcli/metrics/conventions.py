@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 COMPATS = ("sklearn", "torch", "keras")
 KERAS_EPS = 1e-7
+# Keras clips in its default float32: [float32(1e-7), float32(1 - 1e-7)], the top 1 - 2^-23
+KERAS_LOW = float(np.float32(KERAS_EPS))
+KERAS_HIGH = float(np.float32(1.0) - np.float32(KERAS_EPS))
 TORCH_LOG_FLOOR = -100.0
 
 
@@ -34,11 +37,34 @@ def torch_binary(scores: RowScores, p: np.ndarray, y: np.ndarray) -> RowScores:
     return scores
 
 
-def keras_binary_logits(scores: RowScores, z: np.ndarray, y: np.ndarray) -> RowScores:
-    """Keras' BCE from logits: the sigmoid clipped to [1e-7, 1 - 1e-7] before the log."""
-    e = np.exp(-np.abs(z))
-    q = np.clip(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)), KERAS_EPS, 1.0 - KERAS_EPS)
-    scores.stats["loss"] = -(y * np.log(q) + (1 - y) * np.log(1.0 - q))
+def keras_binary(
+    scores: RowScores, p: np.ndarray, y: np.ndarray, smoothing: float, logits: bool
+) -> RowScores:
+    """Keras' binary_crossentropy: targets smoothed to y(1 - ε) + ε/2, the probability (from
+    logits, the sigmoid) clipped in float32's [1e-7, 1 - 2^-23]."""
+    if logits:
+        e = np.exp(-np.abs(p))
+        p = np.where(p >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    q = np.clip(p, KERAS_LOW, KERAS_HIGH)
+    target = y * (1.0 - smoothing) + 0.5 * smoothing if smoothing else y
+    scores.stats["loss"] = -(target * np.log(q) + (1 - target) * np.log(1.0 - q))
+    return scores
+
+
+def torch_soft(scores: RowScores, chunk: Chunk, s: Scoring) -> RowScores:
+    """F.cross_entropy with probability targets: -Σ_k w_k t'_k log p_k per row, t' the targets
+    smoothed to (1 - ε)t + ε/K, log p the log-softmax of logits (or the unclipped log of
+    probabilities); torch divides the weighted sum by N, not by Σw (docs/metrics.md)."""
+    assert chunk.targets is not None
+    preds, targets = chunk.preds, chunk.targets
+    classes = preds.shape[0]
+    smoothed = targets * (1 - s.label_smoothing) + s.label_smoothing / classes
+    logs = _log_probabilities(preds, s.logits, "torch")
+    w = np.ones(classes) if s.class_weights is None else np.asarray(s.class_weights)
+    with np.errstate(invalid="ignore"):  # 0 · log 0: a target of 0 on a probability of 0
+        cells = np.where(smoothed > 0, w[:, None] * smoothed * logs, 0.0)
+    scores.stats["loss"] = -cells.sum(axis=0)
+    scores.stats["sq"] = scores.stats["sq"] / classes
     return scores
 
 
@@ -47,8 +73,6 @@ def framework_multiclass(scores: RowScores, chunk: Chunk, s: Scoring, kind: str)
     preds, codes = chunk.preds, chunk.codes
     classes = preds.shape[0]
     scores.stats["sq"] = scores.stats["sq"] / classes
-    if kind == "keras" and not s.label_smoothing:
-        return scores  # the default kernel with eps 1e-7 and renormalized rows is Keras'
     logs = _log_probabilities(preds, s.logits, kind)
     true = -logs[codes, np.arange(preds.shape[1])]
     smoothing = s.label_smoothing
@@ -69,7 +93,7 @@ def _log_probabilities(preds: np.ndarray, logits: bool, kind: str) -> np.ndarray
     if logits:
         top = preds.max(axis=0)
         return preds - (top + np.log(np.exp(preds - top).sum(axis=0)))
-    if kind == "keras":
-        return np.log(np.clip(preds, KERAS_EPS, 1.0 - KERAS_EPS))
+    if kind == "keras":  # rows renormalized by the preparer, as Keras divides by their sum
+        return np.log(np.clip(preds, KERAS_LOW, KERAS_HIGH))
     with np.errstate(divide="ignore"):
         return np.log(preds)

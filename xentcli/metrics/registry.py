@@ -91,12 +91,20 @@ class MetricValues:
         return self.values
 
 
+PER_ROW = ("loss", "sq")  # the losses a framework reduces as Σwℓ / N ("sum_over_batch_size")
+
+
 @dataclass
 class Totals:
-    """Everything an evaluation accumulates: one WeightedMean per statistic, and counts."""
+    """Everything an evaluation accumulates: one WeightedMean per statistic, and counts.
+
+    `per_row_losses`: --compat torch/keras with sample weights: the losses are Σwℓ / N, as the
+    frameworks' losses reduce them, not Σwℓ / Σw (docs/decisions.md).
+    """
 
     means: dict[str, WeightedMean] = field(default_factory=dict)
     clipped: int = 0
+    per_row_losses: bool = False
 
     def update(self, scores: RowScores, weights: np.ndarray | None) -> None:
         """Add one chunk's per-row scores."""
@@ -105,6 +113,8 @@ class Totals:
             w = weights
             if name in extra:
                 w = extra[name] if weights is None else weights * extra[name]
+            elif self.per_row_losses and weights is not None and name in PER_ROW:
+                values, w = values * weights, None
             self.means.setdefault(name, WeightedMean()).update(values, w)
         self.clipped += scores.clipped
 
@@ -116,7 +126,10 @@ class Totals:
 
     def weight(self) -> float:
         """Σw over the rows used."""
-        return next(iter(self.means.values())).denominator.value() if self.means else 0.0
+        if not self.means:
+            return 0.0
+        mean = self.means.get("wrong") or next(iter(self.means.values()))
+        return mean.denominator.value()
 
     def result(self, names: Sequence[str]) -> dict[str, float]:
         """These metrics' values, by name."""

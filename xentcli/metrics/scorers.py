@@ -84,8 +84,22 @@ def torch_binary_probs(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
     return conventions.torch_binary(binary_probs(c, s, scratch), c.preds, c.codes)
 
 
+def keras_binary_probs(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
+    scores = binary_probs(c, s, scratch)
+    return conventions.keras_binary(scores, c.preds, c.codes, s.label_smoothing, logits=False)
+
+
 def keras_binary_logits(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
-    return conventions.keras_binary_logits(binary_logits(c, s, scratch), c.preds, c.codes)
+    scores = binary_logits(c, s, scratch)
+    return conventions.keras_binary(scores, c.preds, c.codes, s.label_smoothing, logits=True)
+
+
+def torch_soft_probs(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
+    return conventions.torch_soft(soft_probs(c, s, scratch), c, s)
+
+
+def torch_soft_logits(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
+    return conventions.torch_soft(soft_logits(c, s, scratch), c, s)
 
 
 def torch_multiclass_probs(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
@@ -120,8 +134,10 @@ SCORERS: dict[tuple[Task, bool, bool, str], Scorer] = {
     (B, True, False, "torch"): binary_logits,  # BCEWithLogits is the default kernel
     (MC, False, False, "torch"): torch_multiclass_probs,
     (MC, True, False, "torch"): torch_multiclass_logits,
+    (MC, False, True, "torch"): torch_soft_probs,
+    (MC, True, True, "torch"): torch_soft_logits,
     # keras: eps 1e-7 and renormalized rows (set by the plan); a clipped sigmoid for logits
-    (B, False, False, "keras"): binary_probs,
+    (B, False, False, "keras"): keras_binary_probs,
     (B, True, False, "keras"): keras_binary_logits,
     (MC, False, False, "keras"): keras_multiclass_probs,
     (MC, True, False, "keras"): keras_multiclass_logits,
