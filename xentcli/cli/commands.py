@@ -34,6 +34,7 @@ from xentcli.report.gates import (
     apply_gates,
     bound_gates,
     increase_gates,
+    sections_asked,
     split_assignment,
 )
 from xentcli.report.schema import SCHEMAS, schema_text
@@ -41,6 +42,7 @@ from xentcli.version import __version__
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPT = 0, 1, 2, 3, 130
 SETTINGS_COMMANDS = ("eval", "inspect", "compare", "diff")
+DEFAULT_REPLICATES = 1000  # --bootstrap when a gate names intervals and none was asked for
 NOT_IN_CONFIG = {"predictions", "config", "debug", "maxima", "minima", "increases"}
 
 
@@ -68,7 +70,7 @@ def eval_command(**params: Any) -> None:
     """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, JSON lines, maybe
     compressed), a directory or quoted glob of files, or - for stdin — and print a report."""
     gates = _gates(params)
-    opts = _options(params)
+    opts = _with_sections(_options(params), gates)
     bar = None
     if not params["quiet"] and sys.stderr.isatty():
         bar = ProgressBar(f"xentcli eval {params['predictions']}")
@@ -156,6 +158,21 @@ def _options(params: dict[str, Any]) -> EvalOptions:
     """The command's EvalOptions from its parameters (flags, environment, settings file)."""
     names = {f.name for f in dataclasses.fields(EvalOptions)}
     return EvalOptions.from_kwargs({k: v for k, v in params.items() if k in names})
+
+
+def _with_sections(opts: EvalOptions, gates: list[Gate]) -> EvalOptions:
+    """A gate on a section not asked for turns the section on (docs/ci.md#gate-paths)."""
+    asked = sections_asked(gates)
+    if "groups" in asked and not opts.by:
+        raise UsageError("a gate on groups.… needs the groups: pass --by COL")
+    turned: dict[str, Any] = {}
+    if "calibration" in asked:
+        turned["calibration"] = True
+    if "per_class" in asked:
+        turned["per_class"] = True
+    if "intervals" in asked and opts.bootstrap is None:
+        turned["bootstrap"] = DEFAULT_REPLICATES
+    return dataclasses.replace(opts, **turned) if turned else opts
 
 
 def _gates(params: dict[str, Any]) -> list[Gate]:

@@ -188,7 +188,8 @@ def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Sty
 
 def gate_failure(gate: GateResult) -> str:
     """One line for a failed gate: the metric, its full-precision value and the limit."""
-    return f"{gate.metric} = {gate.value!r} fails {gate.op} {gate.limit!r} ({gate.flag})"
+    worst = f", worst: {gate.worst}" if gate.worst is not None else ""
+    return f"{gate.metric} = {gate.value!r} fails {gate.op} {gate.limit!r} ({gate.flag}{worst})"
 
 
 Renderer = Callable[[View, TextIO, Style], None]

@@ -52,7 +52,8 @@ def eval_view(report: Report) -> View:
         rows = [[name, value] for name, value in report.metrics.items()]
     else:
         header = ["metric", "value", "interval low", "interval high"]
-        rows = [[name, value, *intervals[name]] for name, value in report.metrics.items()]
+        none = [None, None]  # metrics a breakdown computes (roc_auc, macro_f1) have no interval
+        rows = [[name, value, *intervals.get(name, none)] for name, value in report.metrics.items()]
     if report.groups is not None:  # JSON lines: one object per group, then the total
         total = {"group": None, "rows": report.rows.used, "metrics": dict(report.metrics)}
         records = [*report.groups.to_json(), total]

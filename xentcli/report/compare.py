@@ -70,6 +70,8 @@ def compare_reports(a: Report, b: Report, seed: int, confidence: float) -> Compa
     alpha = round(1.0 - confidence, 12)
     differences = []
     for name in a.metrics:
+        if name not in a.replicates or name not in b.replicates:
+            continue  # computed by a breakdown (macro_f1, r2): no replicates to pair
         paired = np.asarray(b.replicates[name]) - np.asarray(a.replicates[name])
         paired = paired[np.isfinite(paired)]
         better = paired > 0 if METRICS[name].higher_is_better else paired < 0

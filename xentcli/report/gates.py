@@ -14,7 +14,14 @@ from typing import Any, Protocol, TypeVar
 from xentcli.errors import UsageError
 from xentcli.metrics.registry import METRICS
 
-METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[^.=\s]+)*$")
+# the sections a gate path may name (docs/ci.md#gate-paths), and what turns each on
+SECTIONS = {
+    "calibration": "--calibration",
+    "per_class": "--per-class",
+    "groups": "--by COL",
+    "intervals": "--bootstrap N",
+}
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -28,11 +35,17 @@ class Gate:
     flag: str
     baseline: float | None = None
 
-    def check(self, value: float) -> GateResult:
-        """The gate's result for this value."""
+    @property
+    def section(self) -> str | None:
+        """The report section a gate path names (per_class.recall: per_class), or None."""
+        head = self.metric.split(".")[0]
+        return head if "." in self.metric and head in SECTIONS else None
+
+    def check(self, value: float, worst: str | None = None) -> GateResult:
+        """The gate's result for this value (the worst of its class or group: `worst`)."""
         passed = value <= self.limit if self.op == "<=" else value >= self.limit
         return GateResult(
-            self.metric, self.op, self.limit, value, bool(passed), self.flag, self.baseline
+            self.metric, self.op, self.limit, value, bool(passed), self.flag, self.baseline, worst
         )
 
 
@@ -47,6 +60,7 @@ class GateResult:
     passed: bool
     flag: str
     baseline: float | None = None
+    worst: str | None = None  # a gate on every class or group: the one furthest from passing
 
     def to_json(self) -> dict[str, Any]:
         """The gate as the JSON report holds it."""
@@ -60,6 +74,8 @@ class GateResult:
         }
         if self.baseline is not None:
             result["baseline"] = self.baseline
+        if self.worst is not None:
+            result["worst"] = self.worst
         return result
 
 
@@ -91,12 +107,62 @@ R = TypeVar("R", bound=Gated)
 
 def apply_gates(report: R, gates: Iterable[Gate]) -> R:
     """The report with these gates checked against its numbers; a gate on a number the report
-    does not have is a usage error listing those it has."""
+    does not have is a usage error listing those it has. A gate path on every class or group
+    (per_class.recall) must hold for each, and names the worst."""
     gates = tuple(gates)
     values = report.gate_values()
-    check_metrics_exist(gates, values, report.gate_subject())
-    results = tuple(gate.check(values[gate.metric]) for gate in gates)
-    return dataclasses.replace(report, gates=results)  # type: ignore[type-var]
+    plain = [gate for gate in gates if gate.section is None]
+    check_metrics_exist(plain, values, report.gate_subject())
+    results = []
+    for gate in gates:
+        if gate.section is None:
+            results.append(gate.check(values[gate.metric]))
+            continue
+        found = [(label, v) for label, v in _path_values(report, gate.metric) if v is not None]
+        if not found:
+            raise UsageError(f"{gate.flag}: {gate.metric!r} names no number of this report")
+        pick = max if gate.op == "<=" else min
+        label, value = pick(found, key=lambda item: float(item[1]))
+        results.append(gate.check(float(value), label))
+    return dataclasses.replace(report, gates=tuple(results))  # type: ignore[type-var]
+
+
+def _path_values(report: Any, path: str) -> list[tuple[str | None, Any]]:
+    """(class or group, value) for a gate path over a report's sections (docs/ci.md)."""
+    section, _, rest = path.partition(".")
+    document = report.to_dict() if hasattr(report, "to_dict") else {}
+    data = document.get(section)
+    if data is None:
+        return []
+    if section == "calibration":
+        return [(None, data.get(rest))]
+    if section == "intervals":
+        metric, _, end = rest.rpartition(".")
+        bounds = data.get(metric)
+        return (
+            [(None, bounds[0 if end == "low" else 1])] if bounds and end in ("low", "high") else []
+        )
+    if section == "per_class":
+        rows = {str(row["class"]): row for row in data}
+        name, _, field = rest.rpartition(".")
+        if name:  # per_class.CLASS.FIELD: one class
+            row = rows.get(name)
+            return [(f"class {name}", row.get(field))] if row is not None else []
+        return [(f"class {c}", row.get(rest)) for c, row in rows.items()]
+    if section == "groups":
+        return [
+            (
+                "group " + ", ".join(f"{k}={v}" for k, v in g["group"].items()),
+                g["metrics"].get(rest),
+            )
+            for g in data
+        ]
+    return []
+
+
+def sections_asked(gates: Iterable[Gate]) -> set[str]:
+    """The sections gate paths name: a gate on a section turns it on."""
+    return {gate.section for gate in gates if gate.section is not None}
 
 
 def parse_number(text: str, what: str) -> float:
@@ -116,9 +182,11 @@ def split_assignment(text: str, flag: str) -> tuple[str, str]:
     metric = metric.strip()
     if not sep or not METRIC_NAME.match(metric):
         raise UsageError(f"{flag} {text!r}: expected METRIC=VALUE, e.g. cross_entropy=0.35")
-    if metric not in METRICS:
+    head = metric.split(".")[0]
+    if metric not in METRICS and not ("." in metric and head in SECTIONS):
         raise UsageError(
-            f"{flag} {text!r}: unknown metric {metric!r}; metrics are: {', '.join(METRICS)}"
+            f"{flag} {text!r}: unknown metric {metric!r}; metrics are: {', '.join(METRICS)}; "
+            f"or a path into a section: {', '.join(f'{s}.…' for s in SECTIONS)}"
         )
     return metric, value
 

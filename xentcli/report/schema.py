@@ -20,6 +20,10 @@ GATE: dict[str, Any] = {
         "passed": {"type": "boolean"},
         "flag": {"type": "string", "description": "the gate as written, e.g. --max mse=0.2"},
         "baseline": {"type": "number", "description": "the baseline value (--max-increase)"},
+        "worst": {
+            "type": "string",
+            "description": "a gate on every class or group: the one furthest from passing",
+        },
     },
 }
 
