@@ -86,3 +86,63 @@ def test_gates_on_report_metrics(cli, tmp_path):
     assert run.code == 1 and "macro_f1 = " in run.stderr
     assert "balanced_accuracy" in json.loads(run.stdout)["metrics"]
     assert cli("eval", str(path), "--min", "macro_f1=0.1").code == 2  # needs --per-class
+
+
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_multilabel_per_label(chunk):
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(2)
+    s, t, w = rng.random((800, 3)), (rng.random((800, 3)) < 0.4).astype(int), rng.random(800)
+    data = pd.DataFrame(
+        {f"p_{k}": s[:, k] for k in range(3)} | {f"y_{k}": t[:, k] for k in range(3)}
+    )
+    data["w"] = w
+    report = xentcli.evaluate(
+        data,
+        task="multilabel",
+        label_col="y_*",
+        pred_col="p_*",
+        per_class=True,
+        weight_col="w",
+        chunk_rows=chunk,
+    )
+    precision, recall, f1, support = precision_recall_fscore_support(t, s > 0.5, sample_weight=w)
+    for k, row in enumerate(report.per_class):
+        close(row.precision, precision[k])
+        close(row.recall, recall[k])
+        close(row.f1, f1[k])
+        close(row.support, support[k])
+        close(row.loss, log_loss(t[:, k], s[:, k], sample_weight=w))
+        close(row.error, np.average((s[:, k] > 0.5) != t[:, k], weights=w))
+    for average in ("macro", "weighted"):
+        p, r, f, _ = precision_recall_fscore_support(t, s > 0.5, average=average, sample_weight=w)
+        close(report.metrics[f"{average}_f1"], f)
+
+
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_r2_of_a_real_regression(chunk):
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import r2_score
+
+    x, y = load_diabetes(return_X_y=True)
+    predicted = Ridge().fit(x, y).predict(x)
+    w = np.random.default_rng(0).random(len(y))
+    data = pd.DataFrame({"target": y, "pred": predicted, "w": w})
+    report = xentcli.evaluate(
+        data,
+        task="regression",
+        label_col="target",
+        pred_col="pred",
+        weight_col="w",
+        chunk_rows=chunk,
+    )
+    close(report.metrics["r2"], r2_score(y, predicted, sample_weight=w))
+    constant = xentcli.evaluate(
+        pd.DataFrame({"target": [3.0, 3.0], "pred": [3.0, 3.0]}),
+        task="regression",
+        label_col="target",
+        pred_col="pred",
+    )
+    assert constant.metrics["r2"] == r2_score([3.0, 3.0], [3.0, 3.0]) == 1.0

@@ -115,7 +115,7 @@ def test_per_class_misuse_is_a_usage_error(cli):
         "xentcli: error: --normalize shapes the confusion matrix of --per-class: pass both\n"
     )
     reg = pd.DataFrame({"y": [1.5], "pred": [2.0]})
-    with pytest.raises(xentcli.UsageError, match="per_class= applies to binary and multiclass"):
+    with pytest.raises(xentcli.UsageError, match="per_class= applies to classification"):
         xentcli.evaluate(reg, task="regression", per_class=True)
 
 

@@ -36,7 +36,7 @@ def test_regression_matches_sklearn(weighted):
         task="regression",
         weight_col="w" if weighted else None,
     )
-    assert set(report.metrics) == {"mse", "rmse", "mae"}
+    assert set(report.metrics) == {"mse", "rmse", "mae", "r2"}
     mse = mean_squared_error(y, pred, sample_weight=weights)
     assert report.metrics["mse"] == pytest.approx(mse, rel=RTOL)
     assert report.metrics["rmse"] == pytest.approx(np.sqrt(mse), rel=RTOL)

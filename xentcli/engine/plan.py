@@ -198,6 +198,8 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
             average=opts.average,
             curve_points=opts.curve_points,
             tmp_dir=opts.tmp_dir,
+            threshold=opts.threshold,
+            eps=opts.eps,
         ),
         metrics=metrics,
         signature=signature(__version__, task, opts),
@@ -267,8 +269,8 @@ def _check_misplaced(
         ),
         (
             "--per-class",
-            "binary and multiclass",
-            opts.per_class and task not in binary_or_multiclass,
+            "classification",
+            opts.per_class and task == Task.REGRESSION,
         ),
     ]
     for flag, where, wrong in misplaced:

@@ -20,7 +20,9 @@ from xentcli.metrics.calibration import Calibration
 from xentcli.metrics.groups import Groups
 from xentcli.metrics.kernels import RowScores
 from xentcli.metrics.per_class import PerClass
+from xentcli.metrics.per_label import PerLabel
 from xentcli.metrics.ranking import Ranking
+from xentcli.metrics.regression import Spread
 from xentcli.prepare.chunk import Chunk
 from xentcli.tasks import Task
 
@@ -44,6 +46,8 @@ class BreakdownRequest:
     average: str = "macro"
     curve_points: int = 200
     tmp_dir: str | None = None
+    threshold: float = 0.5
+    eps: float = 2.220446049250313e-16
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,12 @@ class Breakdown(Protocol):
 # name → factory (None when not asked for); the order is the order of the report's sections
 BREAKDOWNS: dict[str, Callable[[BreakdownRequest], Breakdown | None]] = {
     "per_class": PerClass.asked,
+    "per_label": PerLabel.asked,
     "calibration": Calibration.asked,
     "groups": Groups.asked,
     "bootstrap": Bootstrap.asked,
     "ranking": Ranking.asked,
+    "regression": Spread.asked,
 }
 
 

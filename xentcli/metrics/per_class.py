@@ -11,6 +11,7 @@ import numpy as np
 
 from xentcli.metrics.classification import report_metrics
 from xentcli.metrics.registry import MetricValues
+from xentcli.tasks import Task
 
 if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
@@ -88,7 +89,9 @@ class PerClass:
     @classmethod
     def asked(cls, request: BreakdownRequest) -> PerClass | None:
         """A fresh state when --per-class is on."""
-        return cls(request.normalize) if request.per_class else None
+        if not request.per_class or request.task not in (Task.BINARY, Task.MULTICLASS):
+            return None
+        return cls(request.normalize)
 
     def update(self, scored: Scored) -> None:
         """Add one chunk: class indices of truth and prediction, per-row loss, weights."""

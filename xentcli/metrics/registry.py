@@ -59,7 +59,7 @@ METRICS: dict[str, Metric] = {
         for name in ("precision", "recall", "f1")
     },
     **{
-        f"{average}_{name}": Metric(frozenset({B, MC}), None, _same, True, option="per_class")
+        f"{average}_{name}": Metric(CLASSIFICATION, None, _same, True, option="per_class")
         for average in ("macro", "weighted")
         for name in ("precision", "recall", "f1")
     },
@@ -67,6 +67,7 @@ METRICS: dict[str, Metric] = {
         name: Metric(frozenset({B, MC}), None, _same, True, option="per_class")
         for name in ("balanced_accuracy", "mcc", "cohen_kappa", "macro_accuracy")
     },
+    "r2": Metric(frozenset({R}), None, _same, True),
     "roc_auc": Metric(CLASSIFICATION, None, _same, True, option="auc"),
     "average_precision": Metric(CLASSIFICATION, None, _same, True, option="auc"),
 }
