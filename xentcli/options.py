@@ -69,6 +69,7 @@ class EvalOptions:
     engine: str = "local"
     scheduler: str | None = None
     auc: bool = False
+    hard: bool = False
     average: str = "macro"
     curve_points: int = 200
     tmp_dir: str | None = None

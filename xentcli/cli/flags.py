@@ -138,6 +138,12 @@ COLUMN_OPTIONS = [
         "--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/softmax)."
     ),
     click.option(
+        "--hard",
+        is_flag=True,
+        help="The prediction column holds predicted labels, not probabilities (detected for "
+        "integer, text and boolean columns).",
+    ),
+    click.option(
         "--positive", metavar="VALUE", help="Binary: the label value of the positive class."
     ),
     click.option("--classes", metavar="A,B,C", help="Class names, one per prediction column."),

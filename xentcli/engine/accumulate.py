@@ -37,6 +37,7 @@ class Accumulator:
         self.classes: tuple[str, ...] | None = None  # as the rows showed them
         self.row_sums = RowSumCheck()
         self.negative: Any = None  # with --positive: the other label value seen
+        self.zero_one: bool | None = None  # every probability exactly 0 or 1 so far
 
     @property
     def used(self) -> int:
@@ -51,7 +52,9 @@ class Accumulator:
         self.ignored += chunk.ignored
         self.missing += chunk.missing
         self.row_sums.merge(chunk.row_sums)
-        self.classes = self._agreed(self.classes, chunk.classes, "class lists of another length")
+        if chunk.codes.size:
+            self.zero_one = chunk.zero_one and self.zero_one is not False
+        self.classes = self._grown(self.classes, chunk.classes)
         self.negative = self._agreed(self.negative, chunk.negative, "more than two label values")
         if not chunk.codes.size:
             return
@@ -72,10 +75,24 @@ class Accumulator:
                 self.breakdowns[name] = copy.deepcopy(theirs)  # never share the other's state
             else:
                 mine.merge(theirs)
-        self.classes = self._agreed(self.classes, other.classes, "class lists of another length")
+        self.classes = self._grown(self.classes, other.classes)
         self.negative = self._agreed(self.negative, other.negative, "more than two label values")
         self.row_sums.merge(other.row_sums)
+        if other.zero_one is not None:
+            self.zero_one = other.zero_one and self.zero_one is not False
         return self
+
+    def _grown(
+        self, mine: tuple[str, ...] | None, theirs: tuple[str, ...] | None
+    ) -> tuple[str, ...] | None:
+        """The class names both parts found; one may extend the other (classes found as they
+        come), any other difference is an input error."""
+        if mine is None or theirs is None:
+            return theirs if mine is None else mine
+        short, long = sorted((mine, theirs), key=len)
+        if long[: len(short)] != short:
+            raise InputError(f"class lists differ: {mine!r} and {theirs!r}", file=self.name)
+        return long
 
     def _agreed(self, mine: Any, theirs: Any, what: str) -> Any:
         """The value both parts found; parts that found different ones are an input error."""
@@ -118,13 +135,15 @@ def _paired(
     label = [] if layout.label_col is None else [layout.label_col]
     label_text = [] if regression else label
     label_numbers = list(layout.target_cols) + (label if regression else [])
-    pred_numeric = [] if layout.pred_list else list(layout.pred_cols)
+    pred_numeric = [] if layout.pred_list or layout.hard else list(layout.pred_cols)
     pred_keys = list(layout.pred_cols) if layout.pred_list else []  # list columns: plain text
-    read_already = set(pred_numeric + pred_keys + label_text + label_numbers + weight)
+    pred_text = list(layout.pred_cols) if layout.hard else []  # predicted labels, as labels
+    read_already = set(pred_numeric + pred_keys + pred_text + label_text + label_numbers + weight)
     pred_keys += [c for c in reading.by if c not in read_already]  # --by columns: plain text
     if labels is None:
         numeric = pred_numeric + weight + label_numbers
-        for batch in preds.batches(numeric, label_text, chunk_rows, pred_keys):
+        as_labels = label_text + [c for c in pred_text if c not in label_text]
+        for batch in preds.batches(numeric, as_labels, chunk_rows, pred_keys):
             yield batch, batch, None
         return
     pred_numeric += [] if layout.weight_in_labels else weight
@@ -132,11 +151,11 @@ def _paired(
     if reading.on is not None:
         index = LabelIndex(labels, reading.on, label_text, label_numeric)
         keys = pred_keys + ([reading.on] if reading.on not in pred_numeric + pred_keys else [])
-        stream = preds.batches(pred_numeric, [], chunk_rows, keys)
+        stream = preds.batches(pred_numeric, pred_text, chunk_rows, keys)
         yield from joined(stream, index, preds.name, reading.missing_skip)
         return
     for pred_batch, label_batch in align_rows(
-        preds.batches(pred_numeric, [], chunk_rows, pred_keys),
+        preds.batches(pred_numeric, pred_text, chunk_rows, pred_keys),
         labels.batches(label_numeric, label_text, chunk_rows),
         (preds.name, labels.name),
     ):

@@ -19,7 +19,7 @@ from xentcli.io.source import Source
 from xentcli.io.text import STDIN
 from xentcli.metrics.breakdown import BreakdownRequest
 from xentcli.metrics.conventions import COMPATS, KERAS_EPS
-from xentcli.metrics.registry import metrics_for
+from xentcli.metrics.registry import METRICS, metrics_for
 from xentcli.metrics.scorers import SCORERS, Scoring
 from xentcli.options import EvalOptions, default_chunk_rows
 from xentcli.prepare.chunk import Checks
@@ -88,6 +88,7 @@ def column_request(opts: EvalOptions) -> ColumnRequest:
         on=opts.on,
         positive=opts.positive,
         logits=opts.logits,
+        hard=opts.hard,
     )
 
 
@@ -144,7 +145,9 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
     """The plan of one evaluation; a combination of options that cannot work is a usage error."""
     task = layout.task
     targets = bool(layout.target_cols)
+    _check_hard(opts, layout)
     opts = _with_convention(opts, layout)
+    _check_ranking(opts, layout)
     if opts.normalize is not None and not opts.per_class:
         raise UsageError("--normalize shapes the confusion matrix of --per-class: pass both")
     if opts.scheduler is not None and opts.engine != "dask":
@@ -159,12 +162,14 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
         top_k=opts.top_k,
         label_smoothing=opts.label_smoothing,
         class_weights=opts.class_weights,
+        hard=layout.hard,
     )
     if scoring.key not in SCORERS:  # every combination the checks above let through is there
         raise UsageError(f"no scorer for {task} with these options ({scoring.key})")
-    _check_ranking(opts, layout)
     asked = ({"top_k"} if opts.top_k else set()) | ({"per_class"} if opts.per_class else set())
     metrics = tuple(metrics_for(task, frozenset(asked | ({"auc"} if opts.auc else set()))))
+    if layout.hard:  # predicted labels: error and accuracy, and the per-class report
+        metrics = tuple(m for m in metrics if METRICS[m].statistic in ("wrong", None))
     return Plan(
         layout=layout,
         scoring=scoring,
@@ -202,7 +207,7 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
             eps=opts.eps,
         ),
         metrics=metrics,
-        signature=signature(__version__, task, opts),
+        signature=signature(__version__, task, opts, hard=layout.hard),
         options=tuple((k, v) for k, v in asdict(opts).items() if k not in NOT_IN_REPORT),
         sum_tol=opts.sum_tol,
         engine=opts.engine,
@@ -221,7 +226,7 @@ def _check_task(layout: Layout, opts: EvalOptions) -> None:
         )
     if task == Task.REGRESSION and opts.logits:
         raise UsageError("--logits does not apply to --task regression")
-    if task == Task.MULTICLASS and len(pred_cols) < 2 and not layout.pred_list:
+    if task == Task.MULTICLASS and len(pred_cols) < 2 and not layout.pred_list and not layout.hard:
         raise UsageError(
             f"--task multiclass takes two or more prediction columns (or one list column), got "
             f"{cols}; pass --pred-col with a comma list or a glob such as 'p_*'"
@@ -276,6 +281,29 @@ def _check_misplaced(
     for flag, where, wrong in misplaced:
         if wrong:
             raise UsageError(f"{flag} applies to {where}, not to this {task} evaluation")
+
+
+def _check_hard(opts: EvalOptions, layout: Layout) -> None:
+    """Predicted labels have no scores: what needs one is a usage error (docs/inputs.md)."""
+    if opts.hard and not layout.hard:
+        raise UsageError("--hard takes one prediction column of predicted labels")
+    if not layout.hard:
+        return
+    column = layout.pred_cols[0]
+    for flag, asked in (
+        ("--logits", opts.logits),
+        ("--top-k", opts.top_k is not None),
+        ("--calibration", opts.calibration),
+        ("--auc", opts.auc),
+        ("--renormalize", opts.renormalize),
+        (f"--compat {opts.compat}", opts.compat != "sklearn"),
+        ("--engine dask", opts.engine == "dask"),
+    ):
+        if asked:
+            raise UsageError(
+                f"{flag} needs scores, and {column!r} holds predicted labels; pass the "
+                "probabilities (predict_proba) instead"
+            )
 
 
 def _check_ranking(opts: EvalOptions, layout: Layout) -> None:

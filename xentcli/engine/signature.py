@@ -67,11 +67,15 @@ UNSIGNED: dict[str, str] = {
     "scheduler": "where the Dask engine runs",
     "curve_points": "how many exact points of the curves are kept; changes no metric",
     "tmp_dir": "where sorted scores are spilled",
+    "hard": "the signature's inputs part says labels (detected or asked for)",
 }
 
 
-def signature(version: str, task: Task, opts: EvalOptions) -> str:
-    """xentcli:VERSION|task:TASK|… with the part of every option that changes a number."""
+def signature(version: str, task: Task, opts: EvalOptions, hard: bool = False) -> str:
+    """xentcli:VERSION|task:TASK|… with the part of every option that changes a number;
+    `hard`: the predictions are predicted labels (inputs:labels)."""
     parts = [f"xentcli:{version}", f"task:{task}"]
     parts += [part for make in SIGNATURE.values() if (part := make(opts)) is not None]
+    if hard:
+        parts = ["inputs:labels" if part.startswith("inputs:") else part for part in parts]
     return "|".join(parts)

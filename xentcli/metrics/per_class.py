@@ -97,15 +97,31 @@ class PerClass:
         """Add one chunk: class indices of truth and prediction, per-row loss, weights."""
         chunk, stats = scored.chunk, scored.scores.stats
         k = len(chunk.classes) if chunk.classes else 2
-        if self.confusion is None or self.loss is None:
-            self.confusion, self.loss = np.zeros((k, k)), np.zeros(k)
-        true, predicted = chunk_classes(chunk.preds, chunk.codes, chunk.targets, stats["wrong"])
+        self._grow(k)
+        assert self.confusion is not None and self.loss is not None
+        if chunk.hard:  # predicted labels: the codes themselves
+            true, predicted = chunk.codes, chunk.preds.astype(np.int64)
+        else:
+            true, predicted = chunk_classes(chunk.preds, chunk.codes, chunk.targets, stats["wrong"])
         weights = chunk.weights
         self.weighted |= weights is not None
         pairs = np.bincount(true * k + predicted, weights=weights, minlength=k * k)
         self.confusion += pairs.reshape(k, k)
-        weighted = stats["loss"] if weights is None else stats["loss"] * weights
-        self.loss += np.bincount(true, weights=weighted, minlength=k)
+        if "loss" in stats:
+            weighted = stats["loss"] if weights is None else stats["loss"] * weights
+            self.loss += np.bincount(true, weights=weighted, minlength=k)
+        else:
+            self.loss[:] = np.nan  # predicted labels have no loss
+
+    def _grow(self, k: int) -> None:
+        """Room for k classes (predicted labels find theirs as they come)."""
+        if self.confusion is None or self.loss is None:
+            self.confusion, self.loss = np.zeros((k, k)), np.zeros(k)
+        elif k > len(self.loss):
+            confusion = np.zeros((k, k))
+            size = len(self.loss)
+            confusion[:size, :size] = self.confusion
+            self.confusion, self.loss = confusion, np.concatenate([self.loss, np.zeros(k - size)])
 
     def merge(self, other: PerClass) -> None:
         """Fold another accumulator in."""
@@ -114,14 +130,17 @@ class PerClass:
         if self.confusion is None or self.loss is None:
             self.confusion, self.loss = other.confusion.copy(), other.loss.copy()
         else:
-            self.confusion += other.confusion
-            self.loss += other.loss
+            self._grow(len(other.loss))
+            size = len(other.loss)
+            self.confusion[:size, :size] += other.confusion
+            self.loss[:size] += other.loss
         self.weighted |= other.weighted
 
     def result(self, finished: Finished) -> dict[str, Section]:
         """The per_class and confusion_matrix sections."""
         names = finished.classes or ("0", "1")
         k = len(names)
+        self._grow(k)
         confusion = self.confusion if self.confusion is not None else np.zeros((k, k))
         loss = self.loss if self.loss is not None else np.zeros(k)
         loss_name = finished.task.loss_name or "loss"
@@ -138,7 +157,7 @@ class PerClass:
                     name,
                     float(support[i]) if self.weighted else int(support[i]),
                     loss_name,
-                    float(loss[i] / support[i]) if support[i] else None,
+                    float(loss[i] / support[i]) if support[i] and loss[i] == loss[i] else None,
                     float(1.0 - recall) if support[i] else None,
                     float(precision),
                     float(recall),

@@ -29,11 +29,12 @@ class Scoring:
     top_k: int | None = None
     label_smoothing: float = 0.0
     class_weights: tuple[float, ...] | None = None
+    hard: bool = False  # predicted labels: codes compared with the labels' codes
 
     @property
     def key(self) -> tuple[Task, bool, bool, str]:
         """The registry key of this scoring."""
-        return (self.task, self.logits, self.targets, self.convention)
+        return (self.task, self.logits, self.targets, "hard" if self.hard else self.convention)
 
 
 Scorer = Callable[[Chunk, Scoring, Scratch], RowScores]
@@ -78,6 +79,11 @@ def multilabel_logits(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
 
 def regression(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
     return kernels.regression(c.preds, _targets(c))
+
+
+def hard_labels(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
+    """Predicted labels: wrong where the predicted class is not the label's."""
+    return RowScores({"wrong": c.preds != c.codes})
 
 
 def torch_binary_probs(c: Chunk, s: Scoring, scratch: Scratch) -> RowScores:
@@ -129,6 +135,9 @@ SCORERS: dict[tuple[Task, bool, bool, str], Scorer] = {
     (ML, False, True, "sklearn"): multilabel_probs,
     (ML, True, True, "sklearn"): multilabel_logits,
     (R, False, False, "sklearn"): regression,
+    # predicted labels (a y_pred column, or --hard): no scores, only right or wrong
+    (B, False, False, "hard"): hard_labels,
+    (MC, False, False, "hard"): hard_labels,
     # torch: BCE logs clamped at -100; CE on probabilities unclipped; mse per element
     (B, False, False, "torch"): torch_binary_probs,
     (B, True, False, "torch"): binary_logits,  # BCEWithLogits is the default kernel

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from xentcli.errors import InputError
-from xentcli.prepare.labels import IGNORED, MISSING, LabelMapper
+from xentcli.prepare.labels import IGNORED, MISSING, ClassIndex, LabelMapper
 from xentcli.prepare.layout import Layout
 from xentcli.prepare.scratch import Scratch
 from xentcli.prepare.values import floats, list_rows, stacked
@@ -59,6 +59,8 @@ class Chunk:
     classes: tuple[str, ...] | None = None  # the class names in force (a list column: 0..K-1)
     negative: Any = None  # with --positive: the other label value seen so far
     row_sums: RowSumCheck = field(default_factory=RowSumCheck)  # rows not summing to 1
+    hard: bool = False  # preds are predicted class codes, not scores
+    zero_one: bool = False  # probabilities that are all exactly 0 or 1 (labels, perhaps)
 
 
 def targets_of(chunk: Chunk) -> np.ndarray:
@@ -98,6 +100,9 @@ class ChunkPreparer:
         self.weight_file = label_file if layout.weight_in_labels else pred_file
         self.classes = layout.classes
         self.mapper: LabelMapper | None = None
+        self.predicted: LabelMapper | None = None  # predicted labels, mapped as the labels are
+        # predicted labels of a multiclass problem without --classes: the classes as they come
+        self.index = ClassIndex(checks.ignore_label) if _discovers(layout) else None
 
     def prepare(
         self,
@@ -111,8 +116,12 @@ class ChunkPreparer:
         `absent` marks rows that found no label (--on KEY --missing skip): dropped and counted.
         """
         lay = self.layout
-        values = self._predictions(preds, offset)
-        targets, codes = self._labels(labels, offset)
+        if self.index is not None:  # labels first: the classes found in their order
+            targets, codes = self._labels(labels, offset)
+            values = self._predictions(preds, offset)
+        else:  # predictions first: a list column's width names the classes
+            values = self._predictions(preds, offset)
+            targets, codes = self._labels(labels, offset)
         weights = None
         if lay.weight_col is not None:
             source = labels if lay.weight_in_labels else preds
@@ -152,7 +161,10 @@ class ChunkPreparer:
                 column=lay.weight_col,
             )
         row_sums = RowSumCheck()
-        if not self.checks.logits and values.size and lay.task != Task.REGRESSION:
+        if self.index is not None:
+            self.classes = self.index.classes  # the predictions may have added some
+        scored = not self.checks.logits and not lay.hard and lay.task != Task.REGRESSION
+        if scored and values.size:
             values = self._checked_probabilities(values, offset, keep, row_sums)
         if targets is not None and targets.size and lay.task != Task.REGRESSION:
             self._check_targets(targets, offset, keep)
@@ -170,6 +182,8 @@ class ChunkPreparer:
             self.classes,
             negative,
             row_sums,
+            lay.hard,
+            scored and bool(values.size) and not np.any(values * (1.0 - values)),
         )
 
     def _checked_probabilities(
@@ -209,8 +223,11 @@ class ChunkPreparer:
         return values
 
     def _predictions(self, preds: pa.RecordBatch, offset: int) -> np.ndarray:
-        """(n,) for one column (binary, regression); (K, n) for classes or a list column."""
+        """(n,) for one column (binary, regression); (K, n) for classes or a list column;
+        predicted labels as their class codes (NaN where missing)."""
         lay = self.layout
+        if lay.hard:
+            return self._predicted_labels(preds.column(lay.pred_cols[0]), offset)
         if lay.pred_list:
             name = lay.pred_cols[0]
             width = len(self.classes) if self.classes else (len(lay.target_cols) or None)
@@ -222,6 +239,18 @@ class ChunkPreparer:
         if lay.task in (Task.BINARY, Task.REGRESSION):
             return columns[0]
         return stacked(columns, self.scratch, "preds")
+
+    def _predicted_labels(self, column: pa.Array, offset: int) -> np.ndarray:
+        if self.index is not None:
+            codes = self.index.encode(column, labels=False)
+        else:
+            if self.predicted is None:
+                name = self.layout.pred_cols[0]
+                self.predicted = LabelMapper(
+                    self.classes, self.checks.positive, None, self.pred_file, name
+                )
+            codes = self.predicted.encode(column, offset)
+        return np.where(codes >= 0, codes, np.nan)
 
     def _labels(self, labels: pa.RecordBatch, offset: int) -> tuple[np.ndarray | None, np.ndarray]:
         """(targets, codes): K target columns or regression values with MISSING codes where they
@@ -235,6 +264,11 @@ class ChunkPreparer:
             assert lay.label_col is not None
             targets = floats(labels.column(lay.label_col), self.label_file, lay.label_col)
             finite = np.isfinite(targets)
+        elif self.index is not None:
+            assert lay.label_col is not None
+            codes = self.index.encode(labels.column(lay.label_col), labels=True)
+            self.classes = self.index.classes
+            return None, codes
         else:
             assert lay.label_col is not None
             if self.mapper is None:
@@ -290,6 +324,11 @@ class ChunkPreparer:
             return _nan_error(None, self.label_file, offset + at + 1, column)
         assert weights is not None
         return _nan_error(weights[at], self.weight_file, offset + at + 1, lay.weight_col)
+
+
+def _discovers(layout: Layout) -> bool:
+    """Predicted labels of several classes, none named: the classes are found as they come."""
+    return layout.hard and layout.task == Task.MULTICLASS and layout.classes is None
 
 
 def _all_clean(values: np.ndarray, codes: np.ndarray, weights: np.ndarray | None) -> bool:

@@ -195,6 +195,43 @@ class LabelMapper:
         return InputError(message, file=self.file, row=row, column=self.column)
 
 
+class ClassIndex:
+    """Class names found as they come — predicted labels without --classes: every distinct value
+    of the labels and the predictions, in order of first appearance — and codes into them."""
+
+    def __init__(self, ignore_label: str | None) -> None:
+        self.names: list[str] = []
+        self.ids: dict[str, int] = {}
+        self.ignore = ignore_label
+
+    def encode(self, column: pa.Array, labels: bool) -> np.ndarray:
+        """Codes per row (MISSING for nulls; IGNORED for --ignore-label among the labels)."""
+        encoded = column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
+        table = np.array(
+            [self._code(value, labels) for value in encoded.dictionary.to_pylist()] or [MISSING],
+            np.int64,
+        )
+        indices = encoded.indices.fill_null(len(table))
+        table = np.append(table, MISSING)
+        return table[int_values(indices).astype(np.int64)]
+
+    def _code(self, value: Any, labels: bool) -> int:
+        if value is None:
+            return MISSING
+        number = _as_number(value) if not isinstance(value, bool) else None
+        if number is not None and math.isfinite(number) and number.is_integer():
+            value = int(number)  # 1, 1.0 and "1.0" are one class, as in a numeric column
+        text = str(value)
+        if labels and self.ignore is not None and text == self.ignore:
+            return IGNORED
+        return self.ids.setdefault(text, len(self.ids))
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The class names so far."""
+        return tuple(sorted(self.ids, key=self.ids.__getitem__))
+
+
 def _as_number(text: Any) -> float | None:
     if text is None:
         return None

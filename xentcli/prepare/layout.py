@@ -51,6 +51,7 @@ class ColumnRequest:
     on: str | None = None
     positive: str | None = None
     logits: bool = False
+    hard: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Layout:
     positive: str | None = None  # two complementary columns: the positive one's class name
     index_col: str | None = None  # pandas' index, left out of everything
     note: str | None = None  # a decision the report should state
+    hard: bool = False  # the prediction column holds predicted labels
 
 
 def resolve_layout(
@@ -123,12 +125,19 @@ def resolve_layout(
         and pred_types is not None
         and _holds_lists(pred_types().get(pred_cols[0], ""))
     )
+    hard = (
+        len(pred_cols) == 1
+        and not pred_list
+        and not targets
+        and request.task != Task.REGRESSION
+        and (request.hard or (pred_types is not None and _holds_labels(pred_types(), pred_cols[0])))
+    )
     task = request.task or (
-        Task.MULTICLASS if targets or pred_list or len(pred_cols) > 1 else Task.BINARY
+        Task.MULTICLASS if targets or pred_list or len(pred_cols) > 1 or hard else Task.BINARY
     )
     classes = None
     if task in (Task.MULTICLASS, Task.MULTILABEL):
-        classes = request.classes or (None if pred_list else stripped)
+        classes = request.classes or (None if pred_list or hard else stripped)
     positive, note = None, None
     named_as_logits = any(c.startswith("logit_") for c in pred_cols)
     if (
@@ -160,6 +169,7 @@ def resolve_layout(
         positive,
         index_col,
         note,
+        hard,
     )
 
 
@@ -173,6 +183,19 @@ def index_column(names: list[str]) -> str | None:
 def shown(names: list[str]) -> str:
     """Column names for a message; pandas' blank index name shown as such."""
     return ", ".join(name if name else "(unnamed index)" for name in names) or "none"
+
+
+SCORE_NAMES = {n for n in BINARY_NAMES if n not in ("pred", "prediction", "y_pred")}
+
+
+def _holds_labels(types: dict[str, str], column: str) -> bool:
+    """A prediction column typed as labels — integers, text, booleans — holds predicted labels
+    (scikit-learn's y_pred): decided by the type, never the values; but a column named as
+    scores (prob, score, p_*) stays scores, so a bad cell in it is named (docs/inputs.md)."""
+    if column in SCORE_NAMES or column.startswith(CLASS_PREFIXES):
+        return False
+    kind = types.get(column, "")
+    return kind.startswith(("int", "uint", "string", "large_string", "bool", "dictionary"))
 
 
 def _holds_lists(kind: str) -> bool:

@@ -12,6 +12,7 @@ from xentcli.io.source import Source
 from xentcli.metrics.breakdown import Finished, Section
 from xentcli.metrics.registry import MetricValues
 from xentcli.prepare.chunk import raise_for_row_sums
+from xentcli.prepare.layout import Layout
 from xentcli.report.evaluation import Report, Rows
 from xentcli.version import __version__
 
@@ -81,7 +82,17 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
         signature=plan.signature,
         options=dict(plan.options),
         sections=sections,
-        notes=(layout.note,) if layout.note else (),
+        notes=tuple(note for note in (layout.note, _zero_one(acc, layout)) if note),
+    )
+
+
+def _zero_one(acc: Accumulator, layout: Layout) -> str | None:
+    """Probabilities all exactly 0 or 1 are most likely predicted labels written as floats."""
+    if not acc.zero_one:
+        return None
+    return (
+        f"every prediction in {', '.join(layout.pred_cols)} is exactly 0 or 1: if these are "
+        "predicted labels, not probabilities, pass --hard"
     )
 
 

@@ -1,0 +1,70 @@
+"""Predicted labels (scikit-learn's y_pred) are evaluated as labels, never scored as
+probabilities: detected by the column's type or asked for with --hard (docs/inputs.md)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score
+
+import xentcli
+
+
+@pytest.fixture(scope="module")
+def iris():
+    x, y = load_iris(return_X_y=True)
+    return y, LogisticRegression(max_iter=5000).fit(x, y).predict(x)
+
+
+@pytest.mark.parametrize("kind", ["int", "text"])
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_predicted_classes_from_int_and_text_columns(tmp_path, iris, kind, chunk):
+    y, predicted = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    truth, guess = (y, predicted) if kind == "int" else (names[y], names[predicted])
+    path = tmp_path / "hard.csv"
+    pd.DataFrame({"label": truth, "y_pred": guess}).to_csv(path, index=False)
+    report = xentcli.evaluate(str(path), per_class=True, chunk_rows=chunk)
+    assert "inputs:labels" in report.signature and "cross_entropy" not in report.metrics
+    assert report.metrics["error"] == pytest.approx(1 - accuracy_score(y, predicted), rel=1e-12)
+    assert report.metrics["macro_f1"] == pytest.approx(
+        f1_score(y, predicted, average="macro"), rel=1e-12
+    )
+    assert report.confusion_matrix.matrix == confusion_matrix(y, predicted).tolist()
+
+
+def test_boolean_predictions_of_a_binary_model(tmp_path):
+    x, y = load_breast_cancer(return_X_y=True)
+    predicted = (
+        LogisticRegression(max_iter=10_000).fit(x / x.max(axis=0), y).predict(x / x.max(axis=0))
+    )
+    frame = pd.DataFrame({"label": y.astype(bool), "y_pred": predicted.astype(bool)})
+    frame.to_parquet(tmp_path / "b.parquet")
+    report = xentcli.evaluate(str(tmp_path / "b.parquet"), task="binary", per_class=True)
+    assert report.metrics["error"] == pytest.approx(1 - accuracy_score(y, predicted))
+    assert report.metrics["precision"] == pytest.approx(precision_score(y, predicted))
+
+
+def test_floats_of_exactly_zero_and_one_get_a_note_and_hard_reads_them(cli, tmp_path):
+    path = tmp_path / "zero_one.csv"
+    path.write_text("label,p\n1,1.0\n0,0.0\n1,0.0\n")
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0 and "pass --hard" in run.stderr
+    assert "pass --hard" in json.loads(run.stdout)["notes"][0]
+    hard = json.loads(cli("eval", str(path), "--hard", "--json").stdout)
+    assert hard["metrics"]["error"] == pytest.approx(1 / 3) and "mse" not in hard["metrics"]
+
+
+def test_what_needs_scores_is_refused(tmp_path, iris):
+    y, predicted = iris
+    frame = pd.DataFrame({"label": y, "y_pred": predicted})
+    for option in ({"auc": True}, {"calibration": True}, {"top_k": 2}, {"logits": True}):
+        with pytest.raises(xentcli.UsageError, match="holds predicted labels"):
+            xentcli.evaluate(frame, **option)
+    with pytest.raises(xentcli.UsageError, match="hard= takes one prediction column"):
+        xentcli.evaluate(pd.DataFrame({"label": [0], "p_0": [0.5], "p_1": [0.5]}), hard=True)
