@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import traceback
 import warnings
@@ -21,7 +22,14 @@ from xentcli.cli.flags import (
     scoring_options,
 )
 from xentcli.cli.heap import keep_freed_memory
-from xentcli.cli.output import emit, gate_failures, notes, output_format, silence_stdout
+from xentcli.cli.output import (
+    emit,
+    gate_failures,
+    notes,
+    output_format,
+    sections_left_out,
+    silence_stdout,
+)
 from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.errors import UsageError, XentError
 from xentcli.options import EvalOptions
@@ -42,6 +50,7 @@ from xentcli.version import __version__
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPT = 0, 1, 2, 3, 130
 SETTINGS_COMMANDS = ("eval", "inspect", "compare", "diff")
+FILES = click.Path()  # a path (or '-', a glob, a URL): completes as file names in a shell
 DEFAULT_REPLICATES = 1000  # --bootstrap when a gate names intervals and none was asked for
 NOT_IN_CONFIG = {"predictions", "config", "debug", "maxima", "minima", "increases"}
 
@@ -57,7 +66,7 @@ def cli() -> None:
 
 
 @cli.command("eval")
-@click.argument("predictions", metavar="PREDICTIONS")
+@click.argument("predictions", metavar="PREDICTIONS", type=FILES)
 @column_options
 @scoring_options
 @bootstrap_options(
@@ -83,8 +92,8 @@ def eval_command(**params: Any) -> None:
 
 
 @cli.command("diff")
-@click.argument("old", metavar="OLD.json")
-@click.argument("new", metavar="NEW.json")
+@click.argument("old", metavar="OLD.json", type=FILES)
+@click.argument("new", metavar="NEW.json", type=FILES)
 @click.option("--all", "show_all", is_flag=True, help="List unchanged metrics too.")
 @gate_options
 @output_options
@@ -107,7 +116,7 @@ def diff_command(**params: Any) -> None:
 
 
 @cli.command("inspect")
-@click.argument("path", metavar="PATH")
+@click.argument("path", metavar="PATH", type=FILES)
 @column_options
 @output_options
 def inspect_command(**params: Any) -> None:
@@ -115,12 +124,12 @@ def inspect_command(**params: Any) -> None:
     prediction columns, classes, the label rule, and the flag that changes each — without
     computing metrics."""
     report = inspect_input(params["path"], params["labels"], _options(params))
-    _finish(report, params | {"exit_zero": False})
+    _finish(report, params | {"exit_zero": False})  # raises the failure after the columns
 
 
 @cli.command("compare")
-@click.argument("pred_a", metavar="PRED_A")
-@click.argument("pred_b", metavar="PRED_B")
+@click.argument("pred_a", metavar="PRED_A", type=FILES)
+@click.argument("pred_b", metavar="PRED_B", type=FILES)
 @column_options
 @bootstrap_options(1000, "Paired bootstrap replicates; a verdict needs p < 1 - confidence.")
 @click.option(
@@ -207,8 +216,18 @@ def _finish(report: Gated, params: dict[str, Any]) -> None:
     source = click.get_current_context().get_parameter_source("format")
     if not params["json_format"] and source == click.core.ParameterSource.DEFAULT:
         fmt = output_format(params["output"]) or fmt  # -o report.json: JSON
+    left_out = sections_left_out(report, fmt)
+    if left_out and not params["quiet"]:
+        click.echo(
+            f"xentcli: note: the {fmt} format carries the metrics only; left out: "
+            f"{', '.join(left_out)} (--format json has them all)",
+            err=True,
+        )
     emit(report, fmt, params["precision"], not params["no_color"], params["output"])
     gate_failures(report)
+    failure = getattr(report, "failure", None)  # inspect: shown what it could, then the error
+    if failure is not None:
+        raise failure
     sys.exit(exit_code(report, params["exit_zero"]))
 
 
@@ -257,7 +276,7 @@ def main(argv: list[str] | None = None) -> None:
             warnings.simplefilter("ignore", RuntimeWarning)
             cli.main(
                 args=args,
-                prog_name="xentcli",
+                prog_name=_prog_name(),
                 standalone_mode=False,
                 obj=settings,
                 default_map=defaults,
@@ -293,6 +312,13 @@ def main(argv: list[str] | None = None) -> None:
         )
         code = EXIT_INTERNAL
     sys.exit(code)
+
+
+def _prog_name() -> str:
+    """The name the program was called by (xentcli or xent): shell completion's variable
+    (_XENT_COMPLETE for xent) is read under it."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return name if name in ("xentcli", "xent") else "xentcli"
 
 
 def _one_line(message: str) -> str:

@@ -45,6 +45,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "-o",
                 "--output",
                 metavar="FILE",
+                type=click.Path(),
                 help="Write the report to FILE (atomically) instead of stdout.",
             ),
             click.option(
@@ -81,7 +82,10 @@ def gate_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 help="Fail (exit 1) when METRIC < VALUE. Repeatable.",
             ),
             click.option(
-                "--baseline", metavar="OLD.json", help="A saved JSON report to compare with."
+                "--baseline",
+                metavar="OLD.json",
+                type=click.Path(),
+                help="A saved JSON report to compare with.",
             ),
             click.option(
                 "--max-increase",
@@ -106,6 +110,7 @@ COLUMN_OPTIONS = [
     click.option(
         "--labels",
         metavar="FILE",
+        type=click.Path(),
         help="Labels in a second file, paired with PREDICTIONS row by row.",
     ),
     click.option(
@@ -306,6 +311,7 @@ SCORING_OPTIONS = [
     click.option(
         "--tmp-dir",
         metavar="DIR",
+        type=click.Path(file_okay=False),
         help="With --auc: where sorted scores are spilled when they outgrow memory [default: the "
         "system's temporary folder]; removed at exit.",
     ),

@@ -116,6 +116,18 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
+# what each line-oriented format carries of an evaluation's sections (the others carry them all)
+CARRIED = {"csv": (), "github": (), "jsonl": ("groups",)}
+
+
+def sections_left_out(report: Gated, fmt: str) -> list[str]:
+    """The sections of an evaluation this format does not carry (said on stderr, never
+    silently dropped)."""
+    if fmt not in CARRIED or not isinstance(report, Report):
+        return []
+    return [name for name in report.sections if name not in CARRIED[fmt]]
+
+
 def output_format(output: str | None) -> str | None:
     """The format an output file's suffix names (-o report.json), or None."""
     if output is None:

@@ -180,6 +180,7 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
             sum_tol=opts.sum_tol,
             positive=opts.positive if opts.positive is not None else layout.positive,
             ignore_label=opts.ignore_label,
+            strict_positive=opts.positive is not None and layout.positive is None,
         ),
         reading=Reading(
             chunk_rows=opts.chunk_rows or default_chunk_rows(len(layout.pred_cols)),

@@ -26,6 +26,7 @@ class Checks:
     sum_tol: float = 1e-4
     positive: str | None = None
     ignore_label: str | None = None
+    strict_positive: bool = False  # --positive names a label value (not a prediction column)
 
 
 @dataclass
@@ -278,6 +279,7 @@ class ChunkPreparer:
                     self.checks.ignore_label,
                     self.label_file,
                     lay.label_col,
+                    self.checks.strict_positive,
                 )
             return None, self.mapper.encode(labels.column(lay.label_col), offset)
         return targets, np.where(finite, 0, MISSING)

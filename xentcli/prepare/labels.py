@@ -25,9 +25,11 @@ class LabelMapper:
         ignore_label: str | None,
         file: str,
         column: str,
+        strict: bool = False,
     ) -> None:
         self.classes = classes
         self.positive = positive
+        self.strict = strict  # the user named the positive label: numbers that it is not are wrong
         self.file = file
         self.column = column
         self.ignore_text = ignore_label
@@ -115,6 +117,14 @@ class LabelMapper:
                 for value in np.unique(values[whole & ~is_pos]):
                     if self._negative_ok(int(value)):
                         codes[values == value] = 0
+            elif self.positive is not None and self.strict and values.size:
+                raise InputError(
+                    f"--positive {self.positive!r} is no label value here: the labels are "
+                    f"numbers (such as {values[0]:g}); pass --positive 1, or leave it out for 0/1 "
+                    "labels",
+                    file=self.file,
+                    column=self.column,
+                )
             else:
                 codes[whole & ((values == 0) | (values == 1))] = 0
                 codes[whole & (values == 1)] = 1

@@ -211,9 +211,17 @@ def _label_column(names: list[str], wanted: str | None, file: str | None) -> str
     for name in LABEL_NAMES:
         if name in names:
             return name
+    hint = "pass --label-col"
+    for prefix in ("y_", "label_", "target_"):
+        if sum(name.startswith(prefix) for name in names) >= 2:  # K label columns
+            hint = (
+                f"pass --label-col; for K 0/1 label columns ({prefix}*) pass --task multilabel "
+                f"--label-col '{prefix}*', for K target probabilities --label-col '{prefix}*'"
+            )
+            break
     raise SchemaError(
         f"no label column found (looked for {', '.join(LABEL_NAMES)}); "
-        f"columns are: {shown(names)}; pass --label-col",
+        f"columns are: {shown(names)}; {hint}",
         file=file,
     )
 

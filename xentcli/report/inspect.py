@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from xentcli.errors import XentError
 from xentcli.prepare.layout import Layout
 from xentcli.report.evaluation import SCHEMA_VERSION
 from xentcli.report.gates import GateResult
@@ -20,16 +21,23 @@ class InspectReport:
     format: str
     rows: int | None
     columns: list[dict[str, str]]
-    layout: Layout
+    layout: Layout | None  # None: the columns could not be decided (failure says why)
     logits: bool
     label_rule: str
     metrics: tuple[str, ...] = ()
     gates: tuple[GateResult, ...] = ()
     passed: bool = True
+    failure: XentError | None = None
 
     def decisions(self) -> list[tuple[str, Any, str]]:
         """(decision, value, the flag that changes it)."""
         lay = self.layout
+        if lay is None:
+            return [
+                ("format", self.format, "--input-format"),
+                ("rows", self.rows, "(stored in Parquet and Arrow files; text is not counted)"),
+                ("columns", "could not be decided: see the error", "--label-col, --pred-col"),
+            ]
         return [
             ("format", self.format, "--input-format"),
             ("rows", self.rows, "(stored in Parquet and Arrow files; text is not counted)"),
@@ -71,6 +79,18 @@ class InspectReport:
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of `inspect --format json`."""
         lay = self.layout
+        if lay is None:
+            return {
+                "schema_version": SCHEMA_VERSION,
+                "kind": "inspect",
+                "inputs": {"predictions": self.path, "labels": self.labels, "format": self.format},
+                "rows": self.rows,
+                "columns": self.columns,
+                "task": None,
+                "predictions": [],
+                "error": str(self.failure),
+                "flags": {n: f for n, _, f in self.decisions()},
+            }
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": "inspect",
