@@ -146,3 +146,23 @@ def test_r2_of_a_real_regression(chunk):
         pred_col="pred",
     )
     assert constant.metrics["r2"] == r2_score([3.0, 3.0], [3.0, 3.0]) == 1.0
+
+
+def test_report_metrics_per_group_and_with_intervals():
+    from sklearn.metrics import f1_score
+
+    data, predicted = frame(n=2000, k=3, seed=5)
+    data["g"] = np.random.default_rng(5).choice(["a", "b", "c"], len(data))
+    report = xentcli.evaluate(data, per_class=True, by="g", weight_col="w", chunk_rows=77)
+    for group in report.groups:
+        rows = (data["g"] == group.group["g"]).to_numpy()
+        expected = f1_score(
+            data["label"][rows], predicted[rows], average="macro", sample_weight=data["w"][rows]
+        )
+        close(group.metrics["macro_f1"], expected)
+    one = xentcli.evaluate(data, per_class=True, bootstrap=40, seed=3)
+    many = xentcli.evaluate(data, per_class=True, bootstrap=40, seed=3, chunk_rows=7)
+    low, high = one.intervals["macro_f1"]
+    assert low <= one.metrics["macro_f1"] <= high
+    for name in ("macro_f1", "mcc", "balanced_accuracy"):
+        assert many.intervals[name] == pytest.approx(one.intervals[name], rel=1e-12)

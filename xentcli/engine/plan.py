@@ -330,7 +330,7 @@ def _check_ranking(opts: EvalOptions, layout: Layout) -> None:
 
 def _check_classes(layout: Layout) -> None:
     """--classes and target columns agree in number with the prediction columns."""
-    if layout.task not in (Task.MULTICLASS, Task.MULTILABEL):
+    if layout.task not in (Task.MULTICLASS, Task.MULTILABEL) or layout.hard:
         return
     pred_cols, targets, classes = layout.pred_cols, layout.target_cols, layout.classes
     pred_list = layout.pred_list

@@ -89,6 +89,14 @@ class GroupsTable:
         """The groups as the JSON report holds them."""
         return [row.to_json() for row in self.rows]
 
+    def with_metrics(self, values: dict[str, dict[str, float | None]]) -> GroupsTable:
+        """The table with more metrics per group (group key → name → value)."""
+        rows = []
+        for row in self.rows:
+            extra = values.get(SEPARATOR.join(row.group.values()), {})
+            rows.append(GroupRow(row.group, row.rows, row.metrics | extra))
+        return GroupsTable(self.columns, tuple(rows))
+
 
 @dataclass
 class Groups:

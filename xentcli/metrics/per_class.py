@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xentcli.metrics.bootstrap import (
+    REPLICATE_BLOCK,
+    Intervals,
+    percentile_interval,
+    poisson_weights,
+)
 from xentcli.metrics.classification import report_metrics
-from xentcli.metrics.registry import MetricValues
+from xentcli.metrics.groups import group_keys
+from xentcli.metrics.registry import GroupValues, MetricValues
 from xentcli.tasks import Task
 
 if TYPE_CHECKING:
@@ -85,13 +92,26 @@ class PerClass:
     confusion: np.ndarray | None = None
     loss: np.ndarray | None = None
     weighted: bool = False
+    by: tuple[str, ...] = ()  # --by: a confusion matrix per group too, for its report metrics
+    group_ids: dict[str, int] = field(default_factory=dict)
+    grouped: np.ndarray | None = None  # (groups, K, K)
+    replicates: int = 0  # --bootstrap: a confusion matrix per replicate too
+    seed: int = 0
+    confidence: float = 0.95
+    resampled: np.ndarray | None = None  # (replicates, K, K)
 
     @classmethod
     def asked(cls, request: BreakdownRequest) -> PerClass | None:
         """A fresh state when --per-class is on."""
         if not request.per_class or request.task not in (Task.BINARY, Task.MULTICLASS):
             return None
-        return cls(request.normalize)
+        return cls(
+            request.normalize,
+            by=request.by,
+            replicates=request.bootstrap or 0,
+            seed=request.seed,
+            confidence=request.confidence,
+        )
 
     def update(self, scored: Scored) -> None:
         """Add one chunk: class indices of truth and prediction, per-row loss, weights."""
@@ -107,11 +127,53 @@ class PerClass:
         self.weighted |= weights is not None
         pairs = np.bincount(true * k + predicted, weights=weights, minlength=k * k)
         self.confusion += pairs.reshape(k, k)
+        if self.replicates:
+            self._resample(scored.rows(), true * k + predicted, weights, k)
+        if self.by:
+            codes, names = group_keys([scored.column(c) for c in self.by])
+            ids = np.array([self.group_ids.setdefault(n, len(self.group_ids)) for n in names])
+            cells = (ids[codes] * k + true) * k + predicted
+            size = len(self.group_ids)
+            counts = np.bincount(cells, weights=weights, minlength=size * k * k)
+            self._grow_groups(size, k)
+            assert self.grouped is not None
+            self.grouped += counts.reshape(size, k, k)
         if "loss" in stats:
             weighted = stats["loss"] if weights is None else stats["loss"] * weights
             self.loss += np.bincount(true, weights=weighted, minlength=k)
         else:
             self.loss[:] = np.nan  # predicted labels have no loss
+
+    def _resample(
+        self, rows: np.ndarray, cells: np.ndarray, weights: np.ndarray | None, k: int
+    ) -> None:
+        """Each replicate's confusion counts, its rows weighed by their Poisson(1) draws (the
+        same draws as every other statistic's intervals: a hash of seed, replicate, row)."""
+        if self.resampled is None:
+            self.resampled = np.zeros((self.replicates, k, k))
+        elif self.resampled.shape[1] < k:
+            grown = np.zeros((self.replicates, k, k))
+            old = self.resampled.shape[1]
+            grown[:, :old, :old] = self.resampled
+            self.resampled = grown
+        for first in range(0, self.replicates, REPLICATE_BLOCK):
+            block = np.arange(first, min(first + REPLICATE_BLOCK, self.replicates))
+            draws = poisson_weights(self.seed, block, rows)
+            if weights is not None:
+                draws *= weights
+            index = (np.arange(len(block))[:, None] * (k * k) + cells[None, :]).reshape(-1)
+            counts = np.bincount(index, draws.reshape(-1), minlength=len(block) * k * k)
+            self.resampled[block] += counts.reshape(len(block), k, k)
+
+    def _grow_groups(self, size: int, k: int) -> None:
+        """Room for `size` groups of k classes."""
+        if self.grouped is None:
+            self.grouped = np.zeros((size, k, k))
+        elif self.grouped.shape[0] < size or self.grouped.shape[1] < k:
+            grown = np.zeros((max(size, self.grouped.shape[0]), k, k))
+            g, old = self.grouped.shape[:2]
+            grown[:g, :old, :old] = self.grouped
+            self.grouped = grown
 
     def _grow(self, k: int) -> None:
         """Room for k classes (predicted labels find theirs as they come)."""
@@ -135,6 +197,25 @@ class PerClass:
             self.confusion[:size, :size] += other.confusion
             self.loss[:size] += other.loss
         self.weighted |= other.weighted
+        if other.resampled is not None:
+            size = other.resampled.shape[1]
+            if self.resampled is None:
+                self.resampled = other.resampled.copy()
+            else:
+                if self.resampled.shape[1] < size:
+                    grown = np.zeros((self.replicates, size, size))
+                    old = self.resampled.shape[1]
+                    grown[:, :old, :old] = self.resampled
+                    self.resampled = grown
+                self.resampled[:, :size, :size] += other.resampled
+        if other.grouped is not None:
+            mapping = [self.group_ids.setdefault(n, len(self.group_ids)) for n in other.group_ids]
+            k = max(other.grouped.shape[1], len(self.loss) if self.loss is not None else 0)
+            self._grow_groups(len(self.group_ids), k)
+            assert self.grouped is not None
+            size = other.grouped.shape[1]
+            for theirs, mine in enumerate(mapping):
+                self.grouped[mine, :size, :size] += other.grouped[theirs]
 
     def result(self, finished: Finished) -> dict[str, Section]:
         """The per_class and confusion_matrix sections."""
@@ -167,11 +248,29 @@ class PerClass:
         matrix = _normalized(confusion, self.normalize)
         if self.normalize is None and not self.weighted:
             matrix = matrix.astype(np.int64)  # plain counts
-        return {
+        made: dict[str, Section] = {
             "per_class": PerClassTable(tuple(rows)),
             "confusion_matrix": ConfusionMatrix(tuple(names), self.normalize, matrix.tolist()),
             "metrics": MetricValues(report_metrics(confusion, finished.task)),
         }
+        if self.resampled is not None:
+            size = self.resampled.shape[1]
+            resampled = np.zeros((self.replicates, k, k))
+            resampled[:, :size, :size] = self.resampled
+            per_replicate = [report_metrics(c, finished.task) for c in resampled]
+            values = {name: np.array([r[name] for r in per_replicate]) for name in per_replicate[0]}
+            bounds = {name: percentile_interval(v, self.confidence) for name, v in values.items()}
+            made["intervals"] = Intervals(bounds, values)
+        if self.grouped is not None:
+            self._grow_groups(len(self.group_ids), k)
+            grouped = self.grouped
+            made["group_metrics"] = GroupValues(
+                {
+                    key: dict(report_metrics(grouped[g], finished.task))
+                    for key, g in self.group_ids.items()
+                }
+            )
+        return made
 
 
 def _normalized(counts: np.ndarray, normalize: str | None) -> np.ndarray:

@@ -95,6 +95,17 @@ class MetricValues:
 PER_ROW = ("loss", "sq")  # the losses a framework reduces as Σwℓ / N ("sum_over_batch_size")
 
 
+@dataclass(frozen=True)
+class GroupValues:
+    """Metrics a breakdown computes per --by group (group key → name → value); the report
+    builder puts them with each group's other metrics."""
+
+    values: dict[str, dict[str, float | None]]
+
+    def to_json(self) -> dict[str, dict[str, float | None]]:
+        return self.values
+
+
 @dataclass
 class Totals:
     """Everything an evaluation accumulates: one WeightedMean per statistic, and counts.

@@ -9,12 +9,16 @@ from xentcli.engine.accumulate import Accumulator
 from xentcli.engine.plan import Plan
 from xentcli.errors import InputError
 from xentcli.io.source import Source
+from xentcli.metrics.bootstrap import Intervals
 from xentcli.metrics.breakdown import Finished, Section
-from xentcli.metrics.registry import MetricValues
+from xentcli.metrics.groups import GroupsTable
+from xentcli.metrics.registry import GroupValues, MetricValues
 from xentcli.prepare.chunk import raise_for_row_sums
 from xentcli.prepare.layout import Layout
 from xentcli.report.evaluation import Report, Rows
 from xentcli.version import __version__
+
+SECTION_ORDER = ("per_class", "confusion_matrix", "calibration", "groups", "intervals", "curves")
 
 
 def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: Plan) -> Report:
@@ -42,12 +46,26 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
     finished = Finished(plan.task, plan.metrics, acc.classes, preds.name)
     sections: dict[str, Section] = {}
     computed: dict[str, float] = {}  # metrics breakdowns compute themselves
+    per_group: dict[str, dict[str, float | None]] = {}  # … and per group
     for breakdown in acc.breakdowns.values():
         made = dict(breakdown.result(replace(finished, sections=sections)))
         values = made.pop("metrics", None)
         if isinstance(values, MetricValues):
             computed |= values.values
+        more = made.pop("intervals", None)
+        if isinstance(more, Intervals):  # a breakdown's own replicates (macro_f1, …)
+            held = sections.get("intervals")
+            if isinstance(held, Intervals):
+                more = Intervals(held.bounds | more.bounds, held.replicates | more.replicates)
+            sections["intervals"] = more
+        grouped = made.pop("group_metrics", None)
+        if isinstance(grouped, GroupValues):
+            for key, named in grouped.values.items():
+                per_group.setdefault(key, {}).update(named)
         sections |= made
+    groups = sections.get("groups")
+    if per_group and isinstance(groups, GroupsTable):
+        sections["groups"] = groups.with_metrics(per_group)
     metrics = acc.totals.result(plan.metrics)
     overflowed = [
         name
@@ -61,6 +79,12 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
             file=preds.name,
         )
     metrics |= computed
+    intervals = sections.get("intervals")
+    if isinstance(intervals, Intervals):  # in the metrics' order
+        bounds = {name: intervals.bounds[name] for name in metrics if name in intervals.bounds}
+        sections["intervals"] = Intervals(bounds, intervals.replicates)
+    order = [name for name in SECTION_ORDER if name in sections]
+    sections = {name: sections[name] for name in order + [n for n in sections if n not in order]}
     return Report(
         version=__version__,
         task=plan.task,
