@@ -166,3 +166,23 @@ def test_report_metrics_per_group_and_with_intervals():
     assert low <= one.metrics["macro_f1"] <= high
     for name in ("macro_f1", "mcc", "balanced_accuracy"):
         assert many.intervals[name] == pytest.approx(one.intervals[name], rel=1e-12)
+
+
+def test_r2_per_group_and_with_intervals():
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=3000) * 10 + 100  # far from 0: the shifted sums must not cancel
+    predicted, w = y + rng.normal(size=3000), rng.random(3000)
+    g = rng.choice(["a", "b"], 3000)
+    data = pd.DataFrame({"target": y, "pred": predicted, "g": g, "w": w})
+    options = {"task": "regression", "label_col": "target", "pred_col": "pred"}
+    report = xentcli.evaluate(data, by="g", weight_col="w", chunk_rows=97, **options)
+    for group in report.groups:
+        rows = g == group.group["g"]
+        close(group.metrics["r2"], r2_score(y[rows], predicted[rows], sample_weight=w[rows]))
+    one = xentcli.evaluate(data, bootstrap=30, **options)
+    many = xentcli.evaluate(data, bootstrap=30, chunk_rows=13, **options)
+    assert many.intervals["r2"] == pytest.approx(one.intervals["r2"], rel=1e-12)
+    low, high = one.intervals["r2"]
+    assert low <= one.metrics["r2"] <= high

@@ -78,3 +78,12 @@ def test_unknown_paths_are_usage_errors(cli, path):
     assert run.code == 2 and "a path into a section" in run.stderr
     run = cli("eval", path, "--max", "per_class.nope=1")
     assert run.code == 2 and "names no number" in run.stderr
+
+
+def test_diff_and_compare_gate_the_new_report_s_sections(cli, path, tmp_path):
+    saved = tmp_path / "new.json"
+    assert cli("eval", path, "--per-class", "--json", "-o", str(saved)).code == 0
+    run = cli("diff", str(saved), str(saved), "--min", "per_class.recall=0.99", "--json")
+    assert run.code == 1 and json.loads(run.stdout)["gates"][0]["worst"].startswith("class ")
+    compared = cli("compare", path, path, "--bootstrap", "20", "--max", "mse=5", "--json")
+    assert compared.code == 0

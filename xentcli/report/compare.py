@@ -45,6 +45,10 @@ class CompareReport:
         """How gate messages name the report."""
         return f"a {self.b.task} evaluation"
 
+    def gate_document(self) -> dict[str, Any]:
+        """Gate paths name B's sections."""
+        return self.b.to_dict()
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of `compare`, schema version 1."""
         return {

@@ -52,6 +52,7 @@ class DiffReport:
     warnings: tuple[str, ...]
     new_metrics: dict[str, Any] = field(default_factory=dict)
     new_task: str = ""
+    new: dict[str, Any] = field(default_factory=dict, repr=False)  # the NEW report
     gates: tuple[GateResult, ...] = field(default=())
 
     @property
@@ -66,6 +67,10 @@ class DiffReport:
     def gate_subject(self) -> str:
         """How gate messages name the report."""
         return f"a {self.new_task} evaluation"
+
+    def gate_document(self) -> dict[str, Any]:
+        """Gate paths name the NEW report's sections."""
+        return self.new
 
     def to_dict(self) -> dict[str, Any]:
         """The diff's JSON document, schema version 1."""
@@ -106,4 +111,5 @@ def diff_reports(
         for key in ("task", "classes", "signature")
         if old.get(key) != new.get(key)
     )
-    return DiffReport(old_path, new_path, rows, warnings, dict(new_metrics), str(new.get("task")))
+    task = str(new.get("task"))
+    return DiffReport(old_path, new_path, rows, warnings, dict(new_metrics), task, new)

@@ -109,6 +109,10 @@ class Report:
         """How gate messages name the report."""
         return f"a {self.task} evaluation"
 
+    def gate_document(self) -> dict[str, Any]:
+        """Gate paths name this report's sections."""
+        return self.to_dict()
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON report, schema version 1 (docs/reports.md), full precision."""
         return (

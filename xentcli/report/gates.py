@@ -101,6 +101,10 @@ class Gated(Protocol):
         """How messages name what was evaluated, e.g. 'a binary evaluation'."""
         ...
 
+    def gate_document(self) -> dict[str, Any]:
+        """The evaluation report (as JSON) whose sections gate paths name."""
+        ...
+
 
 R = TypeVar("R", bound=Gated)
 
@@ -130,7 +134,7 @@ def apply_gates(report: R, gates: Iterable[Gate]) -> R:
 def _path_values(report: Any, path: str) -> list[tuple[str | None, Any]]:
     """(class or group, value) for a gate path over a report's sections (docs/ci.md)."""
     section, _, rest = path.partition(".")
-    document = report.to_dict() if hasattr(report, "to_dict") else {}
+    document = report.gate_document()
     data = document.get(section)
     if data is None:
         return []

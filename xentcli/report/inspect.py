@@ -76,6 +76,10 @@ class InspectReport:
         """How gate messages name the report."""
         return "an inspection"
 
+    def gate_document(self) -> dict[str, Any]:
+        """An inspection has no sections to gate."""
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of `inspect --format json`."""
         lay = self.layout
