@@ -186,3 +186,21 @@ def test_r2_per_group_and_with_intervals():
     assert many.intervals["r2"] == pytest.approx(one.intervals["r2"], rel=1e-12)
     low, high = one.intervals["r2"]
     assert low <= one.metrics["r2"] <= high
+
+
+def test_multilabel_per_group_and_with_intervals():
+    rng = np.random.default_rng(7)
+    s, t = rng.random((900, 3)), (rng.random((900, 3)) < 0.4).astype(int)
+    data = pd.DataFrame(
+        {f"p_{k}": s[:, k] for k in range(3)} | {f"y_{k}": t[:, k] for k in range(3)}
+    )
+    data["g"] = rng.choice(["a", "b"], 900)
+    options = {"task": "multilabel", "label_col": "y_*", "pred_col": "p_*", "per_class": True}
+    report = xentcli.evaluate(data, by="g", chunk_rows=50, **options)
+    for group in report.groups:
+        rows = (data["g"] == group.group["g"]).to_numpy()
+        _, _, f, _ = precision_recall_fscore_support(t[rows], s[rows] > 0.5, average="macro")
+        close(group.metrics["macro_f1"], f)
+    one = xentcli.evaluate(data, bootstrap=25, **options)
+    many = xentcli.evaluate(data, bootstrap=25, chunk_rows=11, **options)
+    assert many.intervals["macro_f1"] == pytest.approx(one.intervals["macro_f1"], rel=1e-12)

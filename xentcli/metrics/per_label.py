@@ -5,14 +5,21 @@ columns (docs/metrics.md)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from xentcli.metrics.bootstrap import (
+    REPLICATE_BLOCK,
+    Intervals,
+    percentile_interval,
+    poisson_weights,
+)
 from xentcli.metrics.classification import _divide
+from xentcli.metrics.groups import group_keys
 from xentcli.metrics.per_class import ClassRow, PerClassTable
-from xentcli.metrics.registry import MetricValues
+from xentcli.metrics.registry import GroupValues, MetricValues
 from xentcli.tasks import Task
 
 if TYPE_CHECKING:
@@ -29,13 +36,28 @@ class PerLabel:
     logits: bool
     sums: np.ndarray | None = None  # (5, K): tp, predicted, positive, wrong, loss
     weight: float = 0.0
+    by: tuple[str, ...] = ()  # --by: the sums per group, for each group's averages
+    group_ids: dict[str, int] = field(default_factory=dict)
+    grouped: np.ndarray | None = None  # (groups, 5, K)
+    replicates: int = 0  # --bootstrap: the sums per replicate
+    seed: int = 0
+    confidence: float = 0.95
+    resampled: np.ndarray | None = None  # (replicates, 5, K)
 
     @classmethod
     def asked(cls, request: BreakdownRequest) -> PerLabel | None:
         """A fresh state for --per-class on multilabel."""
         if not (request.per_class and request.task == Task.MULTILABEL):
             return None
-        return cls(request.threshold, request.eps, request.logits)
+        return cls(
+            request.threshold,
+            request.eps,
+            request.logits,
+            by=request.by,
+            replicates=request.bootstrap or 0,
+            seed=request.seed,
+            confidence=request.confidence,
+        )
 
     def update(self, scored: Scored) -> None:
         """Add one chunk's cells."""
@@ -52,17 +74,32 @@ class PerLabel:
             cells = -(chunk.targets * np.log(q) + (1.0 - chunk.targets) * np.log1p(-q))
         predicted = p > self.threshold
         w = np.ones(z.shape[1]) if chunk.weights is None else chunk.weights
-        sums = np.stack(
-            [
-                (predicted & truth) @ w,
-                predicted @ w,
-                truth @ w,
-                (predicted != truth) @ w,
-                cells @ w,
-            ]
-        )
+        per_row = np.stack([predicted & truth, predicted, truth, predicted != truth, cells]).astype(
+            np.float64
+        )  # (5, K, n)
+        sums = per_row @ w
         self.sums = sums if self.sums is None else self.sums + sums
         self.weight += float(w.sum())
+        k = z.shape[0]
+        if self.by:
+            codes, names = group_keys([scored.column(c) for c in self.by])
+            ids = np.array([self.group_ids.setdefault(n, len(self.group_ids)) for n in names])
+            onehot = np.zeros((len(self.group_ids), z.shape[1]))
+            onehot[ids[codes], np.arange(z.shape[1])] = w
+            grouped = np.einsum("skn,gn->gsk", per_row, onehot)
+            if self.grouped is None:
+                self.grouped = np.zeros((0, 5, k))
+            grown = np.zeros((len(self.group_ids), 5, k))
+            grown[: len(self.grouped)] = self.grouped
+            self.grouped = grown + grouped
+        if self.replicates:
+            if self.resampled is None:
+                self.resampled = np.zeros((self.replicates, 5, k))
+            rows = scored.rows()
+            for first in range(0, self.replicates, REPLICATE_BLOCK):
+                block = np.arange(first, min(first + REPLICATE_BLOCK, self.replicates))
+                draws = poisson_weights(self.seed, block, rows) * w
+                self.resampled[block] += np.einsum("skn,rn->rsk", per_row, draws)
 
     def merge(self, other: PerLabel) -> None:
         """Fold another state in."""
@@ -70,6 +107,19 @@ class PerLabel:
             return
         self.sums = other.sums.copy() if self.sums is None else self.sums + other.sums
         self.weight += other.weight
+        if other.grouped is not None:
+            mapping = [self.group_ids.setdefault(n, len(self.group_ids)) for n in other.group_ids]
+            grown = np.zeros((len(self.group_ids), *other.grouped.shape[1:]))
+            if self.grouped is not None:
+                grown[: len(self.grouped)] = self.grouped
+            np.add.at(grown, mapping, other.grouped)
+            self.grouped = grown
+        if other.resampled is not None:
+            self.resampled = (
+                other.resampled.copy()
+                if self.resampled is None
+                else self.resampled + other.resampled
+            )
 
     def result(self, finished: Finished) -> dict[str, Section]:
         """The per_class section (one row per label) and the averaged metrics."""
@@ -92,10 +142,31 @@ class PerLabel:
             )
             for i, name in enumerate(names)
         )
-        share = support / support.sum() if support.sum() else np.zeros(k)
-        values = {}
-        for name, per_label in (("precision", precision), ("recall", recall), ("f1", f1)):
-            values[f"macro_{name}"] = float(per_label.mean()) if k else 0.0
-        for name, per_label in (("precision", precision), ("recall", recall), ("f1", f1)):
-            values[f"weighted_{name}"] = float(share @ per_label)
-        return {"per_class": PerClassTable(rows), "metrics": MetricValues(values)}
+        made: dict[str, Section] = {
+            "per_class": PerClassTable(rows),
+            "metrics": MetricValues(_averages(sums)),
+        }
+        if self.grouped is not None:
+            made["group_metrics"] = GroupValues(
+                {key: dict(_averages(self.grouped[g])) for key, g in self.group_ids.items()}
+            )
+        if self.resampled is not None:
+            each = [_averages(r) for r in self.resampled]
+            values = {name: np.array([e[name] for e in each]) for name in each[0]}
+            bounds = {n: percentile_interval(v, self.confidence) for n, v in values.items()}
+            made["intervals"] = Intervals(bounds, values)
+        return made
+
+
+def _averages(sums: np.ndarray) -> dict[str, float]:
+    """Macro and weighted precision, recall and F1 over the labels, from their sums."""
+    hits, predicted, support = sums[0], sums[1], sums[2]
+    precision, recall = _divide(hits, predicted), _divide(hits, support)
+    f1 = _divide(2 * precision * recall, precision + recall)
+    share = support / support.sum() if support.sum() else np.zeros(len(support))
+    values = {}
+    for name, per_label in (("precision", precision), ("recall", recall), ("f1", f1)):
+        values[f"macro_{name}"] = float(per_label.mean()) if len(per_label) else 0.0
+    for name, per_label in (("precision", precision), ("recall", recall), ("f1", f1)):
+        values[f"weighted_{name}"] = float(share @ per_label)
+    return values
