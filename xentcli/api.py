@@ -4,6 +4,7 @@ gates) and inspect_input() (open → plan, no rows read)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from xentcli.engine.accumulate import accumulate
@@ -143,31 +144,20 @@ def evaluate_with(
 def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
     """Open the inputs and report every decision, without reading the data through."""
     preds, label_src = open_inputs(source, labels, opts)
-    columns = [{"name": n, "type": t} for n, t in preds.column_types().items()]
-    try:
-        layout = layout_of(preds, label_src, opts)
-        plan = make_plan(opts, layout)
-    except XentError as failure:  # still show the columns: what a user needs to fix it
-        return InspectReport(
-            path=preds.name,
-            labels=label_src.name if label_src is not None else None,
-            format=preds.format,
-            rows=preds.num_rows,
-            columns=columns,
-            layout=None,
-            logits=opts.logits,
-            label_rule="",
-            failure=failure,
-        )
-    checks = plan.checks
-    return InspectReport(
+    report = InspectReport(
         path=preds.name,
         labels=label_src.name if label_src is not None else None,
         format=preds.format,
         rows=preds.num_rows,
-        columns=columns,
-        layout=layout,
-        logits=checks.logits,
-        label_rule=label_rule(layout, checks.positive),
-        metrics=plan.metrics,
+        columns=[{"name": n, "type": t} for n, t in preds.column_types().items()],
+        layout=None,
+        logits=opts.logits,
+        label_rule="",
     )
+    try:
+        layout = layout_of(preds, label_src, opts)
+        plan = make_plan(opts, layout)
+    except XentError as failure:  # still show the columns: what a user needs to fix it
+        return replace(report, failure=failure)
+    rule = label_rule(layout, plan.checks.positive)
+    return replace(report, layout=layout, label_rule=rule, metrics=plan.metrics)

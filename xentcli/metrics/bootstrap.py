@@ -9,7 +9,7 @@ any chunk size. Memory: O(N replicates × statistics), not O(rows).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -49,6 +49,16 @@ def poisson_weights(seed: int, replicates: np.ndarray, rows: np.ndarray) -> np.n
     uniform = shifted.view(np.float64)  # 53 random bits as a float in [0, 1)
     np.multiply(x, 2.0**-53, out=uniform, casting="unsafe")
     return _poisson_counts(uniform)
+
+
+def replicate_blocks(
+    seed: int, replicates: int, rows: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(replicate indices, their Poisson(1) draws for these rows), REPLICATE_BLOCK replicates at a
+    time: the draws every breakdown's intervals use, so all resample the same rows."""
+    for first in range(0, replicates, REPLICATE_BLOCK):
+        block = np.arange(first, min(first + REPLICATE_BLOCK, replicates))
+        yield block, poisson_weights(seed, block, rows)
 
 
 def _poisson_counts(uniform: np.ndarray) -> np.ndarray:

@@ -9,12 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xentcli.metrics.bootstrap import (
-    REPLICATE_BLOCK,
-    Intervals,
-    percentile_interval,
-    poisson_weights,
-)
+from xentcli.metrics.bootstrap import Intervals, percentile_interval, replicate_blocks
 from xentcli.metrics.classification import report_metrics
 from xentcli.metrics.groups import group_keys
 from xentcli.metrics.registry import GroupValues, MetricValues
@@ -156,9 +151,7 @@ class PerClass:
             old = self.resampled.shape[1]
             grown[:, :old, :old] = self.resampled
             self.resampled = grown
-        for first in range(0, self.replicates, REPLICATE_BLOCK):
-            block = np.arange(first, min(first + REPLICATE_BLOCK, self.replicates))
-            draws = poisson_weights(self.seed, block, rows)
+        for block, draws in replicate_blocks(self.seed, self.replicates, rows):
             if weights is not None:
                 draws *= weights
             index = (np.arange(len(block))[:, None] * (k * k) + cells[None, :]).reshape(-1)

@@ -10,12 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from xentcli.metrics.bootstrap import (
-    REPLICATE_BLOCK,
-    Intervals,
-    percentile_interval,
-    poisson_weights,
-)
+from xentcli.metrics.bootstrap import Intervals, percentile_interval, replicate_blocks
 from xentcli.metrics.classification import _divide
 from xentcli.metrics.groups import group_keys
 from xentcli.metrics.per_class import ClassRow, PerClassTable
@@ -96,10 +91,8 @@ class PerLabel:
             if self.resampled is None:
                 self.resampled = np.zeros((self.replicates, 5, k))
             rows = scored.rows()
-            for first in range(0, self.replicates, REPLICATE_BLOCK):
-                block = np.arange(first, min(first + REPLICATE_BLOCK, self.replicates))
-                draws = poisson_weights(self.seed, block, rows) * w
-                self.resampled[block] += np.einsum("skn,rn->rsk", per_row, draws)
+            for block, draws in replicate_blocks(self.seed, self.replicates, rows):
+                self.resampled[block] += np.einsum("skn,rn->rsk", per_row, draws * w)
 
     def merge(self, other: PerLabel) -> None:
         """Fold another state in."""

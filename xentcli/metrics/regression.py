@@ -7,12 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from xentcli.metrics.bootstrap import (
-    REPLICATE_BLOCK,
-    Intervals,
-    percentile_interval,
-    poisson_weights,
-)
+from xentcli.metrics.bootstrap import Intervals, percentile_interval, replicate_blocks
 from xentcli.metrics.groups import group_keys
 from xentcli.metrics.registry import GroupValues, MetricValues
 from xentcli.metrics.sums import RowSum
@@ -82,9 +77,8 @@ class Spread:
             if self.resampled is None:
                 self.resampled = np.zeros((self.replicates, 4))
             rows = scored.rows()
-            for first in range(0, self.replicates, REPLICATE_BLOCK):
-                block = np.arange(first, min(first + REPLICATE_BLOCK, self.replicates))
-                self.resampled[block] += poisson_weights(self.seed, block, rows) @ sums.T
+            for block, draws in replicate_blocks(self.seed, self.replicates, rows):
+                self.resampled[block] += draws @ sums.T
 
     def merge(self, other: Spread) -> None:
         """Fold another part in, re-shifted to this one's c."""
