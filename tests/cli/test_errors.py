@@ -85,7 +85,7 @@ CASES = {
         csv([GOOD, [7, 0.3, 0.4, 0.3]]),
         [],
         "{f}, row 2, column 'label': label 7 maps to no class (classes: 0, 1, 2; labels name a "
-        "class)",
+        "class); pass --classes with the class of each prediction column, in column order",
     ),
     "string label maps to no class": (
         csv(
@@ -94,7 +94,8 @@ CASES = {
         ),
         [],
         "{f}, row 2, column 'label': label 'cow' maps to no class (classes: dog, cat, emu; a "
-        "string label names a class, an integer label is a 0-based position)",
+        "string label names a class, an integer label is a 0-based position); pass --classes with "
+        "the class of each prediction column, in column order",
     ),
     "binary label not 0/1": (
         ("csv", ["y", "prob"], [[1, 0.5], [2, 0.5]]),

@@ -83,3 +83,25 @@ def test_two_columns_named_by_string_classes_and_positive(tmp_path, cancer):
     other = xentcli.evaluate(str(tmp_path / "named.csv"), positive="malignant")
     assert other.columns["predictions"] == ["p_malignant"]
     assert other.metrics["mse"] == pytest.approx(brier_score_loss(1 - y, p[:, 0]), rel=1e-12)
+
+
+def test_predict_proba_named_by_the_classes_beside_a_text_label(tmp_path, iris):
+    y, p = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    frame = pd.DataFrame(p, columns=names)
+    frame["species"] = names[y]
+    frame.to_csv(tmp_path / "named.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "named.csv"))
+    assert report.columns["label"] == "species" and report.classes == tuple(names)
+    assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+
+
+def test_rf_classes_columns_with_text_labels_name_the_fix(cli, tmp_path, iris):
+    y, p = iris
+    frame = pd.DataFrame(p)  # columns 0, 1, 2 (rf.classes_ of integer-encoded labels)
+    frame["label"] = np.array(["setosa", "versicolor", "virginica"])[y]
+    frame.to_csv(tmp_path / "mixed.csv", index=False)
+    run = cli("eval", str(tmp_path / "mixed.csv"))
+    assert run.code == 2 and "pass --classes" in run.stderr
+    fixed = cli("eval", str(tmp_path / "mixed.csv"), "--classes", "setosa,versicolor,virginica")
+    assert fixed.code == 0

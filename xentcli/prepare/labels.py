@@ -191,7 +191,8 @@ class LabelMapper:
                 else "a string label names a class, an integer label is a 0-based position"
             )
             message = (
-                f"label {value!r} maps to no class (classes: {', '.join(self.classes)}; {rule})"
+                f"label {value!r} maps to no class (classes: {', '.join(self.classes)}; {rule}); "
+                "pass --classes with the class of each prediction column, in column order"
             )
         elif self.positive is not None:
             message = (

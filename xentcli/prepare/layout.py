@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xentcli.errors import SchemaError, UsageError
 from xentcli.tasks import Task
@@ -100,6 +100,9 @@ def resolve_layout(
     label_file = label_file if label_names is not None else pred_file
     targets: tuple[str, ...] = ()
     label_col: str | None = None
+    typed = _by_types(pred_names, label_names, request, pred_types)
+    if typed is not None:  # no column named as labels: predict_proba columns beside a label
+        request = replace(request, label_col=typed[0], pred_col=",".join(typed[1]))
     if request.label_col is not None and any(ch in request.label_col for ch in "*?[,"):
         targets = tuple(
             _named_columns(label_file_names, request.label_col, label_file, "--label-col")[0]
@@ -171,6 +174,30 @@ def resolve_layout(
         note,
         hard,
     )
+
+
+def _by_types(
+    names: list[str],
+    label_names: list[str] | None,
+    request: ColumnRequest,
+    pred_types: Callable[[], dict[str, str]] | None,
+) -> tuple[str, list[str]] | None:
+    """(label, predictions) when no column is named as labels or predictions, by the types:
+    one column of labels (text or booleans) and two or more float columns, such as the
+    class-named columns of predict_proba beside a `species` label (docs/inputs.md)."""
+    if request.label_col or request.pred_col or label_names is not None or pred_types is None:
+        return None
+    if any(name in names for name in LABEL_NAMES):
+        return None
+    skip = {index_column(names), request.weight_col, request.on, *request.by}
+    types = pred_types()
+    columns = [n for n in names if n not in skip]
+    floats = [n for n in columns if types.get(n, "").startswith(("double", "float", "halffloat"))]
+    others = [n for n in columns if n not in floats]
+    text = ("string", "large_string", "dictionary", "bool")  # not integers: ids are integers too
+    if len(others) != 1 or len(floats) < 2 or not types.get(others[0], "").startswith(text):
+        return None
+    return others[0], floats
 
 
 def index_column(names: list[str]) -> str | None:
