@@ -9,7 +9,7 @@ from typing import Any
 
 from xentcli.engine.accumulate import accumulate
 from xentcli.engine.plan import layout_of, make_plan, open_inputs
-from xentcli.errors import UsageError, XentError
+from xentcli.errors import AlignmentError, UsageError, XentError
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
 from xentcli.report.build import report_of
@@ -161,3 +161,43 @@ def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
         return replace(report, failure=failure)
     rule = label_rule(layout, plan.checks.positive)
     return replace(report, layout=layout, label_rule=rule, metrics=plan.metrics)
+
+
+def check_same_labels(pred_a: Any, pred_b: Any, opts: EvalOptions) -> None:
+    """`compare` of two files that hold their own labels: the labels must be the same, row by
+    row; the first row where they differ is an alignment error naming it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from xentcli.prepare.align import align_rows
+
+    sources = [open_inputs(source, None, opts)[0] for source in (pred_a, pred_b)]
+    layouts = [layout_of(source, None, opts) for source in sources]
+    columns = [
+        [lay.label_col] if lay.label_col is not None else list(lay.target_cols) for lay in layouts
+    ]
+    if len(columns[0]) != len(columns[1]):
+        raise AlignmentError("A and B have different label columns; pass --labels FILE for both")
+    streams = [
+        source.batches([], cols, 1 << 16)
+        if lay.label_col is not None
+        else source.batches(cols, [], 1 << 16)
+        for source, lay, cols in zip(sources, layouts, columns, strict=True)
+    ]
+    offset = 0
+    names = (sources[0].name, sources[1].name)
+    for left, right in align_rows(streams[0], streams[1], names):
+        for a_name, b_name in zip(columns[0], columns[1], strict=True):
+            a_col = pc.cast(left.column(a_name), pa.string())
+            b_col = pc.cast(right.column(b_name), pa.string())
+            same = pc.fill_null(pc.equal(a_col, b_col), False)
+            both_null = pc.and_(pc.is_null(a_col), pc.is_null(b_col))
+            differ = pc.invert(pc.or_(same, both_null))
+            if pc.any(differ).as_py():
+                at = pc.index(differ, True).as_py()
+                raise AlignmentError(
+                    f"A and B hold different labels from data row {offset + at + 1} "
+                    f"({a_col[at].as_py()!r} in {names[0]}, {b_col[at].as_py()!r} in {names[1]}): "
+                    "compare needs the same rows in the same order; pass --labels FILE for both"
+                )
+        offset += left.num_rows

@@ -137,3 +137,19 @@ def test_different_rows_are_an_error(cli, models, tmp_path):
     pd.read_csv(labels).iloc[:100].to_csv(tmp_path / "short.csv", index=False)
     run = cli("compare", paths["a"][0], str(short), "--labels", labels)
     assert run.code == 2
+
+
+def test_compare_refuses_files_whose_labels_differ_row_by_row(cli, tmp_path):
+    """B's rows shuffled: the verdicts would silently compare different rows."""
+    import pandas as pd
+
+    from tests.conftest import SAMPLES
+
+    b = pd.read_csv(SAMPLES / "net2.csv")
+    b.iloc[[0, 2]] = b.iloc[[2, 0]].to_numpy()
+    b.to_csv(tmp_path / "shuffled.csv", index=False)
+    run = cli("compare", str(SAMPLES / "net1.csv"), str(tmp_path / "shuffled.csv"))
+    assert run.code == 2 and "different labels from data row 1" in run.stderr
+    assert run.stdout == ""
+    same = cli("compare", str(SAMPLES / "net1.csv"), str(SAMPLES / "net2.csv"), "--bootstrap", "20")
+    assert same.code == 0

@@ -13,7 +13,7 @@ from typing import Any
 import click
 import numpy as np
 
-from xentcli.api import evaluate_with, inspect_input
+from xentcli.api import check_same_labels, evaluate_with, inspect_input
 from xentcli.cli.flags import (
     bootstrap_options,
     column_options,
@@ -146,6 +146,8 @@ def compare_command(**params: Any) -> None:
     --max/--min check B; --max-increase compares B with A.
     """
     opts = _options(params)
+    if params["labels"] is None:  # each file holds its labels: they must be the same rows
+        check_same_labels(params["pred_a"], params["pred_b"], opts)
     a = evaluate_with(params["pred_a"], params["labels"], opts)
     b = evaluate_with(params["pred_b"], params["labels"], opts)
     report = compare_reports(a, b, params["seed"], params["confidence"])

@@ -169,20 +169,24 @@ def _broken_pipe() -> None:
 def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Style) -> Any:
     from rich.table import Table
 
+    cells = [[_human(v, style.precision) for v in row] for row in rows]
     table = Table(title=title, title_justify="left")
     for i, name in enumerate(header):
         numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
-        first = i == 0  # the names: never cut short
-        widest = max([len(str(row[0])) for row in rows] + [len(name)]) if first else None
+        # no value is ever cut short or wrapped ("0.243…"): a column is at least as wide as its
+        # widest value, and only the header folds; a table wider than the terminal stays whole
+        widest = max([len(row[i]) for row in cells] + [1])
+        if i == 0:
+            widest = max(widest, len(name))
         table.add_column(
             name,
-            style="bold" if first else "cyan",
+            style="bold" if i == 0 else "cyan",
             justify="right" if numeric else "left",
             min_width=widest,
-            no_wrap=first,
+            overflow="fold",
         )
-    for row in rows:
-        table.add_row(*[_human(v, style.precision) for v in row])
+    for row in cells:
+        table.add_row(*row)
     return table
 
 
