@@ -27,7 +27,7 @@ class ClassRow:
 
     name: str
     support: float
-    loss_name: str  # binary_cross_entropy or cross_entropy
+    loss_name: str | None  # binary_cross_entropy or cross_entropy; None: predicted labels
     loss: float | None
     error: float | None
     precision: float
@@ -37,10 +37,11 @@ class ClassRow:
 
     def to_json(self) -> dict[str, Any]:
         """The row as the JSON report holds it."""
+        loss = {self.loss_name: self.loss} if self.loss_name is not None else {}
         return {
             "class": self.name,
             "support": self.support,
-            self.loss_name: self.loss,
+            **loss,
             "error": self.error,
             "precision": self.precision,
             "recall": self.recall,
@@ -217,7 +218,8 @@ class PerClass:
         self._grow(k)
         confusion = self.confusion if self.confusion is not None else np.zeros((k, k))
         loss = self.loss if self.loss is not None else np.zeros(k)
-        loss_name = finished.task.loss_name or "loss"
+        scored = not np.isnan(loss).all() or not len(loss)  # predicted labels have no loss
+        loss_name = (finished.task.loss_name or "loss") if scored else None
         support = confusion.sum(axis=1)
         predicted = confusion.sum(axis=0)
         hits = np.diag(confusion)
