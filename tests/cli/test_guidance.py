@@ -55,3 +55,15 @@ def test_shell_completion_for_both_names(tmp_path):
     }
     files = subprocess.run([sys.executable, str(xent)], env=env, capture_output=True, text=True)
     assert files.returncode == 0 and files.stdout.startswith("file,")  # completes file names
+
+
+def test_labels_paired_by_position_with_keys_out_of_order(cli, tmp_path):
+    preds = write_csv(tmp_path / "p.csv", ["id", "prob"], [[1, 0.9], [2, 0.2], [3, 0.7]])
+    labels = write_csv(tmp_path / "l.csv", ["id", "label"], [[1, 1], [3, 1], [2, 0]])
+    run = cli("eval", str(preds), "--labels", str(labels), "--json")
+    assert run.code == 0 and "pass --on id" in run.stderr
+    assert "data row 2" in json.loads(run.stdout)["notes"][0]
+    joined = cli("eval", str(preds), "--labels", str(labels), "--on", "id")
+    assert joined.code == 0 and "pass --on" not in joined.stderr
+    ordered = write_csv(tmp_path / "o.csv", ["id", "label"], [[1, 1], [2, 0], [3, 1]])
+    assert "pass --on" not in cli("eval", str(preds), "--labels", str(ordered)).stderr

@@ -153,3 +153,39 @@ def test_compare_refuses_files_whose_labels_differ_row_by_row(cli, tmp_path):
     assert run.stdout == ""
     same = cli("compare", str(SAMPLES / "net1.csv"), str(SAMPLES / "net2.csv"), "--bootstrap", "20")
     assert same.code == 0
+
+
+def test_compare_on_a_key_pairs_shuffled_rows(cli, tmp_path):
+    """compare --on KEY: B's rows in any order give the comparison of the aligned files."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(21)
+    n = 400
+    y, pa_, pb = rng.integers(0, 2, n), rng.random(n), rng.random(n)
+    a = pd.DataFrame({"id": np.arange(n), "label": y, "prob": pa_})
+    b = pd.DataFrame({"id": np.arange(n), "label": y, "prob": pb})
+    a.to_csv(tmp_path / "a.csv", index=False)
+    b.to_csv(tmp_path / "b.csv", index=False)
+    b.sample(frac=1, random_state=3).to_csv(tmp_path / "b_shuffled.csv", index=False)
+    aligned = cli(
+        "compare", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--bootstrap", "50", "--json"
+    )
+    joined = cli(
+        "compare",
+        str(tmp_path / "a.csv"),
+        str(tmp_path / "b_shuffled.csv"),
+        "--on",
+        "id",
+        "--bootstrap",
+        "50",
+        "--json",
+    )
+    assert aligned.code == 0 and joined.code == 0, joined.stderr
+    first, second = json.loads(aligned.stdout), json.loads(joined.stdout)
+    for x, y_ in zip(first["differences"], second["differences"], strict=True):
+        assert x["difference"] == pytest.approx(y_["difference"], rel=1e-12)
+        assert x["interval"] == pytest.approx(y_["interval"], rel=1e-12)
+        assert x["verdict"] == y_["verdict"]

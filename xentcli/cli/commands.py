@@ -146,10 +146,16 @@ def compare_command(**params: Any) -> None:
     --max/--min check B; --max-increase compares B with A.
     """
     opts = _options(params)
-    if params["labels"] is None:  # each file holds its labels: they must be the same rows
-        check_same_labels(params["pred_a"], params["pred_b"], opts)
-    a = evaluate_with(params["pred_a"], params["labels"], opts)
-    b = evaluate_with(params["pred_b"], params["labels"], opts)
+    if params["labels"] is None and opts.on is not None:
+        # each file holds its labels, joined on a key: B is scored against A's labels, and
+        # both resample by A's rows (docs/reports.md#compare)
+        a = evaluate_with(params["pred_a"], None, dataclasses.replace(opts, on=None))
+        b = evaluate_with(params["pred_b"], params["pred_a"], opts)
+    else:
+        if params["labels"] is None:  # each file holds its labels: the same rows, in order
+            check_same_labels(params["pred_a"], params["pred_b"], opts)
+        a = evaluate_with(params["pred_a"], params["labels"], opts)
+        b = evaluate_with(params["pred_b"], params["labels"], opts)
     report = compare_reports(a, b, params["seed"], params["confidence"])
     params["baseline_report"] = a.to_dict() if params["baseline"] is None else None
     gates = _gates(params)

@@ -38,6 +38,7 @@ class Accumulator:
         self.row_sums = RowSumCheck()
         self.negative: Any = None  # with --positive: the other label value seen
         self.zero_one: bool | None = None  # every probability exactly 0 or 1 so far
+        self.notes: list[str] = []  # what the report should tell (rows out of order)
 
     @property
     def used(self) -> int:
@@ -78,6 +79,7 @@ class Accumulator:
         self.classes = self._grown(self.classes, other.classes)
         self.negative = self._agreed(self.negative, other.negative, "more than two label values")
         self.row_sums.merge(other.row_sums)
+        self.notes = self.notes or other.notes
         if other.zero_one is not None:
             self.zero_one = other.zero_one and self.zero_one is not False
         return self
@@ -118,9 +120,32 @@ def accumulate(
         chunk = preparer.prepare(pred_batch, label_batch, offset=start, absent=absent)
         scores = score(chunk, plan.scoring, scratch) if chunk.codes.size else RowScores({})
         acc.add(Scored(chunk, scores, start, pred_batch, label_batch))
+        key = plan.layout.shared_key
+        if key is not None and not acc.notes:
+            acc.notes += _order_notes(pred_batch, label_batch, key, start, labels)
         if progress is not None:
             progress(acc.read, preds.consumed(acc.read))
     return acc
+
+
+def _order_notes(
+    preds: pa.RecordBatch, labels: pa.RecordBatch, key: str, start: int, source: Source | None
+) -> list[str]:
+    """Rows paired by position whose shared key column differs: the first such row, and --on."""
+    import pyarrow.compute as pc
+
+    left = pc.cast(preds.column(key), pa.string())
+    right = pc.cast(labels.column(key), pa.string())
+    differ = pc.invert(pc.fill_null(pc.equal(left, right), False))
+    if not pc.any(differ).as_py():
+        return []
+    at = pc.index(differ, True).as_py()
+    name = source.name if source is not None else "the labels"
+    return [
+        f"rows are paired by position, but their {key or 'index'!r} differs from data row "
+        f"{start + at + 1} ({left[at].as_py()!r} against {right[at].as_py()!r} in {name}); "
+        f"if the files are in different orders, pass --on {key or 'KEY'}"
+    ]
 
 
 def _paired(
@@ -154,9 +179,11 @@ def _paired(
         stream = preds.batches(pred_numeric, pred_text, chunk_rows, keys)
         yield from joined(stream, index, preds.name, reading.missing_skip)
         return
+    shared = [layout.shared_key] if layout.shared_key is not None else []
+    pred_keys += [k for k in shared if k not in pred_keys]
     for pred_batch, label_batch in align_rows(
         preds.batches(pred_numeric, pred_text, chunk_rows, pred_keys),
-        labels.batches(label_numeric, label_text, chunk_rows),
+        labels.batches(label_numeric, label_text, chunk_rows, shared),
         (preds.name, labels.name),
     ):
         yield pred_batch, label_batch, None

@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 import numpy as np
 import pyarrow as pa
 
+from xentcli.io.arrow_numpy import int_values
 from xentcli.metrics.bootstrap import Bootstrap
 from xentcli.metrics.calibration import Calibration
 from xentcli.metrics.groups import Groups
@@ -24,6 +25,7 @@ from xentcli.metrics.per_label import PerLabel
 from xentcli.metrics.ranking import Ranking
 from xentcli.metrics.regression import Spread
 from xentcli.prepare.chunk import Chunk
+from xentcli.prepare.join import LABEL_ROW
 from xentcli.tasks import Task
 
 
@@ -62,8 +64,12 @@ class Scored:
     labels: pa.RecordBatch
 
     def rows(self) -> np.ndarray:
-        """The 0-based input index of every row kept."""
+        """The 0-based index of every row kept: in the input, or, for rows joined by key, in
+        the labels file (so two models joined to the same labels resample the same rows)."""
         kept = self.chunk.kept if self.chunk.kept is not None else np.arange(self.chunk.read)
+        if LABEL_ROW in self.labels.schema.names:
+            positions = self.labels.column(LABEL_ROW).fill_null(-1)
+            return int_values(positions).astype(np.int64)[kept]
         return self.start + kept
 
     def column(self, name: str) -> pa.Array:

@@ -75,7 +75,8 @@ class LabelIndex:
         self.used_count = count
         taken = self.table.take(found)
         labels = pa.RecordBatch.from_arrays(
-            [column.combine_chunks() for column in taken.columns], names=taken.column_names
+            [column.combine_chunks() for column in taken.columns] + [found.cast(pa.int64())],
+            names=[*taken.column_names, LABEL_ROW],
         )
         return labels, (absent if absent.any() else None)
 
@@ -104,6 +105,9 @@ class LabelIndex:
             row=offset + at + 1,
             column=self.key,
         )
+
+
+LABEL_ROW = "__xentcli_label_row__"  # each joined row's position in the labels file
 
 
 def joined(

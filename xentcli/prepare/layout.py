@@ -74,6 +74,7 @@ class Layout:
     index_col: str | None = None  # pandas' index, left out of everything
     note: str | None = None  # a decision the report should state
     hard: bool = False  # the prediction column holds predicted labels
+    shared_key: str | None = None  # a key-like column both files have (rows paired by position)
 
 
 def resolve_layout(
@@ -173,6 +174,7 @@ def resolve_layout(
         index_col,
         note,
         hard,
+        _shared_key(pred_names, label_names, request, {label_col, weight_col, *pred_cols}),
     )
 
 
@@ -198,6 +200,24 @@ def _by_types(
     if len(others) != 1 or len(floats) < 2 or not types.get(others[0], "").startswith(text):
         return None
     return others[0], floats
+
+
+KEY_NAMES = ("id", "key", "sample_id", "row_id", "uid", "uuid", *INDEX_NAMES)
+
+
+def _shared_key(
+    pred_names: list[str],
+    label_names: list[str] | None,
+    request: ColumnRequest,
+    taken: set[str | None],
+) -> str | None:
+    """A key-like column both files hold while their rows are paired by position: a check
+    that they are in the same order."""
+    if label_names is None or request.on is not None:
+        return None
+    return next(
+        (n for n in KEY_NAMES if n in pred_names and n in label_names and n not in taken), None
+    )
 
 
 def index_column(names: list[str]) -> str | None:

@@ -106,7 +106,7 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
         signature=plan.signature,
         options=dict(plan.options),
         sections=sections,
-        notes=tuple(note for note in (layout.note, _zero_one(acc, layout)) if note),
+        notes=tuple(note for note in (layout.note, _zero_one(acc, layout), *acc.notes) if note),
     )
 
 
