@@ -155,3 +155,47 @@ def test_ctrl_c_while_starting_up_exits_130_without_a_traceback(b_csv):
         )
         assert run.returncode in (0, 130), (delay, run.returncode, run.stderr)  # 0: it was done
         assert "Traceback" not in run.stderr, (delay, run.stderr)
+
+
+def test_settings_files_that_are_not_settings(cli, tmp_path, monkeypatch, b_csv):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool]\nxentcli = 5\n")
+    assert_clean_error(cli("eval", str(b_csv)), "must be a table")
+    (tmp_path / "pyproject.toml").write_bytes(b"\xff\xfe[tool.xentcli]\n")
+    assert_clean_error(cli("eval", str(b_csv)), "not valid TOML")
+    (tmp_path / "pyproject.toml").unlink()
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(bytes(range(256)))
+    assert_clean_error(cli("eval", str(b_csv), "--config", str(binary)), "not valid TOML")
+
+
+def test_a_symlink_loop_in_a_recursive_glob_counts_each_file_once(cli, tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    write_csv(folder / "b.csv", ["label", "p"], [[1, 0.9], [0, 0.2]])
+    (folder / "loop").symlink_to(".")
+    run = cli("eval", str(folder / "**" / "*.csv"), "--json")
+    assert run.code == 0 and json.loads(run.stdout)["rows"]["read"] == 2
+
+
+@pytest.mark.parametrize("cell", ['"[[0.1, 0.2, 0.7]]"', '"[0.3, 0 .4, 0.3]"', '"[0.3; 0.4, 0.3]"'])
+def test_malformed_json_array_text_is_named(cli, tmp_path, cell):
+    path = tmp_path / "lists.csv"
+    path.write_text(f'label,proba\n0,"[0.1, 0.2, 0.7]"\n1,{cell}\n')
+    assert_clean_error(cli("eval", str(path)), "row 2", "not a JSON array of numbers")
+
+
+def test_integers_beyond_float_range_and_bytes_that_are_not_text(cli, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    big = write_csv(tmp_path / "big.csv", ["label", "p"], [[9007199254740993, 0.5], [0, 0.5]])
+    assert_clean_error(cli("eval", str(big)), "row 1", "9007199254740993")
+    table = pa.table({"label": pa.array([2**64 - 1, 0], pa.uint64()), "p": [0.5, 0.5]})
+    pq.write_table(table, tmp_path / "u64.parquet")
+    assert_clean_error(cli("eval", str(tmp_path / "u64.parquet")), "18446744073709551615")
+    noise = tmp_path / "noise.csv"
+    noise.write_bytes(bytes(range(128, 256)) * 8)
+    assert_clean_error(cli("eval", str(noise)), "noise.csv", "header line")
+    noise.write_bytes(b"\xff\xfel,p\n1,0.5\n")
+    assert_clean_error(cli("eval", str(noise)), "not UTF-8 text")

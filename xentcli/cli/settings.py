@@ -33,7 +33,8 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "xentcli" in _read(candidate).get("tool", {}):
+        tool = _read(candidate).get("tool", {}) if candidate.is_file() else {}
+        if isinstance(tool, dict) and "xentcli" in tool:
             return candidate
     return None
 
@@ -44,7 +45,12 @@ def load_settings(path: Path | None, known: dict[str, str]) -> Settings:
     if path is None:
         return Settings()
     data = _read(path)
-    table = data.get("tool", {}).get("xentcli", {}) if path.name == "pyproject.toml" else data
+    table: Any = data
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("xentcli", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [tool.xentcli] must be a table of settings")
     options: dict[str, Any] = {}
     gates: dict[str, dict[str, str]] = {}
     for raw_key, value in table.items():
@@ -73,5 +79,7 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: not valid TOML (nested too deeply)") from None

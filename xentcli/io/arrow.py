@@ -69,6 +69,9 @@ class ArrowFileSource(StoredSchema):
                 stored = iter(ipc.open_stream(_open(self.name)))
             for batch in stored:
                 selected = batch.select(wanted)
+                # a file is untrusted input: a bad offset in its buffers would be read out of
+                # bounds (a crash), so every batch is validated before any value is read
+                selected.validate(full=True)
                 for start in range(0, selected.num_rows, chunk_rows):
                     yield selected.slice(start, chunk_rows)
         except (pa.ArrowException, OSError) as exc:

@@ -14,7 +14,9 @@ import pyarrow as pa
 def float_values(array: pa.Array) -> np.ndarray:
     """float64 values with nulls as NaN; zero-copy when the array is float64 without nulls."""
     if not pa.types.is_float64(array.type):
-        array = array.cast(pa.float64())
+        # unsafe: an integer beyond 2^53 (an id, a hostile label) becomes its nearest float
+        # instead of an error; it is then a label that maps to no class, which is named
+        array = array.cast(pa.float64(), safe=False)
     if array.null_count:
         array = array.fill_null(math.nan)
     return np.frombuffer(array.buffers()[1], np.float64, len(array), array.offset * 8)

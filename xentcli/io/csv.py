@@ -50,9 +50,15 @@ class CsvSource:
         self._mappable = plain and not storage.is_url(path) and os.path.isfile(path)  # not a pipe
         try:
             table = pacsv.read_csv(io.BytesIO(header), parse_options=self._parse_options())
+            self.column_names = list(table.column_names)
         except pa.ArrowException as exc:
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
-        self.column_names = list(table.column_names)
+        except UnicodeDecodeError:
+            raise InputError(
+                "the header line is not UTF-8 text; is this a CSV file? (pass --input-format "
+                "for another format)",
+                file=self.name,
+            ) from None
 
     def consumed(self, rows: int) -> float | None:
         """Bytes read of the file's size (an uncompressed file; stdin and compressed: unknown)."""

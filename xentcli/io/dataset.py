@@ -100,7 +100,12 @@ def dataset_paths(target: str) -> tuple[list[str], str]:
         if not paths:
             raise InputError("the directory holds no data files", file=target)
         return paths, target
-    paths = sorted(p for p in glob.glob(target, recursive=True) if os.path.isfile(p))
+    paths, seen = [], set()
+    for p in sorted(glob.glob(target, recursive=True)):  # '**' follows links: a loop repeats
+        real = os.path.realpath(p)
+        if os.path.isfile(p) and real not in seen:
+            seen.add(real)
+            paths.append(p)
     if not paths:
         raise InputError("the pattern matches no file", file=target)
     return paths, os.path.commonpath([os.path.dirname(p) or "." for p in paths])

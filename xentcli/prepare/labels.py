@@ -96,7 +96,10 @@ class LabelMapper:
         if self.lookup is None or not pa.types.is_integer(labels.type) or not len(labels):
             return None
         if pa.types.is_unsigned_integer(labels.type):
-            labels = labels.cast(pa.int64())
+            try:
+                labels = labels.cast(pa.int64())
+            except pa.ArrowInvalid:  # beyond int64: not a class index; the general path names it
+                return None
         values = int_values(labels)
         low, table = self.lookup
         if values.min() < low or values.max() >= low + len(table):

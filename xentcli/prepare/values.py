@@ -9,6 +9,8 @@ from xentcli.errors import InputError, SchemaError
 from xentcli.io.arrow_numpy import float_values, int_values, null_mask
 from xentcli.prepare.scratch import Scratch
 
+_NUMBER = r"-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|-?[Ii]nf(inity)?|NaN|nan"
+JSON_ARRAY = rf"^\s*\[\s*(({_NUMBER})\s*(,\s*({_NUMBER})\s*)*)?\]\s*$"
 NUMERIC = (pa.types.is_floating, pa.types.is_integer, pa.types.is_boolean, pa.types.is_decimal)
 
 
@@ -34,6 +36,15 @@ def list_rows(
     import pyarrow.compute as pc  # slow to import: only when needed
 
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        well_formed = pc.match_substring_regex(column, JSON_ARRAY)
+        bad = np.flatnonzero(~null_mask(column) & ~np.asarray(well_formed.fill_null(True)))
+        if bad.size:  # "[[0.1, 0.9]]", "[0.3, 0 .4]": not one flat JSON array of numbers
+            raise InputError(
+                f"{column[int(bad[0])].as_py()!r} is not a JSON array of numbers",
+                file=file,
+                row=offset + int(bad[0]) + 1,
+                column=name,
+            )
         column = pc.split_pattern(pc.replace_substring_regex(column, r"[\[\]\s]", ""), ",")
     kind = column.type
     if not (
