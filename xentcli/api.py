@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from xentcli.engine.accumulate import accumulate
-from xentcli.engine.plan import layout_of, make_plan, open_inputs
+from xentcli.engine.plan import layout_of, list_width, make_plan, open_inputs
 from xentcli.errors import AlignmentError, UsageError, XentError
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
@@ -129,7 +129,8 @@ def evaluate_with(
     each chunk (fraction of the input read, or None where it cannot be known)."""
     gates = tuple(gates)
     preds, label_src = open_inputs(source, labels, opts)
-    plan = make_plan(opts, layout_of(preds, label_src, opts))
+    layout = layout_of(preds, label_src, opts)
+    plan = make_plan(opts, layout, list_width(preds, layout))
     plain = [gate for gate in gates if gate.section is None]  # paths are checked on the report
     check_metrics_exist(plain, plan.metrics, f"a {plan.task} evaluation")  # before any row
     if plan.engine == "dask":

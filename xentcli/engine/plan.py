@@ -27,6 +27,8 @@ from xentcli.prepare.layout import ColumnRequest, Layout, resolve_layout
 from xentcli.tasks import Task
 from xentcli.version import __version__
 
+UNKNOWN_LIST_WIDTH = 1000  # a list column of unknown length: chunks small enough for K = 1000
+
 # options the report's `options` section leaves out: how the input was read or split up
 NOT_IN_REPORT = (
     "chunk_rows",
@@ -74,6 +76,22 @@ class Plan:
     def task(self) -> Task:
         """The task being evaluated."""
         return self.layout.task
+
+
+def list_width(source: Source, layout: Layout) -> int | None:
+    """A list column's values per row when the input's metadata tells it (Parquet), else None."""
+    known = getattr(source, "values_per_row", None)
+    return known(layout.pred_cols[0]) if known is not None and layout.pred_list else None
+
+
+def _values_per_row(layout: Layout, width: int | None) -> int:
+    """Prediction values per row, which sizes the chunks: the columns, or a list's length (its
+    classes, the file's metadata, or unknown: the widest a list is taken to be)."""
+    if not layout.pred_list:
+        return len(layout.pred_cols)
+    if layout.classes:
+        return len(layout.classes)
+    return width or UNKNOWN_LIST_WIDTH
 
 
 def column_request(opts: EvalOptions) -> ColumnRequest:
@@ -141,8 +159,9 @@ def checked_layout(
     return layout
 
 
-def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
-    """The plan of one evaluation; a combination of options that cannot work is a usage error."""
+def make_plan(opts: EvalOptions, layout: Layout, width: int | None = None) -> Plan:
+    """The plan of one evaluation; a combination of options that cannot work is a usage error.
+    `width`: a list column's values per row, where the input's metadata tells (list_width)."""
     task = layout.task
     targets = bool(layout.target_cols)
     _check_hard(opts, layout)
@@ -183,7 +202,7 @@ def make_plan(opts: EvalOptions, layout: Layout) -> Plan:
             strict_positive=opts.positive is not None and layout.positive is None,
         ),
         reading=Reading(
-            chunk_rows=opts.chunk_rows or default_chunk_rows(len(layout.pred_cols)),
+            chunk_rows=opts.chunk_rows or default_chunk_rows(_values_per_row(layout, width)),
             on=opts.on,
             missing_skip=opts.missing == "skip",
             by=opts.by,

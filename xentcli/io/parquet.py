@@ -39,6 +39,19 @@ class ParquetSource(StoredSchema):
         self.column_names = list(self.schema.names)
         self.num_rows: int | None = self._file.metadata.num_rows
 
+    def values_per_row(self, column: str) -> int | None:
+        """A list column's values per row, from the first row group's metadata (no data read):
+        what sizes chunks by values (docs/inputs.md)."""
+        meta = self._file.metadata
+        if not meta.num_row_groups or not meta.row_group(0).num_rows:
+            return None
+        group = meta.row_group(0)
+        for i in range(group.num_columns):
+            chunk = group.column(i)
+            if chunk.path_in_schema.split(".")[0] == column:
+                return max(1, round(chunk.num_values / group.num_rows))
+        return None
+
     def row_group_rows(self) -> list[int]:
         """The row count of each row group, from the footer."""
         meta = self._file.metadata

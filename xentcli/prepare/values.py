@@ -66,11 +66,26 @@ def list_rows(
             column=name,
         )
     try:
-        flat = float_values(pc.list_flatten(column).cast(pa.float64()))
+        flat = _numbers(pc.list_flatten(column))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise InputError(
             f"holds a value that is not a number ({exc})", file=file, column=name
         ) from None
-    rows = np.full((len(column), width), np.nan)
-    rows[~missing] = flat.reshape(-1, width)
-    return np.ascontiguousarray(rows.T), width
+    if not missing.any():  # one pass: the transpose to (K, n) and the cast to float64 together
+        return np.ascontiguousarray(flat.reshape(-1, width).T, dtype=np.float64), width
+    rows = np.full((width, len(column)), np.nan)
+    rows[:, ~missing] = flat.reshape(-1, width).T
+    return rows, width
+
+
+def _numbers(values: pa.Array) -> np.ndarray:
+    """A flat array of list values as numpy: a view of float32 or float64 buffers without nulls
+    (no copy; widened to float64 with the transpose), else cast to float64."""
+    if (pa.types.is_float32(values.type) or pa.types.is_float64(values.type)) and not (
+        values.null_count
+    ):
+        dtype = np.float32 if pa.types.is_float32(values.type) else np.float64
+        return np.frombuffer(
+            values.buffers()[1], dtype, len(values), values.offset * dtype().itemsize
+        )
+    return float_values(values.cast(pa.float64()))

@@ -1,0 +1,29 @@
+"""The plan sizes chunks by values (rows × classes), list columns too (docs/inputs.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import xentcli
+from xentcli.engine.plan import layout_of, list_width, make_plan, open_inputs
+from xentcli.options import EvalOptions, default_chunk_rows
+
+
+@pytest.mark.parametrize("k", [3, 10, 1000])
+def test_list_columns_are_chunked_by_their_length(tmp_path, k):
+    rng = np.random.default_rng(k)
+    p = rng.dirichlet(np.ones(k), 64).astype(np.float32)
+    table = pa.table({"label": rng.integers(0, k, 64), "probs": pa.array(list(p))})
+    pq.write_table(table, tmp_path / "lists.parquet")
+    opts = EvalOptions(sum_tol=1e-3)
+    source, _ = open_inputs(str(tmp_path / "lists.parquet"), None, opts)
+    layout = layout_of(source, None, opts)
+    assert layout.pred_list and list_width(source, layout) == k
+    plan = make_plan(opts, layout, list_width(source, layout))
+    assert plan.reading.chunk_rows == default_chunk_rows(k)
+    report = xentcli.evaluate(str(tmp_path / "lists.parquet"), sum_tol=1e-3)
+    expected = -np.log(p[np.arange(64), table["label"].to_numpy()]).mean()
+    assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-6)  # float32 input
