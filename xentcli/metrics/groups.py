@@ -89,6 +89,14 @@ class GroupsTable:
         """The groups as the JSON report holds them."""
         return [row.to_json() for row in self.rows]
 
+    def ordered(self, names: list[str]) -> GroupsTable:
+        """The table with each group's metrics in this order (others after)."""
+        rows = []
+        for row in self.rows:
+            first = {n: row.metrics[n] for n in names if n in row.metrics}
+            rows.append(GroupRow(row.group, row.rows, first | row.metrics))
+        return GroupsTable(self.columns, tuple(rows))
+
     def with_metrics(self, values: dict[str, dict[str, float | None]]) -> GroupsTable:
         """The table with more metrics per group (group key → name → value)."""
         rows = []

@@ -175,7 +175,7 @@ def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Sty
         numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
         # no value is ever cut short or wrapped ("0.243…"): a column is at least as wide as its
         # widest value, and only the header folds; a table wider than the terminal stays whole
-        widest = max([len(row[i]) for row in cells] + [1])
+        widest = max([len(row[i]) for row in cells] + [min(len(name), 12)])  # headers fold past 12
         if i == 0:
             widest = max(widest, len(name))
         table.add_column(

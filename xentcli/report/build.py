@@ -79,6 +79,9 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
             file=preds.name,
         )
     metrics |= computed
+    groups = sections.get("groups")
+    if isinstance(groups, GroupsTable):  # each group's metrics in the report's order
+        sections["groups"] = groups.ordered(list(metrics))
     intervals = sections.get("intervals")
     if isinstance(intervals, Intervals):  # in the metrics' order
         bounds = {name: intervals.bounds[name] for name in metrics if name in intervals.bounds}
