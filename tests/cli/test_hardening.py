@@ -199,3 +199,15 @@ def test_integers_beyond_float_range_and_bytes_that_are_not_text(cli, tmp_path):
     assert_clean_error(cli("eval", str(noise)), "noise.csv", "header line")
     noise.write_bytes(b"\xff\xfel,p\n1,0.5\n")
     assert_clean_error(cli("eval", str(noise)), "not UTF-8 text")
+
+
+def test_a_header_line_over_one_mebibyte_and_a_missing_weight_column(cli, tmp_path):
+    names = ["label", "p", *[f"column_{i:07d}" for i in range(80_000)]]
+    path = tmp_path / "wide.csv"
+    zeros = ",0" * 80_000
+    path.write_text(",".join(names) + "\n" + "1,0.5" + zeros + "\n" + "0,0.2" + zeros + "\n")
+    assert len(names[2]) * 80_000 > 1 << 20  # the header alone is over 1 MiB
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0 and json.loads(run.stdout)["rows"]["used"] == 2
+    small = write_csv(tmp_path / "b.csv", ["label", "p"], [[1, 0.9]])
+    assert_clean_error(cli("eval", str(small), "--weight-col", "w"), "b.csv", "no weight column")

@@ -49,7 +49,12 @@ class CsvSource:
         self._bytes_read = len(header)  # then counted as blocks are handed to the parser
         self._mappable = plain and not storage.is_url(path) and os.path.isfile(path)  # not a pipe
         try:
-            table = pacsv.read_csv(io.BytesIO(header), parse_options=self._parse_options())
+            table = pacsv.read_csv(
+                io.BytesIO(header),
+                # a header line longer than pyarrow's 1 MiB block is still one header
+                read_options=pacsv.ReadOptions(block_size=max(1 << 20, 2 * len(header))),
+                parse_options=self._parse_options(),
+            )
             self.column_names = list(table.column_names)
         except pa.ArrowException as exc:
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None

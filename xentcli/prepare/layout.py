@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -90,15 +92,18 @@ def resolve_layout(
     pred_types (asked only when one prediction column is found) tells a list column apart.
     """
     for names, file in ((pred_names, pred_file), (label_names, label_file)):
-        repeated = [n for n in dict.fromkeys(names or []) if (names or []).count(n) > 1]
+        counts = Counter(names or [])
+        repeated = [n for n, count in counts.items() if count > 1]
         if repeated:
             raise SchemaError(
-                f"column {repeated[0]!r} appears {(names or []).count(repeated[0])} times; "
+                f"column {repeated[0]!r} appears {counts[repeated[0]]} times; "
                 "give the columns distinct names",
                 file=file,
             )
     label_file_names = label_names if label_names is not None else pred_names
     label_file = label_file if label_names is not None else pred_file
+    if pred_types is not None:
+        pred_types = functools.cache(pred_types)  # a text file infers them: once is enough
     targets: tuple[str, ...] = ()
     label_col: str | None = None
     typed = _by_types(pred_names, label_names, request, pred_types)
@@ -110,7 +115,9 @@ def resolve_layout(
         )
     else:
         label_col = _label_column(label_file_names, request.label_col, label_file)
-    weight_col, weight_in_labels = _weight_column(pred_names, label_names, request.weight_col)
+    weight_col, weight_in_labels = _weight_column(
+        pred_names, label_names, request.weight_col, pred_file
+    )
     missing_by = [c for c in request.by if c not in pred_names]
     if missing_by:
         raise SchemaError(
@@ -274,7 +281,7 @@ def _label_column(names: list[str], wanted: str | None, file: str | None) -> str
 
 
 def _weight_column(
-    pred_names: list[str], label_names: list[str] | None, wanted: str | None
+    pred_names: list[str], label_names: list[str] | None, wanted: str | None, file: str
 ) -> tuple[str | None, bool]:
     """Weights are taken from the labels file when it has the column, else from predictions."""
     if wanted is None:
@@ -283,7 +290,11 @@ def _weight_column(
         return wanted, True
     if wanted in pred_names:
         return wanted, False
-    raise SchemaError(f"no weight column {wanted!r}; columns are: {shown(pred_names)}")
+    raise SchemaError(
+        f"no weight column {wanted!r}; columns are: {shown(pred_names)}; pass --weight-col with "
+        "one of them",
+        file=file,
+    )
 
 
 def _prediction_columns(
