@@ -26,7 +26,7 @@ FLOORS = [
     "api",
     "cli",
 ]
-READS_OPTIONS = {"options", "engine/plan", "engine/signature", "api", "__init__"}
+READS_OPTIONS = {"options", "engine/plan", "engine/checks", "engine/signature", "api", "__init__"}
 
 
 def modules() -> list[tuple[str, str, ast.Module]]:

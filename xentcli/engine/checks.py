@@ -1,0 +1,191 @@
+"""Every check of how options combine with each other and with the task, and the options a
+framework convention implies: what the plan runs before it is made (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import replace
+
+from xentcli.errors import UsageError
+from xentcli.metrics.conventions import COMPATS, KERAS_EPS
+from xentcli.options import EvalOptions
+from xentcli.prepare.layout import Layout
+from xentcli.tasks import Task
+
+
+def check_task(layout: Layout, opts: EvalOptions) -> None:
+    """The columns a task needs (docs/inputs.md), or a usage error saying what to pass."""
+    task, pred_cols, targets = layout.task, layout.pred_cols, layout.target_cols
+    cols = ", ".join(pred_cols)
+    if task in (Task.BINARY, Task.REGRESSION) and (len(pred_cols) != 1 or targets):
+        raise UsageError(
+            f"--task {task} takes one prediction column and one label column, got "
+            f"predictions {cols}" + (f" and labels {', '.join(targets)}" if targets else "")
+        )
+    if task == Task.REGRESSION and opts.logits:
+        raise UsageError("--logits does not apply to --task regression")
+    if task == Task.MULTICLASS and len(pred_cols) < 2 and not layout.pred_list and not layout.hard:
+        raise UsageError(
+            f"--task multiclass takes two or more prediction columns (or one list column), got "
+            f"{cols}; pass --pred-col with a comma list or a glob such as 'p_*'"
+        )
+    if task == Task.MULTILABEL and not targets:
+        raise UsageError(
+            "--task multilabel takes K label columns: pass --label-col with a glob such as "
+            "'y_*' or a comma list"
+        )
+    _check_misplaced(task, targets, opts, two_columns=layout.positive is not None)
+    if not opts.logits and any(c.startswith("logit_") for c in pred_cols):
+        raise UsageError(
+            f"columns {cols} are named as logits; pass --logits (xentcli does not guess logits)"
+        )
+    _check_classes(layout)
+
+
+def _check_misplaced(
+    task: Task, targets: tuple[str, ...], opts: EvalOptions, two_columns: bool = False
+) -> None:
+    """An option the task would ignore is a usage error, not a silent no-op."""
+    binary_or_multiclass = (Task.BINARY, Task.MULTICLASS)
+    misplaced = [
+        ("--positive", "binary", opts.positive is not None and task != Task.BINARY),
+        (
+            "--ignore-label",
+            "one label column of classes",
+            opts.ignore_label is not None and (bool(targets) or task == Task.REGRESSION),
+        ),
+        (
+            "--classes",
+            "multiclass and multilabel",
+            opts.classes is not None and task in (Task.BINARY, Task.REGRESSION) and not two_columns,
+        ),
+        (
+            "--renormalize",
+            "multiclass probabilities",
+            opts.renormalize and (task != Task.MULTICLASS or opts.logits),
+        ),
+        ("--top-k", "multiclass", opts.top_k is not None and task != Task.MULTICLASS),
+        (
+            "--calibration",
+            "binary and multiclass",
+            opts.calibration and task not in binary_or_multiclass,
+        ),
+        (
+            "--per-class",
+            "classification",
+            opts.per_class and task == Task.REGRESSION,
+        ),
+    ]
+    for flag, where, wrong in misplaced:
+        if wrong:
+            raise UsageError(f"{flag} applies to {where}, not to this {task} evaluation")
+
+
+def check_hard(opts: EvalOptions, layout: Layout) -> None:
+    """Predicted labels have no scores: what needs one is a usage error (docs/inputs.md)."""
+    if opts.hard and not layout.hard:
+        raise UsageError("--hard takes one prediction column of predicted labels")
+    if not layout.hard:
+        return
+    column = layout.pred_cols[0]
+    for flag, asked in (
+        ("--logits", opts.logits),
+        ("--top-k", opts.top_k is not None),
+        ("--calibration", opts.calibration),
+        ("--auc", opts.auc),
+        ("--renormalize", opts.renormalize),
+        (f"--compat {opts.compat}", opts.compat != "sklearn"),
+        ("--engine dask", opts.engine == "dask"),
+    ):
+        if asked:
+            raise UsageError(
+                f"{flag} needs scores, and {column!r} holds predicted labels; pass the "
+                "probabilities (predict_proba) instead"
+            )
+
+
+def check_ranking(opts: EvalOptions, layout: Layout) -> None:
+    """--auc and its options: on which tasks, and with what (docs/metrics.md#ranking)."""
+    task = layout.task
+    if not opts.auc:
+        if opts.average != "macro":
+            raise UsageError("--average applies to the metrics of --auc: pass --auc")
+        return
+    if task == Task.REGRESSION:
+        raise UsageError("--auc applies to binary, multiclass and multilabel, not to regression")
+    if task == Task.MULTICLASS and layout.target_cols:
+        raise UsageError(
+            "--auc needs hard labels (one label column of classes), not K target columns"
+        )
+    if opts.average == "micro" and task != Task.MULTILABEL:
+        raise UsageError("--average micro applies to multilabel; use macro or weighted")
+    if opts.bootstrap is not None:
+        raise UsageError("--auc does not combine with --bootstrap (nor `compare`) yet")
+    if opts.tmp_dir is not None and not os.path.isdir(opts.tmp_dir):
+        raise UsageError(f"--tmp-dir {opts.tmp_dir}: no such folder")
+
+
+def _check_classes(layout: Layout) -> None:
+    """--classes and target columns agree in number with the prediction columns."""
+    if layout.task not in (Task.MULTICLASS, Task.MULTILABEL) or layout.hard:
+        return
+    pred_cols, targets, classes = layout.pred_cols, layout.target_cols, layout.classes
+    pred_list = layout.pred_list
+    width = len(targets) if pred_list and targets else None if pred_list else len(pred_cols)
+    if classes is not None and width is not None and len(classes) != width:
+        raise UsageError(
+            f"--classes names {len(classes)} classes but there are {width} "
+            f"prediction columns ({', '.join(pred_cols)})"
+        )
+    if targets and not pred_list and len(targets) != len(pred_cols):
+        raise UsageError(
+            f"{len(targets)} label columns ({', '.join(targets)}) but {len(pred_cols)} "
+            f"prediction columns ({', '.join(pred_cols)}); they pair up in order"
+        )
+
+
+def with_convention(opts: EvalOptions, layout: Layout) -> EvalOptions:
+    """The options a framework's convention implies (docs/metrics.md#conventions); a misplaced
+    flag is a usage error."""
+    task, targets = layout.task, bool(layout.target_cols)
+    classes = len(layout.classes) if layout.classes else None
+    if opts.compat not in COMPATS:
+        raise UsageError(f"--compat must be one of {', '.join(COMPATS)}, not {opts.compat!r}")
+    if opts.compat != "sklearn" and task not in (Task.BINARY, Task.MULTICLASS):
+        raise UsageError(f"--compat {opts.compat} applies to binary and multiclass")
+    if targets and opts.compat == "keras":
+        raise UsageError("--compat keras takes one label column; soft targets take --compat torch")
+    if opts.compat != "sklearn" and opts.weight_col is not None and (opts.by or opts.bootstrap):
+        raise UsageError(
+            f"--compat {opts.compat} with --weight-col does not combine with --by or --bootstrap "
+            "yet"
+        )
+    if opts.class_weights is not None and (opts.by or opts.bootstrap):
+        raise UsageError("--class-weights does not combine with --by or --bootstrap yet")
+    if opts.class_weights is not None:
+        if opts.compat != "torch" or task != Task.MULTICLASS:
+            raise UsageError(
+                "--class-weights is torch's cross_entropy weight: pass --compat torch "
+                "on a multiclass evaluation"
+            )
+        if classes is not None and len(opts.class_weights) != classes:
+            raise UsageError(
+                f"--class-weights gives {len(opts.class_weights)} weights for {classes} classes"
+            )
+        if not all(math.isfinite(w) and w > 0 for w in opts.class_weights):
+            raise UsageError(
+                f"--class-weights must all be finite and > 0, not "
+                f"{','.join(f'{w:g}' for w in opts.class_weights)}"
+            )
+    if opts.label_smoothing and (
+        opts.compat == "sklearn" or (task == Task.BINARY and opts.compat != "keras")
+    ):
+        raise UsageError(
+            "--label-smoothing applies to multiclass with --compat torch or keras, and to binary "
+            "with --compat keras"
+        )
+    if opts.compat == "keras":
+        renormalize = task == Task.MULTICLASS and not opts.logits
+        return replace(opts, eps=KERAS_EPS, renormalize=renormalize)
+    return opts
