@@ -51,6 +51,15 @@ class BreakdownRequest:
     threshold: float = 0.5
     eps: float = 2.220446049250313e-16
 
+    def resampling(self) -> dict[str, Any]:
+        """What a breakdown that keeps its own groups and replicates takes from the request."""
+        return {
+            "by": self.by,
+            "replicates": self.bootstrap or 0,
+            "seed": self.seed,
+            "confidence": self.confidence,
+        }
+
 
 @dataclass(frozen=True)
 class Scored:

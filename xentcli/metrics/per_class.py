@@ -103,10 +103,7 @@ class PerClass:
             return None
         return cls(
             request.normalize,
-            by=request.by,
-            replicates=request.bootstrap or 0,
-            seed=request.seed,
-            confidence=request.confidence,
+            **request.resampling(),
         )
 
     def update(self, scored: Scored) -> None:

@@ -48,10 +48,7 @@ class PerLabel:
             request.threshold,
             request.eps,
             request.logits,
-            by=request.by,
-            replicates=request.bootstrap or 0,
-            seed=request.seed,
-            confidence=request.confidence,
+            **request.resampling(),
         )
 
     def update(self, scored: Scored) -> None:

@@ -41,10 +41,7 @@ class Spread:
         if request.task != Task.REGRESSION:
             return None
         return cls(
-            by=request.by,
-            replicates=request.bootstrap or 0,
-            seed=request.seed,
-            confidence=request.confidence,
+            **request.resampling(),
         )
 
     def update(self, scored: Scored) -> None:
