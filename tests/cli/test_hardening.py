@@ -111,6 +111,10 @@ def test_streams_that_cannot_be_written(tmp_path, b_csv):
     assert closed.returncode == 0
     shut = subprocess.run(" ".join(command) + " >&-", shell=True, stderr=subprocess.PIPE, text=True)
     assert shut.returncode == 2 and "stdout is closed" in shut.stderr
+    no_stderr = subprocess.run(
+        " ".join(command) + " --weight-col nope 2>&-", shell=True, stdout=subprocess.DEVNULL
+    )
+    assert no_stderr.returncode == 2  # nowhere to say why, but the code still tells
     piped = subprocess.run(
         " ".join(command) + " | true; exit ${PIPESTATUS[0]}",
         shell=True,

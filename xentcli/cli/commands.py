@@ -27,6 +27,7 @@ from xentcli.cli.output import (
     gate_failures,
     notes,
     output_format,
+    say,
     sections_left_out,
     silence_stdout,
 )
@@ -81,7 +82,7 @@ def eval_command(**params: Any) -> None:
     gates = _gates(params)
     opts = _with_sections(_options(params), gates)
     bar = None
-    if not params["quiet"] and sys.stderr.isatty():
+    if not params["quiet"] and sys.stderr is not None and sys.stderr.isatty():
         bar = ProgressBar(f"xentcli eval {params['predictions']}")
     try:
         report = evaluate_with(params["predictions"], params["labels"], opts, bar, gates)
@@ -111,7 +112,7 @@ def diff_command(**params: Any) -> None:
     )
     if not params["quiet"]:
         for warning in report.warnings:
-            click.echo(f"xentcli: warning: {warning}", err=True)
+            say(f"xentcli: warning: {warning}")
     _finish(report, params)
 
 
@@ -226,10 +227,9 @@ def _finish(report: Gated, params: dict[str, Any]) -> None:
         fmt = output_format(params["output"]) or fmt  # -o report.json: JSON
     left_out = sections_left_out(report, fmt)
     if left_out and not params["quiet"]:
-        click.echo(
+        say(
             f"xentcli: note: the {fmt} format carries the metrics only; left out: "
-            f"{', '.join(left_out)} (--format json has them all)",
-            err=True,
+            f"{', '.join(left_out)} (--format json has them all)"
         )
     emit(report, fmt, params["precision"], not params["no_color"], params["output"])
     gate_failures(report)
@@ -295,15 +295,15 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.exceptions.Abort:
-        click.echo("", err=True)
+        say("")
         code = EXIT_INTERRUPT
     except click.ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        click.echo(f"xentcli: error: {exc.format_message()}{hint}", err=True)
+        say(f"xentcli: error: {exc.format_message()}{hint}")
         code = EXIT_USAGE
     except XentError as exc:
-        click.echo(f"xentcli: error: {_one_line(str(exc))}", err=True)
+        say(f"xentcli: error: {_one_line(str(exc))}")
         code = EXIT_USAGE
     except KeyboardInterrupt:
         code = EXIT_INTERRUPT
@@ -313,10 +313,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: short message, traceback only on request
         if "--debug" in args:
             traceback.print_exc()
-        click.echo(
+        say(
             f"xentcli: internal error: {type(exc).__name__}: {exc} "
-            "(a bug; rerun with --debug for the traceback and please report it)",
-            err=True,
+            "(a bug; rerun with --debug for the traceback and please report it)"
         )
         code = EXIT_INTERNAL
     sys.exit(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -25,6 +26,13 @@ SUFFIX_FORMATS = {
     ".xml": "junit",
     ".txt": "table",
 }
+
+
+def say(text: str) -> None:
+    """One line on stderr; a closed stderr (2>&-) leaves nowhere to say it, and the exit code
+    still tells."""
+    with contextlib.suppress(OSError):
+        click.echo(text, err=True)
 
 
 def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | None) -> None:
@@ -140,23 +148,21 @@ def notes(report: Gated) -> None:
     if not isinstance(report, Report):
         return
     for note in report.notes:
-        click.echo(f"xentcli: note: {note}", err=True)
+        say(f"xentcli: note: {note}")
     rows = report.rows
     if rows.skipped:
-        click.echo(f"xentcli: note: skipped {rows.skipped} row(s) with missing values", err=True)
+        say(f"xentcli: note: skipped {rows.skipped} row(s) with missing values")
     if rows.ignored:
-        click.echo(f"xentcli: note: ignored {rows.ignored} row(s) by --ignore-label", err=True)
+        say(f"xentcli: note: ignored {rows.ignored} row(s) by --ignore-label")
     if report.clipped:
-        click.echo(
-            f"xentcli: note: clipped {report.clipped} probabilities to [eps, 1-eps]", err=True
-        )
+        say(f"xentcli: note: clipped {report.clipped} probabilities to [eps, 1-eps]")
 
 
 def gate_failures(report: Gated) -> None:
     """Each failed gate on stderr: metric, full-precision value, limit."""
     for gate in report.gates:
         if not gate.passed:
-            click.echo(f"xentcli: gate failed: {gate_failure(gate)}", err=True)
+            say(f"xentcli: gate failed: {gate_failure(gate)}")
 
 
 def silence_stdout() -> None:
