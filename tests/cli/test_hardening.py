@@ -215,3 +215,14 @@ def test_a_header_line_over_one_mebibyte_and_a_missing_weight_column(cli, tmp_pa
     assert run.code == 0 and json.loads(run.stdout)["rows"]["used"] == 2
     small = write_csv(tmp_path / "b.csv", ["label", "p"], [[1, 0.9]])
     assert_clean_error(cli("eval", str(small), "--weight-col", "w"), "b.csv", "no weight column")
+
+
+def test_carriage_return_line_ends_alone(cli, tmp_path):
+    """Old Mac files end lines with a CR alone: read as lines, in a join's labels file too."""
+    (tmp_path / "cr.csv").write_bytes(b"label,p\r1,0.9\r0,0.2\r")
+    run = cli("eval", str(tmp_path / "cr.csv"), "--json")
+    assert run.code == 0 and json.loads(run.stdout)["rows"]["used"] == 2
+    (tmp_path / "labels.csv").write_bytes(b"id,label\r1,1\r2,0\r")
+    preds = write_csv(tmp_path / "p.csv", ["id", "p"], [[2, 0.2], [1, 0.9]])
+    joined = cli("eval", str(preds), "--labels", str(tmp_path / "labels.csv"), "--on", "id")
+    assert joined.code == 0, joined.stderr

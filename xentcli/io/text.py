@@ -39,7 +39,7 @@ def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
     """(the first line, the bytes read after it); empty input is an error."""
     try:
         head = stream.read(HEAD_BYTES)
-        while head and b"\n" not in head:
+        while head and b"\n" not in head and b"\r" not in head[:-1]:
             more = stream.read(HEAD_BYTES)
             if not more:
                 break
@@ -48,7 +48,9 @@ def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
         raise InputError(f"cannot read ({exc})", file=name) from None
     if not head.strip():
         raise InputError("the file is empty", file=name)
-    cut = head.find(b"\n") + 1 or len(head)
+    ends = [at for at in (head.find(b"\n"), head.find(b"\r")) if at >= 0]
+    first = min(ends) if ends else len(head)  # LF, CRLF, or a lone CR (old Mac files)
+    cut = first + 2 if head[first : first + 2] == b"\r\n" else first + 1
     return head[:cut], head[cut:]
 
 
