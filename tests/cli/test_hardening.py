@@ -226,3 +226,25 @@ def test_carriage_return_line_ends_alone(cli, tmp_path):
     preds = write_csv(tmp_path / "p.csv", ["id", "p"], [[2, 0.2], [1, 0.9]])
     joined = cli("eval", str(preds), "--labels", str(tmp_path / "labels.csv"), "--on", "id")
     assert joined.code == 0, joined.stderr
+
+
+def test_a_named_pipe_with_a_bad_cell_exits(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "w") as out:
+            out.write("label,p\n1,0.5\n0,abc\n")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    run = subprocess.run(
+        [sys.executable, "-m", "xentcli", "eval", str(fifo), "--input-format", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    writer.join(timeout=10)
+    assert run.returncode == 2 and "abc" in run.stderr

@@ -159,8 +159,9 @@ class CsvSource:
         return pacsv.ParseOptions(delimiter=self.delimiter)
 
     def _locator(self, numeric: list[str]) -> Callable[[], Found | None] | None:
-        """How to find the row of a parse error: re-read the file (not possible for stdin)."""
-        if self.path == STDIN:
+        """How to find the row of a parse error: re-read the file (not possible for stdin, nor
+        for a named pipe: opening it again would wait for a writer that never comes)."""
+        if self.path == STDIN or not (storage.is_url(self.path) or os.path.isfile(self.path)):
             return None
         return lambda: locate_csv_error(
             self.path, compression_of(self.path), self.delimiter, self.column_names, numeric
