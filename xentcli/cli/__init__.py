@@ -7,6 +7,9 @@ May import anything in xentcli.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
 
 
@@ -16,4 +19,21 @@ def main() -> None:
         from xentcli.cli.commands import main as run
     except KeyboardInterrupt:
         sys.exit(130)
-    run()
+    try:
+        run()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    _leave(code)
+
+
+def _leave(code: int) -> None:
+    """Exit without tearing the interpreter down: after an error a pyarrow reader thread may
+    still be alive, and its teardown at exit can abort the process ("terminate called without
+    an active exception"). Exit handlers (temporary folders) run first; streams are flushed."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            if stream is not None:
+                stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
