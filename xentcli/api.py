@@ -95,7 +95,10 @@ def _arrays(
     lengths = {name: len(values) for name, values in columns.items()}
     if len(set(lengths.values())) > 1:
         raise UsageError(f"y_true=, y_prob= and sample_weight= differ in length: {lengths}")
-    table = pa.table({name: pa.array(values) for name, values in columns.items()})
+    table = pa.table(
+        {name: pa.array(values) for name, values in columns.items()},
+        metadata={"xentcli.name": "<arrays>"},  # how messages name the input
+    )
     return table, {"label_col": label_col, "pred_col": ",".join(pred)} | options
 
 

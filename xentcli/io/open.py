@@ -44,7 +44,8 @@ OPENERS: dict[str, Callable[[str], Any]] = {
 def open_source(source: Any, input_format: str | None = None) -> Source:
     """Open a path, a directory, a glob, '-', a pandas DataFrame or a pyarrow Table."""
     if isinstance(source, pa.Table):
-        return TableSource(source, "<Table>")
+        name = (source.schema.metadata or {}).get(b"xentcli.name", b"<Table>").decode()
+        return TableSource(source, name)
     if type(source).__module__.startswith("pandas") and type(source).__name__ == "DataFrame":
         return TableSource(pa.Table.from_pandas(source, preserve_index=False), "<DataFrame>")
     if not isinstance(source, str | os.PathLike):
