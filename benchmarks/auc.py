@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import statistics
 import sys
 
-from run import DATA, HERE, compile_bytecode, measure, warm
+from run import DATA, HERE, compile_bytecode, median_runs, warm
 
 PANDAS_SKLEARN = """
 import sys
@@ -42,13 +41,7 @@ def main() -> None:
             runs["pandas+sklearn"] = [py, "-c", PANDAS_SKLEARN, str(path)]
         if importlib.util.find_spec("duckdb") is not None:
             runs["duckdb"] = [py, str(HERE / "contenders" / "duckdb_auc.py"), str(path)]
-        medians = {}
-        for contender, command in runs.items():
-            samples = [measure(command) for _ in range(args.repeat)]
-            medians[contender] = (
-                statistics.median(s for s, _ in samples),
-                max(r for _, r in samples),
-            )
+        medians = median_runs(runs, args.repeat)
         base = medians["xentcli --auc"][0]
         for contender, (seconds, rss) in medians.items():
             print(f"{name:<24}{contender:<22}{seconds:>10.2f}{rss:>10.0f}{seconds / base:>8.2f}")

@@ -149,6 +149,15 @@ def measure(command: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def median_runs(runs: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, float]]:
+    """Each command run `repeat` times: (median wall seconds, largest peak RSS MiB)."""
+    medians = {}
+    for name, command in runs.items():
+        samples = [measure(command) for _ in range(repeat)]
+        medians[name] = (statistics.median(s for s, _ in samples), max(r for _, r in samples))
+    return medians
+
+
 def contenders(path: Path, classes: int) -> dict[str, list[str]]:
     """Each contender's command; DuckDB and polars when installed (the bench extra)."""
     py = sys.executable
@@ -194,13 +203,7 @@ def main() -> None:
             warm(path, logits_twin(path))
             if args.skip_pandas:
                 runs.pop("pandas+sklearn")
-            medians = {}
-            for name, command in runs.items():
-                samples = [measure(command) for _ in range(args.repeat)]
-                medians[name] = (
-                    statistics.median(s for s, _ in samples),
-                    max(r for _, r in samples),
-                )
+            medians = median_runs(runs, args.repeat)
             base = medians["xentcli"][0]
             for name, (seconds, rss) in medians.items():
                 ratio = seconds / base

@@ -14,11 +14,6 @@ class Task(StrEnum):
     REGRESSION = "regression"
 
     @property
-    def classification(self) -> bool:
-        """Every task but regression predicts classes."""
-        return self is not Task.REGRESSION
-
-    @property
     def loss_name(self) -> str | None:
         """The name of the task's log loss, or None (regression)."""
         return {

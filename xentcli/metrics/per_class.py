@@ -18,8 +18,6 @@ from xentcli.tasks import Task
 if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
 
-NORMALIZE = ("true", "pred", "all")
-
 
 @dataclass(frozen=True)
 class ClassRow:

@@ -20,17 +20,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xentcli.errors import InputError
-from xentcli.metrics.groups import SEPARATOR, GroupRow, GroupsTable, group_keys
+from xentcli.metrics.groups import group_keys
 from xentcli.metrics.per_class import PerClassTable
-from xentcli.metrics.registry import MetricValues
+from xentcli.metrics.registry import GroupValues, MetricValues
 from xentcli.metrics.runs import SortedRuns
 from xentcli.metrics.sums import CompensatedSum
 from xentcli.tasks import Task
 
 if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
-
-NAMES = ("roc_auc", "average_precision")
 
 
 @dataclass(frozen=True)
@@ -266,9 +264,10 @@ class Ranking:
                 for k, row in enumerate(per_class.rows)
             )
             sections["per_class"] = PerClassTable(rows)
-        groups = finished.sections.get("groups")
-        if isinstance(groups, GroupsTable):
-            sections["groups"] = self._grouped(groups, auc, ap, width)
+        if self.ids:
+            sections["group_metrics"] = GroupValues(
+                {key: self._group_values(g, auc, ap, width) for key, g in self.ids.items()}
+            )
         if curves:
             sections["curves"] = Curves(curves, self.task == Task.BINARY)
         return sections
@@ -303,23 +302,17 @@ class Ranking:
             )
         return _average(auc, ap, support[: auc.size], self.average)
 
-    def _grouped(
-        self, groups: GroupsTable, auc: np.ndarray, ap: np.ndarray, width: int
-    ) -> GroupsTable:
-        """Each group's rows with its roc_auc and average_precision (None where undefined)."""
-        rows = []
-        for row in groups.rows:
-            g = self.ids.get(SEPARATOR.join(row.group.values()))
-            values: dict[str, float | None] = {"roc_auc": None, "average_precision": None}
-            if g is not None:
-                span = slice(g * width, g * width + width)
-                part_auc, part_ap, support = auc[span], ap[span], self.pos[span]
-                if self.average == "micro":
-                    part_auc, part_ap = part_auc[-1:], part_ap[-1:]
-                if part_auc.size and not np.isnan(part_auc).any():
-                    values = dict(_average(part_auc, part_ap, support, self.average))
-            rows.append(GroupRow(row.group, row.rows, row.metrics | values))
-        return GroupsTable(groups.columns, tuple(rows))
+    def _group_values(
+        self, g: int, auc: np.ndarray, ap: np.ndarray, width: int
+    ) -> dict[str, float | None]:
+        """One group's roc_auc and average_precision (None where undefined)."""
+        span = slice(g * width, g * width + width)
+        part_auc, part_ap, support = auc[span], ap[span], self.pos[span]
+        if self.average == "micro":
+            part_auc, part_ap = part_auc[-1:], part_ap[-1:]
+        if not part_auc.size or np.isnan(part_auc).any():
+            return {"roc_auc": None, "average_precision": None}
+        return dict(_average(part_auc, part_ap, support, self.average))
 
 
 def _average(

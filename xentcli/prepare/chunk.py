@@ -64,12 +64,6 @@ class Chunk:
     zero_one: bool = False  # probabilities that are all exactly 0 or 1 (labels, perhaps)
 
 
-def targets_of(chunk: Chunk) -> np.ndarray:
-    """The chunk's targets, for the kernels that need them."""
-    assert chunk.targets is not None
-    return chunk.targets
-
-
 def raise_for_row_sums(check: RowSumCheck, sum_tol: float, file: str) -> None:
     """Raise for rows that did not sum to 1, now that all of them are counted."""
     if check.count:
