@@ -9,6 +9,7 @@ from typing import Any
 
 from xentcli.engine.accumulate import accumulate
 from xentcli.engine.plan import layout_of, list_width, make_plan, open_inputs
+from xentcli.engine.rows_out import RowsOut
 from xentcli.errors import AlignmentError, UsageError, XentError
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
@@ -140,9 +141,20 @@ def evaluate_with(
         from xentcli.engine.dask import accumulate_on_dask
 
         acc = accumulate_on_dask(preds, plan, progress)
-    else:
+        return apply_gates(report_of(acc, preds, label_src, plan), gates)
+    reading, scoring = plan.reading, plan.scoring
+    if reading.rows_out is None:
         acc = accumulate(preds, label_src, plan, progress=progress)
-    return apply_gates(report_of(acc, preds, label_src, plan), gates)
+        return apply_gates(report_of(acc, preds, label_src, plan), gates)
+    rows = RowsOut(reading.rows_out, plan.task, scoring.logits, scoring.threshold, reading.keep)
+    try:
+        acc = accumulate(preds, label_src, plan, progress=progress, sink=rows.write)
+        report = report_of(acc, preds, label_src, plan)
+        rows.commit()
+    except BaseException:
+        rows.discard()
+        raise
+    return apply_gates(report.with_section("rows_out", rows.section()), gates)
 
 
 def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:

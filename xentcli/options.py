@@ -18,6 +18,7 @@ MAX_BOOTSTRAP = 100_000  # replicates: 8 bytes per replicate and statistic, and 
 MAX_BINS = 10_000
 MAX_CHUNK_ROWS = 1 << 24
 MAX_SEED = 2**63 - 1
+MAX_WORST = 100_000  # rows held in memory for --worst
 MACHINE_EPS = 2.220446049250313e-16
 CHUNK_VALUES = 160 * 1024  # K x n this large stays in cache (16384 rows at K = 10)
 CHUNK_ROWS_RANGE = (4096, 65536)  # chosen by benchmarks/run.py
@@ -73,6 +74,9 @@ class EvalOptions:
     average: str = "macro"
     curve_points: int = 200
     tmp_dir: str | None = None
+    worst: int | None = None
+    keep_col: tuple[str, ...] = ()
+    rows_out: str | None = None
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in TASKS:
@@ -122,6 +126,8 @@ class EvalOptions:
             raise UsageError(
                 f"--curve-points must be in [0, {MAX_CURVE_POINTS}], not {self.curve_points!r}"
             )
+        if self.worst is not None and not 1 <= self.worst <= MAX_WORST:
+            raise UsageError(f"--worst takes 1 to {MAX_WORST} rows, not {self.worst}")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise UsageError(f"--classes has duplicate names: {','.join(self.classes)}")
 
@@ -142,12 +148,13 @@ class EvalOptions:
             value = options.get(name)
             if isinstance(value, list | tuple):
                 options = {**options, name: ",".join(map(str, value))}
-        if "by" in options and options["by"] is None:
-            options = {**options, "by": ()}
-        if isinstance(options.get("by"), str):
-            options = {**options, "by": (options["by"],)}
-        elif options.get("by") is not None:
-            options = {**options, "by": tuple(options["by"])}
+        for name in ("by", "keep_col"):
+            if name in options and options[name] is None:
+                options = {**options, name: ()}
+            if isinstance(options.get(name), str):
+                options = {**options, name: (options[name],)}
+            elif options.get(name) is not None:
+                options = {**options, name: tuple(options[name])}
         if isinstance(options.get("classes"), str):
             options = {**options, "classes": tuple(options["classes"].split(","))}
         elif options.get("classes") is not None:

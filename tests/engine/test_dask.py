@@ -145,9 +145,11 @@ def test_breakdowns_equal_the_local_engine(tmp_path, cluster, name):
         per_class=True,
         calibration=True,
         bootstrap=50,
+        worst=25,
         **options,
     )
     assert len(remote["groups"]) == 3 and len(remote["replicates"]["error"]) == 50
+    assert len(remote["worst"]["rows"]) == 25
     assert_same(local, remote)
 
 

@@ -60,6 +60,8 @@ SECTIONS = {
     "bootstrap": ["--bootstrap", "20"],
     "gates": ["--max", "mse=10", "--min", "mse=0"],
     "auc": ["--auc", "--by", "g", "--curve-points", "20"],
+    "worst": ["--worst", "5", "--keep-col", "g", "--weight-col", "w"],
+    "rows_out": ["--rows-out", "{tmp}/rows.parquet"],
 }
 APPLIES = {
     "per_class": ("binary", "multiclass"),
@@ -83,6 +85,7 @@ def test_every_task_section_and_command_validates(cli, tmp_path, task):
     for section, extra in SECTIONS.items():
         if task not in APPLIES.get(section, (task,)):
             continue
+        extra = [flag.replace("{tmp}", str(tmp_path)) for flag in extra]
         run = cli("eval", str(path), *flags, *extra, "--json")
         assert run.code == 0, (section, run.stderr)
         document = json.loads(run.stdout)

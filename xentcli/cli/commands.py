@@ -19,6 +19,7 @@ from xentcli.cli.flags import (
     column_options,
     gate_options,
     output_options,
+    row_options,
     scoring_options,
 )
 from xentcli.cli.heap import keep_freed_memory
@@ -70,6 +71,7 @@ def cli() -> None:
 @click.argument("predictions", metavar="PREDICTIONS", type=FILES)
 @column_options
 @scoring_options
+@row_options
 @bootstrap_options(
     None,
     "Percentile intervals for every metric from N Poisson(1) bootstrap replicates, in one pass.",

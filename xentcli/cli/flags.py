@@ -15,6 +15,7 @@ from xentcli.options import (
     MAX_CHUNK_ROWS,
     MAX_CURVE_POINTS,
     MAX_SEED,
+    MAX_WORST,
     TASKS,
 )
 from xentcli.render.formats import RENDERERS
@@ -195,6 +196,35 @@ def bootstrap_options(
         )
 
     return add
+
+
+def row_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """eval's options for the rows themselves: the worst ones, and every one to a file."""
+    return _applied(ROW_OPTIONS, command)
+
+
+ROW_OPTIONS = [
+    click.option(
+        "--worst",
+        type=click.IntRange(1, MAX_WORST),
+        metavar="N",
+        help="The N rows with the highest loss: row number, label, prediction, confidence, "
+        "loss and the kept columns.",
+    ),
+    click.option(
+        "--keep-col",
+        multiple=True,
+        metavar="COL",
+        help="A column the worst rows and --rows-out carry (repeatable) [default: an id-like "
+        "column such as id, key or pandas' index, when there is one].",
+    ),
+    click.option(
+        "--rows-out",
+        metavar="FILE",
+        help="Write every used row's loss, label, prediction, confidence, correct flag and "
+        "weight to FILE.parquet or FILE.csv (streamed, written atomically).",
+    ),
+]
 
 
 def scoring_options(command: Callable[..., Any]) -> Callable[..., Any]:

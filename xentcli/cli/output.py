@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TextIO
 
 import click
 
-from xentcli.errors import InputError, UsageError
+from xentcli.errors import InputError
+from xentcli.io.atomic import AtomicFile, reason
 from xentcli.render.formats import RENDERERS, Style, gate_failure, markdown
 from xentcli.render.views import view_of
 from xentcli.report.evaluation import Report
@@ -49,7 +49,7 @@ def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | Non
         except BrokenPipeError:
             silence_stdout()
         except (OSError, ValueError) as exc:  # a full disk, a closed stream
-            raise InputError(f"cannot write the report ({_reason(exc)})", file="<stdout>") from None
+            raise InputError(f"cannot write the report ({reason(exc)})", file="<stdout>") from None
     else:
         write_atomically(output, lambda out: render(view, out, replace(style, color=False)))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -59,69 +59,23 @@ def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | Non
                 out.write(markdown(view, style) + "\n")
         except OSError as exc:
             raise InputError(
-                f"cannot append the step summary ({_reason(exc)}); GITHUB_STEP_SUMMARY names it",
+                f"cannot append the step summary ({reason(exc)}); GITHUB_STEP_SUMMARY names it",
                 file=summary,
             ) from None
 
 
 def write_atomically(output: str, write: Callable[[TextIO], None]) -> None:
-    """Write a file through a temporary one in its folder and a rename: a failed run leaves no
-    half-written file and never clobbers the old one. A link is written through to its target;
-    anything there but a regular file is refused; the new file gets the umask's mode."""
-    if not output:
-        raise UsageError("-o needs a file name")
-    if os.path.isdir(output):
-        raise UsageError(f"{output}: a directory; -o writes a file")
-    if _is_device(output):  # -o /dev/stdout, /dev/null: written in place, as any tool does
-        try:
-            with open(output, "w", encoding="utf-8") as out:
-                write(out)
-        except OSError as exc:
-            raise InputError(f"cannot write ({_reason(exc)})", file=output) from None
-        return
-    target = os.path.realpath(output)
-    if os.path.exists(target) and not os.path.isfile(target):
-        raise UsageError(f"{output}: not a regular file; -o writes a file")
-    folder = os.path.dirname(target)
+    """Write a text file atomically (xentcli.io.atomic: temp file + rename)."""
+    target = AtomicFile(output)
     try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".xentcli-", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(f"cannot write here ({_reason(exc)})", file=output) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with open(target.path, "w", encoding="utf-8") as out:
             write(out)
-        mode = os.stat(target).st_mode & 0o7777 if os.path.exists(target) else _default_mode()
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException as exc:
-        os.unlink(temporary)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write ({_reason(exc)})", file=output) from None
+    except OSError as exc:
+        raise target.failed(exc) from None
+    except BaseException:
+        target.discard()
         raise
-
-
-def _is_device(output: str) -> bool:
-    """A path in /dev, or a link into /dev or /proc (a stream another process may hold open)."""
-    path = os.path.abspath(output)
-    seen = 0
-    while True:
-        if path.startswith(("/dev/", "/proc/")):
-            return True
-        if not os.path.islink(path) or seen > 40:
-            return False
-        path = os.path.join(os.path.dirname(path), os.readlink(path))
-        seen += 1
-
-
-def _default_mode() -> int:
-    """0o666 less the umask: the mode any program's new file gets."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or str(exc)
+    target.commit()
 
 
 # what each line-oriented format carries of an evaluation's sections (the others carry them all)

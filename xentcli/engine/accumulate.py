@@ -109,8 +109,10 @@ def accumulate(
     plan: Plan,
     first_row: int = 0,
     progress: Callable[[int, float | None], None] | None = None,
+    sink: Callable[[Scored], None] | None = None,
 ) -> Accumulator:
-    """Read, prepare and score every row of `preds` (data rows first_row + 1 onwards)."""
+    """Read, prepare and score every row of `preds` (data rows first_row + 1 onwards);
+    `sink` takes every scored chunk that has rows (--rows-out)."""
     label_name = labels.name if labels is not None else preds.name
     scratch = Scratch()
     preparer = ChunkPreparer(plan.layout, plan.checks, preds.name, label_name, scratch)
@@ -119,7 +121,10 @@ def accumulate(
         start = first_row + acc.read
         chunk = preparer.prepare(pred_batch, label_batch, offset=start, absent=absent)
         scores = score(chunk, plan.scoring, scratch) if chunk.codes.size else RowScores({})
-        acc.add(Scored(chunk, scores, start, pred_batch, label_batch))
+        scored = Scored(chunk, scores, start, pred_batch, label_batch)
+        acc.add(scored)
+        if sink is not None and chunk.codes.size:
+            sink(scored)
         key = plan.layout.shared_key
         if key is not None and not acc.notes:
             acc.notes += _order_notes(pred_batch, label_batch, key, start, labels)
@@ -164,7 +169,8 @@ def _paired(
     pred_keys = list(layout.pred_cols) if layout.pred_list else []  # list columns: plain text
     pred_text = list(layout.pred_cols) if layout.hard else []  # predicted labels, as labels
     read_already = set(pred_numeric + pred_keys + pred_text + label_text + label_numbers + weight)
-    pred_keys += [c for c in reading.by if c not in read_already]  # --by columns: plain text
+    extra = dict.fromkeys(c for c in reading.by + reading.keep if c not in read_already)
+    pred_keys += list(extra)  # --by and --keep-col columns: plain text
     if labels is None:
         numeric = pred_numeric + weight + label_numbers
         as_labels = label_text + [c for c in pred_text if c not in label_text]

@@ -126,6 +126,25 @@ def check_ranking(opts: EvalOptions, layout: Layout) -> None:
         raise UsageError(f"--tmp-dir {opts.tmp_dir}: no such folder")
 
 
+def kept_columns(opts: EvalOptions, layout: Layout) -> tuple[str, ...]:
+    """The columns --worst and --rows-out carry: --keep-col, or else an id-like key column
+    (docs/reports.md#rows); --keep-col alone, or --rows-out on Dask, is a usage error."""
+    from xentcli.engine.rows_out import rows_format
+
+    rows = opts.worst is not None or opts.rows_out is not None
+    if opts.keep_col and not rows:
+        raise UsageError("--keep-col names columns for --worst N or --rows-out FILE: pass one")
+    if opts.rows_out is not None:
+        rows_format(opts.rows_out)
+        if opts.engine == "dask":
+            raise UsageError("--rows-out writes one file in row order; it needs --engine local")
+    if not rows:
+        return ()
+    if opts.keep_col:
+        return opts.keep_col
+    return (layout.key_col,) if layout.key_col is not None else ()
+
+
 def _check_classes(layout: Layout) -> None:
     """--classes and target columns agree in number with the prediction columns."""
     if layout.task not in (Task.MULTICLASS, Task.MULTILABEL) or layout.hard:

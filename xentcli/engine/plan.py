@@ -10,7 +10,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from xentcli.engine.checks import check_hard, check_ranking, check_task, with_convention
+from xentcli.engine.checks import (
+    check_hard,
+    check_ranking,
+    check_task,
+    kept_columns,
+    with_convention,
+)
 from xentcli.engine.signature import signature
 from xentcli.errors import SchemaError, UsageError
 from xentcli.io.open import open_source
@@ -41,6 +47,9 @@ NOT_IN_REPORT = (
     "engine",
     "scheduler",
     "tmp_dir",
+    "worst",
+    "keep_col",
+    "rows_out",
 )
 
 
@@ -52,6 +61,8 @@ class Reading:
     on: str | None = None
     missing_skip: bool = False
     by: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()  # columns --worst and --rows-out carry
+    rows_out: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,7 @@ def column_request(opts: EvalOptions) -> ColumnRequest:
         task=Task(opts.task) if opts.task is not None else None,
         classes=opts.classes,
         by=opts.by,
+        keep=opts.keep_col,
         on=opts.on,
         positive=opts.positive,
         logits=opts.logits,
@@ -165,6 +177,7 @@ def make_plan(opts: EvalOptions, layout: Layout, width: int | None = None) -> Pl
     check_hard(opts, layout)
     opts = with_convention(opts, layout)
     check_ranking(opts, layout)
+    keep = kept_columns(opts, layout)
     if opts.normalize is not None and not opts.per_class:
         raise UsageError("--normalize shapes the confusion matrix of --per-class: pass both")
     if opts.scheduler is not None and opts.engine != "dask":
@@ -204,6 +217,8 @@ def make_plan(opts: EvalOptions, layout: Layout, width: int | None = None) -> Pl
             on=opts.on,
             missing_skip=opts.missing == "skip",
             by=opts.by,
+            keep=keep,
+            rows_out=opts.rows_out,
         ),
         breakdowns=BreakdownRequest(
             task=task,
@@ -223,6 +238,8 @@ def make_plan(opts: EvalOptions, layout: Layout, width: int | None = None) -> Pl
             tmp_dir=opts.tmp_dir,
             threshold=opts.threshold,
             eps=opts.eps,
+            worst=opts.worst,
+            keep=keep,
         ),
         metrics=metrics,
         signature=signature(__version__, task, opts, hard=layout.hard),

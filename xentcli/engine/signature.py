@@ -67,6 +67,9 @@ UNSIGNED: dict[str, str] = {
     "scheduler": "where the Dask engine runs",
     "curve_points": "how many exact points of the curves are kept; changes no metric",
     "tmp_dir": "where sorted scores are spilled",
+    "worst": "adds the worst section; changes no metric",
+    "keep_col": "which columns the worst rows and --rows-out carry",
+    "rows_out": "writes the per-row file; changes no metric",
     "hard": "the signature's inputs part says labels (detected or asked for)",
 }
 

@@ -24,6 +24,7 @@ from xentcli.metrics.per_class import PerClass
 from xentcli.metrics.per_label import PerLabel
 from xentcli.metrics.ranking import Ranking
 from xentcli.metrics.regression import Spread
+from xentcli.metrics.worst import Worst
 from xentcli.prepare.chunk import Chunk
 from xentcli.prepare.join import LABEL_ROW
 from xentcli.tasks import Task
@@ -50,6 +51,8 @@ class BreakdownRequest:
     tmp_dir: str | None = None
     threshold: float = 0.5
     eps: float = 2.220446049250313e-16
+    worst: int | None = None
+    keep: tuple[str, ...] = ()  # columns the worst rows carry
 
     def resampling(self) -> dict[str, Any]:
         """What a breakdown that keeps its own groups and replicates takes from the request."""
@@ -124,6 +127,7 @@ BREAKDOWNS: dict[str, Callable[[BreakdownRequest], Breakdown | None]] = {
     "bootstrap": Bootstrap.asked,
     "ranking": Ranking.asked,
     "regression": Spread.asked,
+    "worst": Worst.asked,
 }
 
 

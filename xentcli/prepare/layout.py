@@ -50,6 +50,7 @@ class ColumnRequest:
     task: Task | None = None
     classes: tuple[str, ...] | None = None
     by: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()  # --keep-col
     on: str | None = None
     positive: str | None = None
     logits: bool = False
@@ -77,6 +78,7 @@ class Layout:
     note: str | None = None  # a decision the report should state
     hard: bool = False  # the prediction column holds predicted labels
     shared_key: str | None = None  # a key-like column both files have (rows paired by position)
+    key_col: str | None = None  # an id-like column of the predictions (kept by --worst)
 
 
 def resolve_layout(
@@ -118,13 +120,14 @@ def resolve_layout(
     weight_col, weight_in_labels = _weight_column(
         pred_names, label_names, request.weight_col, pred_file
     )
-    missing_by = [c for c in request.by if c not in pred_names]
-    if missing_by:
-        raise SchemaError(
-            f"no --by column {', '.join(map(repr, missing_by))} in the predictions; "
-            f"columns are: {shown(pred_names)}",
-            file=pred_file,
-        )
+    for flag, wanted in (("--by", request.by), ("--keep-col", request.keep)):
+        missing = [c for c in wanted if c not in pred_names]
+        if missing:
+            raise SchemaError(
+                f"no {flag} column {', '.join(map(repr, missing))} in the predictions; "
+                f"columns are: {shown(pred_names)}",
+                file=pred_file,
+            )
     index_col = index_column(pred_names)
     taken = {weight_col, request.on, index_col}
     taken |= ({label_col} | set(targets)) if label_names is None else set()
@@ -182,6 +185,7 @@ def resolve_layout(
         note,
         hard,
         _shared_key(pred_names, label_names, request, {label_col, weight_col, *pred_cols}),
+        next((n for n in KEY_NAMES if n in pred_names and n not in {label_col, *pred_cols}), None),
     )
 
 

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from xentcli.engine.rows_out import RowsFile
 from xentcli.metrics.calibration import CalibrationResult
 from xentcli.metrics.groups import GroupsTable
 from xentcli.metrics.per_class import ConfusionMatrix, PerClassTable
+from xentcli.metrics.worst import WorstRows
 from xentcli.report.compare import CompareReport
 from xentcli.report.diff import DiffReport
 from xentcli.report.evaluation import Report
@@ -143,12 +145,31 @@ def groups_table(section: GroupsTable) -> Table:
     return title, [*keys, "rows", *names], rows
 
 
+def worst_table(section: WorstRows) -> Table:
+    """The worst rows, the kept columns after the fixed ones."""
+    fixed = [name for name in section.rows[0] if name != "columns"] if section.rows else []
+    rows = [[*(row[name] for name in fixed), *row["columns"].values()] for row in section.rows]
+    title = f"the {len(rows)} worst rows by {section.metric}"
+    return title, [*fixed, *section.columns], rows
+
+
+def rows_file_table(section: RowsFile) -> Table:
+    """Where --rows-out wrote the rows."""
+    return (
+        "per-row file",
+        ["path", "format", "rows"],
+        [[section.path, section.format, section.rows]],
+    )
+
+
 # section name → its table in human-facing formats (intervals join the main table)
 SECTION_TABLES: dict[str, Callable[[Any], Table | None]] = {
     "per_class": per_class_table,
     "confusion_matrix": confusion_table,
     "calibration": reliability_table,
     "groups": groups_table,
+    "worst": worst_table,
+    "rows_out": rows_file_table,
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import numpy as np
@@ -63,6 +63,10 @@ class Report:
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v:.6g}" for k, v in self.metrics.items())
         return f"<Report {self.task} {self.predictions!r} rows={self.rows.used} {shown}>"
+
+    def with_section(self, name: str, section: Section) -> Report:
+        """The report with one more section (after those it has)."""
+        return replace(self, sections={**self.sections, name: section})
 
     @property
     def passed(self) -> bool:

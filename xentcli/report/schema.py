@@ -174,6 +174,43 @@ REPORT: dict[str, Any] = {
             "description": "with --auc: exact ROC and PR points ({roc: {fpr, tpr, thresholds}, "
             "pr: {precision, recall, thresholds}}; per class or label where there are classes)",
         },
+        "worst": {
+            "type": "object",
+            "description": "with --worst N: the N rows of highest loss, highest first (equal "
+            "losses by row number)",
+            "required": ["metric", "columns", "rows"],
+            "properties": {
+                "metric": {"type": "string", "description": "the metric the loss averages to"},
+                "columns": {"type": "array", "items": {"type": "string"}},
+                "rows": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["row", "loss", "weight", "columns"],
+                        "properties": {
+                            "row": {"type": "integer", "minimum": 1},
+                            "loss": NUMBER_OR_NULL,
+                            "label": {"type": ["string", "number"]},
+                            "predicted": {"type": ["string", "number"]},
+                            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                            "correct": {"type": "boolean"},
+                            "weight": {"type": "number", "minimum": 0},
+                            "columns": {"type": "object"},
+                        },
+                    },
+                },
+            },
+        },
+        "rows_out": {
+            "type": "object",
+            "description": "with --rows-out FILE: where the per-row file was written",
+            "required": ["path", "format", "rows"],
+            "properties": {
+                "path": {"type": "string"},
+                "format": {"enum": ["parquet", "csv"]},
+                "rows": {"type": "integer", "minimum": 0},
+            },
+        },
         "confusion_matrix": {
             "type": "object",
             "description": "with --per-class: rows are true classes, columns predicted ones",

@@ -1,0 +1,80 @@
+"""Per-row views of a scored chunk for --worst and --rows-out (docs/reports.md#rows): each used
+row's number, loss, label, predicted class, confidence, correct flag and weight, as whole numpy
+arrays. The loss is the per-row statistic the headline metric averages, so Σw·loss / Σw over the
+rows is that metric."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from xentcli.tasks import Task
+
+if TYPE_CHECKING:
+    from xentcli.metrics.breakdown import Scored
+
+# the per-row loss of each kind of evaluation, and the metric its weighted mean is
+LOSSES = {
+    Task.BINARY: ("loss", "binary_cross_entropy"),
+    Task.MULTICLASS: ("loss", "cross_entropy"),
+    Task.MULTILABEL: ("loss", "binary_cross_entropy"),
+    Task.REGRESSION: ("sq", "mse"),
+}
+HARD_LOSS = ("wrong", "error")  # predicted labels: 1 where wrong
+
+
+def loss_of(task: Task, hard: bool) -> tuple[str, str]:
+    """(the per-row statistic, the metric it averages) of this evaluation."""
+    return HARD_LOSS if hard else LOSSES[task]
+
+
+def row_columns(
+    scored: Scored, task: Task, logits: bool, threshold: float
+) -> dict[str, np.ndarray]:
+    """The per-row columns of one scored chunk: row (1-based data row in the predictions), loss,
+    weight, and where the task has them label and predicted (class codes, or values for
+    regression), confidence (the probability of the predicted class) and correct."""
+    chunk, scores = scored.chunk, scored.scores
+    kept = chunk.kept if chunk.kept is not None else np.arange(chunk.read)
+    statistic, _ = loss_of(task, chunk.hard)
+    loss = np.asarray(scores.stats[statistic], dtype=np.float64)
+    weight = np.ones(loss.shape) if chunk.weights is None else chunk.weights.astype(np.float64)
+    if scores.weights and statistic in scores.weights:  # class weights (--class-weights)
+        weight = weight * scores.weights[statistic]
+    columns = {"row": scored.start + kept.astype(np.int64) + 1, "loss": loss, "weight": weight}
+    if task == Task.REGRESSION:
+        assert chunk.targets is not None
+        return columns | {"label": chunk.targets, "predicted": chunk.preds}
+    if task == Task.MULTILABEL:
+        return columns | {"correct": ~np.asarray(scores.stats["subset"], dtype=bool)}
+    label = chunk.codes if chunk.targets is None else np.argmax(chunk.targets, axis=0)
+    if chunk.hard:
+        predicted, confidence = chunk.preds.astype(np.int64), None
+    elif task == Task.BINARY:
+        p = _sigmoid(chunk.preds) if logits else chunk.preds
+        predicted = (p > threshold).astype(np.int64)
+        confidence = np.where(predicted == 1, p, 1.0 - p)
+    else:
+        predicted = np.argmax(chunk.preds, axis=0)
+        confidence = _top_probability(chunk.preds, predicted, logits)
+    columns |= {"label": label.astype(np.int64), "predicted": predicted}
+    if confidence is not None:
+        columns["confidence"] = confidence
+    return columns | {"correct": predicted == label}
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) without overflow: 1/(1+e^−z) for z ≥ 0, e^z/(1+e^z) below."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _top_probability(scores: np.ndarray, top: np.ndarray, logits: bool) -> np.ndarray:
+    """The probability of the predicted class: the score itself, or its softmax for logits."""
+    n = scores.shape[1]
+    flat = top * n + np.arange(n)
+    best = np.take(scores.reshape(-1), flat)
+    if not logits:
+        return best
+    return 1.0 / np.exp(scores - best).sum(axis=0)
