@@ -76,3 +76,61 @@ def test_95_percent_intervals_cover_the_true_value():
         low, high = report.intervals["binary_cross_entropy"]
         covered += low <= 0.5 <= high
     assert covered >= 90
+
+
+def _grouped_frame(n: int = 3000) -> pd.DataFrame:
+    rng = np.random.default_rng(21)
+    p = rng.random(n)
+    return pd.DataFrame(
+        {
+            "label": (rng.random(n) < p).astype(int),
+            "prob": p,
+            "g": rng.choice(["a", "b", "c"], n),
+            "w": rng.random(n),
+        }
+    )
+
+
+def test_group_intervals_are_the_percentiles_of_each_groups_replicates(tmp_path):
+    data = _grouped_frame()
+    path = tmp_path / "p.parquet"
+    data.to_parquet(path)
+    report = xentcli.evaluate(str(path), by="g", bootstrap=40, seed=3, weight_col="w")
+    rows = np.arange(len(data))
+    draws = poisson_weights(3, np.arange(40), rows) * data["w"].to_numpy()
+    p, y = data["prob"].to_numpy(), data["label"].to_numpy()
+    loss = -(y * np.log(p) + (1 - y) * np.log1p(-p))
+    for group in report.groups:
+        mine = (data["g"] == group.group["g"]).to_numpy()
+        replicates = (draws[:, mine] * loss[mine]).sum(axis=1) / draws[:, mine].sum(axis=1)
+        expected = np.quantile(replicates, [0.025, 0.975])
+        assert group.intervals["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+        low, high = group.intervals["error"]
+        assert low <= group.metrics["error"] <= high or low == high
+
+
+def test_one_group_has_the_overall_intervals_and_chunks_change_nothing(tmp_path):
+    data = _grouped_frame().assign(g="all")
+    path = tmp_path / "p.parquet"
+    data.to_parquet(path)
+    reports = [
+        xentcli.evaluate(str(path), by="g", bootstrap=30, chunk_rows=rows) for rows in (7, 5000)
+    ]
+    for report in reports:
+        (group,) = report.groups
+        assert group.intervals.keys() == report.intervals.keys()
+        for name, bounds in report.intervals.items():
+            assert group.intervals[name] == pytest.approx(bounds, rel=1e-12)
+    assert reports[0].groups[0].intervals == reports[1].groups[0].intervals
+
+
+def test_too_many_groups_for_intervals_is_said_not_silent(tmp_path, monkeypatch):
+    from xentcli.metrics import bootstrap
+
+    monkeypatch.setattr(bootstrap, "GROUP_CELLS", 50)
+    path = tmp_path / "p.parquet"
+    _grouped_frame().to_parquet(path)
+    report = xentcli.evaluate(str(path), by="g", bootstrap=20, chunk_rows=100)
+    assert all(group.intervals is None for group in report.groups)
+    assert any("no per-group intervals" in note for note in report.notes)
+    assert report.intervals is not None

@@ -63,10 +63,12 @@ class GroupRow:
     group: dict[str, str]
     rows: int
     metrics: dict[str, float | None]
+    intervals: dict[str, list[float | None]] | None = None  # with --bootstrap
 
     def to_json(self) -> dict[str, Any]:
         """The group as the JSON report holds it."""
-        return {"group": self.group, "rows": self.rows, "metrics": self.metrics}
+        shown = {"group": self.group, "rows": self.rows, "metrics": self.metrics}
+        return shown | ({"intervals": self.intervals} if self.intervals is not None else {})
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,20 @@ class GroupsTable:
         rows = []
         for row in self.rows:
             first = {n: row.metrics[n] for n in names if n in row.metrics}
-            rows.append(GroupRow(row.group, row.rows, first | row.metrics))
+            intervals = row.intervals
+            if intervals is not None:
+                intervals = {n: intervals[n] for n in first if n in intervals}
+            rows.append(GroupRow(row.group, row.rows, first | row.metrics, intervals))
+        return GroupsTable(self.columns, tuple(rows))
+
+    def with_intervals(self, bounds: dict[str, dict[str, list[float | None]]]) -> GroupsTable:
+        """The table with each group's --bootstrap intervals (group key → metric → bounds)."""
+        rows = [
+            GroupRow(
+                row.group, row.rows, row.metrics, bounds.get(SEPARATOR.join(row.group.values()))
+            )
+            for row in self.rows
+        ]
         return GroupsTable(self.columns, tuple(rows))
 
     def with_metrics(self, values: dict[str, dict[str, float | None]]) -> GroupsTable:
@@ -102,7 +117,7 @@ class GroupsTable:
         rows = []
         for row in self.rows:
             extra = values.get(SEPARATOR.join(row.group.values()), {})
-            rows.append(GroupRow(row.group, row.rows, row.metrics | extra))
+            rows.append(GroupRow(row.group, row.rows, row.metrics | extra, row.intervals))
         return GroupsTable(self.columns, tuple(rows))
 
 

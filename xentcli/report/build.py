@@ -9,7 +9,7 @@ from xentcli.engine.accumulate import Accumulator
 from xentcli.engine.plan import Plan
 from xentcli.errors import InputError
 from xentcli.io.source import Source
-from xentcli.metrics.bootstrap import Intervals
+from xentcli.metrics.bootstrap import GroupIntervals, Intervals, Notes
 from xentcli.metrics.breakdown import Finished, Section
 from xentcli.metrics.groups import GroupsTable
 from xentcli.metrics.registry import GroupValues, MetricValues
@@ -47,6 +47,8 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
     sections: dict[str, Section] = {}
     computed: dict[str, float] = {}  # metrics breakdowns compute themselves
     per_group: dict[str, dict[str, float | None]] = {}  # … and per group
+    group_bounds: dict[str, dict[str, list[float | None]]] = {}  # --by with --bootstrap
+    said: list[str] = []  # notes of the breakdowns
     for breakdown in acc.breakdowns.values():
         made = dict(breakdown.result(replace(finished, sections=sections)))
         values = made.pop("metrics", None)
@@ -58,6 +60,12 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
             if isinstance(held, Intervals):
                 more = Intervals(held.bounds | more.bounds, held.replicates | more.replicates)
             sections["intervals"] = more
+        by_group = made.pop("group_intervals", None)
+        if isinstance(by_group, GroupIntervals):
+            group_bounds |= by_group.bounds
+        told = made.pop("notes", None)
+        if isinstance(told, Notes):
+            said += told.lines
         grouped = made.pop("group_metrics", None)
         if isinstance(grouped, GroupValues):
             for key, named in grouped.values.items():
@@ -65,7 +73,9 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
         sections |= made
     groups = sections.get("groups")
     if per_group and isinstance(groups, GroupsTable):
-        sections["groups"] = groups.with_metrics(per_group)
+        groups = sections["groups"] = groups.with_metrics(per_group)
+    if group_bounds and isinstance(groups, GroupsTable):
+        sections["groups"] = groups.with_intervals(group_bounds)
     metrics = acc.totals.result(plan.metrics)
     overflowed = [
         name
@@ -84,8 +94,8 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
         sections["groups"] = groups.ordered(list(metrics))
     intervals = sections.get("intervals")
     if isinstance(intervals, Intervals):  # in the metrics' order
-        bounds = {name: intervals.bounds[name] for name in metrics if name in intervals.bounds}
-        sections["intervals"] = Intervals(bounds, intervals.replicates)
+        ordered = {name: intervals.bounds[name] for name in metrics if name in intervals.bounds}
+        sections["intervals"] = Intervals(ordered, intervals.replicates)
     order = [name for name in SECTION_ORDER if name in sections]
     sections = {name: sections[name] for name in order + [n for n in sections if n not in order]}
     return Report(
@@ -109,7 +119,9 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
         signature=plan.signature,
         options=dict(plan.options),
         sections=sections,
-        notes=tuple(note for note in (layout.note, _zero_one(acc, layout), *acc.notes) if note),
+        notes=tuple(
+            note for note in (layout.note, _zero_one(acc, layout), *acc.notes, *said) if note
+        ),
     )
 
 

@@ -136,6 +136,11 @@ REPORT: dict[str, Any] = {
                     "group": {"type": "object", "additionalProperties": {"type": "string"}},
                     "rows": {"type": "integer", "minimum": 0},
                     "metrics": {"type": "object", "additionalProperties": NUMBER_OR_NULL},
+                    "intervals": {
+                        "type": "object",
+                        "description": "with --bootstrap: metric -> [low, high] in this group",
+                        "additionalProperties": {"type": "array", "items": NUMBER_OR_NULL},
+                    },
                 },
             },
         },
