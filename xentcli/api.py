@@ -13,11 +13,17 @@ from xentcli.engine.rows_out import RowsOut
 from xentcli.errors import AlignmentError, UsageError, XentError
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
+from xentcli.render.html import report_html
+from xentcli.report import evaluation
 from xentcli.report.build import report_of
 from xentcli.report.evaluation import Report
 from xentcli.report.gates import Gate, apply_gates, check_metrics_exist
 from xentcli.report.inspect import InspectReport, label_rule
 from xentcli.tasks import TASKS
+
+evaluation.HTML_RENDERER = (
+    report_html  # a Report displays itself as HTML (report/ imports no renderer)
+)
 
 
 def evaluate(

@@ -22,6 +22,7 @@ EXTENSIONS = {
     "markdown": "md",
     "github": "txt",
     "junit": "xml",
+    "html": "html",
 }
 
 

@@ -28,6 +28,7 @@ from xentcli.cli.output import (
     gate_failures,
     notes,
     output_format,
+    plot_report,
     say,
     sections_left_out,
     silence_stdout,
@@ -35,6 +36,7 @@ from xentcli.cli.output import (
 from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.errors import UsageError, XentError
 from xentcli.options import EvalOptions
+from xentcli.render.figures import KINDS
 from xentcli.render.progress import ProgressBar
 from xentcli.report.compare import compare_reports, fail_if_worse
 from xentcli.report.diff import diff_reports, load_report
@@ -165,6 +167,30 @@ def compare_command(**params: Any) -> None:
     if params["fail_if_worse"]:
         gates += fail_if_worse(report, params["confidence"])
     _finish(apply_gates(report, gates), params)
+
+
+@cli.command("plot")
+@click.argument("report", metavar="REPORT.json", type=FILES)
+@click.option(
+    "--kind",
+    "kinds",
+    type=click.Choice([*KINDS, "all"]),
+    multiple=True,
+    help="The chart(s) to draw (repeatable) [default: all the report has numbers for].",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    required=True,
+    help="FILE.png, FILE.svg or FILE.pdf (a PDF has a page per chart); written atomically.",
+)
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def plot_command(report: str, kinds: tuple[str, ...], output: str, debug: bool) -> None:
+    """Draw the charts of a saved JSON report (eval --json): reliability diagram, confusion
+    matrix, ROC and PR curves, per-group metrics. Needs matplotlib: pip install 'xentcli[plot]'.
+    """
+    plot_report(load_report(report), report, kinds, output)
 
 
 @cli.command("schema")

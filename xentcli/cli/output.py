@@ -7,11 +7,11 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
-from xentcli.errors import InputError
+from xentcli.errors import InputError, UsageError
 from xentcli.io.atomic import AtomicFile, reason
 from xentcli.render.formats import RENDERERS, Style, gate_failure, markdown
 from xentcli.render.views import view_of
@@ -25,6 +25,8 @@ SUFFIX_FORMATS = {
     ".md": "markdown",
     ".xml": "junit",
     ".txt": "table",
+    ".html": "html",
+    ".htm": "html",
 }
 
 
@@ -123,3 +125,35 @@ def silence_stdout() -> None:
     """After a closed pipe (| head), point stdout at devnull so the exit flush stays quiet."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+def plot_report(document: dict[str, Any], name: str, kinds: tuple[str, ...], output: str) -> None:
+    """`xentcli plot`: the charts of a saved report into one PNG, SVG or PDF file, atomically."""
+    from xentcli.render.figures import KINDS, figures, missing
+    from xentcli.render.plot import FILE_FORMATS, save
+
+    fmt = os.path.splitext(output)[1].lower().lstrip(".")
+    if fmt not in FILE_FORMATS:
+        raise UsageError(
+            f"-o {output}: name a .png, .svg or .pdf file (the suffix picks the format)"
+        )
+    wanted = KINDS if not kinds or "all" in kinds else tuple(dict.fromkeys(kinds))
+    lacking = [] if wanted == KINDS else missing(document, wanted)
+    if lacking:
+        raise InputError("cannot draw " + "; ".join(lacking), file=name)
+    charts = figures(document, wanted)
+    if not charts:
+        raise InputError(
+            "nothing to draw: the report has no calibration, confusion_matrix, curves or groups "
+            "section (eval with --calibration, --per-class, --auc or --by COL)",
+            file=name,
+        )
+    target = AtomicFile(output)
+    try:
+        save(charts, target.path, fmt)
+    except OSError as exc:
+        raise target.failed(exc) from None
+    except BaseException:
+        target.discard()
+        raise
+    target.commit()

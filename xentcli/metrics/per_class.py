@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xentcli.errors import UsageError
 from xentcli.metrics.bootstrap import Intervals, percentile_interval, replicate_blocks
 from xentcli.metrics.classification import report_metrics
 from xentcli.metrics.groups import group_keys
 from xentcli.metrics.registry import GroupValues, MetricValues
 from xentcli.tasks import Task
+
+MAX_GROUP_CELLS = 1 << 25  # per-group confusion cells (8 bytes each): 256 MiB
 
 if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
@@ -71,10 +74,12 @@ class ConfusionMatrix:
     labels: tuple[str, ...]
     normalize: str | None
     matrix: list[list[Any]]  # counts (int), weights or normalized shares (float)
+    counts: list[list[Any]] | None = None  # with --normalize: the counts (or weights) too
 
     def to_json(self) -> dict[str, Any]:
         """The matrix as the JSON report holds it."""
-        return {"labels": list(self.labels), "normalize": self.normalize, "matrix": self.matrix}
+        shown = {"labels": list(self.labels), "normalize": self.normalize, "matrix": self.matrix}
+        return shown | ({"counts": self.counts} if self.counts is not None else {})
 
 
 @dataclass
@@ -125,8 +130,8 @@ class PerClass:
             ids = np.array([self.group_ids.setdefault(n, len(self.group_ids)) for n in names])
             cells = (ids[codes] * k + true) * k + predicted
             size = len(self.group_ids)
-            counts = np.bincount(cells, weights=weights, minlength=size * k * k)
             self._grow_groups(size, k)
+            counts = np.bincount(cells, weights=weights, minlength=size * k * k)
             assert self.grouped is not None
             self.grouped += counts.reshape(size, k, k)
         if "loss" in stats:
@@ -155,7 +160,13 @@ class PerClass:
             self.resampled[block] += counts.reshape(len(block), k, k)
 
     def _grow_groups(self, size: int, k: int) -> None:
-        """Room for `size` groups of k classes."""
+        """Room for `size` groups of k classes; beyond MAX_GROUP_CELLS, a usage error."""
+        if size * k * k > MAX_GROUP_CELLS:
+            raise UsageError(
+                f"--per-class with --by keeps a {k}×{k} confusion matrix per group: {size} groups "
+                f"so far × {k}² cells exceed {MAX_GROUP_CELLS:,}; use a coarser --by "
+                "column, or --per-class without --by"
+            )
         if self.grouped is None:
             self.grouped = np.zeros((size, k, k))
         elif self.grouped.shape[0] < size or self.grouped.shape[1] < k:
@@ -240,7 +251,12 @@ class PerClass:
             matrix = matrix.astype(np.int64)  # plain counts
         made: dict[str, Section] = {
             "per_class": PerClassTable(tuple(rows)),
-            "confusion_matrix": ConfusionMatrix(tuple(names), self.normalize, matrix.tolist()),
+            "confusion_matrix": ConfusionMatrix(
+                tuple(names),
+                self.normalize,
+                matrix.tolist(),
+                None if self.normalize is None else _counts(confusion, self.weighted),
+            ),
             "metrics": MetricValues(report_metrics(confusion, finished.task)),
         }
         if self.resampled is not None:
@@ -296,3 +312,8 @@ def chunk_classes(
         return true, np.where(wrong, 1 - true, true)
     true = codes if targets is None else np.argmax(targets, axis=0)
     return true, predicted_classes(preds, true, wrong)
+
+
+def _counts(confusion: np.ndarray, weighted: bool) -> list[list[Any]]:
+    """The confusion counts as JSON holds them: integers, or weights with --weight-col."""
+    return (confusion if weighted else confusion.astype(np.int64)).tolist()

@@ -113,7 +113,9 @@ def _curve(
         pr["precision"].append(tp / (tp + fp))
         pr["recall"].append(tp / total_pos)
         pr["thresholds"].append(threshold)
-    return auc, ap, {"roc": roc, "pr": pr}
+    roc_area: dict[str, Any] = {"roc_auc": _value(auc)}  # each curve's area: its legend
+    pr_area: dict[str, Any] = {"average_precision": _value(ap)}
+    return auc, ap, {"roc": roc | roc_area, "pr": pr | pr_area}
 
 
 def _sample(

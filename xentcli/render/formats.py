@@ -196,6 +196,13 @@ def gate_failure(gate: GateResult) -> str:
     return f"{gate.metric} = {gate.value!r} fails {gate.op} {gate.limit!r} ({gate.flag}{worst})"
 
 
+def render_html(view: View, out: TextIO, style: Style) -> None:
+    """One self-contained HTML page: tables, gates and the charts as inline SVG."""
+    from xentcli.render.html import html_page  # matplotlib only when there is a chart
+
+    out.write(html_page(view, style.precision))
+
+
 Renderer = Callable[[View, TextIO, Style], None]
 
 RENDERERS: dict[str, Renderer] = {
@@ -206,6 +213,7 @@ RENDERERS: dict[str, Renderer] = {
     "markdown": render_markdown,
     "github": render_github,
     "junit": render_junit,
+    "html": render_html,
 }
 
 

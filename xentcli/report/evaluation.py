@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -17,6 +17,9 @@ from xentcli.report.gates import GateResult, all_passed
 from xentcli.tasks import Task
 
 SCHEMA_VERSION = 1
+REPR_METRICS = 4  # metrics a repr shows (to_dict() and to_pandas() have them all)
+# the HTML of a report (render/html.py), set by xentcli.api: the report cannot import renderers
+HTML_RENDERER: Callable[[Report], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,58 @@ class Report:
     notes: tuple[str, ...] = ()  # decisions the reader should know of (two columns as binary)
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={v:.6g}" for k, v in self.metrics.items())
-        return f"<Report {self.task} {self.predictions!r} rows={self.rows.used} {shown}>"
+        first = list(self.metrics.items())[:REPR_METRICS]
+        shown = ", ".join(f"{k}={v:.6g}" for k, v in first)
+        more = ", …" if len(self.metrics) > REPR_METRICS else ""
+        return f"<Report {self.task} {self.predictions!r} rows={self.rows.used} {shown}{more}>"
+
+    def _repr_html_(self) -> str | None:
+        """A notebook shows the report as the HTML report's body (charts included)."""
+        return HTML_RENDERER(self) if HTML_RENDERER is not None else None
+
+    def to_pandas(self) -> dict[str, Any]:
+        """The report as pandas DataFrames: `metrics` (value, and low/high with --bootstrap),
+        and each section that is a table — per_class, confusion_matrix, calibration, groups,
+        worst (docs/api.md#dataframes)."""
+        import pandas as pd
+
+        bounds = self.intervals or {}
+        metrics = pd.DataFrame(
+            {
+                "value": list(self.metrics.values()),
+                **(
+                    {
+                        "low": [bounds.get(n, [None, None])[0] for n in self.metrics],
+                        "high": [bounds.get(n, [None, None])[1] for n in self.metrics],
+                    }
+                    if bounds
+                    else {}
+                ),
+            },
+            index=pd.Index(list(self.metrics), name="metric"),
+        )
+        frames: dict[str, Any] = {"metrics": metrics}
+        document = self.to_dict()
+        if "per_class" in document:
+            frames["per_class"] = pd.DataFrame(document["per_class"]).set_index("class")
+        if "confusion_matrix" in document:
+            matrix = document["confusion_matrix"]
+            labels = matrix["labels"]
+            frames["confusion_matrix"] = pd.DataFrame(
+                matrix["matrix"],
+                index=pd.Index(labels, name="true"),
+                columns=pd.Index(labels, name="predicted"),
+            )
+        if "calibration" in document:
+            frames["calibration"] = pd.DataFrame(document["calibration"]["bins"])
+        if "groups" in document:
+            frames["groups"] = pd.DataFrame([_group_record(g) for g in document["groups"]])
+        if "worst" in document:
+            rows = document["worst"]["rows"]
+            frames["worst"] = pd.DataFrame(
+                [{k: v for k, v in r.items() if k != "columns"} | r["columns"] for r in rows]
+            )
+        return frames
 
     def with_section(self, name: str, section: Section) -> Report:
         """The report with one more section (after those it has)."""
@@ -142,3 +195,11 @@ class Report:
             | ({"notes": list(self.notes)} if self.notes else {})
             | {name: section.to_json() for name, section in self.sections.items()}
         )
+
+
+def _group_record(group: dict[str, Any]) -> dict[str, Any]:
+    """One group as a flat row: its key columns, rows, metrics and their low/high bounds."""
+    record = dict(group["group"]) | {"rows": group["rows"]} | group["metrics"]
+    for name, (low, high) in (group.get("intervals") or {}).items():
+        record[f"{name}_low"], record[f"{name}_high"] = low, high
+    return record

@@ -176,8 +176,9 @@ REPORT: dict[str, Any] = {
         },
         "curves": {
             "type": "object",
-            "description": "with --auc: exact ROC and PR points ({roc: {fpr, tpr, thresholds}, "
-            "pr: {precision, recall, thresholds}}; per class or label where there are classes)",
+            "description": "with --auc: exact ROC and PR points ({roc: {fpr, tpr, thresholds, "
+            "roc_auc}, pr: {precision, recall, thresholds, average_precision}}; per class or "
+            "label where there are classes)",
         },
         "worst": {
             "type": "object",
@@ -225,6 +226,11 @@ REPORT: dict[str, Any] = {
                 "normalize": {"enum": [None, "true", "pred", "all"]},
                 "matrix": {
                     "type": "array",
+                    "items": {"type": "array", "items": {"type": "number"}},
+                },
+                "counts": {
+                    "type": "array",
+                    "description": "with --normalize: the counts (weights with --weight-col)",
                     "items": {"type": "array", "items": {"type": "number"}},
                 },
             },
