@@ -158,8 +158,11 @@ def test_ranking_metrics_equal_the_local_engine(tmp_path, cluster, name):
     table, options = TABLES[name]
     path = tmp_path / f"{name}.parquet"
     pq.write_table(table, path, row_group_size=ROW_GROUP)
-    local, remote = both(str(path), cluster, auc=True, by=("region",), per_class=True, **options)
+    local, remote = both(
+        str(path), cluster, auc=True, by=("region",), per_class=True, bootstrap=20, **options
+    )
     assert "roc_auc" in remote["metrics"] and "curves" in remote
+    assert len(remote["replicates"]["roc_auc"]) == 20 and "roc_auc" in remote["intervals"]
     assert_same(local, remote)
 
 

@@ -293,3 +293,99 @@ def test_a_full_disk_is_a_clear_error(monkeypatch, tmp_path):
         xentcli.evaluate(binary(), auc=True, tmp_dir=str(tmp_path))
     with pytest.raises(UsageError, match="tmp_dir= .*missing: no such folder"):
         xentcli.evaluate(binary(), auc=True, tmp_dir=str(tmp_path / "missing"))
+
+
+def poisson(seed: int, replicates: int, n: int, w: np.ndarray | None = None) -> np.ndarray:
+    """Each replicate's row weights as every interval draws them (bootstrap.poisson_weights)."""
+    from xentcli.metrics.bootstrap import poisson_weights
+
+    draws = poisson_weights(seed, np.arange(replicates), np.arange(n))
+    return draws if w is None else draws * w
+
+
+def test_bootstrap_replicates_are_sklearn_on_each_resample(monkeypatch):
+    monkeypatch.setattr(runs, "CAPACITY", 700)  # runs spilled with their row numbers
+    data = binary()
+    draws = poisson(9, 30, N, data["w"].to_numpy())
+    for chunk in (7, 1000):
+        report = xentcli.evaluate(
+            data, label_col="y", weight_col="w", auc=True, bootstrap=30, seed=9, chunk_rows=chunk
+        )
+        for k in range(30):
+            close(
+                report.replicates["roc_auc"][k],
+                roc_auc_score(data.y, data.prob, sample_weight=draws[k]),
+            )
+            close(
+                report.replicates["average_precision"][k],
+                average_precision_score(data.y, data.prob, sample_weight=draws[k]),
+            )
+        low, high = np.quantile(report.replicates["roc_auc"], [0.025, 0.975])
+        assert report.intervals["roc_auc"] == pytest.approx([low, high], rel=1e-12)
+
+
+@pytest.mark.parametrize("average", ["macro", "weighted"])
+def test_bootstrap_of_one_vs_rest_and_per_group(average):
+    data, p = multiclass()
+    data["g"] = np.where(np.arange(N) % 3 == 0, "x", "y")
+    draws = poisson(4, 12, N)
+    report = xentcli.evaluate(data, auc=True, bootstrap=12, seed=4, average=average, by="g")
+    expected = [
+        roc_auc_score(data.label, p, multi_class="ovr", average=average, sample_weight=draws[k])
+        for k in range(12)
+    ]
+    assert report.replicates["roc_auc"] == pytest.approx(expected, rel=1e-12)
+    group = next(g for g in report.groups if g.group["g"] == "x")
+    mine = (data["g"] == "x").to_numpy()
+    in_group = [
+        roc_auc_score(
+            data.label[mine],
+            p[mine],
+            multi_class="ovr",
+            average=average,
+            sample_weight=draws[k][mine],
+        )
+        for k in range(12)
+    ]
+    assert group.intervals["roc_auc"] == pytest.approx(
+        np.quantile(in_group, [0.025, 0.975]), rel=1e-12
+    )
+    assert group.intervals["cross_entropy"] is not None  # the other metrics' intervals stay
+
+
+def test_bootstrap_of_multilabel_micro():
+    data, s, t = multilabel()
+    draws = poisson(2, 10, N)
+    report = xentcli.evaluate(
+        data,
+        task="multilabel",
+        label_col="y_*",
+        pred_col="p_*",
+        auc=True,
+        average="micro",
+        bootstrap=10,
+        seed=2,
+    )
+    expected = [
+        average_precision_score(t, s, average="micro", sample_weight=draws[k]) for k in range(10)
+    ]
+    assert report.replicates["average_precision"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_compare_pairs_the_ranking_replicates(cli, tmp_path):
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 2, N)
+    good = np.clip(y * 0.6 + rng.random(N) * 0.4, 0, 1)
+    bad = rng.random(N)
+    paths = []
+    for name, prob in (("a", bad), ("b", good)):
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame({"label": y, "prob": prob}).to_csv(path, index=False)
+        paths.append(str(path))
+    run = cli("compare", *paths, "--auc", "--bootstrap", "50", "--json")
+    assert run.code == 0, run.stderr
+    rows = {d["metric"]: d for d in json.loads(run.stdout)["differences"]}
+    expected = roc_auc_score(y, good) - roc_auc_score(y, bad)
+    close(rows["roc_auc"]["difference"], expected)
+    assert rows["roc_auc"]["verdict"] == "B better" and rows["roc_auc"]["p_value"] < 0.05
+    assert rows["roc_auc"]["interval"][0] > 0

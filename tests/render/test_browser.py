@@ -56,7 +56,7 @@ def test_every_chart_draws_in_a_real_browser(cli, tmp_path):
     data = tmp_path / "preds.parquet"
     frame().to_parquet(data)
     page = tmp_path / "report.html"
-    run = cli("eval", str(data), *ALL_SECTIONS, "-o", str(page))
+    run = cli("eval", str(data), *ALL_SECTIONS, "--bootstrap", "30", "-o", str(page))
     assert run.code == 0, run.stderr
     text = page.read_text(encoding="utf-8")
     assert sorted(parsed(text).charts) == sorted(KINDS)

@@ -19,6 +19,7 @@ from xentcli.cli.flags import (
     column_options,
     gate_options,
     output_options,
+    ranking_options,
     row_options,
     scoring_options,
 )
@@ -137,6 +138,7 @@ def inspect_command(**params: Any) -> None:
 @click.argument("pred_b", metavar="PRED_B", type=FILES)
 @column_options
 @bootstrap_options(1000, "Paired bootstrap replicates; a verdict needs p < 1 - confidence.")
+@ranking_options
 @click.option(
     "--fail-if-worse",
     is_flag=True,

@@ -227,6 +227,43 @@ ROW_OPTIONS = [
 ]
 
 
+def ranking_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--auc and its options: shared by eval (among its scoring options) and compare."""
+    return _applied(RANKING_OPTIONS, command)
+
+
+RANKING_OPTIONS = [
+    click.option(
+        "--auc",
+        is_flag=True,
+        help="Also report roc_auc and average_precision, exact (one-vs-rest for multiclass, per "
+        "label for multilabel), with their curves in JSON.",
+    ),
+    click.option(
+        "--average",
+        type=click.Choice(["macro", "weighted", "micro"]),
+        default="macro",
+        show_default=True,
+        help="With --auc: the mean over classes or labels, weighted by their positive rows, or "
+        "(multilabel) over all cells at once.",
+    ),
+    click.option(
+        "--curve-points",
+        type=click.IntRange(0, MAX_CURVE_POINTS),
+        default=200,
+        show_default=True,
+        help="With --auc: at most this many exact points of each ROC and PR curve (0: none).",
+    ),
+    click.option(
+        "--tmp-dir",
+        metavar="DIR",
+        type=click.Path(file_okay=False),
+        help="With --auc: where sorted scores are spilled when they outgrow memory [default: the "
+        "system's temporary folder]; removed at exit.",
+    ),
+]
+
+
 def scoring_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """eval's options for what is scored and how (beyond reading, gates and output)."""
     return _applied(SCORING_OPTIONS, command)
@@ -317,34 +354,7 @@ SCORING_OPTIONS = [
         show_default=True,
         help="Equal-width confidence bins for --calibration.",
     ),
-    click.option(
-        "--auc",
-        is_flag=True,
-        help="Also report roc_auc and average_precision, exact (one-vs-rest for multiclass, per "
-        "label for multilabel), with their curves in JSON.",
-    ),
-    click.option(
-        "--average",
-        type=click.Choice(["macro", "weighted", "micro"]),
-        default="macro",
-        show_default=True,
-        help="With --auc: the mean over classes or labels, weighted by their positive rows, or "
-        "(multilabel) over all cells at once.",
-    ),
-    click.option(
-        "--curve-points",
-        type=click.IntRange(0, MAX_CURVE_POINTS),
-        default=200,
-        show_default=True,
-        help="With --auc: at most this many exact points of each ROC and PR curve (0: none).",
-    ),
-    click.option(
-        "--tmp-dir",
-        metavar="DIR",
-        type=click.Path(file_okay=False),
-        help="With --auc: where sorted scores are spilled when they outgrow memory [default: the "
-        "system's temporary folder]; removed at exit.",
-    ),
+    *RANKING_OPTIONS,
     click.option(
         "--per-class",
         is_flag=True,

@@ -120,8 +120,6 @@ def check_ranking(opts: EvalOptions, layout: Layout) -> None:
         )
     if opts.average == "micro" and task != Task.MULTILABEL:
         raise UsageError("--average micro applies to multilabel; use macro or weighted")
-    if opts.bootstrap is not None:
-        raise UsageError("--auc does not combine with --bootstrap (nor `compare`) yet")
     if opts.tmp_dir is not None and not os.path.isdir(opts.tmp_dir):
         raise UsageError(f"--tmp-dir {opts.tmp_dir}: no such folder")
 

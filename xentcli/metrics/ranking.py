@@ -7,6 +7,10 @@ memory (runs.py); at the end each (group, target) segment is read from the highe
 ROC AUC (the trapezoids between distinct thresholds, as scikit-learn's roc_auc_score) and average
 precision (Σ ΔTP·precision / P, as average_precision_score) are summed on the way, with at most
 --curve-points exact points of each curve kept.
+
+With --bootstrap, every entry keeps its row number, and each replicate's curve is summed on the
+same pass, each row weighed by its Poisson(1) draw (the hash of seed, replicate, row that every
+interval uses), so roc_auc and average_precision get intervals, paired in `compare`.
 """
 
 from __future__ import annotations
@@ -20,10 +24,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xentcli.errors import InputError
+from xentcli.metrics.bootstrap import (
+    GROUP_CELLS,
+    GroupIntervals,
+    Intervals,
+    Notes,
+    percentile_interval,
+    replicate_blocks,
+)
 from xentcli.metrics.groups import group_keys
 from xentcli.metrics.per_class import PerClassTable
 from xentcli.metrics.registry import GroupValues, MetricValues
-from xentcli.metrics.runs import SortedRuns
+from xentcli.metrics.runs import SortedRuns, added
 from xentcli.metrics.sums import CompensatedSum
 from xentcli.tasks import Task
 
@@ -154,15 +166,27 @@ class Ranking:
     width: int | None = None  # targets per group
     pos: np.ndarray = field(default_factory=lambda: np.zeros(0))
     neg: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    replicates: int = 0  # --bootstrap
+    seed: int = 0
+    confidence: float = 0.95
 
     @classmethod
     def asked(cls, request: BreakdownRequest) -> Ranking | None:
         """A fresh state when --auc is on."""
         if not request.auc:
             return None
-        runs = SortedRuns(request.tmp_dir)
+        replicates = request.bootstrap or 0
+        runs = SortedRuns(request.tmp_dir, rows=replicates > 0)
         return cls(
-            request.task, request.average, request.by, request.curve_points, request.logits, runs
+            request.task,
+            request.average,
+            request.by,
+            request.curve_points,
+            request.logits,
+            runs,
+            replicates=replicates,
+            seed=request.seed,
+            confidence=request.confidence,
         )
 
     def update(self, scored: Scored) -> None:
@@ -178,6 +202,7 @@ class Ranking:
         targets = self._targets(scored)
         if self.width is None:
             self.width = len(targets)
+        rows = scored.rows().astype(np.float64) if self.replicates else None
         for in_group in (False, True) if self.by else (False,):
             for k, (scores, positive) in enumerate(targets):
                 cells = scores.size // n  # the micro target holds K cells per row
@@ -189,6 +214,8 @@ class Ranking:
                     "pos": np.where(positive, weight, 0.0),
                     "neg": np.where(positive, 0.0, weight),
                 }
+                if rows is not None:
+                    entries["row"] = np.tile(rows, cells) if cells > 1 else rows
                 self._count(entries)
                 self.runs.add(entries)
 
@@ -247,9 +274,16 @@ class Ranking:
         ap = np.full(self.pos.size, np.nan)
         curves: dict[str, dict[str, dict[str, list[float | None]]]] = {}
         names = self._target_names(finished, width)
+        resampled = self.replicates and self.pos.size * self.replicates <= GROUP_CELLS
+        replicated: dict[int, Replicates] = {}
         for segment, blocks in self.runs.segments():
             group, target = divmod(segment, width)
             points = self.points if group == 0 else 0
+            if self.replicates and (group == 0 or resampled):
+                replicated[segment] = Replicates(self.replicates, self.seed)
+                blocks = replicated[segment].through(blocks)
+            elif self.replicates:
+                blocks = (added(block) for block in blocks)
             auc[segment], ap[segment], curve = _curve(
                 blocks, points, float(self.pos[segment]), float(self.neg[segment])
             )
@@ -257,6 +291,8 @@ class Ranking:
                 curves[names[target]] = curve
         overall = self._averaged(auc[:width], ap[:width], self.pos[:width], names, finished)
         sections: dict[str, Section] = {"metrics": MetricValues(overall)}
+        if self.replicates:
+            sections |= self._intervals(replicated, width, bool(resampled))
         per_class = finished.sections.get("per_class")
         if isinstance(per_class, PerClassTable) and self.task != Task.BINARY:
             rows = tuple(
@@ -273,6 +309,59 @@ class Ranking:
         if curves:
             sections["curves"] = Curves(curves, self.task == Task.BINARY)
         return sections
+
+    def _intervals(
+        self, replicated: dict[int, Replicates], width: int, per_group: bool
+    ) -> dict[str, Section]:
+        """Each replicate's averaged roc_auc and average_precision: the intervals, overall and
+        per group (when groups × replicates stay within GROUP_CELLS)."""
+        values = self._replicate_values(replicated, 0, width)
+        bounds = {n: percentile_interval(v, self.confidence) for n, v in values.items()}
+        sections: dict[str, Section] = {"intervals": Intervals(bounds, values)}
+        if not self.ids:
+            return sections
+        if not per_group:
+            sections["notes"] = Notes(
+                (
+                    f"no per-group intervals of roc_auc and average_precision: {len(self.ids)} "
+                    f"groups × {width} targets × {self.replicates} replicates exceed "
+                    f"{GROUP_CELLS:,}",
+                )
+            )
+            return sections
+        sections["group_intervals"] = GroupIntervals(
+            {
+                key: {
+                    n: percentile_interval(v, self.confidence)
+                    for n, v in self._replicate_values(replicated, g, width).items()
+                }
+                for key, g in self.ids.items()
+            }
+        )
+        return sections
+
+    def _replicate_values(
+        self, replicated: dict[int, Replicates], group: int, width: int
+    ) -> dict[str, np.ndarray]:
+        """One group's averaged metrics in every replicate (NaN where a replicate lacks a class)."""
+        span = range(group * width, group * width + width)
+        parts = [replicated.get(s) for s in span]
+        if any(part is None for part in parts):  # a target with no rows in this group
+            nan = np.full(self.replicates, np.nan)
+            return {"roc_auc": nan, "average_precision": nan}
+        auc = np.array([part.auc() for part in parts if part is not None])  # (targets, R)
+        ap = np.array([part.ap() for part in parts if part is not None])
+        support = np.array([part.tp for part in parts if part is not None])
+        if self.average == "micro":
+            auc, ap, support = auc[-1:], ap[-1:], support[-1:]
+        if self.average == "weighted" and auc.shape[0] > 1:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = support / support.sum(axis=0)
+            return {
+                "roc_auc": (share * auc).sum(axis=0),
+                "average_precision": (share * ap).sum(axis=0),
+            }
+        return {"roc_auc": auc.mean(axis=0), "average_precision": ap.mean(axis=0)}
 
     def _target_names(self, finished: Finished, width: int) -> list[str]:
         if self.task == Task.BINARY:
@@ -329,3 +418,58 @@ def _average(
 
 def _value(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
+
+
+@dataclass
+class Replicates:
+    """Each bootstrap replicate's running sums over one segment's thresholds, high to low: its
+    rows weighed by their Poisson(1) draws, equal scores one threshold (as in _curve)."""
+
+    replicates: int
+    seed: int
+    tp: np.ndarray = field(init=False)
+    fp: np.ndarray = field(init=False)
+    area: np.ndarray = field(init=False)  # Σ ΔFP·(TP + TP_prev)
+    precision: np.ndarray = field(init=False)  # Σ ΔTP·precision
+
+    def __post_init__(self) -> None:
+        self.tp, self.fp, self.area, self.precision = (np.zeros(self.replicates) for _ in range(4))
+
+    def through(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        """The blocks with equal scores added (for _curve), each one summed into the replicates
+        on the way."""
+        for block in blocks:
+            self.add(block)
+            yield added(block)
+
+    def add(self, block: np.ndarray) -> None:
+        """One sorted block of entries with rows (a score's entries all in this block)."""
+        score = block["score"]
+        starts = np.flatnonzero(np.concatenate(([True], score[1:] != score[:-1])))
+        rows = block["row"].astype(np.int64)
+        for reps, draws in replicate_blocks(self.seed, self.replicates, rows):
+            dp = np.add.reduceat(draws * block["pos"], starts, axis=1)  # (replicates, thresholds)
+            dn = np.add.reduceat(draws * block["neg"], starts, axis=1)
+            tps = np.cumsum(dp, axis=1)
+            tps += self.tp[reps, None]
+            fps = np.cumsum(dn, axis=1)
+            fps += self.fp[reps, None]
+            tp_before = np.concatenate((self.tp[reps, None], tps[:, :-1]), axis=1)
+            fp_before = np.concatenate((self.fp[reps, None], fps[:, :-1]), axis=1)
+            self.area[reps] += ((fps - fp_before) * (tps + tp_before)).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(dp > 0, tps / (tps + fps), 0.0)
+            self.precision[reps] += (dp * share).sum(axis=1)
+            self.tp[reps], self.fp[reps] = tps[:, -1], fps[:, -1]
+
+    def auc(self) -> np.ndarray:
+        """Each replicate's ROC AUC (NaN without both classes)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(
+                (self.tp > 0) & (self.fp > 0), self.area / (2 * self.tp * self.fp), np.nan
+            )
+
+    def ap(self) -> np.ndarray:
+        """Each replicate's average precision (NaN without positives)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.tp > 0, self.precision / self.tp, np.nan)

@@ -6,6 +6,9 @@ metrics.
 Within a run, entries of equal (segment, score) are added into one, so one score of a segment is at
 most one entry per run: a range cut at a score never splits it, and never holds more than one entry
 per run for any one score, however many rows share it.
+
+With rows (--bootstrap), each entry also keeps its row number (the replicates weigh rows, not
+scores), so equal scores are not added: a range then holds every entry of each of its scores.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from xentcli.errors import InputError
 
 ENTRY_FIELDS = ("segment", "score", "pos", "neg")  # what add() takes: arrays of one length
 BLOCK = np.dtype([("score", "<f8"), ("pos", "<f8"), ("neg", "<f8")])
+ROW_BLOCK = np.dtype([("score", "<f8"), ("pos", "<f8"), ("neg", "<f8"), ("row", "<f8")])
 CAPACITY = int(os.environ.get("XENTCLI_SPILL_ENTRIES", 1 << 19))  # entries in memory (16 MiB)
 MERGE_BUDGET = 1 << 19  # entries read back at once, over all runs
 STEP = 256  # one key in this many is kept in memory per run, to find scores in its files
 FIELDS = ("key", "pos", "neg")  # a run's files: key = -score (ascending), the two weights
+ROW_FIELDS = (*FIELDS, "row")  # … and each entry's row number, with rows
 
 
 @dataclass
@@ -78,17 +83,21 @@ class Part:
 
 
 def sort_entries(entries: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Entries (arrays segment, score, pos, neg) sorted by segment, then score from high to low,
-    equal (segment, score) added; as the arrays a run keeps: segment, key (= -score), pos, neg."""
+    """Entries (arrays segment, score, pos, neg, and row if rows are kept) sorted by segment,
+    then score from high to low, equal (segment, score) added unless rows are kept; as the arrays
+    a run keeps: segment, key (= -score), pos, neg (, row)."""
     segment, key = entries["segment"], np.negative(entries["score"])
+    rest: dict[str, np.ndarray] = {n: entries[n] for n in ("pos", "neg", "row") if n in entries}
     if not key.size:
-        return {"segment": segment, "key": key, "pos": entries["pos"], "neg": entries["neg"]}
+        return {"segment": segment, "key": key, **rest}
     # not stable: entries of equal key are added together anyway, and quicksort is ~3x faster
     order = np.argsort(key)
     if not (segment[0] == segment[-1] and (segment == segment[0]).all()):
         order = order[np.argsort(segment[order], kind="stable")]  # radix sort on the integers
     segment, key = segment[order], key[order]
-    pos, neg = entries["pos"][order], entries["neg"][order]
+    if "row" in rest:  # rows kept: nothing is added
+        return {"segment": segment, "key": key, **{n: v[order] for n, v in rest.items()}}
+    pos, neg = rest["pos"][order], rest["neg"][order]
     new = np.empty(key.size, bool)
     new[0] = True
     np.not_equal(key[1:], key[:-1], out=new[1:])
@@ -103,9 +112,13 @@ def sort_entries(entries: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 class SortedRuns:
     """Entries added in any order, read back per segment in sorted blocks."""
 
-    def __init__(self, tmp_dir: str | None = None, capacity: int | None = None) -> None:
+    def __init__(
+        self, tmp_dir: str | None = None, capacity: int | None = None, rows: bool = False
+    ) -> None:
         self.tmp_dir = tmp_dir
         self.capacity = capacity or CAPACITY
+        self.rows = rows  # entries keep their row numbers (and equal scores stay apart)
+        self.fields = ROW_FIELDS if rows else FIELDS
         self.pending: list[dict[str, np.ndarray]] = []
         self.pending_size = 0
         self.runs: list[Run] = []
@@ -124,7 +137,7 @@ class SortedRuns:
             name: np.concatenate([p[name] for p in self.pending])
             if self.pending
             else np.empty(0, np.int64 if name == "segment" else np.float64)
-            for name in ENTRY_FIELDS
+            for name in ENTRY_FIELDS + (("row",) if self.rows else ())
         }
         self.pending, self.pending_size = [], 0
         return sort_entries(joined)
@@ -137,7 +150,7 @@ class SortedRuns:
         if self.folder is None:
             self.folder = _temporary_folder(self.tmp_dir)
             weakref.finalize(self, shutil.rmtree, self.folder, True)
-        columns = {name: entries[name] for name in FIELDS}
+        columns = {name: entries[name] for name in self.fields}
         files = {}
         for name, values in columns.items():
             path = os.path.join(self.folder, f"run-{len(self.runs)}.{name}")
@@ -179,7 +192,9 @@ class SortedRuns:
         """Each segment id in order, with its entries as BLOCK arrays sorted by score, high to
         low, every score in one block only."""
         sorted_pending = self._sorted_pending()
-        memory = _index({name: sorted_pending[name] for name in FIELDS}, sorted_pending["segment"])
+        memory = _index(
+            {name: sorted_pending[name] for name in self.fields}, sorted_pending["segment"]
+        )
         sources = [*self.runs, memory]
         ids = np.unique(np.concatenate([s.segments for s in sources]))
         for segment in ids.tolist():
@@ -188,7 +203,7 @@ class SortedRuns:
                 at = int(np.searchsorted(source.segments, segment))
                 if at < len(source.segments) and source.segments[at] == segment:
                     parts.append(Part(source, at))
-            yield segment, _ranges(parts)
+            yield segment, _ranges(parts, self.fields)
 
     def __getstate__(self) -> dict:
         """Pickled (to another process): the spilled runs travel as data."""
@@ -197,18 +212,19 @@ class SortedRuns:
             for at, segment in enumerate(run.segments.tolist()):
                 part = Part(run, at)
                 lo, hi = part.start, part.start + part.size
-                entries.append(
-                    {
-                        "segment": np.full(part.size, segment, np.int64),
-                        "score": -run.read("key", lo, hi),
-                        "pos": run.read("pos", lo, hi),
-                        "neg": run.read("neg", lo, hi),
-                    }
-                )
-        return {"tmp_dir": self.tmp_dir, "capacity": self.capacity, "entries": entries}
+                entry = {"segment": np.full(part.size, segment, np.int64)}
+                entry |= {name: run.read(name, lo, hi) for name in self.fields}
+                entry["score"] = -entry.pop("key")
+                entries.append(entry)
+        return {
+            "tmp_dir": self.tmp_dir,
+            "capacity": self.capacity,
+            "rows": self.rows,
+            "entries": entries,
+        }
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["tmp_dir"], state["capacity"])  # type: ignore[misc]
+        self.__init__(state["tmp_dir"], state["capacity"], state["rows"])  # type: ignore[misc]
         self.pending = state["entries"]
         self.pending_size = sum(p["score"].size for p in self.pending)
 
@@ -221,7 +237,7 @@ def _index(columns: dict[str, np.ndarray], segment: np.ndarray) -> Run:
     return Run({}, columns, segments, starts, counts, sparse)
 
 
-def _ranges(parts: list[Part]) -> Iterator[np.ndarray]:
+def _ranges(parts: list[Part], fields: tuple[str, ...] = FIELDS) -> Iterator[np.ndarray]:
     """One segment's sorted parts merged a score range at a time: cut points from the parts'
     sparse keys, so each range holds about MERGE_BUDGET entries; each part's share of a range is
     a contiguous slice of its files."""
@@ -233,31 +249,47 @@ def _ranges(parts: list[Part]) -> Iterator[np.ndarray]:
         cuts = np.unique(sample[per_range - 1 :: per_range]).tolist()
     begin = [0] * len(parts)
     for cut in [*cuts, None]:
-        keys, pos, neg = [], [], []
+        read: dict[str, list[np.ndarray]] = {name: [] for name in fields}
         for i, part in enumerate(parts):
             end = part.size if cut is None else part.after(cut)
             if end > begin[i]:
                 lo, hi = part.start + begin[i], part.start + end
-                keys.append(part.run.read("key", lo, hi))
-                pos.append(part.run.read("pos", lo, hi))
-                neg.append(part.run.read("neg", lo, hi))
+                for name in fields:
+                    read[name].append(part.run.read(name, lo, hi))
             begin[i] = end
-        if keys:
-            yield _block(keys, pos, neg)
+        if read["key"]:
+            yield _block(read)
 
 
-def _block(keys: list[np.ndarray], pos: list[np.ndarray], neg: list[np.ndarray]) -> np.ndarray:
-    """Slices of sorted parts as one BLOCK, sorted, equal scores added."""
-    key = np.concatenate(keys)
-    block = np.empty(key.size, BLOCK)
-    if len(keys) > 1:
-        order = np.argsort(key)
+def _block(read: dict[str, list[np.ndarray]]) -> np.ndarray:
+    """Slices of sorted parts as one BLOCK, sorted, equal scores added (a ROW_BLOCK, with rows:
+    sorted, nothing added)."""
+    key = np.concatenate(read["key"])
+    rows = "row" in read
+    block = np.empty(key.size, ROW_BLOCK if rows else BLOCK)
+    rest = [name for name in read if name != "key"]
+    if len(read["key"]) > 1:
+        order = np.argsort(key, kind="stable" if rows else "quicksort")
         key = key[order]
-        block["pos"] = np.concatenate(pos)[order]
-        block["neg"] = np.concatenate(neg)[order]
+        for name in rest:
+            block[name] = np.concatenate(read[name])[order]
     else:
-        block["pos"], block["neg"] = pos[0], neg[0]
+        for name in rest:
+            block[name] = read[name][0]
     np.negative(key, out=block["score"])
+    if rows:
+        return block
+    return added(block)
+
+
+def added(block: np.ndarray) -> np.ndarray:
+    """A sorted block with the entries of equal score added into one (a BLOCK)."""
+    key = block["score"]
+    if block.dtype != BLOCK:
+        plain = np.empty(block.size, BLOCK)
+        for name in ("score", "pos", "neg"):
+            plain[name] = block[name]
+        block = plain
     new = np.empty(key.size, bool)
     new[0] = True
     np.not_equal(key[1:], key[:-1], out=new[1:])

@@ -62,7 +62,8 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
             sections["intervals"] = more
         by_group = made.pop("group_intervals", None)
         if isinstance(by_group, GroupIntervals):
-            group_bounds |= by_group.bounds
+            for key, bounds in by_group.bounds.items():
+                group_bounds.setdefault(key, {}).update(bounds)
         told = made.pop("notes", None)
         if isinstance(told, Notes):
             said += told.lines
