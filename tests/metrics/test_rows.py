@@ -167,3 +167,50 @@ def test_bad_row_flags_are_one_clear_line(tmp_path, cli, monkeypatch, flags, mes
     assert run.code == 2, run.stderr
     assert message in run.stderr and "Traceback" not in run.stderr
     assert run.stdout == ""
+
+
+def test_ctrl_c_while_rows_stream_leaves_no_file(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xentcli", "eval", "-", "--rows-out", str(out / "rows.parquet")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdin.write(b"label,prob\n")
+    start = time.monotonic()
+    while time.monotonic() - start < 20 and not os.listdir(out):  # until the temporary file is
+        proc.stdin.write(b"1,0.5\n0,0.25\n" * 20000)
+    written = os.listdir(out)
+    assert written and written[0].startswith(".xentcli-"), written
+    proc.stdin.write(b"1,0.5\n0,0.25\n" * 40000)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert os.listdir(out) == []
+
+
+def test_a_full_disk_while_rows_stream_is_a_clear_error(tmp_path, monkeypatch, cli):
+    from xentcli.engine import rows_out
+
+    class Full:
+        def write_batch(self, batch):
+            raise OSError(28, "No space left on device")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(rows_out.RowsOut, "_open", lambda self, schema: Full())
+    path = tmp_path / "p.csv"
+    path.write_text("label,prob\n" + "1,0.9\n0,0.2\n" * 3000)
+    run = cli("eval", str(path), "--rows-out", str(tmp_path / "rows.parquet"), "--chunk-rows", "50")
+    assert run.code == 2, run.stderr
+    assert "No space left on device" in run.stderr and "rows.parquet" in run.stderr
+    assert run.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,7 @@ from xentcli.metrics.rows import row_columns
 from xentcli.metrics.worst import ORDER
 from xentcli.tasks import Task
 
+QUEUED = 2  # batches waiting for the writer thread: memory stays a few chunks
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 
 
@@ -47,7 +50,9 @@ class RowsFile:
 
 
 class RowsOut:
-    """The per-row file being written; commit() once the report is made, else discard()."""
+    """The per-row file being written; commit() once the report is made, else discard().
+    Batches are encoded on a writer thread (pyarrow releases the GIL), at most QUEUED waiting,
+    so writing overlaps scoring the next chunks."""
 
     def __init__(
         self, path: str, task: Task, logits: bool, threshold: float, keep: tuple[str, ...]
@@ -55,8 +60,10 @@ class RowsOut:
         self.format = rows_format(path)
         self.task, self.logits, self.threshold, self.keep = task, logits, threshold, keep
         self.file = AtomicFile(path, "--rows-out")
-        self.writer: Any = None
         self.rows = 0
+        self.queue: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=QUEUED)
+        self.failure: BaseException | None = None
+        self.thread: threading.Thread | None = None
 
     def write(self, scored: Scored) -> None:
         """Append one scored chunk's used rows."""
@@ -74,30 +81,63 @@ class RowsOut:
         for name in self.keep:
             arrays[name if name not in arrays else f"{name}_input"] = scored.column(name)
         batch = pa.RecordBatch.from_pydict(arrays)
-        try:
-            if self.writer is None:
-                self.writer = self._open(batch.schema)
-            self.writer.write_batch(batch)
-        except OSError as exc:
-            raise self.file.failed(exc) from None
+        if self.thread is None:
+            self.thread = threading.Thread(
+                target=self._drain, args=(batch.schema,), name="xentcli-rows-out", daemon=True
+            )
+            self.thread.start()
+        self._raise_failure()
+        self.queue.put(batch)
         self.rows += batch.num_rows
+
+    def _drain(self, schema: pa.Schema) -> None:
+        """The writer thread: open the writer, write every batch until None, close."""
+        writer = None
+        try:
+            writer = self._open(schema)
+            while (batch := self.queue.get()) is not None:
+                if self.failure is None:
+                    writer.write_batch(batch)
+        except BaseException as exc:  # raised in the main thread at its next step
+            self.failure = exc
+            while self.queue.get() is not None:  # let the main thread go on to its error
+                pass
+        finally:
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.close()
 
     def _open(self, schema: pa.Schema) -> Any:
         if self.format == "parquet":
             import pyarrow.parquet as pq
 
-            return pq.ParquetWriter(self.file.path, schema)
+            # dictionaries only for text: trying them on numbers costs 2.5x the write
+            # (benchmarks/README.md#rows)
+            text = [f.name for f in schema if pa.types.is_string(f.type)]
+            return pq.ParquetWriter(self.file.path, schema, use_dictionary=text or False)
         import pyarrow.csv as pcsv
 
         return pcsv.CSVWriter(self.file.path, schema)
 
+    def _finish(self) -> None:
+        """Let the writer thread write what is queued and close the file."""
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+
+    def _raise_failure(self) -> None:
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            if isinstance(failure, OSError):
+                self._finish()
+                raise self.file.failed(failure) from None
+            raise failure
+
     def commit(self) -> None:
-        """Close the writer and put the file in place."""
-        try:
-            if self.writer is not None:
-                self.writer.close()
-        except OSError as exc:
-            raise self.file.failed(exc) from None
+        """Write what is queued, close the file and put it in place."""
+        self._finish()
+        self._raise_failure()
         self.file.commit()
 
     def section(self) -> RowsFile:
@@ -105,10 +145,10 @@ class RowsOut:
         return RowsFile(self.file.output, self.format, self.rows)
 
     def discard(self) -> None:
-        """Remove the unfinished file."""
-        if self.writer is not None:
-            with contextlib.suppress(OSError):
-                self.writer.close()
+        """Stop writing and remove the unfinished file."""
+        if self.thread is not None:
+            self.failure = self.failure or InterruptedError()  # the thread writes no more
+            self._finish()
         self.file.discard()
 
 

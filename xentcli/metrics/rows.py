@@ -33,35 +33,43 @@ def row_columns(
     scored: Scored, task: Task, logits: bool, threshold: float
 ) -> dict[str, np.ndarray]:
     """The per-row columns of one scored chunk: row (1-based data row in the predictions), loss,
-    weight, and where the task has them label and predicted (class codes, or values for
-    regression), confidence (the probability of the predicted class) and correct."""
+    weight, and where the task has them label and predicted (class codes, int8 for binary, or
+    values for regression), confidence (the probability of the predicted class) and correct.
+    Every array is the caller's own (the kernels' arrays are scratch memory, reused)."""
     chunk, scores = scored.chunk, scored.scores
-    kept = chunk.kept if chunk.kept is not None else np.arange(chunk.read)
+    n = chunk.codes.size
+    row = np.arange(scored.start + 1, scored.start + 1 + chunk.read, dtype=np.int64)
+    if chunk.kept is not None:
+        row = row[chunk.kept]
     statistic, _ = loss_of(task, chunk.hard)
-    loss = np.asarray(scores.stats[statistic], dtype=np.float64)
-    weight = np.ones(loss.shape) if chunk.weights is None else chunk.weights.astype(np.float64)
+    loss = np.array(scores.stats[statistic], dtype=np.float64)
+    weight = np.ones(n) if chunk.weights is None else np.array(chunk.weights, np.float64)
     if scores.weights and statistic in scores.weights:  # class weights (--class-weights)
-        weight = weight * scores.weights[statistic]
-    columns = {"row": scored.start + kept.astype(np.int64) + 1, "loss": loss, "weight": weight}
+        weight *= scores.weights[statistic]
+    columns = {"row": row, "loss": loss, "weight": weight}
     if task == Task.REGRESSION:
         assert chunk.targets is not None
-        return columns | {"label": chunk.targets, "predicted": chunk.preds}
+        return columns | {"label": np.array(chunk.targets), "predicted": np.array(chunk.preds)}
     if task == Task.MULTILABEL:
         return columns | {"correct": ~np.asarray(scores.stats["subset"], dtype=bool)}
     label = chunk.codes if chunk.targets is None else np.argmax(chunk.targets, axis=0)
+    confidence = None
     if chunk.hard:
-        predicted, confidence = chunk.preds.astype(np.int64), None
+        predicted = chunk.preds.astype(np.int64)
     elif task == Task.BINARY:
         p = _sigmoid(chunk.preds) if logits else chunk.preds
-        predicted = (p > threshold).astype(np.int64)
-        confidence = np.where(predicted == 1, p, 1.0 - p)
+        above = p > threshold
+        confidence = np.subtract(1.0, p)
+        np.copyto(confidence, p, where=above)
+        predicted, label = above.view(np.int8), label.astype(np.int8)
     else:
         predicted = np.argmax(chunk.preds, axis=0)
         confidence = _top_probability(chunk.preds, predicted, logits)
-    columns |= {"label": label.astype(np.int64), "predicted": predicted}
+    columns |= {"label": label.astype(predicted.dtype, copy=chunk.targets is None)}
+    columns["predicted"] = predicted
     if confidence is not None:
         columns["confidence"] = confidence
-    return columns | {"correct": predicted == label}
+    return columns | {"correct": predicted == columns["label"]}
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
