@@ -33,22 +33,27 @@ def _pyplot() -> Any:
     return plt
 
 
-def draw(figure: Figure) -> Any:
-    """A matplotlib figure of one chart."""
+def draw(figure: Figure, with_note: bool = True) -> Any:
+    """A matplotlib figure of one chart; its note (what it leaves out) under the title, unless
+    the page says it (the HTML report's caption)."""
     plt = _pyplot()
     width, height = SIZES[figure.kind](figure)
     made = plt.figure(figsize=(width, height), layout="constrained")
-    DRAWERS[figure.kind](made, figure)
-    made.suptitle(figure.title, fontsize=11)
-    if figure.note:
-        made.text(0.01, 0.005, figure.note, fontsize=8, color=GREY, ha="left", va="bottom")
+    _drawn(made, figure, with_note)
     return made
+
+
+def _drawn(target: Any, figure: Figure, with_note: bool = True) -> None:
+    DRAWERS[figure.kind](target, figure)
+    note = f"\n{figure.note}" if figure.note and with_note else ""
+    title = target.suptitle(figure.title + note, fontsize=11 if not note else 10)
+    title.set_linespacing(1.4)
 
 
 def svg(figure: Figure) -> str:
     """One chart as an inline <svg> element (no XML prolog, no DOCTYPE, no external reference)."""
     plt = _pyplot()
-    made = draw(figure)
+    made = draw(figure, with_note=False)
     buffer = io.StringIO()
     made.savefig(buffer, format="svg", metadata=NO_METADATA)
     plt.close(made)
@@ -77,10 +82,7 @@ def save(figures: list[Figure], path: str, fmt: str) -> None:
         else [made]
     )
     for part, figure in zip(parts, figures, strict=True):
-        DRAWERS[figure.kind](part, figure)
-        part.suptitle(figure.title, fontsize=11)
-        if figure.note:
-            part.text(0.01, 0.005, figure.note, fontsize=8, color=GREY, ha="left", va="bottom")
+        _drawn(part, figure)
     made.savefig(path, format=fmt, dpi=110)
     plt.close(made)
 
