@@ -4,6 +4,7 @@ no internal error — each either the right report or exit 2 with one line namin
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 import subprocess
@@ -248,3 +249,19 @@ def test_a_named_pipe_with_a_bad_cell_exits(tmp_path):
     )
     writer.join(timeout=10)
     assert run.returncode == 2 and "abc" in run.stderr
+
+
+def test_json_lines_columns_first_seen_after_the_first_line(cli, tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_text(
+        '{"label": 1, "prob": 0.9}\n{"label": 0, "prob": 0.2, "w": 2.0}\n'
+        '{"label": 1, "prob": 0.6, "w": 1.0}\n'
+    )
+    run = cli("eval", str(path), "--weight-col", "w")
+    assert run.code == 2 and "row 1, column 'w': a missing value" in run.stderr
+    run = cli("eval", str(path), "--weight-col", "w", "--nan", "skip", "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["rows"]["used"] == 2
+    expected = (2.0 * -math.log(0.8) + 1.0 * -math.log(0.6)) / 3.0
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)

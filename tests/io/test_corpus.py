@@ -21,6 +21,13 @@ CASES = {
     "ragged.csv": "{f}, row 2: expected 2 fields, found 3 (ragged row)",
     "mixed_types.csv": "{f}, row 3, column 'prob': 'high' is not a number",
     "list_wrong_length.csv": "{f}, row 2, column 'proba': holds 2 values; every row needs 3",
+    "list_bad_element.csv": "{f}, row 3, column 'proba': '[0.2, abc, 0.5]' is not a JSON array "
+    "of numbers",
+    "list_trailing_comma.csv": "{f}, row 1: expected 2 fields, found 3 (ragged row)",
+    "list_outside.parquet": "{f}, row 3, column 'proba': probability 1.5 (element 2 of the list) "
+    "is outside [0, 1]; if these are raw scores, pass --logits",
+    "late_field.jsonl": "{f}, row 1, column 'prob': a missing value where a finite number or label "
+    "is needed; pass --nan skip to drop such rows",
     "malformed.jsonl": "{f}, row 2: not valid JSON (Expecting ',' delimiter)",
     "one_corrupt": "{f}/part-1.parquet: not a readable Parquet file (Parquet magic bytes not "
     "found in footer. Either the file is corrupted or this is not a parquet file.)",

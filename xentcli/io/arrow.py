@@ -1,4 +1,5 @@
-"""Arrow IPC files (.arrow, .feather v2, .ipc), memory-mapped, and in-memory tables."""
+"""Arrow IPC files (.arrow, .feather v2, .ipc), read (never memory-mapped: a file cut shorter
+while mapped would kill the process with SIGBUS), and in-memory tables."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class TableSource(StoredSchema):
 
 
 class ArrowFileSource(StoredSchema):
-    """An Arrow IPC file or stream on disk; the file format is memory-mapped (no copy)."""
+    """An Arrow IPC file or stream on disk, read a batch at a time."""
 
     format = "arrow"
 
@@ -42,9 +43,7 @@ class ArrowFileSource(StoredSchema):
         try:
             self._reader: ipc.RecordBatchFileReader | None = ipc.open_file(_open(path))
             self.schema = self._reader.schema
-            self.num_rows: int | None = sum(
-                self._reader.get_batch(i).num_rows for i in range(self._reader.num_record_batches)
-            )
+            self.num_rows: int | None = self._reader.count_rows()  # from the batches' headers
         except pa.ArrowInvalid:
             self._reader = None  # not the file format: maybe the stream format
             try:
@@ -79,5 +78,5 @@ class ArrowFileSource(StoredSchema):
 
 
 def _open(path: str) -> pa.NativeFile:
-    """A local file memory-mapped (no copy), or a remote file opened for random access."""
-    return storage.open_random(path) if storage.is_url(path) else pa.memory_map(path)
+    """A local file, or a remote file opened for random access."""
+    return storage.open_random(path) if storage.is_url(path) else pa.OSFile(path)

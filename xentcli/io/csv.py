@@ -7,7 +7,6 @@ Rows are cut at newlines, the assumption pyarrow's own reader makes by default
 from __future__ import annotations
 
 import io
-import itertools
 import os
 import threading
 from collections import deque
@@ -20,9 +19,18 @@ import pyarrow.csv as pacsv
 
 from xentcli.errors import InputError
 from xentcli.io import storage
-from xentcli.io.blocks import mapped_blocks, read_blocks
+from xentcli.io.blocks import read_blocks
 from xentcli.io.csv_locate import locate_csv_error
-from xentcli.io.text import STDIN, Found, compression_of, guarded, open_text, split_header
+from xentcli.io.text import (
+    STDIN,
+    Found,
+    check_read_whole,
+    compression_of,
+    guarded,
+    local_size,
+    open_text,
+    split_header,
+)
 
 BLOCK_BYTES = 4 << 20  # larger blocks parse faster; memory stays flat at this size
 WORKERS = min(4, (os.cpu_count() or 1) + 1)  # one more than cores: parsing never waits on compute
@@ -47,7 +55,7 @@ class CsvSource:
         header, self._rest = split_header(self._stream, self.name)
         self._header_bytes = len(header)
         self._bytes_read = len(header)  # then counted as blocks are handed to the parser
-        self._mappable = plain and not storage.is_url(path) and os.path.isfile(path)  # not a pipe
+        self._size = local_size(path)
         try:
             table = pacsv.read_csv(
                 io.BytesIO(header),
@@ -143,17 +151,12 @@ class CsvSource:
 
     def _blocks(self, ring: int) -> Iterator[pa.Buffer]:
         """The rest of the input in blocks that end at line ends, counted as read."""
-        blocks: Iterator[pa.Buffer]
-        if self._mappable:  # the rows read with the header, then the file mapped after them
-            cut = self._rest.rfind(b"\n") + 1
-            head = [pa.py_buffer(self._rest[:cut])] if cut else []
-            start = self._header_bytes + cut
-            blocks = itertools.chain(head, mapped_blocks(self.path, start, BLOCK_BYTES))
-        else:
-            blocks = read_blocks(self._stream, self._rest, BLOCK_BYTES, ring)
-        for block in blocks:
+        # read, never memory-mapped: a file cut shorter while it is read is then an error
+        # here, where a mapped one would kill the process with SIGBUS (docs/reliability.md)
+        for block in read_blocks(self._stream, self._rest, BLOCK_BYTES, ring):
             self._bytes_read += block.size
             yield block
+        check_read_whole(self._bytes_read, self._size, self.name)
 
     def _parse_options(self) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(delimiter=self.delimiter)

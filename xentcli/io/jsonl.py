@@ -11,7 +11,15 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from xentcli.errors import InputError
-from xentcli.io.text import STDIN, Found, guarded, open_text, split_header
+from xentcli.io.text import (
+    STDIN,
+    Found,
+    check_read_whole,
+    guarded,
+    local_size,
+    open_text,
+    split_header,
+)
 
 BLOCK_BYTES = 1 << 20
 
@@ -25,6 +33,7 @@ class JsonlSource:
         self.path = path
         self.name = "<stdin>" if path == STDIN else path
         self.num_rows: int | None = None
+        self._size = local_size(path)
         self._stream = open_text(path, self.name)
         first, rest = split_header(self._stream, self.name)
         self._head = first + rest
@@ -34,7 +43,17 @@ class JsonlSource:
             raise InputError(f"not a JSON object ({exc})", file=self.name, row=1) from None
         if not isinstance(record, dict):
             raise InputError("not a JSON object", file=self.name, row=1)
-        self.column_names = list(record)
+        # the keys of every line read with the first (up to 4 MiB), in order of appearance: a
+        # field that the first line leaves out is still a column
+        self.column_names = list(dict.fromkeys([*record, *self._sampled_keys()]))
+
+    def _sampled_keys(self) -> list[str]:
+        """The field names of the complete lines read so far, as pyarrow's reader infers them."""
+        sample = self._head[: self._head.rfind(b"\n") + 1]
+        try:
+            return list(pajson.read_json(io.BytesIO(sample)).schema.names) if sample else []
+        except pa.ArrowException:  # a bad line in the sample: eval will name it
+            return []
 
     def consumed(self, rows: int) -> float | None:
         """Not known: pyarrow's JSON reader does not say how far it has read."""
@@ -64,8 +83,9 @@ class JsonlSource:
         self, parse: pajson.ParseOptions, wanted: list[str], chunk_rows: int
     ) -> Iterator[pa.RecordBatch]:
         """The wanted fields in slices; the reader opens here, so its errors are guarded too."""
+        stream = _Prefixed(self._head, self._stream)
         reader = pajson.open_json(
-            _Prefixed(self._head, self._stream),
+            stream,
             read_options=pajson.ReadOptions(block_size=BLOCK_BYTES),
             parse_options=parse,
         )
@@ -82,6 +102,7 @@ class JsonlSource:
             for start in range(0, selected.num_rows, chunk_rows):
                 yield selected.slice(start, chunk_rows)
             rows += batch.num_rows
+        check_read_whole(stream.total, self._size, self.name)
 
     def _locator(self, numeric: list[str]) -> Callable[[], Found | None] | None:
         """How to find the line of a parse error: re-read the file (not possible for stdin)."""
@@ -121,6 +142,7 @@ class _Prefixed(io.RawIOBase):
     def __init__(self, prefix: bytes, rest: Any) -> None:
         self._prefix = memoryview(prefix)
         self._rest = rest
+        self.total = 0  # bytes handed out
 
     def readable(self) -> bool:
         return True
@@ -130,7 +152,9 @@ class _Prefixed(io.RawIOBase):
             n = min(len(buffer), len(self._prefix))
             buffer[:n] = self._prefix[:n]
             self._prefix = self._prefix[n:]
+            self.total += n
             return n
         data = self._rest.read(len(buffer))
         buffer[: len(data)] = data
+        self.total += len(data)
         return len(data)

@@ -35,6 +35,25 @@ def open_text(path: str, name: str) -> BinaryIO:
         raise InputError(f"cannot open ({exc})", file=name) from None
 
 
+def local_size(path: str) -> int | None:
+    """The size of a local, uncompressed regular file (whose bytes can be counted as read), or
+    None: stdin, a pipe, a compressed or a remote file."""
+    if path == STDIN or compression_of(path) is not None or storage.is_url(path):
+        return None
+    return os.path.getsize(path) if os.path.isfile(path) else None
+
+
+def check_read_whole(read: int, size: int | None, name: str) -> None:
+    """A local file that ended before the size it had when opened was cut while it was read:
+    an error, not a report of the rows that were left (docs/reliability.md)."""
+    if size is not None and read < size:
+        raise InputError(
+            f"the file is shorter than when it was opened ({read} of {size} bytes): it "
+            "changed while it was read",
+            file=name,
+        )
+
+
 def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
     """(the first line, the bytes read after it); empty input is an error."""
     try:

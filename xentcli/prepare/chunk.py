@@ -189,12 +189,14 @@ class ChunkPreparer:
             at = int(np.argmax(outside if values.ndim == 1 else outside.any(axis=0)))
             k = 0 if values.ndim == 1 else int(np.argmax(outside[:, at]))
             value = values[at] if values.ndim == 1 else values[k, at]
+            lay = self.layout
+            where = f" (element {k + 1} of the list)" if lay.pred_list else ""
             raise InputError(
-                f"probability {float(value)!r} is outside [0, 1]; "
+                f"probability {float(value)!r}{where} is outside [0, 1]; "
                 "if these are raw scores, pass --logits",
                 file=self.pred_file,
                 row=_row(offset, keep, at),
-                column=self.layout.pred_cols[k],
+                column=lay.pred_cols[0] if lay.pred_list else lay.pred_cols[k],
             )
         if values.ndim == 1 or self.layout.task == Task.MULTILABEL:
             return values

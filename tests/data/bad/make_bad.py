@@ -27,6 +27,17 @@ def main() -> None:
     (HERE / "list_wrong_length.csv").write_text(
         'label,proba\n0,"[0.5, 0.25, 0.25]"\n2,"[0.1, 0.9]"\n'
     )
+    (HERE / "list_bad_element.csv").write_text(
+        'label,proba\n0,"[0.5, 0.25, 0.25]"\n1,"[0.5, 0.25, 0.25]"\n2,"[0.2, abc, 0.5]"\n'
+    )
+    (HERE / "list_trailing_comma.csv").write_text(
+        'label,proba\n0,"[0.5, 0.25, 0.25]",\n1,"[0.5, 0.25, 0.25]"\n'
+    )
+    lists = pa.array([[0.2, 0.3, 0.5], [0.2, 0.3, 0.5], [0.1, 1.5, -0.6]])
+    pq.write_table(pa.table({"label": [0, 1, 2], "proba": lists}), HERE / "list_outside.parquet")
+    (HERE / "late_field.jsonl").write_text(
+        '{"y": 1}\n{"y": 0, "prob": 0.25}\n'
+    )
     (HERE / "malformed.jsonl").write_text('{"y": 1, "prob": 0.5}\n{"y": 0, "prob": 0.25\n')
     (HERE / "quoted_crlf_bom.csv").write_bytes(
         '\ufeff"y","prob","note"\r\n"1","0.75","a, b"\r\n0,0.25,"say ""hi"""\r\n'.encode()
