@@ -74,7 +74,7 @@ def test_a_file_cut_shorter_while_read_is_exit_2(tmp_path, fmt, suffix):
     # text is read ahead in 4 MiB blocks: a file several times that is cut while still read
     write(frame(N * 10 if fmt in ("csv", "jsonl") else N), path, fmt)
     extra = ["--input-format", "arrow"] if suffix == "arrows" else []
-    code = TRUNCATE_AFTER_FIRST_CHUNK.replace('"--json"]', '"--json", *%r]' % (extra,))
+    code = TRUNCATE_AFTER_FIRST_CHUNK.replace('"--json"]', f'"--json", *{extra!r}]')
     run = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
     )
@@ -83,3 +83,62 @@ def test_a_file_cut_shorter_while_read_is_exit_2(tmp_path, fmt, suffix):
     assert len(lines) == 1 and lines[0].startswith("xentcli: error: "), run.stderr
     assert str(path) in lines[0] and "Traceback" not in run.stderr
     assert run.stdout == ""
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A folder on a 64 KiB tmpfs filled to the brim. Mounting needs root: CI has it (and the
+    test fails there if the mount does); elsewhere the test says it needs root."""
+    import os
+
+    folder = tmp_path / "full"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs as root and can mount a tmpfs: {mounted.stderr!r}")
+        pytest.skip("mounting a tmpfs needs root (CI runs this)")
+    try:
+        fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:  # ENOSPC: full
+            pass
+        finally:
+            os.close(fd)
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["-o", "{full}/report.json"],
+        ["--rows-out", "{full}/rows.parquet"],
+        ["--auc", "--tmp-dir", "{full}"],
+    ],
+    ids=["report", "rows-out", "auc-spill"],
+)
+def test_a_full_disk_is_exit_2_naming_where(tmp_path, full_disk, flags):
+    import os
+
+    path = tmp_path / "preds.parquet"
+    write(frame(), path, "parquet")
+    args = [flag.replace("{full}", str(full_disk)) for flag in flags]
+    env = os.environ | {"XENTCLI_SPILL_ENTRIES": "10000"}
+    run = subprocess.run(
+        [sys.executable, "-m", "xentcli", "eval", str(path), *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "No space left on device" in lines[0], run.stderr
+    assert str(full_disk) in lines[0] and run.stdout == ""
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]  # nothing half-written

@@ -10,7 +10,7 @@ import pyarrow.ipc as ipc
 
 from xentcli.errors import InputError
 from xentcli.io import storage
-from xentcli.io.source import StoredSchema
+from xentcli.io.source import BAD_FILE, StoredSchema, column_names
 
 
 class TableSource(StoredSchema):
@@ -49,12 +49,12 @@ class ArrowFileSource(StoredSchema):
             try:
                 with ipc.open_stream(_open(path)) as stream:
                     self.schema = stream.schema
-            except (pa.ArrowException, OSError) as exc:
+            except BAD_FILE as exc:
                 raise InputError(f"not a readable Arrow IPC file ({exc})", file=path) from None
             self.num_rows = None
-        except OSError as exc:
-            raise InputError(f"cannot read ({exc})", file=path) from None
-        self.column_names = list(self.schema.names)
+        except BAD_FILE as exc:
+            raise InputError(f"not a readable Arrow IPC file ({exc})", file=path) from None
+        self.column_names = column_names(self.schema, path)
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
@@ -73,7 +73,7 @@ class ArrowFileSource(StoredSchema):
                 selected.validate(full=True)
                 for start in range(0, selected.num_rows, chunk_rows):
                     yield selected.slice(start, chunk_rows)
-        except (pa.ArrowException, OSError) as exc:
+        except BAD_FILE as exc:
             raise InputError(f"corrupt or truncated Arrow data ({exc})", file=self.name) from None
 
 

@@ -52,7 +52,7 @@ class JsonlSource:
         sample = self._head[: self._head.rfind(b"\n") + 1]
         try:
             return list(pajson.read_json(io.BytesIO(sample)).schema.names) if sample else []
-        except pa.ArrowException:  # a bad line in the sample: eval will name it
+        except (pa.ArrowException, UnicodeDecodeError):  # a bad line: eval will name it
             return []
 
     def consumed(self, rows: int) -> float | None:
@@ -63,9 +63,9 @@ class JsonlSource:
         """Column → the type pyarrow infers from the rows already read (the first block)."""
         try:
             table = pajson.read_json(io.BytesIO(self._head[: self._head.rfind(b"\n") + 1]))
-        except pa.ArrowException:  # a bad line in the sample: eval will name it
+            return {f.name: str(f.type) for f in table.schema}
+        except (pa.ArrowException, UnicodeDecodeError):  # a bad line: eval will name it
             return dict.fromkeys(self.column_names, "unknown")
-        return {f.name: str(f.type) for f in table.schema}
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
@@ -91,7 +91,14 @@ class JsonlSource:
         )
         rows = 0
         for batch in reader:
-            absent = [c for c in wanted if c not in batch.schema.names]
+            try:
+                names = batch.schema.names
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"a field name in rows {rows + 1}..{rows + batch.num_rows} is not UTF-8 text",
+                    file=self.name,
+                ) from None
+            absent = [c for c in wanted if c not in names]
             if absent:
                 raise InputError(
                     f"no field {', '.join(map(repr, absent))} in rows {rows + 1}.."

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 from xentcli.errors import InputError
 from xentcli.io import storage
 from xentcli.io.prefetch import prefetch
-from xentcli.io.source import StoredSchema
+from xentcli.io.source import BAD_FILE, StoredSchema, column_names
 
 PARQUET_BUFFER_BYTES = 1 << 20
 
@@ -33,10 +33,10 @@ class ParquetSource(StoredSchema):
                 pre_buffer=remote,
                 buffer_size=0 if remote else PARQUET_BUFFER_BYTES,
             )
-        except (pa.ArrowException, OSError) as exc:
+        except BAD_FILE as exc:
             raise InputError(f"not a readable Parquet file ({exc})", file=path) from None
         self.schema = self._file.schema_arrow
-        self.column_names = list(self.schema.names)
+        self.column_names = column_names(self.schema, path)
         self.num_rows: int | None = self._file.metadata.num_rows
 
     def values_per_row(self, column: str) -> int | None:
@@ -46,10 +46,13 @@ class ParquetSource(StoredSchema):
         if not meta.num_row_groups or not meta.row_group(0).num_rows:
             return None
         group = meta.row_group(0)
-        for i in range(group.num_columns):
-            chunk = group.column(i)
-            if chunk.path_in_schema.split(".")[0] == column:
-                return max(1, round(chunk.num_values / group.num_rows))
+        try:
+            for i in range(group.num_columns):
+                chunk = group.column(i)
+                if chunk.path_in_schema.split(".")[0] == column:
+                    return max(1, round(chunk.num_values / group.num_rows))
+        except BAD_FILE:  # corrupt metadata: reading the column will say so, naming the file
+            return None
         return None
 
     def row_group_rows(self) -> list[int]:
@@ -88,7 +91,7 @@ class ParquetSource(StoredSchema):
                 yield batch
         except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
             raise KeyboardInterrupt from None
-        except (pa.ArrowException, OSError) as exc:
+        except BAD_FILE as exc:
             where = f" in row groups {row_groups[0]}-{row_groups[-1]}" if row_groups else ""
             raise InputError(
                 f"corrupt or truncated Parquet data{where} after row {rows} ({exc})",

@@ -8,6 +8,10 @@ from typing import Protocol
 
 import pyarrow as pa
 
+# what pyarrow raises for a file that is not what it claims (bad bytes, a cut, names that are
+# not UTF-8): each an input error naming the file, never an internal one
+BAD_FILE = (pa.ArrowException, OSError, EOFError, UnicodeDecodeError)
+
 
 class Source(Protocol):
     """A table read in batches; only the columns asked for are read."""
@@ -54,3 +58,13 @@ class StoredSchema:
     def column_types(self) -> dict[str, str]:
         """Column → stored type."""
         return {f.name: str(f.type) for f in self.schema}
+
+
+def column_names(schema: pa.Schema, name: str) -> list[str]:
+    """A stored schema's column names; names that are not UTF-8 are an input error."""
+    from xentcli.errors import InputError
+
+    try:
+        return list(schema.names)
+    except UnicodeDecodeError:
+        raise InputError("a column name is not UTF-8 text (a corrupt file?)", file=name) from None

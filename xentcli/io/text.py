@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from xentcli.errors import InputError
 from xentcli.io import storage
+from xentcli.io.source import BAD_FILE
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
 STDIN = "-"
@@ -63,7 +64,7 @@ def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
             if not more:
                 break
             head += more
-    except (pa.ArrowException, OSError, EOFError) as exc:
+    except BAD_FILE as exc:
         raise InputError(f"cannot read ({exc})", file=name) from None
     if not head.strip():
         raise InputError("the file is empty", file=name)
@@ -88,7 +89,7 @@ def guarded(
             rows += batch.num_rows
     except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
         raise KeyboardInterrupt from None
-    except (pa.ArrowException, OSError, EOFError) as exc:
+    except BAD_FILE as exc:
         found = locate() if locate is not None else None
         if found is not None:
             row, column, message = found

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xentcli.errors import InputError
+from xentcli.io.atomic import reason
 
 ENTRY_FIELDS = ("segment", "score", "pos", "neg")  # what add() takes: arrays of one length
 BLOCK = np.dtype([("score", "<f8"), ("pos", "<f8"), ("neg", "<f8")])
@@ -158,7 +159,7 @@ class SortedRuns:
                 _write(values, path)
             except OSError as exc:
                 raise InputError(
-                    f"cannot write sorted scores for the ranking metrics ({exc.strerror}); "
+                    f"cannot write sorted scores for the ranking metrics ({reason(exc)}); "
                     "pass --tmp-dir with a folder that has room",
                     file=self.folder,
                 ) from None
@@ -303,8 +304,9 @@ def added(block: np.ndarray) -> np.ndarray:
 
 
 def _write(values: np.ndarray, path: str) -> None:
-    """One field of a run to its file."""
-    values.tofile(path)
+    """One field of a run to its file (a full disk raises ENOSPC, which numpy's tofile hides)."""
+    with open(path, "wb") as out:
+        out.write(memoryview(np.ascontiguousarray(values)).cast("B"))
 
 
 def _temporary_folder(tmp_dir: str | None) -> str:
@@ -312,7 +314,7 @@ def _temporary_folder(tmp_dir: str | None) -> str:
         return tempfile.mkdtemp(prefix="xentcli-", dir=tmp_dir)
     except OSError as exc:
         raise InputError(
-            f"cannot make a temporary folder ({exc.strerror}); pass --tmp-dir with a writable "
+            f"cannot make a temporary folder ({reason(exc)}); pass --tmp-dir with a writable "
             "folder",
             file=tmp_dir or tempfile.gettempdir(),
         ) from None

@@ -35,9 +35,7 @@ def main() -> None:
     )
     lists = pa.array([[0.2, 0.3, 0.5], [0.2, 0.3, 0.5], [0.1, 1.5, -0.6]])
     pq.write_table(pa.table({"label": [0, 1, 2], "proba": lists}), HERE / "list_outside.parquet")
-    (HERE / "late_field.jsonl").write_text(
-        '{"y": 1}\n{"y": 0, "prob": 0.25}\n'
-    )
+    (HERE / "late_field.jsonl").write_text('{"y": 1}\n{"y": 0, "prob": 0.25}\n')
     (HERE / "malformed.jsonl").write_text('{"y": 1, "prob": 0.5}\n{"y": 0, "prob": 0.25\n')
     (HERE / "quoted_crlf_bom.csv").write_bytes(
         '\ufeff"y","prob","note"\r\n"1","0.75","a, b"\r\n0,0.25,"say ""hi"""\r\n'.encode()
