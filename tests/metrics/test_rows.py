@@ -214,3 +214,29 @@ def test_a_full_disk_while_rows_stream_is_a_clear_error(tmp_path, monkeypatch, c
     assert run.code == 2, run.stderr
     assert "No space left on device" in run.stderr and "rows.parquet" in run.stderr
     assert run.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
+
+
+def test_sigterm_while_rows_stream_leaves_no_file_and_exits_143(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xentcli", "eval", "-", "--rows-out", str(out / "rows.csv")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdin.write(b"label,prob\n")
+    start = time.monotonic()
+    while time.monotonic() - start < 20 and not os.listdir(out):
+        proc.stdin.write(b"1,0.5\n0,0.25\n" * 20000)
+    assert os.listdir(out)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert os.listdir(out) == [] and b"Traceback" not in err

@@ -54,6 +54,7 @@ from xentcli.report.schema import SCHEMAS, schema_text
 from xentcli.version import __version__
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPT = 0, 1, 2, 3, 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process the signal ended
 SETTINGS_COMMANDS = ("eval", "inspect", "compare", "diff")
 FILES = click.Path()  # a path (or '-', a glob, a URL): completes as file names in a shell
 DEFAULT_REPLICATES = 1000  # --bootstrap when a gate names intervals and none was asked for
@@ -301,10 +302,26 @@ def config_keys() -> dict[str, str]:
     return keys
 
 
+def _terminate_cleanly() -> None:
+    """SIGTERM (kill, a CI job's timeout) unwinds like Ctrl-C: temporary files of --auc and
+    --rows-out are removed, an -o file is left as it was, and the exit code is 143."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers (a notebook's or a test's thread)
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise SystemExit(EXIT_TERMINATED)
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map every error to its exit code and one line on stderr."""
     args = list(sys.argv[1:] if argv is None else argv)
     keep_freed_memory()
+    _terminate_cleanly()
     try:
         settings = _settings(args)
         defaults = _click_defaults(settings)
