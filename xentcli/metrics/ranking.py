@@ -57,77 +57,122 @@ class Curves:
 
 
 @dataclass
-class _Sums:
-    """Running sums over one segment's distinct thresholds, from the highest score down."""
+class Walk:
+    """One segment's curve walked from the highest threshold down, block after block: the
+    running sums of ROC AUC and average precision, and the curve points kept. A walk may start
+    after thresholds walked elsewhere (a score range of the Dask engine): `tp`, `fp` and the
+    steps are then the prefix of the higher ranges, and its sums its share of the whole."""
 
+    points: int
+    total_pos: float
+    total_neg: float
     tp: float = 0.0
     fp: float = 0.0
     area: CompensatedSum = field(default_factory=CompensatedSum)  # Σ ΔFP·(TP + TP_prev)
     precision: CompensatedSum = field(default_factory=CompensatedSum)  # Σ ΔTP·precision
+    roc: dict[str, list[float | None]] = field(
+        default_factory=lambda: {"fpr": [], "tpr": [], "thresholds": []}
+    )
+    pr: dict[str, list[float | None]] = field(
+        default_factory=lambda: {"precision": [], "recall": [], "thresholds": []}
+    )
+    roc_step: int = -1
+    pr_step: int = -1
+    last: tuple[float, float, float] | None = None  # (score, fp, tp) of the last threshold
+
+    @classmethod
+    def after(cls, points: int, total_pos: float, total_neg: float, tp: float, fp: float) -> Walk:
+        """A walk that starts below thresholds holding tp and fp (the steps they reached)."""
+        walk = cls(points, total_pos, total_neg, tp, fp)
+        if (tp > 0 or fp > 0) and total_pos > 0 and total_neg > 0 and points:
+            scale = max(1, points - 2)
+            walk.roc_step = int(np.floor((fp / total_neg + tp / total_pos) / 2 * scale))
+            walk.pr_step = int(np.floor(tp / total_pos * scale))
+        return walk
+
+    def feed(self, block: np.ndarray) -> None:
+        """One block of distinct thresholds (a BLOCK), from high to low."""
+        dp, dn = block["pos"], block["neg"]
+        weighed = (dp > 0) | (dn > 0)  # thresholds of zero weight only are not points at all
+        if not weighed.all():
+            block, dp, dn = block[weighed], dp[weighed], dn[weighed]
+        if not block.size:
+            return
+        tps = np.cumsum(dp)
+        tps += self.tp
+        fps = np.cumsum(dn)
+        fps += self.fp
+        tp_before = np.concatenate(([self.tp], tps[:-1]))
+        fp_before = np.concatenate(([self.fp], fps[:-1]))
+        self.area.add(float(np.sum((fps - fp_before) * (tps + tp_before))))
+        self.precision.add(float(np.sum(dp * (tps / (tps + fps)))))
+        self.tp, self.fp = float(tps[-1]), float(fps[-1])
+        total_pos, total_neg, points = self.total_pos, self.total_neg, self.points
+        if points and total_pos > 0 and total_neg > 0:
+            self.roc_step = _sample(
+                self.roc,
+                block["score"],
+                fps / total_neg,
+                tps / total_pos,
+                self.roc_step,
+                points,
+                ("fpr", "tpr"),
+            )
+            self.pr_step = _sample(
+                self.pr,
+                block["score"],
+                tps / (tps + fps),
+                tps / total_pos,
+                self.pr_step,
+                points,
+                ("precision", "recall"),
+                by_second=True,
+            )
+            self.last = (float(block["score"][-1]), float(fps[-1]), float(tps[-1]))
+
+    def then(self, lower: Walk) -> None:
+        """Take in the walk of the next lower range (started after this one's thresholds)."""
+        self.area.add(lower.area.value())
+        self.precision.add(lower.precision.value())
+        self.tp, self.fp = lower.tp, lower.fp
+        for mine, theirs in ((self.roc, lower.roc), (self.pr, lower.pr)):
+            for name, values in theirs.items():
+                mine[name] += values
+        self.roc_step, self.pr_step = lower.roc_step, lower.pr_step
+        self.last = lower.last or self.last
+
+    def result(self) -> tuple[float, float, dict[str, dict[str, list[float | None]]] | None]:
+        """(roc_auc, average_precision, curves or None); NaN where undefined."""
+        tp, fp = self.tp, self.fp
+        auc = self.area.value() / (2 * tp * fp) if tp > 0 and fp > 0 else math.nan
+        ap = self.precision.value() / tp if tp > 0 else math.nan
+        if not self.points or self.last is None:
+            return auc, ap, None
+        roc = {"fpr": [0.0, *self.roc["fpr"]], "tpr": [0.0, *self.roc["tpr"]]}
+        roc["thresholds"] = [None, *self.roc["thresholds"]]
+        pr = {name: list(values) for name, values in self.pr.items()}
+        threshold, fp, tp = self.last
+        if roc["thresholds"][-1] != threshold:  # the last point, (1, 1), always
+            roc["fpr"].append(fp / self.total_neg)
+            roc["tpr"].append(tp / self.total_pos)
+            roc["thresholds"].append(threshold)
+        if not pr["thresholds"] or pr["thresholds"][-1] != threshold:
+            pr["precision"].append(tp / (tp + fp))
+            pr["recall"].append(tp / self.total_pos)
+            pr["thresholds"].append(threshold)
+        roc_area: dict[str, Any] = {"roc_auc": _value(auc)}  # each curve's area: its legend
+        pr_area: dict[str, Any] = {"average_precision": _value(ap)}
+        return auc, ap, {"roc": roc | roc_area, "pr": pr | pr_area}
 
 
 def _curve(
     blocks: Iterator[np.ndarray], points: int, total_pos: float, total_neg: float
 ) -> tuple[float, float, dict[str, dict[str, list[float | None]]] | None]:
     """(roc_auc, average_precision, curves or None) of one segment; NaN where undefined."""
-    sums = _Sums()
-    roc: dict[str, list[float | None]] = {"fpr": [0.0], "tpr": [0.0], "thresholds": [None]}
-    pr: dict[str, list[float | None]] = {"precision": [], "recall": [], "thresholds": []}
-    roc_step = pr_step = -1
-    last: tuple[float, float, float] | None = None
+    walk = Walk(points, total_pos, total_neg)
     for block in blocks:
-        dp, dn = block["pos"], block["neg"]
-        weighed = (dp > 0) | (dn > 0)  # thresholds of zero weight only are not points at all
-        if not weighed.all():
-            block, dp, dn = block[weighed], dp[weighed], dn[weighed]
-        if not block.size:
-            continue
-        tps = np.cumsum(dp)
-        tps += sums.tp
-        fps = np.cumsum(dn)
-        fps += sums.fp
-        tp_before = np.concatenate(([sums.tp], tps[:-1]))
-        fp_before = np.concatenate(([sums.fp], fps[:-1]))
-        sums.area.add(float(np.sum((fps - fp_before) * (tps + tp_before))))
-        sums.precision.add(float(np.sum(dp * (tps / (tps + fps)))))
-        sums.tp, sums.fp = float(tps[-1]), float(fps[-1])
-        if points and total_pos > 0 and total_neg > 0:
-            roc_step = _sample(
-                roc,
-                block["score"],
-                fps / total_neg,
-                tps / total_pos,
-                roc_step,
-                points,
-                ("fpr", "tpr"),
-            )
-            pr_step = _sample(
-                pr,
-                block["score"],
-                tps / (tps + fps),
-                tps / total_pos,
-                pr_step,
-                points,
-                ("precision", "recall"),
-                by_second=True,
-            )
-            last = (float(block["score"][-1]), float(fps[-1]), float(tps[-1]))
-    auc = sums.area.value() / (2 * sums.tp * sums.fp) if sums.tp > 0 and sums.fp > 0 else math.nan
-    ap = sums.precision.value() / sums.tp if sums.tp > 0 else math.nan
-    if not points or last is None:
-        return auc, ap, None
-    threshold, fp, tp = last
-    if roc["thresholds"][-1] != threshold:  # the last point, (1, 1), always
-        roc["fpr"].append(fp / total_neg)
-        roc["tpr"].append(tp / total_pos)
-        roc["thresholds"].append(threshold)
-    if not pr["thresholds"] or pr["thresholds"][-1] != threshold:
-        pr["precision"].append(tp / (tp + fp))
-        pr["recall"].append(tp / total_pos)
-        pr["thresholds"].append(threshold)
-    roc_area: dict[str, Any] = {"roc_auc": _value(auc)}  # each curve's area: its legend
-    pr_area: dict[str, Any] = {"average_precision": _value(ap)}
-    return auc, ap, {"roc": roc | roc_area, "pr": pr | pr_area}
+        walk.feed(block)
+    return walk.result()
 
 
 def _sample(

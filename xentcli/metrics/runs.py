@@ -306,7 +306,7 @@ def added(block: np.ndarray) -> np.ndarray:
 def _write(values: np.ndarray, path: str) -> None:
     """One field of a run to its file (a full disk raises ENOSPC, which numpy's tofile hides)."""
     with open(path, "wb") as out:
-        out.write(memoryview(np.ascontiguousarray(values)).cast("B"))
+        out.write(np.ascontiguousarray(values).data)
 
 
 def _temporary_folder(tmp_dir: str | None) -> str:
