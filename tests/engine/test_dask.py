@@ -153,9 +153,18 @@ def test_breakdowns_equal_the_local_engine(tmp_path, cluster, name):
     assert_same(local, remote)
 
 
-@pytest.mark.parametrize("name", ["binary", "multiclass-wide"])
-def test_ranking_metrics_equal_the_local_engine(tmp_path, cluster, name):
+@pytest.mark.parametrize("ranges", [1, 7])
+@pytest.mark.parametrize("name", ["binary", "multiclass-wide", "binary-logits", "multilabel"])
+def test_ranking_metrics_equal_the_local_engine(tmp_path, cluster, monkeypatch, name, ranges):
+    from xentcli.engine import dask_ranking
+
     table, options = TABLES[name]
+    if name == "multilabel":
+        options = options | {"average": "micro"}
+    if "region" not in table.column_names:
+        table = table.append_column("region", pa.array(np.resize(["eu", "us", "asia"], N)))
+    entries = N * (1 if name.startswith("binary") else 4 + (name == "multilabel"))
+    monkeypatch.setattr(dask_ranking, "RANGE_ENTRIES", -(-entries * 2 // ranges))  # per range
     path = tmp_path / f"{name}.parquet"
     pq.write_table(table, path, row_group_size=ROW_GROUP)
     local, remote = both(

@@ -4,7 +4,8 @@ Each fragment of a Parquet dataset (a run of row groups of one file) is a task t
 Accumulator of its rows, numbered as the local engine numbers them (so bootstrap weights and error
 rows do not depend on the partitioning). The states are merged on the cluster in a fixed binary tree
 with the same merge() as everywhere else, so a rerun task (a lost worker) changes no bit of the
-result. Rows are counted against the Parquet footers: no report silently skips data.
+result. Rows are counted against the Parquet footers: no report silently skips data. With --auc
+the sorted scores stay on the workers and are walked by score range (engine/dask_ranking.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from xentcli.engine.accumulate import Accumulator, accumulate
+from xentcli.engine.dask_ranking import rank_on_cluster, without_entries
 from xentcli.engine.plan import Plan
 from xentcli.errors import InputError, UsageError
 from xentcli.io import storage
@@ -157,6 +159,11 @@ def accumulate_on_dask(
         ]
         rows_of = {future.key: f.rows for future, f in zip(futures, fragments, strict=True)}
         level, depth = futures, 0
+        if plan.breakdowns.auc:  # the tree merges totals; the scores stay where they were read
+            level = [
+                client.submit(without_entries, f, key=f"xentcli-{run}-e{i}")
+                for i, f in enumerate(futures)
+            ]
         while len(level) > 1:
             depth += 1
             level = [
@@ -172,6 +179,8 @@ def accumulate_on_dask(
             if progress is not None:
                 progress(done, done / expected if expected else None)
         acc: Accumulator = level[0].result()
+        if plan.breakdowns.auc and acc.read == expected:
+            rank_on_cluster(client, run, futures, acc)
     if acc.read != expected:
         raise InputError(
             f"read {acc.read} rows; the Parquet footers list {expected}", file=source.name

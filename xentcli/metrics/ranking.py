@@ -165,16 +165,6 @@ class Walk:
         return auc, ap, {"roc": roc | roc_area, "pr": pr | pr_area}
 
 
-def _curve(
-    blocks: Iterator[np.ndarray], points: int, total_pos: float, total_neg: float
-) -> tuple[float, float, dict[str, dict[str, list[float | None]]] | None]:
-    """(roc_auc, average_precision, curves or None) of one segment; NaN where undefined."""
-    walk = Walk(points, total_pos, total_neg)
-    for block in blocks:
-        walk.feed(block)
-    return walk.result()
-
-
 def _sample(
     curve: dict[str, list[float | None]],
     scores: np.ndarray,
@@ -214,6 +204,8 @@ class Ranking:
     replicates: int = 0  # --bootstrap
     seed: int = 0
     confidence: float = 0.95
+    # each segment's walk when it was walked elsewhere (by score range, on a Dask cluster)
+    walked: dict[int, tuple[Walk, Replicates | None]] | None = None
 
     @classmethod
     def asked(cls, request: BreakdownRequest) -> Ranking | None:
@@ -319,21 +311,15 @@ class Ranking:
         ap = np.full(self.pos.size, np.nan)
         curves: dict[str, dict[str, dict[str, list[float | None]]]] = {}
         names = self._target_names(finished, width)
-        resampled = self.replicates and self.pos.size * self.replicates <= GROUP_CELLS
+        resampled = bool(self.replicates) and self.resampled()
+        walked = self.walked if self.walked is not None else self._walked()
         replicated: dict[int, Replicates] = {}
-        for segment, blocks in self.runs.segments():
-            group, target = divmod(segment, width)
-            points = self.points if group == 0 else 0
-            if self.replicates and (group == 0 or resampled):
-                replicated[segment] = Replicates(self.replicates, self.seed)
-                blocks = replicated[segment].through(blocks)
-            elif self.replicates:
-                blocks = (added(block) for block in blocks)
-            auc[segment], ap[segment], curve = _curve(
-                blocks, points, float(self.pos[segment]), float(self.neg[segment])
-            )
+        for segment, (walk, replicates) in sorted(walked.items()):
+            auc[segment], ap[segment], curve = walk.result()
             if curve is not None:
-                curves[names[target]] = curve
+                curves[names[segment % width]] = curve
+            if replicates is not None:
+                replicated[segment] = replicates
         overall = self._averaged(auc[:width], ap[:width], self.pos[:width], names, finished)
         sections: dict[str, Section] = {"metrics": MetricValues(overall)}
         if self.replicates:
@@ -354,6 +340,33 @@ class Ranking:
         if curves:
             sections["curves"] = Curves(curves, self.task == Task.BINARY)
         return sections
+
+    def resampled(self) -> bool:
+        """Whether every segment's replicates are kept (groups too): within GROUP_CELLS."""
+        return self.pos.size * self.replicates <= GROUP_CELLS
+
+    def walks(self, segment: int) -> tuple[int, bool]:
+        """(curve points, whether replicates are summed) of a segment's walk."""
+        group = segment // (self.width or 1)
+        return (self.points if group == 0 else 0), bool(self.replicates) and (
+            group == 0 or self.resampled()
+        )
+
+    def _walked(self) -> dict[int, tuple[Walk, Replicates | None]]:
+        """Every segment walked here, from its sorted entries."""
+        walked: dict[int, tuple[Walk, Replicates | None]] = {}
+        for segment, blocks in self.runs.segments():
+            points, resampling = self.walks(segment)
+            walk = Walk(points, float(self.pos[segment]), float(self.neg[segment]))
+            replicates = Replicates(self.replicates, self.seed) if resampling else None
+            if replicates is not None:
+                blocks = replicates.through(blocks)
+            elif self.replicates:
+                blocks = (added(block) for block in blocks)
+            for block in blocks:
+                walk.feed(block)
+            walked[segment] = (walk, replicates)
+        return walked
 
     def _intervals(
         self, replicated: dict[int, Replicates], width: int, per_group: bool
@@ -479,6 +492,19 @@ class Replicates:
 
     def __post_init__(self) -> None:
         self.tp, self.fp, self.area, self.precision = (np.zeros(self.replicates) for _ in range(4))
+
+    @classmethod
+    def after(cls, replicates: int, seed: int, tp: np.ndarray, fp: np.ndarray) -> Replicates:
+        """Replicates that start below thresholds holding tp and fp in each replicate."""
+        made = cls(replicates, seed)
+        made.tp, made.fp = tp.copy(), fp.copy()
+        return made
+
+    def then(self, lower: Replicates) -> None:
+        """Take in the replicates of the next lower range."""
+        self.area += lower.area
+        self.precision += lower.precision
+        self.tp, self.fp = lower.tp.copy(), lower.fp.copy()
 
     def through(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
         """The blocks with equal scores added (for _curve), each one summed into the replicates

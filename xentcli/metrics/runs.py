@@ -189,6 +189,20 @@ class SortedRuns:
         if self.pending_size >= self.capacity:
             self.spill()
 
+    def sketch(self) -> tuple[dict[int, np.ndarray], dict[int, int]]:
+        """Per segment, every STEP-th key of each sorted run (each stands for STEP entries) and
+        the entry count: where to cut the scores into ranges of even size (the Dask engine)."""
+        if self.pending:  # sorted into a run kept in memory
+            entries = self._sorted_pending()
+            self.runs.append(_index({n: entries[n] for n in self.fields}, entries["segment"]))
+        keys: dict[int, list[np.ndarray]] = {}
+        counts: dict[int, int] = {}
+        for run in self.runs:
+            for at, segment in enumerate(run.segments.tolist()):
+                keys.setdefault(segment, []).append(run.sparse[at])
+                counts[segment] = counts.get(segment, 0) + int(run.counts[at])
+        return {s: np.concatenate(v) for s, v in keys.items()}, counts
+
     def segments(self) -> Iterator[tuple[int, Iterator[np.ndarray]]]:
         """Each segment id in order, with its entries as BLOCK arrays sorted by score, high to
         low, every score in one block only."""
