@@ -22,12 +22,18 @@ MAX_WORST = 100_000  # rows held in memory for --worst
 MACHINE_EPS = 2.220446049250313e-16
 CHUNK_VALUES = 160 * 1024  # K x n this large stays in cache (16384 rows at K = 10)
 CHUNK_ROWS_RANGE = (4096, 65536)  # chosen by benchmarks/run.py
+MAX_CHUNK_VALUES = 1 << 20  # at most 8 MiB per float64 array of a chunk, whatever K
+MIN_CHUNK_ROWS = 1024  # … but never fewer rows (benchmarks/classes.py: 1000 classes)
 
 
 def default_chunk_rows(columns: int) -> int:
-    """Rows per chunk for this many prediction columns (chosen by benchmarks/run.py)."""
+    """Rows per chunk for this many prediction values per row: about CHUNK_VALUES values within
+    CHUNK_ROWS_RANGE, but never more than MAX_CHUNK_VALUES (memory flat in K), nor fewer than
+    MIN_CHUNK_ROWS rows (benchmarks/run.py and benchmarks/classes.py)."""
     low, high = CHUNK_ROWS_RANGE
-    return max(low, min(high, CHUNK_VALUES // max(1, columns)))
+    columns = max(1, columns)
+    rows = max(low, min(high, CHUNK_VALUES // columns))
+    return max(MIN_CHUNK_ROWS, min(rows, MAX_CHUNK_VALUES // columns))
 
 
 @dataclass(frozen=True)
