@@ -169,9 +169,10 @@ def test_bad_row_flags_are_one_clear_line(tmp_path, cli, monkeypatch, flags, mes
     assert run.stdout == ""
 
 
-def test_ctrl_c_while_rows_stream_leaves_no_file(tmp_path):
+def interrupted_while_streaming(tmp_path, signum: int, suffix: str) -> tuple[int, bytes, list]:
+    """Stream rows into `eval - --rows-out`, send `signum` once the temporary file is there;
+    (exit code, stderr, what is left in the output folder)."""
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -179,22 +180,28 @@ def test_ctrl_c_while_rows_stream_leaves_no_file(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "xentcli", "eval", "-", "--rows-out", str(out / "rows.parquet")],
+        [sys.executable, "-m", "xentcli", "eval", "-", "--rows-out", str(out / f"rows.{suffix}")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     proc.stdin.write(b"label,prob\n")
     start = time.monotonic()
-    while time.monotonic() - start < 20 and not os.listdir(out):  # until the temporary file is
+    while time.monotonic() - start < 20 and not os.listdir(out):  # the temporary file
         proc.stdin.write(b"1,0.5\n0,0.25\n" * 20000)
     written = os.listdir(out)
     assert written and written[0].startswith(".xentcli-"), written
     proc.stdin.write(b"1,0.5\n0,0.25\n" * 40000)
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=30)
-    assert proc.returncode == 130
-    assert os.listdir(out) == []
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=30)
+    return proc.returncode, err, os.listdir(out)
+
+
+def test_ctrl_c_while_rows_stream_leaves_no_file(tmp_path):
+    import signal
+
+    code, err, left = interrupted_while_streaming(tmp_path, signal.SIGINT, "parquet")
+    assert code == 130 and left == [] and b"Traceback" not in err
 
 
 def test_a_full_disk_while_rows_stream_is_a_clear_error(tmp_path, monkeypatch, cli):
@@ -217,26 +224,8 @@ def test_a_full_disk_while_rows_stream_is_a_clear_error(tmp_path, monkeypatch, c
 
 
 def test_sigterm_while_rows_stream_leaves_no_file_and_exits_143(tmp_path):
-    import os
     import signal
-    import subprocess
-    import sys
-    import time
 
-    out = tmp_path / "out"
-    out.mkdir()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "xentcli", "eval", "-", "--rows-out", str(out / "rows.csv")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    proc.stdin.write(b"label,prob\n")
-    start = time.monotonic()
-    while time.monotonic() - start < 20 and not os.listdir(out):
-        proc.stdin.write(b"1,0.5\n0,0.25\n" * 20000)
-    assert os.listdir(out)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 143, err
-    assert os.listdir(out) == [] and b"Traceback" not in err
+    code, err, left = interrupted_while_streaming(tmp_path, signal.SIGTERM, "csv")
+    assert code == 143, err
+    assert left == [] and b"Traceback" not in err

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 import click
 
 from xentcli.errors import InputError, UsageError
-from xentcli.io.atomic import AtomicFile, reason
+from xentcli.io.atomic import reason, written
 from xentcli.render.formats import RENDERERS, Style, gate_failure, markdown
 from xentcli.render.views import view_of
 from xentcli.report.evaluation import Report
@@ -68,16 +68,8 @@ def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | Non
 
 def write_atomically(output: str, write: Callable[[TextIO], None]) -> None:
     """Write a text file atomically (xentcli.io.atomic: temp file + rename)."""
-    target = AtomicFile(output)
-    try:
-        with open(target.path, "w", encoding="utf-8") as out:
-            write(out)
-    except OSError as exc:
-        raise target.failed(exc) from None
-    except BaseException:
-        target.discard()
-        raise
-    target.commit()
+    with written(output) as path, open(path, "w", encoding="utf-8") as out:
+        write(out)
 
 
 # what each line-oriented format carries of an evaluation's sections (the others carry them all)
@@ -148,12 +140,5 @@ def plot_report(document: dict[str, Any], name: str, kinds: tuple[str, ...], out
             "section (eval with --calibration, --per-class, --auc or --by COL)",
             file=name,
         )
-    target = AtomicFile(output)
-    try:
-        save(charts, target.path, fmt)
-    except OSError as exc:
-        raise target.failed(exc) from None
-    except BaseException:
-        target.discard()
-        raise
-    target.commit()
+    with written(output) as path:
+        save(charts, path, fmt)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 
 from xentcli.errors import InputError, UsageError
 
@@ -60,6 +61,21 @@ class AtomicFile:
         """The error of a write that failed (a full disk): the file is discarded."""
         self.discard()
         return InputError(f"cannot write ({reason(exc)})", file=self.output)
+
+
+@contextlib.contextmanager
+def written(output: str, flag: str = "-o") -> Iterator[str]:
+    """The path to write `output` at: put in place when the block ends, removed if it fails
+    (an OSError, a full disk, is an input error naming `output`)."""
+    target = AtomicFile(output, flag)
+    try:
+        yield target.path
+    except OSError as exc:
+        raise target.failed(exc) from None
+    except BaseException:
+        target.discard()
+        raise
+    target.commit()
 
 
 def is_device(output: str) -> bool:
