@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from xentcli.io.blocks import read_blocks
+from xentcli.io.blocks import file_blocks, read_blocks
 
 TEXTS = {
     "line end at the end": b"a,b\n1,2\n33,44\n555,666\n",
@@ -28,3 +28,29 @@ def test_blocks_hold_every_row_once(text, size, start):
     assert b"".join(blocks) == rows
     assert all(b.endswith(b"\n") for b in blocks[:-1])
     assert all(blocks)
+
+
+@pytest.mark.parametrize("text", TEXTS.values(), ids=TEXTS.keys())
+@pytest.mark.parametrize("size", [1, 3, 16, 4096, 1 << 20])
+@pytest.mark.parametrize("start", [0, 4, 6])
+def test_file_spans_hold_every_row_once(tmp_path, text, size, start):
+    if start and text[start - 1 : start] != b"\n":
+        start = text.find(b"\n") + 1 or len(text)  # spans begin at a line start
+    path = tmp_path / "t.csv"
+    path.write_bytes(text)
+    spans = [span() for span in file_blocks(str(path), start, len(text), size)]
+    blocks = [bytes(b) for b in spans if b is not None]
+    assert b"".join(blocks).rstrip(b" ") == text[start:].rstrip(b" ")
+    assert all(b.endswith(b"\n") for b in blocks[:-1])
+
+
+def test_a_file_cut_shorter_than_its_spans_is_an_error(tmp_path):
+    from xentcli.errors import InputError
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n" + b"1,2\n" * 1000)
+    spans = list(file_blocks(str(path), 4, 4004, 1000))
+    path.write_bytes(b"a,b\n" + b"1,2\n" * 10)
+    with pytest.raises(InputError, match="shorter than when it was opened"):
+        for span in spans:
+            span()

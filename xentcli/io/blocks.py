@@ -1,16 +1,66 @@
-"""A text input cut into blocks that end at a line end (the last one may not), read into a ring
-of reused buffers. Nothing is memory-mapped: a file cut shorter while mapped would kill the process
-with SIGBUS, where a read simply ends (docs/reliability.md)."""
+"""A text input cut into blocks that end at a line end (the last one may not): a stream read into
+a ring of reused buffers; a local file read by whoever parses each block (os.pread of its own
+span, so reading runs on every parse thread). Nothing is memory-mapped: a file cut shorter while
+mapped would kill the process with SIGBUS, where a read that comes up short is an error here
+(docs/reliability.md)."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
 
+from xentcli.errors import InputError
+
 SLACK = 64 << 10  # room past a block's nominal size, so a block's last line fits without a regrow
+
+
+Block = Callable[[], pa.Buffer | None]  # a block to read: its lines, or None if it has none
+
+
+def file_blocks(path: str, start: int, end: int, size: int) -> Iterator[Block]:
+    """The lines of a local file from byte `start` (a line start) to `end` (its size when
+    opened), as blocks to be read by their callers: block i holds the lines that start within
+    [start + i·size, start + (i+1)·size), found by reading one byte before its span and past its
+    end to the next line end. A read that comes up short means the file was cut: an error."""
+    for begin in range(start, end, size):
+        yield _span_reader(path, start, begin, min(end, begin + size), end)
+
+
+def _span_reader(path: str, first: int, begin: int, stop: int, end: int) -> Block:
+    def read() -> pa.Buffer | None:
+        base = begin if begin == first else begin - 1  # one byte before: is a line start here?
+        want = stop - base + SLACK
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            while True:
+                length = min(want, end - base)
+                region = bytearray(length)
+                got = os.preadv(fd, [region], base)
+                if got < length:
+                    raise InputError(
+                        f"the file is shorter than when it was opened (byte {base + got} of "
+                        f"{end}): it changed while it was read",
+                        file=path,
+                    )
+                lead = 0 if begin == first else region.find(b"\n") + 1
+                if begin != first and lead == 0:
+                    lead = length  # a line longer than the span: it starts in an earlier block
+                cut = length if stop == end else region.find(b"\n", stop - 1 - base) + 1
+                if cut or base + length == end:  # found, or the file's last line (no line end)
+                    cut = cut or length
+                    break
+                want *= 2  # a line longer than the slack
+        finally:
+            os.close(fd)
+        if lead >= cut or (cut - lead < 4096 and not region[lead:cut].strip()):
+            return None
+        return pa.py_buffer(memoryview(region)[lead:cut])
+
+    return read
 
 
 def read_blocks(stream: Any, first: bytes, size: int, ring: int) -> Iterator[pa.Buffer]:

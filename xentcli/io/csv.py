@@ -19,12 +19,11 @@ import pyarrow.csv as pacsv
 
 from xentcli.errors import InputError
 from xentcli.io import storage
-from xentcli.io.blocks import read_blocks
+from xentcli.io.blocks import Block, file_blocks, read_blocks
 from xentcli.io.csv_locate import locate_csv_error
 from xentcli.io.text import (
     STDIN,
     Found,
-    check_read_whole,
     compression_of,
     guarded,
     local_size,
@@ -107,7 +106,11 @@ class CsvSource:
         as_ints = _convert_options(types | dict.fromkeys(integers, pa.int64()))
         not_integers = threading.Event()
 
-        def parse(block: pa.Buffer) -> pa.Table:
+        def parse(block: pa.Buffer | Block) -> pa.Table | None:
+            if callable(block):  # a span of the file, read here, on the parse thread
+                block = block()
+                if block is None:
+                    return None
             if not integers or not_integers.is_set():
                 return self._parse(block, as_text)
             try:
@@ -118,7 +121,12 @@ class CsvSource:
 
         depth = WORKERS + 1  # more blocks in flight are no faster and hold more memory
         tables = ordered_map(parse, self._blocks(depth + 2), WORKERS, depth)
-        batches = (b for table in tables for b in table.to_batches(max_chunksize=chunk_rows))
+        batches = (
+            b
+            for table in tables
+            if table is not None
+            for b in table.to_batches(max_chunksize=chunk_rows)
+        )
         yield from guarded(batches, self._stream, self.name, self._locator(numeric))
 
     def _parse(self, block: pa.Buffer, convert: pacsv.ConvertOptions) -> pa.Table:
@@ -149,14 +157,24 @@ class CsvSource:
             return []
         return [f.name for f in table.schema if pa.types.is_integer(f.type)]
 
-    def _blocks(self, ring: int) -> Iterator[pa.Buffer]:
-        """The rest of the input in blocks that end at line ends, counted as read."""
-        # read, never memory-mapped: a file cut shorter while it is read is then an error
-        # here, where a mapped one would kill the process with SIGBUS (docs/reliability.md)
+    def _blocks(self, ring: int) -> Iterator[pa.Buffer | Block]:
+        """The rest of the input in blocks that end at line ends, counted as read: a local file
+        as spans each parse thread reads itself (file_blocks), a stream as read buffers. Read,
+        never memory-mapped: a file cut shorter while it is read is then an error here, where a
+        mapped one would kill the process with SIGBUS (docs/reliability.md)."""
+        if self._size is not None:  # the rows read with the header, then the file's spans
+            cut = self._rest.rfind(b"\n") + 1
+            if cut:
+                self._bytes_read += cut
+                yield pa.py_buffer(self._rest[:cut])
+            start = self._header_bytes + cut
+            for span in file_blocks(self.path, start, self._size, BLOCK_BYTES):
+                self._bytes_read = min(self._size, self._bytes_read + BLOCK_BYTES)
+                yield span
+            return
         for block in read_blocks(self._stream, self._rest, BLOCK_BYTES, ring):
             self._bytes_read += block.size
             yield block
-        check_read_whole(self._bytes_read, self._size, self.name)
 
     def _parse_options(self) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(delimiter=self.delimiter)
