@@ -5,7 +5,12 @@ import sys
 import duckdb
 
 path, k = sys.argv[1], int(sys.argv[2])
-source = f"read_parquet('{path}')" if path.endswith(".parquet") else f"read_csv('{path}')"
+if path.endswith(".parquet"):
+    source = f"read_parquet('{path}')"
+elif path.endswith(".jsonl"):
+    source = f"read_json('{path}', format='newline_delimited')"
+else:  # CSV, gzip-compressed or not (read_csv knows .gz)
+    source = f"read_csv('{path}')"
 eps = 2.220446049250313e-16
 if k == 2:
     true = "CASE WHEN label = 1 THEN prob ELSE 1 - prob END"

@@ -5,7 +5,14 @@ import sys
 import polars as pl
 
 path, k = sys.argv[1], int(sys.argv[2])
-frame = pl.scan_parquet(path) if path.endswith(".parquet") else pl.scan_csv(path)
+if path.endswith(".parquet"):
+    frame = pl.scan_parquet(path)
+elif path.endswith(".jsonl"):
+    frame = pl.scan_ndjson(path)
+elif path.endswith(".gz"):  # scan_csv streams plain text only: a compressed file is read whole
+    frame = pl.read_csv(path).lazy()
+else:
+    frame = pl.scan_csv(path)
 eps = 2.220446049250313e-16
 label = pl.col("label")
 if k == 2:
