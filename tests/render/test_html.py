@@ -225,3 +225,11 @@ def test_a_report_shows_itself_in_a_notebook_and_as_dataframes(predictions):
     assert list(frames["worst"]["id"]) == [
         r["columns"]["id"] for r in report.to_dict()["worst"]["rows"]
     ]
+
+
+def test_plot_reads_the_report_from_stdin(cli, tmp_path):
+    report = cli("eval", str(SAMPLES / "net1.csv"), "--calibration", "--json").stdout
+    out = tmp_path / "charts.svg"
+    run = cli("plot", "-", "-o", str(out), input=report)
+    assert run.code == 0, run.stderr
+    assert ET.fromstring(out.read_bytes()).tag.endswith("svg")

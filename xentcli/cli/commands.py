@@ -190,8 +190,9 @@ def compare_command(**params: Any) -> None:
 )
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def plot_command(report: str, kinds: tuple[str, ...], output: str, debug: bool) -> None:
-    """Draw the charts of a saved JSON report (eval --json): reliability diagram, confusion
-    matrix, ROC and PR curves, per-group metrics. Needs matplotlib: pip install 'xentcli[plot]'.
+    """Draw the charts of a saved JSON report (eval --json; '-' reads it from stdin):
+    reliability diagram, confusion matrix, ROC and PR curves, per-group metrics. Needs
+    matplotlib: pip install 'xentcli[plot]'.
     """
     plot_report(load_report(report), report, kinds, output)
 

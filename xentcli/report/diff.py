@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +18,11 @@ REPORT_BYTES = 256 << 20  # a report file larger than this is not one (`--baseli
 def load_report(path: str) -> dict[str, Any]:
     """A saved xentcli JSON report; anything else is an input error naming the file."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(REPORT_BYTES + 1)
+        if path == "-":  # `xentcli eval … --json | xentcli plot - -o charts.png`
+            raw = sys.stdin.buffer.read(REPORT_BYTES + 1)
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read(REPORT_BYTES + 1)
         if len(raw) > REPORT_BYTES:
             raise InputError(f"larger than {REPORT_BYTES >> 20} MiB: not a report", file=path)
         data = json.loads(raw.decode("utf-8"))
