@@ -30,3 +30,5 @@ def test_every_command_of_the_tutorial_runs(tmp_path):
             assert run.returncode == 0, (line, run.stderr)
             assert "Traceback" not in run.stderr
     assert (tmp_path / "comparison.json").exists()
+    assert (tmp_path / "tree.png").read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in (tmp_path / "tree.html").read_text()

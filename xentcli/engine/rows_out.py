@@ -18,7 +18,7 @@ import pyarrow as pa
 from xentcli.errors import UsageError
 from xentcli.io.atomic import AtomicFile
 from xentcli.metrics.breakdown import Scored
-from xentcli.metrics.rows import row_columns
+from xentcli.metrics.rows import kept_name, row_columns
 from xentcli.metrics.worst import ORDER
 from xentcli.tasks import Task
 
@@ -79,7 +79,8 @@ class RowsOut:
             else:
                 arrays[name] = pa.array(values)
         for name in self.keep:
-            arrays[name if name not in arrays else f"{name}_input"] = scored.column(name)
+            shown = kept_name(name)
+            arrays[shown if shown not in arrays else f"{shown}_input"] = scored.column(name)
         batch = pa.RecordBatch.from_pydict(arrays)
         if self.thread is None:
             self.thread = threading.Thread(

@@ -24,6 +24,11 @@ LOSSES = {
 HARD_LOSS = ("wrong", "error")  # predicted labels: 1 where wrong
 
 
+def kept_name(column: str) -> str:
+    """How a kept column is named in the rows' output: pandas' unnamed index as `index`."""
+    return column or "index"
+
+
 def loss_of(task: Task, hard: bool) -> tuple[str, str]:
     """(the per-row statistic, the metric it averages) of this evaluation."""
     return HARD_LOSS if hard else LOSSES[task]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xentcli.metrics.rows import loss_of, row_columns
+from xentcli.metrics.rows import kept_name, loss_of, row_columns
 from xentcli.tasks import Task
 
 if TYPE_CHECKING:
@@ -110,7 +110,9 @@ class Worst:
                     if named and name in ("label", "predicted"):
                         value = finished.classes[value]  # type: ignore[index]
                     row[name] = value
-            row["columns"] = {name: _plain(values[i]) for name, values in self.kept.items()}
+            row["columns"] = {
+                kept_name(name): _plain(values[i]) for name, values in self.kept.items()
+            }
             rows.append(row)
         metric = loss_of(self.task, self.hard)[1]
-        return {"worst": WorstRows(self.keep, metric, tuple(rows))}
+        return {"worst": WorstRows(tuple(map(kept_name, self.keep)), metric, tuple(rows))}
