@@ -26,6 +26,16 @@ from tests.conftest import run_cli
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "arrow")
 LAYOUTS = ("binary", "multiclass", "list")
 TEXT = ("csv", "tsv", "jsonl")
+EXTRA = (  # sections on top: each must keep the invariant too
+    (),
+    ("--auc",),
+    ("--worst", "3"),
+    ("--per-class",),
+    ("--calibration", "--bins", "3"),
+    ("--by", "label"),
+    ("--bootstrap", "5"),
+    ("--rows-out", "{tmp}/rows.parquet"),
+)
 MUTATIONS = (
     "none",
     "flip",
@@ -148,14 +158,17 @@ def independent(path: str, fmt: str, layout: str) -> dict[str, float] | None:
     return {"cross_entropy": float(np.mean(-np.log(q)))}
 
 
-def check(tmp_path, fmt: str, layout: str, how: str, at: float, rows: int, seed: int) -> None:
+def check(
+    tmp_path, fmt: str, layout: str, how: str, at: float, rows: int, seed: int, extra=()
+) -> None:
     data = table(layout, rows, seed)
     raw = mutated(encoded(data, fmt), how, at, fmt)
     path = tmp_path / f"in.{fmt}"
     path.write_bytes(raw)
     flags = ["--pred-col", "probs"] if layout == "list" else []
+    flags += [flag.replace("{tmp}", str(tmp_path)) for flag in extra]
     run = run_cli("eval", str(path), *flags, "--json")
-    case = f"{fmt} {layout} {how}@{at!r} rows={rows} seed={seed}"
+    case = f"{fmt} {layout} {how}@{at!r} rows={rows} seed={seed} {' '.join(extra)}"
     assert run.code in (0, 2), f"{case}: exit {run.code}: {run.stderr}"
     assert "Traceback" not in run.stderr, f"{case}: {run.stderr}"
     if run.code == 2:
@@ -184,18 +197,19 @@ CASE = dict(
     at=st.floats(0, 1, exclude_max=True),
     rows=st.integers(1, 40),
     seed=st.integers(0, 2**16),
+    extra=st.sampled_from(EXTRA),
 )
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @settings(max_examples=60, derandomize=True, **SETTINGS)
 @given(**CASE)
-def test_mutated_inputs_are_right_or_exit_2(tmp_path, fmt, layout, how, at, rows, seed):
-    check(tmp_path, fmt, layout, how, at, rows, seed)
+def test_mutated_inputs_are_right_or_exit_2(tmp_path, fmt, layout, how, at, rows, seed, extra):
+    check(tmp_path, fmt, layout, how, at, rows, seed, extra)
 
 
 @pytest.mark.slow
 @settings(max_examples=3000, **SETTINGS)
 @given(**CASE)
-def test_mutated_inputs_long_run(tmp_path, fmt, layout, how, at, rows, seed):
-    check(tmp_path, fmt, layout, how, at, rows, seed)
+def test_mutated_inputs_long_run(tmp_path, fmt, layout, how, at, rows, seed, extra):
+    check(tmp_path, fmt, layout, how, at, rows, seed, extra)
