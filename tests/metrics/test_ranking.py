@@ -304,7 +304,10 @@ def poisson(seed: int, replicates: int, n: int, w: np.ndarray | None = None) -> 
 
 
 def test_bootstrap_replicates_are_sklearn_on_each_resample(monkeypatch):
+    from xentcli.metrics import ranking
+
     monkeypatch.setattr(runs, "CAPACITY", 700)  # runs spilled with their row numbers
+    monkeypatch.setattr(ranking, "PIECE_ENTRIES", 37)  # draws in pieces cut between scores
     data = binary()
     draws = poisson(9, 30, N, data["w"].to_numpy())
     for chunk in (7, 1000):

@@ -26,7 +26,7 @@ import numpy as np
 
 from xentcli.engine.accumulate import Accumulator
 from xentcli.metrics.bootstrap import replicate_blocks
-from xentcli.metrics.ranking import Ranking, Replicates, Walk
+from xentcli.metrics.ranking import PIECE_ENTRIES, Ranking, Replicates, Walk
 from xentcli.metrics.runs import SortedRuns, added
 
 RANGE_ENTRIES = 1 << 22  # entries per score range: one range task's share (~128 MiB at most)
@@ -104,10 +104,12 @@ def totals(parts: Parts, replicates: int, seed: int, resampled: set[int]) -> dic
         per_replicate = None
         if segment in resampled:
             rep_tp, rep_fp = np.zeros(replicates), np.zeros(replicates)
-            rows = entries["row"].astype(np.int64)
-            for block, draws in replicate_blocks(seed, replicates, rows):
-                rep_tp[block] = (draws * entries["pos"]).sum(axis=1)
-                rep_fp[block] = (draws * entries["neg"]).sum(axis=1)
+            for lo in range(0, entries.size, PIECE_ENTRIES):  # bounded draws, as Replicates.add
+                piece = entries[lo : lo + PIECE_ENTRIES]
+                rows = piece["row"].astype(np.int64)
+                for block, draws in replicate_blocks(seed, replicates, rows):
+                    rep_tp[block] += (draws * piece["pos"]).sum(axis=1)
+                    rep_fp[block] += (draws * piece["neg"]).sum(axis=1)
             per_replicate = (rep_tp, rep_fp)
         found[segment] = (tp, fp, per_replicate)
     return found

@@ -478,6 +478,9 @@ def _value(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
 
 
+PIECE_ENTRIES = 1 << 14  # entries whose replicate draws are made at once (8 MiB per 64 replicates)
+
+
 @dataclass
 class Replicates:
     """Each bootstrap replicate's running sums over one segment's thresholds, high to low: its
@@ -514,9 +517,20 @@ class Replicates:
             yield added(block)
 
     def add(self, block: np.ndarray) -> None:
-        """One sorted block of entries with rows (a score's entries all in this block)."""
+        """One sorted block of entries with rows (a score's entries all in this block), in
+        pieces of about PIECE_ENTRIES cut between scores: the replicates' draws of a piece are
+        (REPLICATE_BLOCK, piece) arrays, so memory stays a few MiB per replicate block."""
         score = block["score"]
         starts = np.flatnonzero(np.concatenate(([True], score[1:] != score[:-1])))
+        wanted = np.arange(PIECE_ENTRIES, block.size, PIECE_ENTRIES)
+        at = np.searchsorted(starts, wanted)  # the first score starting at or after each
+        cuts = np.where(at < starts.size, starts[np.minimum(at, starts.size - 1)], block.size)
+        bounds = np.unique(np.concatenate(([0], cuts, [block.size])))
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            piece = block[lo:hi]
+            self._add(piece, starts[(starts >= lo) & (starts < hi)] - lo)
+
+    def _add(self, block: np.ndarray, starts: np.ndarray) -> None:
         rows = block["row"].astype(np.int64)
         for reps, draws in replicate_blocks(self.seed, self.replicates, rows):
             dp = np.add.reduceat(draws * block["pos"], starts, axis=1)  # (replicates, thresholds)
