@@ -329,3 +329,34 @@ def test_a_dataset_holds_at_most_two_files_open(tmp_path):
         most = max(most, len(alive))
     assert rows == 30 * 50
     assert most <= 2
+
+
+@pytest.mark.parametrize("inflater", ["isal", "pyarrow"])
+def test_gzip_inputs_read_alike_by_either_inflater(cli, tmp_path, monkeypatch, inflater):
+    import gzip
+
+    from xentcli.io import storage
+
+    if inflater == "pyarrow":
+        monkeypatch.setattr(storage, "_fast_gzip", lambda path: None)
+    rows = "".join(f"{i % 2},{(i % 89 + 1) / 91}\n" for i in range(30000))
+    good = tmp_path / "p.csv.gz"
+    good.write_bytes(gzip.compress(("label,prob\n" + rows).encode()))
+    run = cli("eval", str(good), "--json")
+    assert run.code == 0, run.stderr
+    p = np.array([(i % 89 + 1) / 91 for i in range(30000)])
+    y = np.arange(30000) % 2
+    expected = float(np.mean(-np.log(np.where(y == 1, p, 1 - p))))
+    assert json.loads(run.stdout)["metrics"]["binary_cross_entropy"] == pytest.approx(expected)
+    packed = good.read_bytes()
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    run = cli("eval", str(cut))
+    assert (
+        run.code == 2
+        and run.stderr == f"xentcli: error: {cut}: cannot read (Truncated compressed stream)\n"
+    )
+    flipped = tmp_path / "flipped.csv.gz"
+    flipped.write_bytes(packed[:40] + bytes([packed[40] ^ 0xFF]) + packed[41:])
+    run = cli("eval", str(flipped))
+    assert run.code == 2 and "cannot read" in run.stderr and str(flipped) in run.stderr
