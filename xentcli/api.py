@@ -152,7 +152,7 @@ def evaluate_with(
     if reading.rows_out is None:
         acc = accumulate(preds, label_src, plan, progress=progress)
         return apply_gates(report_of(acc, preds, label_src, plan), gates)
-    rows = RowsOut(reading.rows_out, plan.task, scoring.logits, scoring.threshold, reading.keep)
+    rows = RowsOut(reading.rows_out, plan.task, scoring.logits, reading.keep)
     try:
         acc = accumulate(preds, label_src, plan, progress=progress, sink=rows.write)
         report = report_of(acc, preds, label_src, plan)

@@ -54,11 +54,9 @@ class RowsOut:
     Batches are encoded on a writer thread (pyarrow releases the GIL), at most QUEUED waiting,
     so writing overlaps scoring the next chunks."""
 
-    def __init__(
-        self, path: str, task: Task, logits: bool, threshold: float, keep: tuple[str, ...]
-    ) -> None:
+    def __init__(self, path: str, task: Task, logits: bool, keep: tuple[str, ...]) -> None:
         self.format = rows_format(path)
-        self.task, self.logits, self.threshold, self.keep = task, logits, threshold, keep
+        self.task, self.logits, self.keep = task, logits, keep
         self.file = AtomicFile(path, "--rows-out")
         self.rows = 0
         self.queue: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=QUEUED)
@@ -67,7 +65,7 @@ class RowsOut:
 
     def write(self, scored: Scored) -> None:
         """Append one scored chunk's used rows."""
-        columns = row_columns(scored, self.task, self.logits, self.threshold)
+        columns = row_columns(scored, self.task, self.logits)
         classes = scored.chunk.classes
         arrays: dict[str, pa.Array] = {}
         for name in ORDER:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from xentcli.metrics.calibration import confidences
+from xentcli.metrics.per_class import chunk_classes
 from xentcli.tasks import Task
 
 if TYPE_CHECKING:
@@ -34,9 +36,7 @@ def loss_of(task: Task, hard: bool) -> tuple[str, str]:
     return HARD_LOSS if hard else LOSSES[task]
 
 
-def row_columns(
-    scored: Scored, task: Task, logits: bool, threshold: float
-) -> dict[str, np.ndarray]:
+def row_columns(scored: Scored, task: Task, logits: bool) -> dict[str, np.ndarray]:
     """The per-row columns of one scored chunk: row (1-based data row in the predictions), loss,
     weight, and where the task has them label and predicted (class codes, int8 for binary, or
     values for regression), confidence (the probability of the predicted class) and correct.
@@ -57,37 +57,14 @@ def row_columns(
         return columns | {"label": np.array(chunk.targets), "predicted": np.array(chunk.preds)}
     if task == Task.MULTILABEL:
         return columns | {"correct": ~np.asarray(scores.stats["subset"], dtype=bool)}
-    label = chunk.codes if chunk.targets is None else np.argmax(chunk.targets, axis=0)
-    confidence = None
-    if chunk.hard:
-        predicted = chunk.preds.astype(np.int64)
-    elif task == Task.BINARY:
-        p = _sigmoid(chunk.preds) if logits else chunk.preds
-        above = p > threshold
-        confidence = np.subtract(1.0, p)
-        np.copyto(confidence, p, where=above)
-        predicted, label = above.view(np.int8), label.astype(np.int8)
-    else:
-        predicted = np.argmax(chunk.preds, axis=0)
-        confidence = _top_probability(chunk.preds, predicted, logits)
-    columns |= {"label": label.astype(predicted.dtype, copy=chunk.targets is None)}
-    columns["predicted"] = predicted
-    if confidence is not None:
-        columns["confidence"] = confidence
-    return columns | {"correct": predicted == columns["label"]}
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ(z) without overflow: 1/(1+e^−z) for z ≥ 0, e^z/(1+e^z) below."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _top_probability(scores: np.ndarray, top: np.ndarray, logits: bool) -> np.ndarray:
-    """The probability of the predicted class: the score itself, or its softmax for logits."""
-    n = scores.shape[1]
-    flat = top * n + np.arange(n)
-    best = np.take(scores.reshape(-1), flat)
-    if not logits:
-        return best
-    return 1.0 / np.exp(scores - best).sum(axis=0)
+    if chunk.hard:  # predicted labels: the codes themselves, no confidence
+        label, predicted = chunk.codes.astype(np.int64), chunk.preds.astype(np.int64)
+        return columns | {"label": label, "predicted": predicted, "correct": predicted == label}
+    # the classes the metrics counted: ties to the lower index, binary at --threshold
+    label, predicted = chunk_classes(chunk.preds, chunk.codes, chunk.targets, scores.stats["wrong"])
+    confidence = confidences(chunk.preds, logits)  # binary: P(positive); else the top class's
+    if task == Task.BINARY:
+        confidence = np.where(predicted == 1, confidence, 1.0 - confidence)
+        label, predicted = label.astype(np.int8), predicted.astype(np.int8)
+    columns |= {"label": label.astype(predicted.dtype), "predicted": predicted}
+    return columns | {"confidence": confidence, "correct": predicted == label}

@@ -50,7 +50,6 @@ class Worst:
     keep: tuple[str, ...]
     task: Task
     logits: bool
-    threshold: float
     held: dict[str, np.ndarray] = field(default_factory=dict)
     kept: dict[str, list[Any]] = field(default_factory=dict)
     hard: bool = False
@@ -61,12 +60,12 @@ class Worst:
         if not request.worst:
             return None
         keep = tuple(dict.fromkeys(request.keep + request.by))  # the groups' columns too
-        return cls(request.worst, keep, request.task, request.logits, request.threshold)
+        return cls(request.worst, keep, request.task, request.logits)
 
     def update(self, scored: Scored) -> None:
         """Take this chunk's rows that beat the N-th highest loss held."""
         self.hard = scored.chunk.hard
-        columns = row_columns(scored, self.task, self.logits, self.threshold)
+        columns = row_columns(scored, self.task, self.logits)
         loss = columns["loss"]
         if self.held and len(self.held["loss"]) >= self.count:
             floor = self.held["loss"][-1]  # the N-th: only a higher loss can enter
