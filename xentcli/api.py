@@ -21,9 +21,8 @@ from xentcli.report.gates import Gate, apply_gates, check_metrics_exist
 from xentcli.report.inspect import InspectReport, label_rule
 from xentcli.tasks import TASKS
 
-evaluation.HTML_RENDERER = (
-    report_html  # a Report displays itself as HTML (report/ imports no renderer)
-)
+# a Report displays itself in a notebook as the HTML report; report/ may not import renderers
+evaluation.HTML_RENDERER = report_html
 
 
 def evaluate(
