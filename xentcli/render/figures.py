@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from xentcli.metrics.registry import METRICS
+
 KINDS = ("reliability", "confusion", "roc", "pr", "groups")
 MAX_CLASSES_SHOWN = 25  # confusion matrix: the most frequent classes beyond this many
 MAX_CURVES_SHOWN = 10  # ROC and PR: the most frequent classes beyond this many
@@ -165,7 +167,7 @@ def groups(document: dict[str, Any]) -> Figure | None:
     if not rows or not metrics:
         return None
     metric = metrics[0]
-    higher_is_better = metric in ("accuracy", "r2", "roc_auc", "average_precision")
+    higher_is_better = metric in METRICS and METRICS[metric].higher_is_better
     values = [(row, row["metrics"].get(metric)) for row in rows]
     values = [(row, v) for row, v in values if v is not None]
     values.sort(key=lambda item: item[1], reverse=not higher_is_better)
