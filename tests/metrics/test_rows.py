@@ -87,9 +87,14 @@ def test_rows_out_holds_every_row_and_its_loss(tmp_path, kind, suffix):
     data.to_parquet(path)
     out = tmp_path / f"rows.{suffix}"
     report = xentcli.evaluate(
-        str(path), rows_out=str(out), chunk_rows=97, keep_col=["id", "g"], **options
+        str(path), rows_out=str(out), chunk_rows=97, keep_col=["id", "g"], by="g", **options
     )
     rows = pq.read_table(out).to_pandas() if suffix == "parquet" else pd.read_csv(out)
+    for group in report.groups:  # each group's metric is its rows' weighted mean loss too
+        mine = rows[rows["g"] == group.group["g"]]
+        name = next(iter(group.metrics))
+        mean = float(np.sum(mine["weight"] * mine["loss"]) / np.sum(mine["weight"]))
+        assert mean == pytest.approx(group.metrics[name], rel=1e-12)
     assert len(rows) == N == report.sections["rows_out"].rows
     assert rows["row"].tolist() == list(range(1, N + 1))
     assert rows["loss"].to_numpy() == pytest.approx(loss, rel=1e-12)
