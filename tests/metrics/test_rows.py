@@ -234,3 +234,18 @@ def test_sigterm_while_rows_stream_leaves_no_file_and_exits_143(tmp_path):
     code, err, left = interrupted_while_streaming(tmp_path, signal.SIGTERM, "csv")
     assert code == 143, err
     assert left == [] and b"Traceback" not in err
+
+
+def test_worst_predicted_labels_are_the_wrong_rows_in_row_order(tmp_path):
+    rng = np.random.default_rng(4)
+    data = pd.DataFrame({"label": rng.choice(["a", "b", "c"], 3000)})
+    data["pred"] = np.where(rng.random(3000) < 0.7, data["label"], "b")
+    path = tmp_path / "hard.csv"
+    data.to_csv(path, index=False)
+    report = xentcli.evaluate(str(path), worst=25, chunk_rows=100)
+    wrong = (data["label"] != data["pred"]).to_numpy().astype(float)
+    order = np.argsort(-wrong, kind="stable")[:25]
+    worst = report.sections["worst"].to_json()
+    assert worst["metric"] == "error"
+    assert [r["row"] for r in worst["rows"]] == (order + 1).tolist()
+    assert [r["predicted"] for r in worst["rows"]] == data["pred"].to_numpy()[order].tolist()

@@ -36,33 +36,41 @@ def loss_of(task: Task, hard: bool) -> tuple[str, str]:
     return HARD_LOSS if hard else LOSSES[task]
 
 
-def row_columns(scored: Scored, task: Task, logits: bool) -> dict[str, np.ndarray]:
-    """The per-row columns of one scored chunk: row (1-based data row in the predictions), loss,
-    weight, and where the task has them label and predicted (class codes, int8 for binary, or
-    values for regression), confidence (the probability of the predicted class) and correct.
-    Every array is the caller's own (the kernels' arrays are scratch memory, reused)."""
+def row_columns(
+    scored: Scored, task: Task, logits: bool, at: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """The per-row columns of one scored chunk (or of its used rows `at` only): row (1-based
+    data row in the predictions), loss, weight, and where the task has them label and predicted
+    (class codes, int8 for binary, or values for regression), confidence (the probability of the
+    predicted class) and correct. Every array is the caller's own (the kernels' arrays are
+    scratch memory, reused)."""
     chunk, scores = scored.chunk, scored.scores
-    n = chunk.codes.size
+
+    def rows(values: np.ndarray) -> np.ndarray:  # a copy of the rows wanted
+        return np.array(values) if at is None else values[..., at]
+
     row = np.arange(scored.start + 1, scored.start + 1 + chunk.read, dtype=np.int64)
-    if chunk.kept is not None:
-        row = row[chunk.kept]
+    row = rows(row if chunk.kept is None else row[chunk.kept])
     statistic, _ = loss_of(task, chunk.hard)
-    loss = np.array(scores.stats[statistic], dtype=np.float64)
-    weight = np.ones(n) if chunk.weights is None else np.array(chunk.weights, np.float64)
+    loss = rows(scores.stats[statistic]).astype(np.float64)
+    weights = chunk.weights
+    weight = np.ones(loss.size) if weights is None else rows(weights).astype(np.float64)
     if scores.weights and statistic in scores.weights:  # class weights (--class-weights)
-        weight *= scores.weights[statistic]
+        weight *= rows(scores.weights[statistic])
     columns = {"row": row, "loss": loss, "weight": weight}
+    preds, codes = rows(chunk.preds), rows(chunk.codes)
+    targets = None if chunk.targets is None else rows(chunk.targets)
     if task == Task.REGRESSION:
-        assert chunk.targets is not None
-        return columns | {"label": np.array(chunk.targets), "predicted": np.array(chunk.preds)}
+        assert targets is not None
+        return columns | {"label": targets, "predicted": preds}
     if task == Task.MULTILABEL:
-        return columns | {"correct": ~np.asarray(scores.stats["subset"], dtype=bool)}
+        return columns | {"correct": ~rows(scores.stats["subset"]).astype(bool)}
     if chunk.hard:  # predicted labels: the codes themselves, no confidence
-        label, predicted = chunk.codes.astype(np.int64), chunk.preds.astype(np.int64)
+        label, predicted = codes.astype(np.int64), preds.astype(np.int64)
         return columns | {"label": label, "predicted": predicted, "correct": predicted == label}
     # the classes the metrics counted: ties to the lower index, binary at --threshold
-    label, predicted = chunk_classes(chunk.preds, chunk.codes, chunk.targets, scores.stats["wrong"])
-    confidence = confidences(chunk.preds, logits)  # binary: P(positive); else the top class's
+    label, predicted = chunk_classes(preds, codes, targets, rows(scores.stats["wrong"]))
+    confidence = confidences(preds, logits)  # binary: P(positive); else the top class's
     if task == Task.BINARY:
         confidence = np.where(predicted == 1, confidence, 1.0 - confidence)
         label, predicted = label.astype(np.int8), predicted.astype(np.int8)

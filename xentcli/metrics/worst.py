@@ -63,10 +63,10 @@ class Worst:
         return cls(request.worst, keep, request.task, request.logits)
 
     def update(self, scored: Scored) -> None:
-        """Take this chunk's rows that beat the N-th highest loss held."""
+        """Take this chunk's rows that beat the N-th highest loss held; only those get their
+        other columns (label, prediction, confidence: row_columns of the rows picked)."""
         self.hard = scored.chunk.hard
-        columns = row_columns(scored, self.task, self.logits)
-        loss = columns["loss"]
+        loss = np.asarray(scored.scores.stats[loss_of(self.task, self.hard)[0]], np.float64)
         if self.held and len(self.held["loss"]) >= self.count:
             floor = self.held["loss"][-1]  # the N-th: only a higher loss can enter
             at = np.flatnonzero(loss > floor)
@@ -78,7 +78,7 @@ class Worst:
             at = np.arange(len(loss))
         if not at.size:
             return
-        picked = {name: values[at] for name, values in columns.items()}
+        picked = row_columns(scored, self.task, self.logits, at)
         kept = {name: scored.column(name).take(at).to_pylist() for name in self.keep}
         self._take(picked, kept)
 
