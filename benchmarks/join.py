@@ -10,12 +10,11 @@ each run in its own process, wait4's peak RSS).
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 from pathlib import Path
 
-from run import DATA, measure
+from run import DATA, median_runs
 
 WRITE = """
 import sys, numpy as np, pyarrow as pa, pyarrow.csv as pacsv, pyarrow.parquet as pq
@@ -43,11 +42,11 @@ def main() -> None:
         "row-aligned": [preds, "--labels", str(DATA / "join_labels_ordered.csv")],
         "--on id": [preds, "--labels", str(DATA / "join_labels.csv"), "--on", "id"],
     }
-    results = {}
-    for name, extra in runs.items():
-        command = [sys.executable, "-m", "xentcli", "eval", *extra, "--json", "-q"]
-        samples = [measure(command) for _ in range(args.repeat)]
-        results[name] = (statistics.median(s for s, _ in samples), max(r for _, r in samples))
+    commands = {
+        name: [sys.executable, "-m", "xentcli", "eval", *extra, "--json", "-q"]
+        for name, extra in runs.items()
+    }
+    results = median_runs(commands, args.repeat)
     base = results["row-aligned"][0]
     for name, (seconds, rss) in results.items():
         print(f"{name:<14}{seconds:>8.2f} s{rss:>8.0f} MiB{seconds / base:>8.2f}x")

@@ -81,6 +81,7 @@ def write_data(name: str, rows: int, classes: int) -> None:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
+    DATA.mkdir(exist_ok=True)
     csv_path, pq_path = DATA / f"{name}.csv", DATA / f"{name}.parquet"
     rng = np.random.default_rng(0)
     csv_writer = pq_writer = twin_writer = None
@@ -150,12 +151,17 @@ def measure(command: list[str]) -> tuple[float, float]:
 
 
 def median_runs(runs: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, float]]:
-    """Each command run `repeat` times: (median wall seconds, largest peak RSS MiB)."""
-    medians = {}
-    for name, command in runs.items():
-        samples = [measure(command) for _ in range(repeat)]
-        medians[name] = (statistics.median(s for s, _ in samples), max(r for _, r in samples))
-    return medians
+    """Each command run `repeat` times, in turns (one run of each, then the next round), so a
+    busy stretch of this shared machine falls on every contender alike rather than on whoever
+    ran during it: (median wall seconds, largest peak RSS MiB)."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, command in runs.items():
+            samples[name].append(measure(command))
+    return {
+        name: (statistics.median(s for s, _ in got), max(r for _, r in got))
+        for name, got in samples.items()
+    }
 
 
 def contenders(path: Path, classes: int) -> dict[str, list[str]]:
