@@ -132,6 +132,11 @@ class EvalOptions:
             raise UsageError(
                 f"--curve-points must be in [0, {MAX_CURVE_POINTS}], not {self.curve_points!r}"
             )
+        if self.curve_points in (1, 2):  # a curve keeps both its ends and a point between
+            raise UsageError(
+                f"--curve-points must be 0 (no curves) or at least 3 (both ends of each curve "
+                f"and a point between), not {self.curve_points}"
+            )
         if self.worst is not None and not 1 <= self.worst <= MAX_WORST:
             raise UsageError(f"--worst takes 1 to {MAX_WORST} rows, not {self.worst}")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):

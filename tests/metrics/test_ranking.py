@@ -218,6 +218,19 @@ def test_per_class_values_and_exact_curve_points():
         assert (curve["fpr"][-1], curve["tpr"][-1]) == (1.0, 1.0)
 
 
+def test_curve_points_is_an_upper_bound_from_three():
+    data, _ = multiclass()
+    for points in (3, 4, 7):
+        curves = xentcli.evaluate(data, auc=True, curve_points=points).to_dict()["curves"]
+        for curve in curves.values():
+            assert 3 <= len(curve["roc"]["fpr"]) <= points
+            assert 2 <= len(curve["pr"]["recall"]) <= points
+    assert "curves" not in xentcli.evaluate(data, auc=True, curve_points=0).to_dict()
+    for points in (1, 2):  # a curve cannot keep both ends in fewer points
+        with pytest.raises(UsageError, match="curve_points= must be 0 .* or at least 3"):
+            xentcli.evaluate(data, auc=True, curve_points=points)
+
+
 def test_usage_errors():
     data, _ = multiclass()
     with pytest.raises(UsageError, match="average='micro' applies to multilabel"):

@@ -252,7 +252,8 @@ RANKING_OPTIONS = [
         type=click.IntRange(0, MAX_CURVE_POINTS),
         default=200,
         show_default=True,
-        help="With --auc: at most this many exact points of each ROC and PR curve (0: none).",
+        help="With --auc: at most this many exact points of each ROC and PR curve (0: none; "
+        "else at least 3).",
     ),
     click.option(
         "--tmp-dir",
