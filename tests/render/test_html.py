@@ -170,7 +170,7 @@ def test_plot_writes_valid_files(cli, predictions, tmp_path, suffix):
     ("flags", "message"),
     [
         (["-o", "charts.gif"], "name a .png, .svg or .pdf file"),
-        (["--kind", "groups", "-o", "g.png"], "groups needs the groups section (eval --by COL)"),
+        (["--kind", "groups", "-o", "g.png"], "cannot draw: groups needs the groups section (eval --by COL)"),
     ],
 )
 def test_plot_errors_are_one_line(cli, tmp_path, monkeypatch, flags, message):
@@ -233,3 +233,5 @@ def test_plot_reads_the_report_from_stdin(cli, tmp_path):
     run = cli("plot", "-", "-o", str(out), input=report)
     assert run.code == 0, run.stderr
     assert ET.fromstring(out.read_bytes()).tag.endswith("svg")
+    run = cli("plot", "-", "-o", str(out), input="{}")
+    assert run.code == 2 and "<stdin>: not a xentcli JSON report" in run.stderr

@@ -194,7 +194,7 @@ def plot_command(report: str, kinds: tuple[str, ...], output: str, debug: bool) 
     reliability diagram, confusion matrix, ROC and PR curves, per-group metrics. Needs
     matplotlib: pip install 'xentcli[plot]'.
     """
-    plot_report(load_report(report), report, kinds, output)
+    plot_report(load_report(report), "<stdin>" if report == "-" else report, kinds, output)
 
 
 @cli.command("schema")

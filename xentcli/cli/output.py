@@ -132,7 +132,7 @@ def plot_report(document: dict[str, Any], name: str, kinds: tuple[str, ...], out
     wanted = KINDS if not kinds or "all" in kinds else tuple(dict.fromkeys(kinds))
     lacking = [] if wanted == KINDS else missing(document, wanted)
     if lacking:
-        raise InputError("cannot draw " + "; ".join(lacking), file=name)
+        raise InputError("cannot draw: " + "; ".join(lacking), file=name)
     charts = figures(document, wanted)
     if not charts:
         raise InputError(

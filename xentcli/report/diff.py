@@ -17,6 +17,7 @@ REPORT_BYTES = 256 << 20  # a report file larger than this is not one (`--baseli
 
 def load_report(path: str) -> dict[str, Any]:
     """A saved xentcli JSON report; anything else is an input error naming the file."""
+    shown = "<stdin>" if path == "-" else path
     try:
         if path == "-":  # `xentcli eval … --json | xentcli plot - -o charts.png`
             raw = sys.stdin.buffer.read(REPORT_BYTES + 1)
@@ -24,24 +25,24 @@ def load_report(path: str) -> dict[str, Any]:
             with open(path, "rb") as handle:
                 raw = handle.read(REPORT_BYTES + 1)
         if len(raw) > REPORT_BYTES:
-            raise InputError(f"larger than {REPORT_BYTES >> 20} MiB: not a report", file=path)
+            raise InputError(f"larger than {REPORT_BYTES >> 20} MiB: not a report", file=shown)
         data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
-        raise InputError("no such file", file=path) from None
+        raise InputError("no such file", file=shown) from None
     except IsADirectoryError:
-        raise InputError("is a directory, not a JSON report", file=path) from None
+        raise InputError("is a directory, not a JSON report", file=shown) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a JSON report ({exc})", file=path) from None
+        raise InputError(f"not a JSON report ({exc})", file=shown) from None
     except RecursionError:
-        raise InputError("not a JSON report (nested too deeply)", file=path) from None
+        raise InputError("not a JSON report (nested too deeply)", file=shown) from None
     if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
-        raise InputError("not a xentcli JSON report (no metrics)", file=path)
+        raise InputError("not a xentcli JSON report (no metrics)", file=shown)
     for name, value in data["metrics"].items():
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise InputError(f"metric {name!r} is {value!r}, not a number", file=path)
+            raise InputError(f"metric {name!r} is {value!r}, not a number", file=shown)
     if data.get("schema_version") != SCHEMA_VERSION:
         raise InputError(
-            f"schema_version {data.get('schema_version')!r} is not {SCHEMA_VERSION}", file=path
+            f"schema_version {data.get('schema_version')!r} is not {SCHEMA_VERSION}", file=shown
         )
     return data
 
