@@ -163,6 +163,11 @@ CASES = {
         "{f}: not a readable Parquet file (Parquet magic bytes not found in footer. Either the "
         "file is corrupted or this is not a parquet file.)",
     ),
+    "json number beyond float64": (
+        ("raw-jsonl", b'{"label": 1, "prob": 0.5}\n{"label": 0, "prob": -1e400}\n'),
+        [],
+        "{f}, row 2, column 'prob': a number too large for a float64",
+    ),
     "unknown suffix": (
         ("raw-xyz", b"a,b\n"),
         [],
@@ -176,7 +181,9 @@ def make(tmp_path, spec):
     kind = spec[0]
     if kind == "csv":
         return write_csv(tmp_path / "in.csv", spec[1], spec[2])
-    suffix = {"raw": ".csv", "raw-parquet": ".parquet", "raw-xyz": ".xyz"}[kind]
+    suffix = {"raw": ".csv", "raw-parquet": ".parquet", "raw-jsonl": ".jsonl", "raw-xyz": ".xyz"}[
+        kind
+    ]
     path = tmp_path / f"in{suffix}"
     path.write_bytes(spec[1])
     return path

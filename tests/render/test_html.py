@@ -170,7 +170,10 @@ def test_plot_writes_valid_files(cli, predictions, tmp_path, suffix):
     ("flags", "message"),
     [
         (["-o", "charts.gif"], "name a .png, .svg or .pdf file"),
-        (["--kind", "groups", "-o", "g.png"], "cannot draw: groups needs the groups section (eval --by COL)"),
+        (
+            ["--kind", "groups", "-o", "g.png"],
+            "cannot draw: groups needs the groups section (eval --by COL)",
+        ),
     ],
 )
 def test_plot_errors_are_one_line(cli, tmp_path, monkeypatch, flags, message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
@@ -138,6 +139,8 @@ def locate_json_error(stream: BinaryIO, numeric: list[str]) -> Found | None:
                     value = record.get(column)
                     if value is not None and isinstance(value, bool | str | list | dict):
                         return row, column, f"{value!r} is not a number"
+                    if isinstance(value, float) and math.isinf(value):  # 1e400 is inf here
+                        return row, column, "a number too large for a float64"
     except (pa.ArrowException, OSError, EOFError) as exc:
         return None, None, f"cannot decompress or read ({exc})"
     return None
