@@ -68,3 +68,32 @@ def test_what_needs_scores_is_refused(tmp_path, iris):
             xentcli.evaluate(frame, **option)
     with pytest.raises(xentcli.UsageError, match="hard= takes one prediction column"):
         xentcli.evaluate(pd.DataFrame({"label": [0], "p_0": [0.5], "p_1": [0.5]}), hard=True)
+
+
+def test_two_class_labels_get_a_note_naming_task_binary(tmp_path):
+    x, y = load_breast_cancer(return_X_y=True)
+    predicted = (x[:, 0] > np.median(x[:, 0])).astype(int)
+    frame = pd.DataFrame({"y_true": y, "y_pred": predicted})
+    report = xentcli.evaluate(frame, per_class=True)
+    assert report.task == "multiclass" and "precision" not in report.metrics
+    assert any("--task binary also reports the precision" in note for note in report.notes)
+    binary = xentcli.evaluate(frame, per_class=True, task="binary")
+    assert binary.metrics["precision"] == pytest.approx(precision_score(y, predicted), rel=1e-12)
+    assert not any("--task binary" in note for note in binary.notes)
+    three = pd.DataFrame({"y_true": [0, 1, 2, 1], "y_pred": [0, 1, 1, 1]})
+    assert not any("--task binary" in note for note in xentcli.evaluate(three).notes)
+
+
+def test_task_multiclass_finds_a_single_named_column(tmp_path, iris):
+    y, predicted = iris
+    frame = pd.DataFrame({"label": y, "y_pred": predicted})
+    asked = xentcli.evaluate(frame, task="multiclass", per_class=True)
+    assert asked.metrics == xentcli.evaluate(frame, per_class=True).metrics
+    scores = np.eye(3)[predicted] * 0.8 + 0.2 / 3
+    listed = pd.DataFrame({"label": y, "probs": list(scores)})
+    path = tmp_path / "list.parquet"
+    listed.to_parquet(path)
+    report = xentcli.evaluate(str(path), task="multiclass")
+    assert report.metrics["cross_entropy"] == pytest.approx(
+        -np.mean(np.log(scores[np.arange(len(y)), y])), rel=1e-12
+    )

@@ -324,6 +324,8 @@ def _prediction_columns(
         if len(numbered) >= 2 and [i for i, _ in numbered] == list(range(len(numbered))):
             group = [c for _, c in numbered]  # pd.DataFrame(predict_proba(X)): columns 0..K-1
             options.append((f"0..{len(group) - 1}", group, tuple(group)))
+    if request.task == Task.MULTICLASS and not options:  # a list column, or predicted labels
+        options = [(repr(n), [n], (n,)) for n in BINARY_NAMES if n in names]
     if len(options) == 1:
         return options[0][1], options[0][2]
     if not options:

@@ -16,6 +16,7 @@ from xentcli.metrics.registry import GroupValues, MetricValues
 from xentcli.prepare.chunk import raise_for_row_sums
 from xentcli.prepare.layout import Layout
 from xentcli.report.evaluation import Report, Rows
+from xentcli.tasks import Task
 from xentcli.version import __version__
 
 SECTION_ORDER = ("per_class", "confusion_matrix", "calibration", "groups", "intervals", "curves")
@@ -121,7 +122,15 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
         options=dict(plan.options),
         sections=sections,
         notes=tuple(
-            note for note in (layout.note, _zero_one(acc, layout), *acc.notes, *said) if note
+            note
+            for note in (
+                layout.note,
+                _zero_one(acc, layout),
+                _two_labels(acc, plan),
+                *acc.notes,
+                *said,
+            )
+            if note
         ),
     )
 
@@ -133,6 +142,23 @@ def _zero_one(acc: Accumulator, layout: Layout) -> str | None:
     return (
         f"every prediction in {', '.join(layout.pred_cols)} is exactly 0 or 1: if these are "
         "predicted labels, not probabilities, pass --hard"
+    )
+
+
+def _two_labels(acc: Accumulator, plan: Plan) -> str | None:
+    """Predicted labels 0/1 (or booleans) read as two classes: scikit-learn's precision_score
+    would report the positive class; --task binary does (docs/inputs.md)."""
+    if (
+        not plan.layout.hard
+        or plan.task != Task.MULTICLASS
+        or dict(plan.options)["task"] is not None
+    ):
+        return None
+    if sorted(map(str, acc.classes or ())) not in (["0", "1"], ["False", "True"]):
+        return None
+    return (
+        "the labels are two classes, 0/1 or false/true: --task binary also reports the "
+        "precision, recall and f1 of the positive class"
     )
 
 
