@@ -27,3 +27,16 @@ def test_list_columns_are_chunked_by_their_length(tmp_path, k):
     report = xentcli.evaluate(str(tmp_path / "lists.parquet"), sum_tol=1e-3)
     expected = -np.log(p[np.arange(64), table["label"].to_numpy()]).mean()
     assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-6)  # float32 input
+
+
+@pytest.mark.parametrize("k", [4, 600])
+def test_soft_label_columns_count_as_values_too(tmp_path, k):
+    rng = np.random.default_rng(k)
+    p, q = rng.dirichlet(np.ones(k), 32), rng.dirichlet(np.ones(k), 32)
+    columns = {f"t_{j}": q[:, j] for j in range(k)} | {f"p_{j}": p[:, j] for j in range(k)}
+    pq.write_table(pa.table(columns), tmp_path / "soft.parquet")
+    opts = EvalOptions(label_col="t_*")
+    source, _ = open_inputs(str(tmp_path / "soft.parquet"), None, opts)
+    layout = layout_of(source, None, opts)
+    assert len(layout.target_cols) == len(layout.pred_cols) == k
+    assert make_plan(opts, layout, None).reading.chunk_rows == default_chunk_rows(2 * k)

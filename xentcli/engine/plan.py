@@ -94,10 +94,11 @@ def list_width(source: Source, layout: Layout) -> int | None:
 
 
 def _values_per_row(layout: Layout, width: int | None) -> int:
-    """Prediction values per row, which sizes the chunks: the columns, or a list's length (its
-    classes, the file's metadata, or unknown: the widest a list is taken to be)."""
+    """Values per row, which size the chunks: the prediction columns (and soft or multilabel
+    target columns beside them), or a list's length (its classes, the file's metadata, or
+    unknown: the widest a list is taken to be)."""
     if not layout.pred_list:
-        return len(layout.pred_cols)
+        return len(layout.pred_cols) + len(layout.target_cols)
     if layout.classes:
         return len(layout.classes)
     return width or UNKNOWN_LIST_WIDTH
