@@ -197,6 +197,8 @@ def test_multilabel_per_group_and_with_intervals():
     data["g"] = rng.choice(["a", "b"], 900)
     options = {"task": "multilabel", "label_col": "y_*", "pred_col": "p_*", "per_class": True}
     report = xentcli.evaluate(data, by="g", chunk_rows=50, **options)
+    supports = [row.support for row in report.per_class]  # no weights: counts, as integers
+    assert supports == t.sum(axis=0).tolist() and all(type(n) is int for n in supports)
     for group in report.groups:
         rows = (data["g"] == group.group["g"]).to_numpy()
         _, _, f, _ = precision_recall_fscore_support(t[rows], s[rows] > 0.5, average="macro")

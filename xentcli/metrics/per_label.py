@@ -31,6 +31,7 @@ class PerLabel:
     logits: bool
     sums: np.ndarray | None = None  # (5, K): tp, predicted, positive, wrong, loss
     weight: float = 0.0
+    weighted: bool = False  # any chunk had weights: support is then a weight, not a count
     by: tuple[str, ...] = ()  # --by: the sums per group, for each group's averages
     group_ids: dict[str, int] = field(default_factory=dict)
     grouped: np.ndarray | None = None  # (groups, 5, K)
@@ -72,6 +73,7 @@ class PerLabel:
         sums = per_row @ w
         self.sums = sums if self.sums is None else self.sums + sums
         self.weight += float(w.sum())
+        self.weighted |= chunk.weights is not None
         k = z.shape[0]
         if self.by:
             codes, names = group_keys([scored.column(c) for c in self.by])
@@ -97,6 +99,7 @@ class PerLabel:
             return
         self.sums = other.sums.copy() if self.sums is None else self.sums + other.sums
         self.weight += other.weight
+        self.weighted |= other.weighted
         if other.grouped is not None:
             mapping = [self.group_ids.setdefault(n, len(self.group_ids)) for n in other.group_ids]
             grown = np.zeros((len(self.group_ids), *other.grouped.shape[1:]))
@@ -122,7 +125,7 @@ class PerLabel:
         rows = tuple(
             ClassRow(
                 str(name),
-                float(support[i]),
+                float(support[i]) if self.weighted else int(support[i]),
                 "binary_cross_entropy",
                 float(loss[i] / self.weight) if self.weight else None,
                 float(wrong[i] / self.weight) if self.weight else None,
