@@ -11,6 +11,7 @@ from xentcli.engine.accumulate import accumulate
 from xentcli.engine.plan import layout_of, list_width, make_plan, open_inputs
 from xentcli.engine.rows_out import RowsOut
 from xentcli.errors import AlignmentError, UsageError, XentError
+from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
 from xentcli.render.html import report_html
@@ -151,6 +152,7 @@ def evaluate_with(
     if reading.rows_out is None:
         acc = accumulate(preds, label_src, plan, progress=progress)
         return apply_gates(report_of(acc, preds, label_src, plan), gates)
+    refuse_to_overwrite(reading.rows_out, "--rows-out", {"predictions": source, "labels": labels})
     rows = RowsOut(reading.rows_out, plan.task, scoring.logits, reading.keep)
     try:
         acc = accumulate(preds, label_src, plan, progress=progress, sink=rows.write)

@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+import xentcli
 from tests.conftest import write_csv
 
 
@@ -265,3 +266,43 @@ def test_json_lines_columns_first_seen_after_the_first_line(cli, tmp_path):
     assert report["rows"]["used"] == 2
     expected = (2.0 * -math.log(0.8) + 1.0 * -math.log(0.6)) / 3.0
     assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_an_output_never_replaces_an_input(cli, tmp_path, b_csv):
+    preds = tmp_path / "preds.csv"
+    preds.write_bytes(b_csv.read_bytes())
+    link = tmp_path / "link.csv"
+    link.symlink_to(preds)
+    report = tmp_path / "r.json"
+    assert cli("eval", str(preds), "-o", str(report)).code == 0
+    for args, says in (
+        (["eval", str(preds), "-o", str(preds)], f"-o {preds} is the predictions file itself"),
+        (["eval", str(link), "-o", str(preds)], "is the predictions file itself"),
+        (["eval", str(preds), "--rows-out", str(link)], "--rows-out"),
+        (["eval", str(preds), "--labels", str(b_csv), "-o", str(b_csv)], "the labels file"),
+        (
+            [
+                "eval",
+                str(preds),
+                "--rows-out",
+                str(tmp_path / "x.csv"),
+                "-o",
+                str(tmp_path / "x.csv"),
+            ],
+            "is the --rows-out file itself",
+        ),
+        (["inspect", str(preds), "-o", str(preds)], "the inspected file"),
+        (["diff", str(report), str(report), "-o", str(report)], "OLD.json"),
+        (["plot", str(report), "-o", str(report)], "REPORT.json"),
+    ):
+        before = preds.read_bytes(), report.read_bytes()
+        run = cli(*args)
+        assert_clean_error(run, says)
+        assert (preds.read_bytes(), report.read_bytes()) == before, args
+    with pytest.raises(xentcli.UsageError, match="rows_out= .* is the predictions file itself"):
+        xentcli.evaluate(str(preds), rows_out=str(preds))
+    # a baseline may be replaced by the new report: it is read before the report is written
+    run = cli(
+        "eval", str(preds), "--baseline", str(report), "--max-increase", "mse=1%", "-o", str(report)
+    )
+    assert run.code == 0, run.stderr

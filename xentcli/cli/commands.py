@@ -36,6 +36,7 @@ from xentcli.cli.output import (
 )
 from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.errors import UsageError, XentError
+from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.options import EvalOptions
 from xentcli.render.figures import KINDS
 from xentcli.render.progress import ProgressBar
@@ -85,6 +86,7 @@ def cli() -> None:
 def eval_command(**params: Any) -> None:
     """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, JSON lines, maybe
     compressed), a directory or quoted glob of files, or - for stdin — and print a report."""
+    _output_is_no_input(params)
     gates = _gates(params)
     opts = _with_sections(_options(params), gates)
     bar = None
@@ -109,6 +111,7 @@ def diff_command(**params: Any) -> None:
 
     --max/--min check NEW; --max-increase compares NEW with OLD (or with --baseline).
     """
+    _output_is_no_input(params)
     old, new = load_report(params["old"]), load_report(params["new"])
     if params["baseline"] is None:
         params["baseline_report"] = old
@@ -130,6 +133,7 @@ def inspect_command(**params: Any) -> None:
     """Show how PATH would be read — format, columns and types, rows when cheap, task, label and
     prediction columns, classes, the label rule, and the flag that changes each — without
     computing metrics."""
+    _output_is_no_input(params)
     report = inspect_input(params["path"], params["labels"], _options(params))
     _finish(report, params | {"exit_zero": False})  # raises the failure after the columns
 
@@ -153,6 +157,7 @@ def compare_command(**params: Any) -> None:
 
     --max/--min check B; --max-increase compares B with A.
     """
+    _output_is_no_input(params)
     opts = _options(params)
     if params["labels"] is None and opts.on is not None:
         # each file holds its labels, joined on a key: B is scored against A's labels, and
@@ -194,6 +199,7 @@ def plot_command(report: str, kinds: tuple[str, ...], output: str, debug: bool) 
     reliability diagram, confusion matrix, ROC and PR curves, per-group metrics. Needs
     matplotlib: pip install 'xentcli[plot]'.
     """
+    _output_is_no_input({"report": report, "output": output})
     plot_report(load_report(report), "<stdin>" if report == "-" else report, kinds, output)
 
 
@@ -202,6 +208,26 @@ def plot_command(report: str, kinds: tuple[str, ...], output: str, debug: bool) 
 def schema_command(kind: str) -> None:
     """Print the JSON Schema of KIND: report (the default), diff, compare or inspect."""
     click.echo(schema_text(kind), nl=False)
+
+
+INPUTS = {  # parameter → how an error names it
+    "predictions": "predictions",
+    "labels": "labels",
+    "path": "inspected",
+    "old": "OLD.json",
+    "new": "NEW.json",
+    "pred_a": "PRED_A",
+    "pred_b": "PRED_B",
+    "report": "REPORT.json",
+    "rows_out": "--rows-out",
+}
+
+
+def _output_is_no_input(params: dict[str, Any]) -> None:
+    """-o naming one of the command's inputs (or the --rows-out file) would replace it."""
+    if params.get("output"):
+        inputs = {name: params.get(key) for key, name in INPUTS.items()}
+        refuse_to_overwrite(params["output"], "-o", inputs)
 
 
 def _options(params: dict[str, Any]) -> EvalOptions:

@@ -13,6 +13,28 @@ from collections.abc import Iterator
 from xentcli.errors import InputError, UsageError
 
 
+def same_file(output: str, other: str) -> bool:
+    """Whether writing `output` would replace the local file `other` (links followed; a file not
+    there yet is compared by its path). stdin, devices and remote inputs are never the same."""
+    if not output or not other or "-" in (output, other) or "://" in other or is_device(output):
+        return False
+    try:
+        return os.path.samefile(output, other)
+    except OSError:
+        return os.path.realpath(output) == os.path.realpath(other)
+
+
+def refuse_to_overwrite(output: str, flag: str, inputs: dict[str, object]) -> None:
+    """An output that names one of the inputs would replace it with the report: a usage error,
+    as `cp a a` refuses (docs/reliability.md)."""
+    for name, path in inputs.items():
+        if isinstance(path, str) and same_file(output, path):
+            raise UsageError(
+                f"{flag} {output} is the {name} file itself: name another file (writing would "
+                "replace it)"
+            )
+
+
 class AtomicFile:
     """A file being written: write to `path`, then commit() (rename into place) or discard().
     A device (/dev/stdout, /dev/null) is written in place, as any tool writes it."""
