@@ -78,6 +78,10 @@ def test_unknown_paths_are_usage_errors(cli, path):
     assert run.code == 2 and "a path into a section" in run.stderr
     run = cli("eval", path, "--max", "per_class.nope=1")
     assert run.code == 2 and "names no number" in run.stderr
+    assert "; classes are " in run.stderr and "per-class numbers are support, " in run.stderr
+    run = cli("eval", path, "--max", "intervals.mse.mid=1", "--bootstrap", "20")
+    assert run.code == 2 and "intervals are of cross_entropy, mse" in run.stderr
+    assert "(.low or .high)" in run.stderr and len(run.stderr.splitlines()) == 1
 
 
 def test_diff_and_compare_gate_the_new_report_s_sections(cli, path, tmp_path):

@@ -124,7 +124,10 @@ def apply_gates(report: R, gates: Iterable[Gate]) -> R:
             continue
         found = [(label, v) for label, v in _path_values(report, gate.metric) if v is not None]
         if not found:
-            raise UsageError(f"{gate.flag}: {gate.metric!r} names no number of this report")
+            raise UsageError(
+                f"{gate.flag}: {gate.metric!r} names no number of this report"
+                + _path_choices(report.gate_document(), gate.metric)
+            )
         pick = max if gate.op == "<=" else min
         label, value = pick(found, key=lambda item: float(item[1]))
         results.append(gate.check(float(value), label))
@@ -162,6 +165,28 @@ def _path_values(report: Any, path: str) -> list[tuple[str | None, Any]]:
             for g in data
         ]
     return []
+
+
+def _path_choices(document: dict[str, Any], path: str) -> str:
+    """What the section a gate path names does hold, for the error that says it has no such
+    number: the classes and fields of per_class, the metrics of groups and intervals."""
+    section = path.partition(".")[0]
+    data = document.get(section)
+    if not data:
+        return ""
+    if section == "per_class":
+        classes = ", ".join(str(row["class"]) for row in data[:20])
+        more = ", …" if len(data) > 20 else ""
+        fields = ", ".join(k for k in data[0] if k != "class")
+        return f"; classes are {classes}{more}; per-class numbers are {fields}"
+    if section == "groups":
+        return f"; each group has {', '.join(data[0]['metrics'])}"
+    if section == "intervals":
+        return f"; intervals are of {', '.join(data)} (.low or .high)"
+    if section == "calibration":
+        numbers = [k for k, v in data.items() if isinstance(v, int | float)]
+        return f"; calibration has {', '.join(numbers)}"
+    return ""
 
 
 def sections_asked(gates: Iterable[Gate]) -> set[str]:
