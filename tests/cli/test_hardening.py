@@ -300,7 +300,7 @@ def test_an_output_never_replaces_an_input(cli, tmp_path, b_csv):
         assert_clean_error(run, says)
         assert (preds.read_bytes(), report.read_bytes()) == before, args
     with pytest.raises(xentcli.UsageError, match="rows_out= .* is the predictions file itself"):
-        xentcli.evaluate(str(preds), rows_out=str(preds))
+        xentcli.evaluate(preds, rows_out=str(preds))  # a pathlib.Path too
     # a baseline may be replaced by the new report: it is read before the report is written
     run = cli(
         "eval", str(preds), "--baseline", str(report), "--max-increase", "mse=1%", "-o", str(report)

@@ -28,7 +28,7 @@ def refuse_to_overwrite(output: str, flag: str, inputs: dict[str, object]) -> No
     """An output that names one of the inputs would replace it with the report: a usage error,
     as `cp a a` refuses (docs/reliability.md)."""
     for name, path in inputs.items():
-        if isinstance(path, str) and same_file(output, path):
+        if isinstance(path, str | os.PathLike) and same_file(output, os.fsdecode(path)):
             raise UsageError(
                 f"{flag} {output} is the {name} file itself: name another file (writing would "
                 "replace it)"
