@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xentcli.metrics.kernels import Scratch, binary_from_logits, binary_from_probs
+from xentcli.metrics.kernels import (
+    ROW_PASSES_FROM,
+    Scratch,
+    _wrong,
+    binary_from_logits,
+    binary_from_probs,
+    top_k_miss,
+)
 from xentcli.options import MACHINE_EPS
 
 
@@ -50,3 +57,20 @@ def test_binary_logits_row_by_row():
         # σ(z) within an ulp, so (σ − y)² within ~2 ulps of 1 in absolute terms
         np.testing.assert_allclose(scores.stats["sq"], (p - y) ** 2, rtol=0, atol=5e-16)
         np.testing.assert_array_equal(scores.stats["wrong"], (p > 0.5) != (y == 1))
+
+
+@pytest.mark.parametrize("k", [3, 255, 256, 512])
+@pytest.mark.parametrize("rows", [ROW_PASSES_FROM - 1, ROW_PASSES_FROM + 5])
+def test_ties_of_many_classes_on_short_and_long_chunks(k, rows):
+    """Equal scores (uniform, or rounded) pick the lowest index for argmax, as numpy does, and
+    rank the higher index first for top-k, as scikit-learn does; 256 tied classes once wrapped
+    an 8-bit count and every row was scored correct."""
+    rng = np.random.default_rng(k + rows)
+    y = rng.integers(0, k, rows)
+    for p in (np.full((k, rows), 1.0 / k), np.round(rng.random((k, rows)) * 3) / 3):
+        true = p[y, np.arange(rows)]
+        wrong = _wrong(p, y, true)
+        np.testing.assert_array_equal(wrong, np.argmax(p, axis=0) != y)
+        top = min(5, k - 1)
+        order = np.argsort(p, axis=0, kind="stable")[::-1][:top]  # scikit-learn's ranking
+        np.testing.assert_array_equal(top_k_miss(p, y, top), ~(order == y).any(axis=0))

@@ -8,6 +8,11 @@ import numpy as np
 
 from xentcli.prepare.scratch import Scratch
 
+# rows per chunk from which K passes over whole rows beat one count over the (K, n) array, for
+# ties and top-k (measured per value: 10 classes × 16384 rows 0.44 against 0.76 ns, 1000 classes
+# × 1048 rows 2.24 against 1.29 ns; top-k 1.9 against 3.3 and 6.0 against 2.7 ns)
+ROW_PASSES_FROM = 8192
+
 
 def _buffer(scratch: Scratch | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
     return scratch.get(name, shape) if scratch is not None else np.empty(shape)
@@ -146,10 +151,7 @@ def _wrong(
     if top is None:
         top = p.max(axis=0)
     wrong = p_true < top
-    at_top = np.zeros(p.shape[1], np.uint8)
-    for row in p:  # K passes over whole rows, not a loop over samples
-        at_top += row == top
-    ties = np.flatnonzero(at_top > 1)
+    ties = np.flatnonzero(_count_equal(p, top) > 1)
     if ties.size:
         wrong[ties] = np.argmax(p[:, ties], axis=0) != y[ties]
     return wrong
@@ -248,8 +250,28 @@ def top_k_miss(scores: np.ndarray, true: np.ndarray, k: int) -> np.ndarray:
     top_k_accuracy_score ranks them — a stable ascending argsort reversed, so the higher index
     comes first (docs/decisions.md#top-k)."""
     true_score = _true_class(scores, true)
-    above = np.zeros(scores.shape[1], np.int64)
+    n = scores.shape[1]
+    if n < ROW_PASSES_FROM:  # short rows: one count over (K, n), then the ties alone
+        above = np.count_nonzero(scores > true_score, axis=0)
+        tied = np.flatnonzero(_count_equal(scores, true_score) > 1)  # its own score is one
+        if tied.size:
+            later = np.arange(scores.shape[0])[:, None] > true[tied]
+            above[tied] += np.count_nonzero((scores[:, tied] == true_score[tied]) & later, axis=0)
+        return above >= k
+    above = np.zeros(n, np.int64)
     for index, row in enumerate(scores):  # K passes over whole rows
         above += row > true_score
         above += (row == true_score) & (index > true)
     return above >= k
+
+
+def _count_equal(p: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """How many of each column's K values equal `value` there: K passes over whole rows when
+    they are long, one count over (K, n) when they are short (a chunk of many classes)."""
+    if p.shape[1] < ROW_PASSES_FROM:
+        return np.count_nonzero(p == value, axis=0)
+    wide = np.uint8 if p.shape[0] < 256 else np.int64  # a count that never wraps
+    counts: np.ndarray = np.zeros(p.shape[1], wide)
+    for row in p:
+        counts += row == value
+    return counts
