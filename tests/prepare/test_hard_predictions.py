@@ -97,3 +97,11 @@ def test_task_multiclass_finds_a_single_named_column(tmp_path, iris):
     assert report.metrics["cross_entropy"] == pytest.approx(
         -np.mean(np.log(scores[np.arange(len(y)), y])), rel=1e-12
     )
+
+
+def test_the_zero_one_note_looks_past_the_first_values():
+    p = np.r_[np.tile([0.0, 1.0], 50), [0.25]]  # 100 exact values, then one that is not
+    frame = pd.DataFrame({"label": (np.arange(101) % 2), "prob": p})
+    assert not any("--hard" in note for note in xentcli.evaluate(frame).notes)
+    frame["prob"] = np.tile([0.0, 1.0], 51)[:101]
+    assert any("pass --hard" in note for note in xentcli.evaluate(frame).notes)

@@ -178,7 +178,7 @@ class ChunkPreparer:
             negative,
             row_sums,
             lay.hard,
-            scored and bool(values.size) and not np.any(values * (1.0 - values)),
+            scored and _all_zero_or_one(values),
         )
 
     def _checked_probabilities(
@@ -327,6 +327,15 @@ class ChunkPreparer:
 def _discovers(layout: Layout) -> bool:
     """Predicted labels of several classes, none named: the classes are found as they come."""
     return layout.hard and layout.task == Task.MULTICLASS and layout.classes is None
+
+
+def _all_zero_or_one(values: np.ndarray) -> bool:
+    """Every probability exactly 0 or 1 (predicted labels written as floats?): decided by the
+    first 64 values for almost any real model's output, by a pass over all of them otherwise."""
+    if not values.size:
+        return False
+    head = values.flat[:64]  # a copy of 64 values, whatever the strides
+    return not np.any(head * (1.0 - head)) and not np.any(values * (1.0 - values))
 
 
 def _all_clean(values: np.ndarray, codes: np.ndarray, weights: np.ndarray | None) -> bool:
