@@ -7,7 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import confusion_matrix, log_loss, precision_recall_fscore_support
+from sklearn.metrics import (
+    confusion_matrix,
+    log_loss,
+    precision_recall_fscore_support,
+    top_k_accuracy_score,
+)
 
 import xentcli
 from tests.conftest import SAMPLES
@@ -135,19 +140,15 @@ def test_top_k_error_matches_sklearn(k, weighted):
     assert every.metrics["top_k_error"] == 0.0
 
 
-def test_top_k_ties_rank_the_lower_index_first():
-    # scores tie between classes 0, 1 and 2; SPEC §4: the lower index ranks first
-    data = pd.DataFrame(
-        {
-            "p_0": [0.3, 0.3, 0.3],
-            "p_1": [0.3, 0.3, 0.3],
-            "p_2": [0.3, 0.3, 0.3],
-            "p_3": [0.1, 0.1, 0.1],
-            "label": [0, 1, 2],
-        }
-    )
+def test_top_k_ties_rank_the_higher_index_first():
+    # scores tie between classes 0, 1 and 2; as scikit-learn's top_k_accuracy_score, the higher
+    # index ranks first (docs/decisions.md): the top 2 are classes 2 and 1, so label 0 misses
+    scores = np.array([[0.3, 0.3, 0.3, 0.1]] * 4)
+    labels = np.array([0, 1, 2, 0])
+    data = pd.DataFrame({f"p_{j}": scores[:, j] for j in range(4)} | {"label": labels})
     report = xentcli.evaluate(data, top_k=2)
-    assert report.metrics["top_k_error"] == pytest.approx(1 / 3)  # class 2 ranks third
+    reference = 1 - top_k_accuracy_score(labels, scores, k=2, labels=range(4))
+    assert report.metrics["top_k_error"] == pytest.approx(reference) == pytest.approx(0.5)
     logits = pd.DataFrame({f"logit_{j}": np.log(data[f"p_{j}"]) for j in range(4)})
     same = xentcli.evaluate(logits.assign(label=data["label"]), top_k=2, logits=True)
     assert same.metrics["top_k_error"] == report.metrics["top_k_error"]
