@@ -23,7 +23,7 @@ MACHINE_EPS = 2.220446049250313e-16
 CHUNK_VALUES = 160 * 1024  # K x n this large stays in cache (16384 rows at K = 10)
 CHUNK_ROWS_RANGE = (4096, 65536)  # chosen by benchmarks/run.py
 MAX_CHUNK_VALUES = 1 << 20  # at most 8 MiB per float64 array of a chunk, whatever K
-MIN_CHUNK_ROWS = 1024  # … but never fewer rows (benchmarks/classes.py: 1000 classes)
+MIN_CHUNK_ROWS = 16  # … nor fewer rows: at 50,000 classes 20 rows hold 1M values
 
 
 def default_chunk_rows(columns: int) -> int:

@@ -9,10 +9,10 @@ import pytest
 
 import xentcli
 from xentcli.engine.plan import layout_of, list_width, make_plan, open_inputs
-from xentcli.options import EvalOptions, default_chunk_rows
+from xentcli.options import MAX_CHUNK_VALUES, EvalOptions, default_chunk_rows
 
 
-@pytest.mark.parametrize("k", [3, 10, 1000])
+@pytest.mark.parametrize("k", [3, 10, 1000, 20_000])
 def test_list_columns_are_chunked_by_their_length(tmp_path, k):
     rng = np.random.default_rng(k)
     p = rng.dirichlet(np.ones(k), 64).astype(np.float32)
@@ -24,6 +24,7 @@ def test_list_columns_are_chunked_by_their_length(tmp_path, k):
     assert layout.pred_list and list_width(source, layout) == k
     plan = make_plan(opts, layout, list_width(source, layout))
     assert plan.reading.chunk_rows == default_chunk_rows(k)
+    assert plan.reading.chunk_rows * k <= MAX_CHUNK_VALUES  # memory flat in K, 20,000 too
     report = xentcli.evaluate(str(tmp_path / "lists.parquet"), sum_tol=1e-3)
     expected = -np.log(p[np.arange(64), table["label"].to_numpy()]).mean()
     assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-6)  # float32 input

@@ -309,8 +309,8 @@ SCORING_OPTIONS = [
         "--chunk-rows",
         type=click.IntRange(1, MAX_CHUNK_ROWS),
         help="Rows per compute chunk [default: 65536 for one prediction column, about 160k "
-        "values per chunk for more, at least 4096 rows but at most 1M values (1024 rows at 1000 "
-        "classes)].",
+        "values per chunk for more, at least 4096 rows but at most 1M values (1048 rows at 1000 "
+        "classes, 20 at 50,000)].",
     ),
     click.option(
         "--top-k",
