@@ -41,3 +41,22 @@ def test_soft_label_columns_count_as_values_too(tmp_path, k):
     layout = layout_of(source, None, opts)
     assert len(layout.target_cols) == len(layout.pred_cols) == k
     assert make_plan(opts, layout, None).reading.chunk_rows == default_chunk_rows(2 * k)
+
+
+@pytest.mark.parametrize("kind", ["arrow-file", "table"])
+def test_arrow_list_columns_are_chunked_by_their_length_too(tmp_path, kind):
+    import pyarrow.feather as feather
+
+    k = 20_000
+    rng = np.random.default_rng(1)
+    p = rng.dirichlet(np.ones(k), 8)
+    table = pa.table({"label": rng.integers(0, k, 8), "probs": pa.array(list(p))})
+    source: object = table.to_pandas()
+    if kind == "arrow-file":
+        feather.write_feather(table, tmp_path / "lists.arrow")
+        source = str(tmp_path / "lists.arrow")
+    opts = EvalOptions()
+    preds, _ = open_inputs(source, None, opts)
+    layout = layout_of(preds, None, opts)
+    assert list_width(preds, layout) == k
+    assert make_plan(opts, layout, k).reading.chunk_rows * k <= MAX_CHUNK_VALUES

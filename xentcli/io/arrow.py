@@ -25,6 +25,11 @@ class TableSource(StoredSchema):
         self.column_names = list(table.column_names)
         self.num_rows: int | None = table.num_rows
 
+    def values_per_row(self, column: str) -> int | None:
+        """A list column's values per row (what sizes chunks by values, docs/inputs.md)."""
+        data = self.table.column(column)
+        return _per_row(data.chunks[0]) if data.num_chunks else None
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
@@ -56,6 +61,15 @@ class ArrowFileSource(StoredSchema):
             raise InputError(f"not a readable Arrow IPC file ({exc})", file=path) from None
         self.column_names = column_names(self.schema, path)
 
+    def values_per_row(self, column: str) -> int | None:
+        """A list column's values per row, from the file's first batch (docs/inputs.md)."""
+        if self._reader is None or not self._reader.num_record_batches:
+            return None  # the stream format: its batches can be read once only
+        try:
+            return _per_row(self._reader.get_batch(0).column(column))
+        except (*BAD_FILE, KeyError):  # reading the batches will name the problem
+            return None
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
@@ -75,6 +89,16 @@ class ArrowFileSource(StoredSchema):
                     yield selected.slice(start, chunk_rows)
         except BAD_FILE as exc:
             raise InputError(f"corrupt or truncated Arrow data ({exc})", file=self.name) from None
+
+
+def _per_row(array: pa.Array) -> int | None:
+    """The mean length of a list array's rows (its fixed size, or from its offsets)."""
+    kind = array.type
+    if pa.types.is_fixed_size_list(kind):
+        return int(kind.list_size)
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)) or not len(array):
+        return None
+    return max(1, round(len(array.flatten()) / len(array)))
 
 
 def _open(path: str) -> pa.NativeFile:
