@@ -360,3 +360,27 @@ def test_gzip_inputs_read_alike_by_either_inflater(cli, tmp_path, monkeypatch, i
     flipped.write_bytes(packed[:40] + bytes([packed[40] ^ 0xFF]) + packed[41:])
     run = cli("eval", str(flipped))
     assert run.code == 2 and "cannot read" in run.stderr and str(flipped) in run.stderr
+
+
+def test_json_lines_longer_than_the_reader_block(cli, tmp_path):
+    """pyarrow's JSON reader takes whole lines a block at a time: a long first line sizes the
+    block; a long line after the first 4 MiB makes the file be read again with larger blocks."""
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(3)
+    n = 120_000
+    p, y = rng.random(n), rng.integers(0, 2, n)
+    for name, long_at in (("first.jsonl", 0), ("late.jsonl", 110_000)):  # 110,000: past 4 MiB
+        text = {long_at: "x" * 3_000_000}
+        lines = [
+            json.dumps({"label": int(y[i]), "prob": float(p[i]), "text": text.get(i, "")})
+            for i in range(n)
+        ]
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n")
+        report = xentcli.evaluate(str(path), chunk_rows=5000)
+        assert report.rows.used == n, name
+        assert report.metrics["binary_cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    run = cli("eval", "-", "--input-format", "jsonl", input=path.read_bytes())
+    assert run.code == 2 and run.stdout == ""
+    assert "is longer than the 1 MiB read at once; pass the file by name" in run.stderr

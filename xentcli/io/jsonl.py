@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -22,7 +23,8 @@ from xentcli.io.text import (
     split_header,
 )
 
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES = 1 << 20  # pyarrow's reader's block, at least: larger ones hold more memory
+MAX_BLOCK = 1 << 30  # a line longer than a quarter of this is an error
 
 
 class JsonlSource:
@@ -83,12 +85,42 @@ class JsonlSource:
     def _selected(
         self, parse: pajson.ParseOptions, wanted: list[str], chunk_rows: int
     ) -> Iterator[pa.RecordBatch]:
-        """The wanted fields in slices; the reader opens here, so its errors are guarded too."""
+        """The wanted fields in slices; the reader opens here, so its errors are guarded too.
+        pyarrow's reader takes whole lines a block at a time: the block starts at twice the
+        longest line read so far, and a longer line later makes a file be read again with
+        blocks 4× larger, from the row after the last one handed out (stdin cannot be)."""
         stream = _Prefixed(self._head, self._stream)
+        block, done = _block_bytes(self._head), 0  # rows handed out
+        with contextlib.ExitStack() as reopened:
+            while True:
+                try:
+                    for batch in self._read(stream, parse, block, wanted, done):
+                        done += batch.num_rows
+                        for start in range(0, batch.num_rows, chunk_rows):
+                            yield batch.slice(start, chunk_rows)
+                    break
+                except pa.ArrowInvalid as exc:
+                    if "straddl" not in str(exc):
+                        raise
+                    if self.path == STDIN or block >= MAX_BLOCK:
+                        raise InputError(
+                            f"a line after row {done} is longer than the {block >> 20} MiB read "
+                            "at once"
+                            + (
+                                "; pass the file by name, not on stdin" if block < MAX_BLOCK else ""
+                            ),
+                            file=self.name,
+                        ) from None
+                block *= 4
+                stream = _Prefixed(b"", reopened.enter_context(open_text(self.path, self.name)))
+        check_read_whole(stream.total, self._size, self.name)
+
+    def _read(
+        self, stream: Any, parse: pajson.ParseOptions, block: int, wanted: list[str], skip: int
+    ) -> Iterator[pa.RecordBatch]:
+        """The wanted fields of every row after the first `skip`, batch by batch."""
         reader = pajson.open_json(
-            stream,
-            read_options=pajson.ReadOptions(block_size=BLOCK_BYTES),
-            parse_options=parse,
+            stream, read_options=pajson.ReadOptions(block_size=block), parse_options=parse
         )
         rows = 0
         for batch in reader:
@@ -106,17 +138,24 @@ class JsonlSource:
                     f"{rows + batch.num_rows}",
                     file=self.name,
                 )
-            selected = batch.select(wanted)
-            for start in range(0, selected.num_rows, chunk_rows):
-                yield selected.slice(start, chunk_rows)
+            if rows + batch.num_rows > skip:
+                yield batch.select(wanted).slice(max(0, skip - rows))
             rows += batch.num_rows
-        check_read_whole(stream.total, self._size, self.name)
 
     def _locator(self, numeric: list[str]) -> Callable[[], Found | None] | None:
         """How to find the line of a parse error: re-read the file (not possible for stdin)."""
         if self.path == STDIN:
             return None
         return lambda: locate_json_error(open_text(self.path, self.name), numeric)
+
+
+def _block_bytes(head: bytes) -> int:
+    """The reader's block: BLOCK_BYTES, or a power of two above twice the longest line read."""
+    longest = max(map(len, head.split(b"\n")))
+    block = BLOCK_BYTES
+    while block < 2 * longest:
+        block *= 2
+    return block
 
 
 def locate_json_error(stream: BinaryIO, numeric: list[str]) -> Found | None:
