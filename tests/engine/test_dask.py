@@ -103,7 +103,10 @@ def assert_same(local: object, remote: object, path: str = "") -> None:
         for i, (a, b) in enumerate(zip(local, remote, strict=True)):
             assert_same(a, b, f"{path}[{i}]")
     elif isinstance(local, float) and not math.isnan(local):
-        assert remote == pytest.approx(local, rel=1e-12, abs=1e-15), path
+        # mcc and cohen_kappa near 0 are differences of near-equal sums of weights, which the
+        # two engines add in other chunks: their last bits may differ by ~1e-15 absolute
+        near_zero = 1e-13 if path.rsplit("/", 1)[-1].startswith(("mcc", "cohen_kappa")) else 1e-15
+        assert remote == pytest.approx(local, rel=1e-12, abs=near_zero), path
     elif isinstance(local, float):
         assert isinstance(remote, float) and math.isnan(remote), path
     else:

@@ -217,3 +217,50 @@ def test_binary_calibration_uses_p_positive_and_logits_agree(cli):
     assert json.loads(run.stdout)["calibration"]["n_bins"] == 5
     table_out = cli("eval", str(SAMPLES / "net1.csv"), "--calibration", "--no-color").stdout
     assert "calibration: ece" in table_out and "█" in table_out
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_beyond_the_matrix_limit_the_totals_give_the_same_report(monkeypatch, hard):
+    """Past MATRIX_CLASSES classes no K × K matrix is kept (50,000 classes would need 18.6 GiB):
+    per_class, the report's metrics, their groups and intervals come from the class totals and
+    equal those of a run that kept the matrix — also when predicted labels find classes late."""
+    from sklearn.metrics import cohen_kappa_score, matthews_corrcoef
+
+    from xentcli.metrics import per_class
+
+    rng = np.random.default_rng(8)
+    n, k = 3000, 5
+    y = np.sort(rng.integers(0, k, n))  # sorted: later chunks bring new classes
+    p = rng.dirichlet(np.ones(k), n)
+    if hard:
+        data = pd.DataFrame({"label": y, "y_pred": np.argmax(p, axis=1)})
+    else:
+        data = pd.DataFrame({f"p_{j}": p[:, j] for j in range(k)} | {"label": y})
+    data["w"] = rng.random(n)
+    data["g"] = rng.choice(["a", "b"], n)
+    options = {"per_class": True, "weight_col": "w", "by": "g", "bootstrap": 30, "chunk_rows": 250}
+    kept = xentcli.evaluate(data, **options).to_dict()
+    monkeypatch.setattr(per_class, "MATRIX_CLASSES", 3)
+    totals = xentcli.evaluate(data, **options).to_dict()
+    assert "confusion_matrix" in kept and "confusion_matrix" not in totals
+    assert any("no confusion_matrix: 5 classes" in note for note in totals["notes"])
+    for section in ("metrics", "per_class", "groups", "intervals"):
+        assert totals[section] == pytest.approx(kept[section], rel=1e-12, abs=1e-13), section
+    predicted = np.argmax(p, axis=1)
+    w = data["w"].to_numpy()
+    assert totals["metrics"]["mcc"] == pytest.approx(
+        matthews_corrcoef(y, predicted, sample_weight=w), rel=1e-12
+    )
+    assert totals["metrics"]["cohen_kappa"] == pytest.approx(
+        cohen_kappa_score(y, predicted, sample_weight=w), rel=1e-12
+    )
+
+
+def test_class_totals_per_replicate_are_bounded(monkeypatch):
+    from xentcli.metrics import per_class
+
+    monkeypatch.setattr(per_class, "MAX_GROUP_CELLS", 3 * 4 * 10 - 1)  # 10 replicates × 4 classes
+    data = pd.DataFrame({f"p_{j}": [0.25] * 8 for j in range(4)} | {"label": [0, 1, 2, 3] * 2})
+    with pytest.raises(xentcli.UsageError, match="pass fewer bootstrap= replicates"):
+        xentcli.evaluate(data, per_class=True, bootstrap=10)
+    assert xentcli.evaluate(data, per_class=True, bootstrap=9).intervals

@@ -1,7 +1,7 @@
-"""The classification report's numbers, from the (weighted) confusion matrix alone, as
+"""The classification report's numbers, from the (weighted) per-class totals alone, as
 scikit-learn's precision_recall_fscore_support, balanced_accuracy_score, matthews_corrcoef and
 cohen_kappa_score define them, and torchmetrics' macro accuracy (docs/metrics.md#classification).
-The confusion matrix merges by addition, so these are exact under chunks, merges and Dask."""
+The totals merge by addition, so these are exact under chunks, merges and Dask."""
 
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ def _divide(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     return out
 
 
-def report_metrics(confusion: np.ndarray, task: Task) -> dict[str, float]:
+def report_metrics(totals: np.ndarray, task: Task) -> dict[str, float]:
     """macro/weighted precision, recall and F1, balanced accuracy, MCC, Cohen's kappa, macro
-    accuracy; binary also the positive class's precision, recall and F1."""
-    hits = np.diag(confusion)
-    support, predicted = confusion.sum(axis=1), confusion.sum(axis=0)
+    accuracy; binary also the positive class's precision, recall and F1 — all from the per-class
+    totals (3, K): Σw of hits (the confusion matrix's diagonal), of true rows (its row sums) and
+    of predicted rows (its column sums), so no K × K matrix is needed."""
+    hits, support, predicted = totals
     precision, recall = _divide(hits, predicted), _divide(hits, support)
     f1 = _divide(2 * precision * recall, precision + recall)
     # scikit-learn averages over the labels seen in the truth or the predictions
@@ -37,16 +38,15 @@ def report_metrics(confusion: np.ndarray, task: Task) -> dict[str, float]:
     for name, per_class in (("precision", precision), ("recall", recall), ("f1", f1)):
         values[f"weighted_{name}"] = float(share @ per_class[seen])
     values["balanced_accuracy"] = float(recall[support > 0].mean())
-    values["mcc"] = _matthews(confusion)
-    values["cohen_kappa"] = _kappa(confusion)
+    values["mcc"] = _matthews(hits.sum(), support, predicted)
+    values["cohen_kappa"] = _kappa(hits.sum(), support, predicted)
     values["macro_accuracy"] = float(recall[seen].mean())  # torchmetrics' average="macro"
     return {name: float(value) for name, value in values.items()}
 
 
-def _matthews(confusion: np.ndarray) -> float:
+def _matthews(correct: float, truth: np.ndarray, predicted: np.ndarray) -> float:
     """matthews_corrcoef's multiclass form (0 where a marginal is constant)."""
-    truth, predicted = confusion.sum(axis=1), confusion.sum(axis=0)
-    correct, total = np.trace(confusion), confusion.sum()
+    total = truth.sum()
     cov_tp = correct * total - truth @ predicted
     cov_pp = total * total - predicted @ predicted
     cov_tt = total * total - truth @ truth
@@ -55,12 +55,12 @@ def _matthews(confusion: np.ndarray) -> float:
     return float(cov_tp / math.sqrt(cov_tt * cov_pp))
 
 
-def _kappa(confusion: np.ndarray) -> float:
-    """cohen_kappa_score (unweighted): 1 − observed disagreement / expected disagreement."""
-    total = confusion.sum()
-    expected = np.outer(confusion.sum(axis=1), confusion.sum(axis=0)) / total
-    off = 1.0 - np.eye(len(confusion))
-    disagreement = float((off * expected).sum())
+def _kappa(correct: float, truth: np.ndarray, predicted: np.ndarray) -> float:
+    """cohen_kappa_score (unweighted): 1 − observed disagreement / expected disagreement, where
+    the expected matrix is outer(truth, predicted) / total: its off-diagonal sum is
+    (total² − truth·predicted) / total."""
+    total = truth.sum()
+    disagreement = float((total * total - truth @ predicted) / total) if total else 0.0
     if disagreement == 0:
         return math.nan
-    return 1.0 - float((off * confusion).sum()) / disagreement
+    return 1.0 - float(total - correct) / disagreement

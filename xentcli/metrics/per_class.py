@@ -1,5 +1,6 @@
 """--per-class: per-class support, loss, error, precision, recall, F1 and the confusion matrix,
-from two mergeable sums: Σw per (true, predicted) pair and Σw·ℓ per true class."""
+from mergeable sums: Σw of hits, true and predicted rows per class, Σw·ℓ per true class, and
+Σw per (true, predicted) pair up to MATRIX_CLASSES classes."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xentcli.errors import UsageError
-from xentcli.metrics.bootstrap import Intervals, percentile_interval, replicate_blocks
+from xentcli.metrics.bootstrap import Intervals, Notes, percentile_interval, replicate_blocks
 from xentcli.metrics.classification import report_metrics
 from xentcli.metrics.groups import group_keys
 from xentcli.metrics.registry import GroupValues, MetricValues
 from xentcli.tasks import Task
 
-MAX_GROUP_CELLS = 1 << 25  # per-group confusion cells (8 bytes each): 256 MiB
+MAX_GROUP_CELLS = 1 << 25  # class totals per group or replicate (8 bytes each): 256 MiB
+MATRIX_CLASSES = 2048  # the confusion matrix is kept up to this many classes (32 MiB)
 
 if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
@@ -84,20 +86,22 @@ class ConfusionMatrix:
 
 @dataclass
 class PerClass:
-    """Weighted confusion counts and per-class loss sums over every row seen (sized by the first
-    chunk's classes)."""
+    """Per class, over every row seen: Σw of hits, of true rows and of predicted rows (what every
+    number of the report needs), Σw·ℓ per true class, and the confusion matrix while there are
+    at most MATRIX_CLASSES classes (beyond, its K² cells would outgrow memory)."""
 
     normalize: str | None = None
-    confusion: np.ndarray | None = None
+    totals: np.ndarray | None = None  # (3, K): hits, true, predicted
     loss: np.ndarray | None = None
+    confusion: np.ndarray | None = None  # (K, K); None beyond MATRIX_CLASSES
     weighted: bool = False
-    by: tuple[str, ...] = ()  # --by: a confusion matrix per group too, for its report metrics
+    by: tuple[str, ...] = ()  # --by: the totals per group too, for its report metrics
     group_ids: dict[str, int] = field(default_factory=dict)
-    grouped: np.ndarray | None = None  # (groups, K, K)
-    replicates: int = 0  # --bootstrap: a confusion matrix per replicate too
+    grouped: np.ndarray | None = None  # (groups, 3, K)
+    replicates: int = 0  # --bootstrap: the totals per replicate too
     seed: int = 0
     confidence: float = 0.95
-    resampled: np.ndarray | None = None  # (replicates, K, K)
+    resampled: np.ndarray | None = None  # (replicates, 3, K)
 
     @classmethod
     def asked(cls, request: BreakdownRequest) -> PerClass | None:
@@ -114,26 +118,27 @@ class PerClass:
         chunk, stats = scored.chunk, scored.scores.stats
         k = len(chunk.classes) if chunk.classes else 2
         self._grow(k)
-        assert self.confusion is not None and self.loss is not None
+        assert self.totals is not None and self.loss is not None
         if chunk.hard:  # predicted labels: the codes themselves
             true, predicted = chunk.codes, chunk.preds.astype(np.int64)
         else:
             true, predicted = chunk_classes(chunk.preds, chunk.codes, chunk.targets, stats["wrong"])
         weights = chunk.weights
         self.weighted |= weights is not None
-        pairs = np.bincount(true * k + predicted, weights=weights, minlength=k * k)
-        self.confusion += pairs.reshape(k, k)
+        ones = np.ones(len(true)) if weights is None else weights
+        self.totals += _totals(true, predicted, ones[None, :], k)[0]
+        if self.confusion is not None:
+            pairs = np.bincount(true * k + predicted, weights=weights, minlength=k * k)
+            self.confusion += pairs.reshape(k, k)
         if self.replicates:
-            self._resample(scored.rows(), true * k + predicted, weights, k)
+            self._resample(scored.rows(), true, predicted, weights, k)
         if self.by:
             codes, names = group_keys([scored.column(c) for c in self.by])
             ids = np.array([self.group_ids.setdefault(n, len(self.group_ids)) for n in names])
-            cells = (ids[codes] * k + true) * k + predicted
             size = len(self.group_ids)
             self._grow_groups(size, k)
-            counts = np.bincount(cells, weights=weights, minlength=size * k * k)
             assert self.grouped is not None
-            self.grouped += counts.reshape(size, k, k)
+            self.grouped += _totals(true, predicted, ones[None, :], k, ids[codes], size)
         if "loss" in stats:
             weighted = stats["loss"] if weights is None else stats["loss"] * weights
             self.loss += np.bincount(true, weights=weighted, minlength=k)
@@ -141,94 +146,93 @@ class PerClass:
             self.loss[:] = np.nan  # predicted labels have no loss
 
     def _resample(
-        self, rows: np.ndarray, cells: np.ndarray, weights: np.ndarray | None, k: int
+        self,
+        rows: np.ndarray,
+        true: np.ndarray,
+        predicted: np.ndarray,
+        weights: np.ndarray | None,
+        k: int,
     ) -> None:
-        """Each replicate's confusion counts, its rows weighed by their Poisson(1) draws (the
-        same draws as every other statistic's intervals: a hash of seed, replicate, row)."""
-        if self.resampled is None:
-            self.resampled = np.zeros((self.replicates, k, k))
-        elif self.resampled.shape[1] < k:
-            grown = np.zeros((self.replicates, k, k))
-            old = self.resampled.shape[1]
-            grown[:, :old, :old] = self.resampled
-            self.resampled = grown
+        """Each replicate's totals, its rows weighed by their Poisson(1) draws (the same draws as
+        every other statistic's intervals: a hash of seed, replicate, row)."""
+        if self.replicates * 3 * k > MAX_GROUP_CELLS:
+            raise UsageError(
+                f"--per-class with --bootstrap keeps {k} class totals per replicate: "
+                f"{self.replicates} replicates × 3 × {k} exceed {MAX_GROUP_CELLS:,}; pass fewer "
+                "--bootstrap replicates, or leave out --per-class"
+            )
+        self.resampled = _grown(self.resampled, self.replicates, k)
         for block, draws in replicate_blocks(self.seed, self.replicates, rows):
             if weights is not None:
                 draws *= weights
-            index = (np.arange(len(block))[:, None] * (k * k) + cells[None, :]).reshape(-1)
-            counts = np.bincount(index, draws.reshape(-1), minlength=len(block) * k * k)
-            self.resampled[block] += counts.reshape(len(block), k, k)
+            self.resampled[block] += _totals(true, predicted, draws, k)
 
     def _grow_groups(self, size: int, k: int) -> None:
         """Room for `size` groups of k classes; beyond MAX_GROUP_CELLS, a usage error."""
-        if size * k * k > MAX_GROUP_CELLS:
+        if size * 3 * k > MAX_GROUP_CELLS:
             raise UsageError(
-                f"--per-class with --by keeps a {k}×{k} confusion matrix per group: {size} groups "
-                f"so far × {k}² cells exceed {MAX_GROUP_CELLS:,}; use a coarser --by "
-                "column, or --per-class without --by"
+                f"--per-class with --by keeps {k} class totals per group: {size} groups so far "
+                f"× 3 × {k} exceed {MAX_GROUP_CELLS:,}; use a coarser --by column, or "
+                "--per-class without --by"
             )
-        if self.grouped is None:
-            self.grouped = np.zeros((size, k, k))
-        elif self.grouped.shape[0] < size or self.grouped.shape[1] < k:
-            grown = np.zeros((max(size, self.grouped.shape[0]), k, k))
-            g, old = self.grouped.shape[:2]
-            grown[:g, :old, :old] = self.grouped
-            self.grouped = grown
+        self.grouped = _grown(self.grouped, size, k)
 
     def _grow(self, k: int) -> None:
-        """Room for k classes (predicted labels find theirs as they come)."""
-        if self.confusion is None or self.loss is None:
-            self.confusion, self.loss = np.zeros((k, k)), np.zeros(k)
+        """Room for k classes (predicted labels find theirs as they come); the confusion matrix
+        is dropped once k passes MATRIX_CLASSES, and not kept again."""
+        if self.totals is None or self.loss is None:
+            self.totals, self.loss = np.zeros((3, k)), np.zeros(k)
+            self.confusion = np.zeros((k, k)) if k <= MATRIX_CLASSES else None
         elif k > len(self.loss):
-            confusion = np.zeros((k, k))
             size = len(self.loss)
-            confusion[:size, :size] = self.confusion
-            self.confusion, self.loss = confusion, np.concatenate([self.loss, np.zeros(k - size)])
+            self.totals = _grown(self.totals[None], 1, k)[0]
+            self.loss = np.concatenate([self.loss, np.zeros(k - size)])
+            if self.confusion is not None and k <= MATRIX_CLASSES:
+                confusion = np.zeros((k, k))
+                confusion[:size, :size] = self.confusion
+                self.confusion = confusion
+            else:
+                self.confusion = None
 
     def merge(self, other: PerClass) -> None:
         """Fold another accumulator in."""
-        if other.confusion is None or other.loss is None:
+        if other.totals is None or other.loss is None:
             return
-        if self.confusion is None or self.loss is None:
-            self.confusion, self.loss = other.confusion.copy(), other.loss.copy()
+        size = len(other.loss)
+        if self.totals is None or self.loss is None:
+            self.totals, self.loss = other.totals.copy(), other.loss.copy()
+            self.confusion = None if other.confusion is None else other.confusion.copy()
         else:
-            self._grow(len(other.loss))
-            size = len(other.loss)
-            self.confusion[:size, :size] += other.confusion
+            self._grow(size)
+            assert self.totals is not None and self.loss is not None
+            self.totals[:, :size] += other.totals
             self.loss[:size] += other.loss
+            if self.confusion is not None and other.confusion is not None:
+                self.confusion[:size, :size] += other.confusion
+            else:
+                self.confusion = None
         self.weighted |= other.weighted
         if other.resampled is not None:
-            size = other.resampled.shape[1]
-            if self.resampled is None:
-                self.resampled = other.resampled.copy()
-            else:
-                if self.resampled.shape[1] < size:
-                    grown = np.zeros((self.replicates, size, size))
-                    old = self.resampled.shape[1]
-                    grown[:, :old, :old] = self.resampled
-                    self.resampled = grown
-                self.resampled[:, :size, :size] += other.resampled
+            self.resampled = _grown(self.resampled, self.replicates, size)
+            self.resampled[:, :, :size] += other.resampled
         if other.grouped is not None:
             mapping = [self.group_ids.setdefault(n, len(self.group_ids)) for n in other.group_ids]
-            k = max(other.grouped.shape[1], len(self.loss) if self.loss is not None else 0)
+            k = max(size, len(self.loss) if self.loss is not None else 0)
             self._grow_groups(len(self.group_ids), k)
             assert self.grouped is not None
-            size = other.grouped.shape[1]
             for theirs, mine in enumerate(mapping):
-                self.grouped[mine, :size, :size] += other.grouped[theirs]
+                self.grouped[mine, :, :size] += other.grouped[theirs]
 
     def result(self, finished: Finished) -> dict[str, Section]:
         """The per_class and confusion_matrix sections."""
         names = finished.classes or ("0", "1")
         k = len(names)
         self._grow(k)
-        confusion = self.confusion if self.confusion is not None else np.zeros((k, k))
-        loss = self.loss if self.loss is not None else np.zeros(k)
+        assert self.totals is not None and self.loss is not None
+        loss = self.loss
         scored = not np.isnan(loss).all() or not len(loss)  # predicted labels have no loss
         loss_name = (finished.task.loss_name or "loss") if scored else None
-        support = confusion.sum(axis=1)
-        predicted = confusion.sum(axis=0)
-        hits = np.diag(confusion)
+        hits, support, predicted = self.totals
         rows = []
         for i, name in enumerate(names):
             precision = hits[i] / predicted[i] if predicted[i] else 0.0
@@ -246,24 +250,31 @@ class PerClass:
                     float(f1),
                 )
             )
-        matrix = _normalized(confusion, self.normalize)
-        if self.normalize is None and not self.weighted:
-            matrix = matrix.astype(np.int64)  # plain counts
         made: dict[str, Section] = {
             "per_class": PerClassTable(tuple(rows)),
-            "confusion_matrix": ConfusionMatrix(
+            "metrics": MetricValues(report_metrics(self.totals, finished.task)),
+        }
+        if self.confusion is not None:
+            matrix = _normalized(self.confusion, self.normalize)
+            if self.normalize is None and not self.weighted:
+                matrix = matrix.astype(np.int64)  # plain counts
+            made["confusion_matrix"] = ConfusionMatrix(
                 tuple(names),
                 self.normalize,
                 matrix.tolist(),
-                None if self.normalize is None else _counts(confusion, self.weighted),
-            ),
-            "metrics": MetricValues(report_metrics(confusion, finished.task)),
-        }
+                None if self.normalize is None else _counts(self.confusion, self.weighted),
+            )
+        else:
+            made["notes"] = Notes(
+                (
+                    f"no confusion_matrix: {k} classes would need {k}² cells (it is kept up to "
+                    f"{MATRIX_CLASSES} classes); per_class and the report's metrics are exact "
+                    "from the class totals",
+                )
+            )
         if self.resampled is not None:
-            size = self.resampled.shape[1]
-            resampled = np.zeros((self.replicates, k, k))
-            resampled[:, :size, :size] = self.resampled
-            per_replicate = [report_metrics(c, finished.task) for c in resampled]
+            resampled = _grown(self.resampled, self.replicates, k)
+            per_replicate = [report_metrics(totals, finished.task) for totals in resampled]
             values = {name: np.array([r[name] for r in per_replicate]) for name in per_replicate[0]}
             bounds = {name: percentile_interval(v, self.confidence) for name, v in values.items()}
             made["intervals"] = Intervals(bounds, values)
@@ -277,6 +288,39 @@ class PerClass:
                 }
             )
         return made
+
+
+def _totals(
+    true: np.ndarray,
+    predicted: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    groups: np.ndarray | None = None,
+    size: int = 1,
+) -> np.ndarray:
+    """(B, 3, k): for each of B weightings of the rows (B, n: the rows' weights, or a block of
+    replicates' draws), Σ of hits, true rows and predicted rows per class; with `groups` (a
+    group index per row, one weighting), per group instead: (size, 3, k)."""
+    b = size if groups is not None else len(weights)
+    base = (groups * k)[None, :] if groups is not None else (np.arange(b) * k)[:, None]
+    hit = true == predicted
+    out = np.empty((b, 3, k))
+    for at, (classes, w) in enumerate(
+        ((true, weights * hit), (true, weights), (predicted, weights))
+    ):
+        index = (base + classes[None, :]).reshape(-1)
+        out[:, at] = np.bincount(index, w.reshape(-1), minlength=b * k).reshape(b, k)
+    return out
+
+
+def _grown(state: np.ndarray | None, first: int, k: int) -> np.ndarray:
+    """A (first, 3, k) array holding `state` (None: zeros), grown in either axis."""
+    if state is not None and state.shape[0] >= first and state.shape[2] >= k:
+        return state
+    grown = np.zeros((max(first, 0 if state is None else state.shape[0]), 3, k))
+    if state is not None:
+        grown[: state.shape[0], :, : state.shape[2]] = state
+    return grown
 
 
 def _normalized(counts: np.ndarray, normalize: str | None) -> np.ndarray:
