@@ -19,6 +19,7 @@ from xentcli.tasks import Task
 
 MAX_GROUP_CELLS = 1 << 25  # class totals per group or replicate (8 bytes each): 256 MiB
 MATRIX_CLASSES = 2048  # the confusion matrix is kept up to this many classes (32 MiB)
+PAIR_CELLS = 4096  # up to 64 classes, class totals are summed from one count of class pairs
 
 if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
@@ -126,10 +127,13 @@ class PerClass:
         weights = chunk.weights
         self.weighted |= weights is not None
         ones = np.ones(len(true)) if weights is None else weights
-        self.totals += _totals(true, predicted, ones[None, :], k)[0]
         if self.confusion is not None:
             pairs = np.bincount(true * k + predicted, weights=weights, minlength=k * k)
-            self.confusion += pairs.reshape(k, k)
+            pairs = pairs.reshape(k, k)
+            self.confusion += pairs
+            self.totals += np.stack([np.diagonal(pairs), pairs.sum(axis=1), pairs.sum(axis=0)])
+        else:
+            self.totals += _totals(true, predicted, ones[None, :], k)[0]
         if self.replicates:
             self._resample(scored.rows(), true, predicted, weights, k)
         if self.by:
@@ -302,7 +306,13 @@ def _totals(
     replicates' draws), Σ of hits, true rows and predicted rows per class; with `groups` (a
     group index per row, one weighting), per group instead: (size, 3, k)."""
     b = size if groups is not None else len(weights)
-    base = (groups * k)[None, :] if groups is not None else (np.arange(b) * k)[:, None]
+    rows = groups[None, :] if groups is not None else np.arange(b)[:, None]
+    if k * k <= PAIR_CELLS:  # few classes: one count of (true, predicted) pairs, then its sums
+        index = (rows * (k * k) + (true * k + predicted)[None, :]).reshape(-1)
+        pairs = np.bincount(index, weights.reshape(-1), minlength=b * k * k).reshape(b, k, k)
+        diagonal = pairs[:, np.arange(k), np.arange(k)]
+        return np.stack([diagonal, pairs.sum(axis=2), pairs.sum(axis=1)], axis=1)
+    base = rows * k
     hit = true == predicted
     out = np.empty((b, 3, k))
     for at, (classes, w) in enumerate(
