@@ -236,43 +236,50 @@ class Ranking:
             codes, names = group_keys([scored.column(c) for c in self.by])
             local = np.array([self.ids.setdefault(k, len(self.ids) + 1) for k in names], np.int64)
             group = local[codes]
-        targets = self._targets(scored)
+        scores, positive, target, width = self._targets(scored)
         if self.width is None:
-            self.width = len(targets)
+            self.width = width
+        cells = scores.size // n if n else 1  # entries per row: one per target (micro: K more)
+        weight = np.tile(w, cells) if cells > 1 else w
         rows = scored.rows().astype(np.float64) if self.replicates else None
         for in_group in (False, True) if self.by else (False,):
-            for k, (scores, positive) in enumerate(targets):
-                cells = scores.size // n  # the micro target holds K cells per row
-                g = np.tile(group, cells) if in_group else np.zeros(scores.size, np.int64)
-                weight = np.tile(w, cells) if cells > 1 else w
-                entries = {
-                    "segment": g * self.width + k,
-                    "score": np.array(scores, np.float64),  # a copy: chunks are scratch memory
-                    "pos": np.where(positive, weight, 0.0),
-                    "neg": np.where(positive, 0.0, weight),
-                }
-                if rows is not None:
-                    entries["row"] = np.tile(rows, cells) if cells > 1 else rows
-                self._count(entries)
-                self.runs.add(entries)
+            g = np.tile(group, cells) if in_group else np.zeros(scores.size, np.int64)
+            entries = {
+                "segment": g * self.width + target,
+                "score": np.array(scores, np.float64),  # a copy: chunks are scratch memory
+                "pos": np.where(positive, weight, 0.0),
+                "neg": np.where(positive, 0.0, weight),
+            }
+            if rows is not None:
+                entries["row"] = np.tile(rows, cells) if cells > 1 else rows
+            self._count(entries)
+            self.runs.add(entries)
 
-    def _targets(self, scored: Scored) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(scores, is-positive) of every target, each 1-D."""
+    def _targets(self, scored: Scored) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """(scores, is-positive, target index) of every row of every target, flat and target
+        after target (all K classes of a chunk at once: a loop over targets made ~50,000 small
+        arrays per chunk for a vocabulary), and how many targets there are."""
         chunk = scored.chunk
+        n = chunk.codes.size
         if self.task == Task.BINARY:
-            return [(chunk.preds, chunk.codes == 1)]
+            return chunk.preds, chunk.codes == 1, np.zeros(n, np.int64), 1
         if self.task == Task.MULTILABEL:
             assert chunk.targets is not None
-            positive = chunk.targets >= 0.5
-            targets = list(zip(chunk.preds, positive, strict=True))
+            scores, positive = chunk.preds.reshape(-1), (chunk.targets >= 0.5).reshape(-1)
+            k = len(chunk.preds)
+            target = np.repeat(np.arange(k), n)
             if self.average == "micro":  # every cell together, as one more target (label-major)
-                targets.append((chunk.preds.reshape(-1), positive.reshape(-1)))
-            return targets
+                scores, positive = np.tile(scores, 2), np.tile(positive, 2)
+                target = np.concatenate([target, np.full(k * n, k)])
+                return scores, positive, target, k + 1
+            return scores, positive, target, k
         probabilities = chunk.preds
         if self.logits:  # one-vs-rest ranks by probability: softmax first
             e = np.exp(chunk.preds - chunk.preds.max(axis=0))
             probabilities = e / e.sum(axis=0)
-        return [(row, chunk.codes == k) for k, row in enumerate(probabilities)]
+        k = len(probabilities)
+        positive = chunk.codes[None, :] == np.arange(k)[:, None]
+        return probabilities.reshape(-1), positive.reshape(-1), np.repeat(np.arange(k), n), k
 
     def _count(self, entries: dict[str, np.ndarray]) -> None:
         size = int(entries["segment"].max()) + 1 if entries["segment"].size else 0
