@@ -325,11 +325,12 @@ def _totals(
 
 def _grown(state: np.ndarray | None, first: int, k: int) -> np.ndarray:
     """A (first, 3, k) array holding `state` (None: zeros), grown in either axis."""
-    if state is not None and state.shape[0] >= first and state.shape[2] >= k:
+    if state is None:
+        return np.zeros((first, 3, k))
+    if state.shape[0] >= first and state.shape[2] >= k:
         return state
-    grown = np.zeros((max(first, 0 if state is None else state.shape[0]), 3, k))
-    if state is not None:
-        grown[: state.shape[0], :, : state.shape[2]] = state
+    grown = np.zeros((max(first, state.shape[0]), 3, max(k, state.shape[2])))
+    grown[: state.shape[0], :, : state.shape[2]] = state
     return grown
 
 
