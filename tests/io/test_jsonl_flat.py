@@ -1,0 +1,169 @@
+"""Flat JSON lines are read as CSV (io/jsonl_flat.py): the same batches as pyarrow's JSON reader
+gives, or NotFlat and the JSON reader from the start; in one block and in blocks of a few lines."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from xentcli.errors import InputError
+from xentcli.io import jsonl, jsonl_flat
+from xentcli.io.jsonl import JsonlSource
+
+BASE = b'{"label":1,"prob":0.25}\n{"label":0,"prob":0.5}\n{"label":1,"prob":0.75}\n'
+
+FLAT = {  # read as CSV to the end
+    "compact": BASE,
+    "no final newline": BASE.rstrip(b"\n"),
+    "crlf": BASE.replace(b"\n", b"\r\n"),
+    "blank lines": BASE.replace(b"\n", b"\n\n"),
+    "null": BASE + b'{"label":0,"prob":null}\n',
+    "exponents and ints": BASE + b'{"label":0,"prob":1e-3}\n{"label":1,"prob":1}\n'
+    b'{"label":0,"prob":-0.0}\n{"label":1,"prob":5e-324}\n',
+    "unicode key": '{"étiquette":1,"prob":0.25}\n{"étiquette":0,"prob":0.5}\n'.encode(),
+    "a float label among ints": BASE + b'{"label":1.5,"prob":0.5}\n',
+    "an unused column": b'{"id":7,"label":1,"prob":0.25}\n{"id":8,"label":0,"prob":0.5}\n',
+}
+
+NOT_FLAT = {  # the JSON reader reads (or refuses) these
+    "spaces": BASE + b'{"label": 0, "prob": 0.5}\n',
+    "keys reordered": BASE + b'{"prob":0.5,"label":0}\n',
+    "a field missing": BASE + b'{"label":0}\n',
+    "a field more": BASE + b'{"label":0,"prob":0.5,"x":1}\n',
+    "a key renamed": BASE + b'{"label":0,"prab":0.5}\n',
+    "a duplicated key": BASE + b'{"label":0,"prob":0.5,"prob":0.5}\n',
+    "text label": BASE + b'{"label":"1","prob":0.5}\n',
+    "text value with separators": BASE + b'{"label":0,"prob":"0,5:}"}\n',
+    "boolean": BASE + b'{"label":true,"prob":0.5}\n',
+    "list value": BASE + b'{"label":0,"prob":[0.5]}\n',
+    "object value": BASE + b'{"label":0,"prob":{"p":0.5}}\n',
+    "empty object value": BASE + b'{"label":0,"prob":{}}\n',
+    "NaN": BASE + b'{"label":0,"prob":NaN}\n',
+    "Infinity": BASE + b'{"label":0,"prob":-Infinity}\n',
+    "beyond float64": BASE + b'{"label":0,"prob":1e400}\n',
+    "escaped key": BASE + b'{"\\u006cabel":0,"prob":0.5}\n',
+    "trailing text": BASE + b'{"label":0,"prob":0.5}x\n',
+    "no opening brace": BASE + b'"label":0,"prob":0.5}\n',
+    "no closing brace": BASE + b'{"label":0,"prob":0.5\n',
+    "two objects on a line": BASE + b'{"label":0,"prob":0.5}{"label":0,"prob":0.5}\n',
+    "not an object": BASE + b"[0,0.5]\n",
+    "a line of spaces": BASE + b"   \n",
+    "truncated": BASE + b'{"label":0,"pr',
+    "bytes that are not UTF-8 in a value": BASE + b'{"label":0,"prob":0.\x8d5}\n',
+    "bytes that are not UTF-8 in a key": BASE + b'{"label":0,"p\x8drob":0.5}\n',
+}
+
+
+def read(path, flat: bool, monkeypatch) -> list[pa.RecordBatch] | str:
+    """The batches of label and prob (as `eval` asks for them), or the error's text."""
+    with monkeypatch.context() as patch:
+        if not flat:
+            patch.setattr(jsonl, "flat_layout", lambda *args: None)
+        source = JsonlSource(str(path))
+        try:
+            label = "étiquette" if "étiquette" in source.column_names else "label"
+            return list(source.batches(["prob"], [label], 2))
+        except InputError as exc:
+            return str(exc)
+
+
+def rows(batches: list[pa.RecordBatch] | str) -> object:
+    if isinstance(batches, str):
+        return batches
+    return [(b.schema, b.to_pylist()) for b in batches]
+
+
+@pytest.fixture(params=[1 << 20, 40], ids=["one block", "blocks of a line or two"])
+def block_bytes(request, monkeypatch) -> int:
+    monkeypatch.setattr(jsonl_flat, "BLOCK_BYTES", request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("name", FLAT)
+def test_flat_lines_are_read_as_csv_with_the_json_readers_values(
+    name, tmp_path, monkeypatch, block_bytes
+):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(FLAT[name])
+    finished = []
+    real = jsonl_flat.read_flat
+
+    def spy(*args):
+        yield from real(*args)
+        finished.append(True)
+
+    monkeypatch.setattr(jsonl, "read_flat", spy)
+    got = read(path, True, monkeypatch)
+    assert finished, "the flat reader did not read this file to the end"
+    want = read(path, False, monkeypatch)
+    assert isinstance(got, list) and sum(b.num_rows for b in got) >= 2
+    assert _table(got) == _table(want)
+
+
+@pytest.mark.parametrize("name", NOT_FLAT)
+def test_other_lines_are_read_by_the_json_reader(name, tmp_path, monkeypatch, block_bytes):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(NOT_FLAT[name])
+    source = JsonlSource(str(path))
+    layout = jsonl_flat.flat_layout(["label", "prob"], source._sampled, ["prob"], ["prob", "label"])
+    if layout is not None and source._size is not None:
+        with pytest.raises(jsonl_flat.NotFlat):
+            for _ in jsonl_flat.read_flat(str(path), source._size, layout):
+                pass
+    got, want = read(path, True, monkeypatch), read(path, False, monkeypatch)
+    if isinstance(want, str):
+        assert got == want
+    else:
+        assert _table(got) == _table(want)
+
+
+def _table(batches: list[pa.RecordBatch]) -> tuple[pa.Schema, str]:
+    """The schema and the values, NaN equal to NaN."""
+    table = pa.Table.from_batches(batches)
+    return table.schema, repr(table.to_pylist())
+
+
+def test_a_late_block_that_is_not_flat_rereads_without_losing_or_repeating_rows(
+    tmp_path, monkeypatch
+):
+    rng = np.random.default_rng(3)
+    y, p = rng.integers(0, 2, 5000), rng.random(5000)
+    lines = [
+        json.dumps({"label": int(a), "prob": float(b)}, separators=(",", ":"))
+        for a, b in zip(y, p, strict=True)
+    ]
+    lines[4990] = json.dumps({"label": int(y[4990]), "prob": float(p[4990])})  # with spaces
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(jsonl_flat, "BLOCK_BYTES", 4096)
+    got = pa.Table.from_batches(read(path, True, monkeypatch))
+    assert got.num_rows == 5000
+    assert np.array_equal(got.column("prob").to_numpy(), p)
+    assert np.array_equal(got.column("label").to_numpy(), y)
+
+
+def test_eval_reads_compact_and_spaced_json_lines_alike(cli, tmp_path):
+    rng = np.random.default_rng(4)
+    n = 3000
+    raw = rng.random((n, 3)) + 0.01
+    p = raw / raw.sum(axis=1, keepdims=True)
+    records = [
+        {"id": i, "label": int(rng.integers(0, 3)), **{f"p_{j}": float(p[i, j]) for j in range(3)}}
+        for i in range(n)
+    ]
+    compact, spaced = tmp_path / "compact.jsonl", tmp_path / "spaced.jsonl"
+    compact.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
+    spaced.write_text("".join(json.dumps(r) + "\n" for r in records))
+    args = ["--json", "--per-class", "--worst", "3", "--chunk-rows", "500"]
+    a, b = cli("eval", str(compact), *args), cli("eval", str(spaced), *args)
+    assert a.code == b.code == 0, a.stderr + b.stderr
+    ra, rb = json.loads(a.stdout), json.loads(b.stdout)
+    for report in (ra, rb):
+        report.pop("inputs")
+    assert ra == rb
+    y = np.array([r["label"] for r in records])
+    expected = -np.log(np.clip(p[np.arange(n), y], 2.220446049250313e-16, 1)).mean()
+    assert ra["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)

@@ -1,0 +1,134 @@
+"""Flat JSON lines — every line `{"k1":v1,...,"kn":vn}` with the first line's keys in its order,
+numbers or null for values, no spaces — read as CSV: `:` and `}` become `,` (one `bytes.translate`
+per block) and pyarrow's CSV reader parses the blocks on the parse threads, about twice as fast as
+its JSON reader (benchmarks/README.md). Every line is checked: it has exactly the fields
+`{"k1"`, v1, `"k2"`, v2, …, `"kn"`, vn and an empty one (quoting off, so a key is compared with
+its quotes and a value holding `,`, `:`, `}` or `"` cannot pass), and every value parses in the
+type the first 4 MiB gave its column. A block that is not such lines raises NotFlat: the caller
+reads the file with pyarrow's JSON reader instead (docs/inputs.md, "JSON lines")."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from xentcli.io.blocks import Block, file_blocks
+from xentcli.io.csv import BLOCK_BYTES, WORKERS, ordered_map
+
+SEPARATORS = bytes.maketrans(b":}", b",,")
+KEY_TYPE = pa.binary()  # parsed faster than text or a dictionary; checked on its buffers
+NUMBERS = (pa.int64(), pa.float64())  # types the JSON reader infers that CSV parses alike
+
+
+class NotFlat(Exception):
+    """A block that is not flat lines of the expected fields."""
+
+
+@dataclass(frozen=True)
+class FlatLayout:
+    """The fields of a flat line, what each key field must read, and the values' types."""
+
+    names: list[str]  # CSV column names: a key field, its value, …, the empty last field
+    expected: dict[str, bytes]  # key field (and the last field) → its text on every line
+    types: dict[str, pa.DataType]  # every column → the type it is parsed as
+    wanted: list[str]
+
+    def convert(self) -> pacsv.ConvertOptions:
+        return pacsv.ConvertOptions(
+            column_types=self.types, include_columns=self.names, null_values=["null"]
+        )
+
+
+def flat_layout(
+    keys: list[str], sampled: pa.Schema | None, numeric: list[str], wanted: list[str]
+) -> FlatLayout | None:
+    """The layout of lines with these keys, or None where the sample shows they are not flat
+    numeric lines (text, booleans, lists, fields the first line leaves out)."""
+    if sampled is None or list(sampled.names) != keys:
+        return None
+    if not all(f.type in NUMBERS for f in sampled) or not set(wanted) <= set(keys):
+        return None
+    names: list[str] = []
+    expected: dict[str, bytes] = {}
+    types: dict[str, pa.DataType] = {}
+    for i, key in enumerate(keys):
+        field = f"\0key{i}"
+        names += [field, key]
+        expected[field] = (("{" if i == 0 else "") + json.dumps(key, ensure_ascii=False)).encode()
+        types[field] = KEY_TYPE
+        types[key] = pa.float64() if key in numeric else sampled.field(key).type
+    names.append("\0end")
+    expected["\0end"] = b""
+    types["\0end"] = KEY_TYPE
+    return FlatLayout(names, expected, types, wanted)
+
+
+def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[pa.Table]:
+    """The wanted columns of a local file, a table per block, in order; NotFlat at the first
+    block that does not hold flat lines of the layout."""
+    convert = layout.convert()
+    parse_options = pacsv.ParseOptions(quote_char=False)
+
+    def parse(span: Block) -> pa.Table | None:
+        block = span()
+        if block is None:
+            return None
+        text = block.to_pybytes().translate(SEPARATORS)
+        read = pacsv.ReadOptions(
+            column_names=layout.names, use_threads=False, block_size=len(text) + 1
+        )
+        try:
+            table = pacsv.read_csv(
+                pa.py_buffer(text),
+                read_options=read,
+                parse_options=parse_options,
+                convert_options=convert,
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError):  # the latter: pyarrow's message, of bad bytes
+            raise NotFlat from None
+        if not all(_only(table.column(f), text) for f, text in layout.expected.items()):
+            raise NotFlat
+        if not all(_finite(table.column(c)) for c, t in layout.types.items() if t == pa.float64()):
+            raise NotFlat  # NaN, Infinity or 1e400: as the JSON reader reads (or refuses) them
+        return table.select(layout.wanted)
+
+    spans = file_blocks(path, 0, size, BLOCK_BYTES)
+    for table in ordered_map(parse, spans, WORKERS, WORKERS + 1):
+        if table is not None:
+            yield table
+
+
+def _only(column: pa.ChunkedArray, text: bytes) -> bool:
+    """Whether every value of a binary column is `text`: each is as long, and all of them
+    together are `text` repeated."""
+    if column.null_count:
+        return False
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        _, offsets_buffer, data = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, np.int32, len(chunk) + 1, chunk.offset * 4)
+        if (np.diff(offsets) != len(text)).any():
+            return False
+        held = data.slice(offsets[0], offsets[-1] - offsets[0])
+        if not held.equals(pa.py_buffer(text * len(chunk))):
+            return False
+    return True
+
+
+def _finite(column: pa.ChunkedArray) -> bool:
+    """Whether every value of a float64 column is finite or null."""
+    for chunk in column.chunks:
+        values = np.frombuffer(chunk.buffers()[1], np.float64, len(chunk), chunk.offset * 8)
+        finite = np.isfinite(values)
+        if chunk.null_count:
+            valid = np.asarray(chunk.is_valid())
+            finite |= ~valid
+        if not finite.all():
+            return False
+    return True
