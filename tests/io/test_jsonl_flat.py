@@ -42,6 +42,7 @@ NOT_FLAT = {  # the JSON reader reads (or refuses) these
     "object value": BASE + b'{"label":0,"prob":{"p":0.5}}\n',
     "empty object value": BASE + b'{"label":0,"prob":{}}\n',
     "NaN": BASE + b'{"label":0,"prob":NaN}\n',
+    "NaN beside a null": BASE + b'{"label":0,"prob":null}\n{"label":0,"prob":NaN}\n',
     "Infinity": BASE + b'{"label":0,"prob":-Infinity}\n',
     "beyond float64": BASE + b'{"label":0,"prob":1e400}\n',
     "escaped key": BASE + b'{"\\u006cabel":0,"prob":0.5}\n',

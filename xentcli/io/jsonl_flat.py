@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from xentcli.io.arrow_numpy import null_mask
 from xentcli.io.blocks import Block, file_blocks
 from xentcli.io.csv import BLOCK_BYTES, WORKERS, ordered_map
 
@@ -125,10 +126,6 @@ def _finite(column: pa.ChunkedArray) -> bool:
     """Whether every value of a float64 column is finite or null."""
     for chunk in column.chunks:
         values = np.frombuffer(chunk.buffers()[1], np.float64, len(chunk), chunk.offset * 8)
-        finite = np.isfinite(values)
-        if chunk.null_count:
-            valid = np.asarray(chunk.is_valid())
-            finite |= ~valid
-        if not finite.all():
+        if not (np.isfinite(values) | null_mask(chunk)).all():
             return False
     return True
