@@ -21,16 +21,21 @@ SLACK = 64 << 10  # room past a block's nominal size, so a block's last line fit
 Block = Callable[[], pa.Buffer | None]  # a block to read: its lines, or None if it has none
 
 
-def file_blocks(path: str, start: int, end: int, size: int) -> Iterator[Block]:
+def file_blocks(
+    path: str, start: int, end: int, size: int, table: bytes | None = None
+) -> Iterator[Block]:
     """The lines of a local file from byte `start` (a line start) to `end` (its size when
     opened), as blocks to be read by their callers: block i holds the lines that start within
     [start + i·size, start + (i+1)·size), found by reading one byte before its span and past its
-    end to the next line end. A read that comes up short means the file was cut: an error."""
+    end to the next line end; with a `table`, their bytes translated by it (bytes.translate).
+    A read that comes up short means the file was cut: an error."""
     for begin in range(start, end, size):
-        yield _span_reader(path, start, begin, min(end, begin + size), end)
+        yield _span_reader(path, start, begin, min(end, begin + size), end, table)
 
 
-def _span_reader(path: str, first: int, begin: int, stop: int, end: int) -> Block:
+def _span_reader(
+    path: str, first: int, begin: int, stop: int, end: int, table: bytes | None
+) -> Block:
     def read() -> pa.Buffer | None:
         base = begin if begin == first else begin - 1  # one byte before: is a line start here?
         want = stop - base + SLACK
@@ -58,6 +63,8 @@ def _span_reader(path: str, first: int, begin: int, stop: int, end: int) -> Bloc
             os.close(fd)
         if lead >= cut or (cut - lead < 4096 and not region[lead:cut].strip()):
             return None
+        if table is not None:  # after the line ends were found: the table may map newlines
+            region = region.translate(table)
         return pa.py_buffer(memoryview(region)[lead:cut])
 
     return read

@@ -79,13 +79,12 @@ def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[pa.Table]:
         block = span()
         if block is None:
             return None
-        text = block.to_pybytes().translate(SEPARATORS)
         read = pacsv.ReadOptions(
-            column_names=layout.names, use_threads=False, block_size=len(text) + 1
+            column_names=layout.names, use_threads=False, block_size=block.size + 1
         )
         try:
             table = pacsv.read_csv(
-                pa.py_buffer(text),
+                pa.BufferReader(block),
                 read_options=read,
                 parse_options=parse_options,
                 convert_options=convert,
@@ -98,7 +97,7 @@ def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[pa.Table]:
             raise NotFlat  # NaN, Infinity or 1e400: as the JSON reader reads (or refuses) them
         return table.select(layout.wanted)
 
-    spans = file_blocks(path, 0, size, BLOCK_BYTES)
+    spans = file_blocks(path, 0, size, BLOCK_BYTES, SEPARATORS)
     for table in ordered_map(parse, spans, WORKERS, WORKERS + 1):
         if table is not None:
             yield table
