@@ -14,7 +14,6 @@ from xentcli.errors import AlignmentError, UsageError, XentError
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
-from xentcli.render.html import report_html
 from xentcli.report import evaluation
 from xentcli.report.build import report_of
 from xentcli.report.evaluation import Report
@@ -22,8 +21,16 @@ from xentcli.report.gates import Gate, apply_gates, check_metrics_exist
 from xentcli.report.inspect import InspectReport, label_rule
 from xentcli.tasks import TASKS
 
+
+def _report_html(report: Report) -> str:
+    """The HTML report, for a notebook's display (imported then, not at every start-up)."""
+    from xentcli.render.html import report_html
+
+    return report_html(report)
+
+
 # a Report displays itself in a notebook as the HTML report; report/ may not import renderers
-evaluation.HTML_RENDERER = report_html
+evaluation.HTML_RENDERER = _report_html
 
 
 def evaluate(

@@ -198,10 +198,10 @@ def _convert_options(types: dict[str, pa.DataType]) -> pacsv.ConvertOptions:
 
 def _kind(column: pa.ChunkedArray) -> str:
     """The inferred type, or `json-array` for text whose values are all [..] (list layout)."""
-    import pyarrow.compute as pc  # slow to import: only when needed
-
     if not pa.types.is_string(column.type):
         return str(column.type)
+    import pyarrow.compute as pc  # slow to import: only for text columns
+
     values = column.drop_null()
     if len(values) and pc.all(pc.match_substring_regex(values, r"^\s*\[.*\]\s*$")).as_py():
         return "json-array"

@@ -6,7 +6,6 @@ import itertools
 from collections.abc import Iterator, Sequence
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from xentcli.errors import InputError
 from xentcli.io import storage
@@ -28,6 +27,8 @@ class ParquetSource(StoredSchema):
             # Local: buffered column-chunk reads keep peak memory low at no cost in speed, where
             # pre_buffer would double it. Remote: pre_buffer coalesces the reads into few large
             # range requests (benchmarks/README.md#design-measurements).
+            import pyarrow.parquet as pq  # ~12 ms to import: only for a Parquet input
+
             self._file = pq.ParquetFile(
                 storage.open_random(path),
                 pre_buffer=remote,
