@@ -168,3 +168,19 @@ def test_eval_reads_compact_and_spaced_json_lines_alike(cli, tmp_path):
     y = np.array([r["label"] for r in records])
     expected = -np.log(np.clip(p[np.arange(n), y], 2.220446049250313e-16, 1)).mean()
     assert ra["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("separators", [(",", ":"), (", ", ": ")], ids=["flat", "spaced"])
+def test_progress_counts_the_bytes_read(separators, tmp_path, monkeypatch):
+    monkeypatch.setattr(jsonl_flat, "BLOCK_BYTES", 4096)
+    path = tmp_path / "p.jsonl"
+    rows = [{"label": i % 2, "prob": i / 3000} for i in range(3000)]
+    path.write_text("".join(json.dumps(r, separators=separators) + "\n" for r in rows))
+    source = JsonlSource(str(path))
+    seen = [source.consumed(0)]
+    for batch in source.batches(["prob"], ["label"], 100):
+        seen.append(source.consumed(batch.num_rows))
+    assert seen[-1] == 1.0
+    assert all(0 <= a <= b <= 1 for a, b in zip(seen, seen[1:], strict=False))
+    if separators == (",", ":"):
+        assert len(set(seen)) > 10  # the flat reader moves block by block

@@ -49,6 +49,8 @@ class JsonlSource:
         if not isinstance(record, dict):
             raise InputError("not a JSON object", file=self.name, row=1)
         self._first_keys = list(record)
+        self._reading: _Prefixed | None = None  # the stream pyarrow's JSON reader reads
+        self._flat_read = 0  # bytes of the file parsed as flat lines
         self._sampled = self._sampled_schema()
         # the keys of every line read with the first (up to 4 MiB), in order of appearance: a
         # field that the first line leaves out is still a column
@@ -66,8 +68,12 @@ class JsonlSource:
             return None
 
     def consumed(self, rows: int) -> float | None:
-        """Not known: pyarrow's JSON reader does not say how far it has read."""
-        return None
+        """Bytes read of a local uncompressed file's size (what pyarrow's JSON reader was
+        handed, or the flat lines' blocks parsed); stdin and compressed files: unknown."""
+        if not self._size:
+            return None
+        read = self._reading.total if self._reading is not None else self._flat_read
+        return min(1.0, read / self._size)
 
     def column_types(self) -> dict[str, str]:
         """Column → the type pyarrow infers from the rows already read (the first block)."""
@@ -107,13 +113,15 @@ class JsonlSource:
         with contextlib.ExitStack() as reopened:
             if flat is not None and self._size is not None:
                 try:
-                    for table in read_flat(self.path, self._size, flat):
+                    for table, read in read_flat(self.path, self._size, flat):
+                        self._flat_read = read
                         for batch in table.to_batches(max_chunksize=chunk_rows):
                             done += batch.num_rows
                             yield batch
                     return
                 except NotFlat:
                     stream = _Prefixed(b"", reopened.enter_context(open_text(self.path, self.name)))
+            self._reading = stream
             while True:
                 try:
                     for batch in self._read(stream, parse, block, wanted, done):
@@ -135,6 +143,7 @@ class JsonlSource:
                         ) from None
                 block *= 4
                 stream = _Prefixed(b"", reopened.enter_context(open_text(self.path, self.name)))
+                self._reading = stream
         check_read_whole(stream.total, self._size, self.name)
 
     def _read(

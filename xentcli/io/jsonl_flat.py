@@ -9,6 +9,7 @@ reads the file with pyarrow's JSON reader instead (docs/inputs.md, "JSON lines")
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,23 +70,25 @@ def flat_layout(
     return FlatLayout(names, expected, types, wanted)
 
 
-def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[pa.Table]:
-    """The wanted columns of a local file, a table per block, in order; NotFlat at the first
-    block that does not hold flat lines of the layout."""
+def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[tuple[pa.Table, int]]:
+    """The wanted columns of a local file, a table per block in order, each with the bytes of
+    the file read up to its end; NotFlat at the first block that does not hold flat lines of
+    the layout."""
     convert = layout.convert()
     parse_options = pacsv.ParseOptions(quote_char=False)
 
-    def parse(span: Block) -> pa.Table | None:
-        block = span()
+    def parse(span: tuple[int, Block]) -> tuple[pa.Table | None, int]:
+        stop, read = span
+        block = read()
         if block is None:
-            return None
-        read = pacsv.ReadOptions(
+            return None, stop
+        options = pacsv.ReadOptions(
             column_names=layout.names, use_threads=False, block_size=block.size + 1
         )
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(block),
-                read_options=read,
+                read_options=options,
                 parse_options=parse_options,
                 convert_options=convert,
             )
@@ -95,12 +98,13 @@ def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[pa.Table]:
             raise NotFlat
         if not all(_finite(table.column(c)) for c, t in layout.types.items() if t == pa.float64()):
             raise NotFlat  # NaN, Infinity or 1e400: as the JSON reader reads (or refuses) them
-        return table.select(layout.wanted)
+        return table.select(layout.wanted), stop
 
     spans = file_blocks(path, 0, size, BLOCK_BYTES, SEPARATORS)
-    for table in ordered_map(parse, spans, WORKERS, WORKERS + 1):
+    stops = (min(size, (i + 1) * BLOCK_BYTES) for i in itertools.count())
+    for table, stop in ordered_map(parse, zip(stops, spans, strict=False), WORKERS, WORKERS + 1):
         if table is not None:
-            yield table
+            yield table, stop
 
 
 def _only(column: pa.ChunkedArray, text: bytes) -> bool:
