@@ -88,6 +88,23 @@ def test_one_class_absent_is_an_error():
         xentcli.evaluate(data.drop(columns="w"), auc=True)
 
 
+def test_a_class_without_positives_is_refused_before_the_sorted_runs_are_walked(monkeypatch):
+    from xentcli.metrics import ranking
+
+    def walked(self):
+        raise AssertionError("walked")
+
+    monkeypatch.setattr(ranking.Ranking, "_walked", walked)
+    data, _ = multiclass()
+    with pytest.raises(InputError, match="class '2'"):
+        xentcli.evaluate(data[data["label"] != 2].drop(columns="w"), auc=True)
+    zero = data.assign(w=np.where(data["label"] == 1, 0.0, data["w"]))  # class 1's weight is 0
+    with pytest.raises(InputError, match="class '1'"):
+        xentcli.evaluate(zero, auc=True, weight_col="w")
+    with pytest.raises(AssertionError, match="walked"):  # defined: the walk comes
+        xentcli.evaluate(data.drop(columns="w"), auc=True)
+
+
 @pytest.mark.parametrize("average", ["macro", "weighted"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_multiclass_one_vs_rest(average, weighted):

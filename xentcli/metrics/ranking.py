@@ -319,6 +319,12 @@ class Ranking:
         curves: dict[str, dict[str, dict[str, list[float | None]]]] = {}
         names = self._target_names(finished, width)
         resampled = bool(self.replicates) and self.resampled()
+        # before the walk (the longer half of the work): a target without both classes
+        both = np.zeros(width, bool)
+        seen = min(width, self.pos.size)
+        both[:seen] = (self.pos[:seen] > 0) & (self.neg[:seen] > 0)
+        undefined = np.where(both, 0.0, np.nan)
+        self._averaged(undefined, undefined, np.ones(width), names, finished)
         walked = self.walked if self.walked is not None else self._walked()
         replicated: dict[int, Replicates] = {}
         for segment, (walk, replicates) in sorted(walked.items()):
