@@ -168,6 +168,28 @@ CASES = {
         [],
         "{f}, row 2, column 'prob': a number too large for a float64",
     ),
+    "json number beyond float64, flat lines": (
+        ("raw-jsonl", b'{"label":1,"prob":0.5}\n{"label":0,"prob":-1e400}\n'),
+        [],
+        "{f}, row 2, column 'prob': a number too large for a float64",
+    ),
+    "json text label not UTF-8": (
+        (
+            "raw-jsonl",
+            b'{"label":"cat","p_cat":0.5,"p_dog":0.5}\n{"label":"\xff","p_cat":0.5,"p_dog":0.5}\n',
+        ),
+        [],
+        "{f}, row 2, column 'label': a label that is not UTF-8 text",
+    ),
+    "json text label not UTF-8, spaced": (
+        (
+            "raw-jsonl",
+            b'{"label": "cat", "p_cat": 0.5, "p_dog": 0.5}\n{"label": "dog", "p_cat": 0.5,'
+            b' "p_dog": 0.5}\n{"label": "\xff", "p_cat": 0.5, "p_dog": 0.5}\n',
+        ),
+        ["--task", "multiclass"],
+        "{f}, row 3, column 'label': a label that is not UTF-8 text",
+    ),
     "unknown suffix": (
         ("raw-xyz", b"a,b\n"),
         [],

@@ -14,6 +14,8 @@ from xentcli.io import jsonl, jsonl_flat
 from xentcli.io.jsonl import JsonlSource
 
 BASE = b'{"label":1,"prob":0.25}\n{"label":0,"prob":0.5}\n{"label":1,"prob":0.75}\n'
+TEXT = b'{"label":"cat","prob":0.25}\n{"label":"dog","prob":0.5}\n'
+BOOL = b'{"label":true,"prob":0.25}\n{"label":false,"prob":0.5}\n'
 
 FLAT = {  # read as CSV to the end
     "compact": BASE,
@@ -25,6 +27,11 @@ FLAT = {  # read as CSV to the end
     b'{"label":0,"prob":-0.0}\n{"label":1,"prob":5e-324}\n',
     "unicode key": '{"étiquette":1,"prob":0.25}\n{"étiquette":0,"prob":0.5}\n'.encode(),
     "a float label among ints": BASE + b'{"label":1.5,"prob":0.5}\n',
+    "text labels": TEXT + b'{"label":null,"prob":0.5}\n{"label":"","prob":0.5}\n',
+    "text with spaces and accents": TEXT + '{"label":"le chat é","prob":0.5}\n'.encode(),
+    "text of braces": TEXT + b'{"label":"{x{","prob":0.5}\n',
+    "boolean labels": BOOL + b'{"label":null,"prob":0.5}\n',
+    "a text id": b'{"id":"a-1","label":1,"prob":0.25}\n{"id":"b-2","label":0,"prob":0.5}\n',
     "an unused column": b'{"id":7,"label":1,"prob":0.25}\n{"id":8,"label":0,"prob":0.5}\n',
 }
 
@@ -53,6 +60,17 @@ NOT_FLAT = {  # the JSON reader reads (or refuses) these
     "not an object": BASE + b"[0,0.5]\n",
     "a line of spaces": BASE + b"   \n",
     "truncated": BASE + b'{"label":0,"pr',
+    "an escaped quote in text": TEXT + b'{"label":"c\\"at","prob":0.5}\n',
+    "an escaped slash in text": TEXT + b'{"label":"a\\/b","prob":0.5}\n',
+    "a comma in text": TEXT + b'{"label":"a,b","prob":0.5}\n',
+    "a colon in text": TEXT + b'{"label":"a:b","prob":0.5}\n',
+    "a closing brace in text": TEXT + b'{"label":"a}","prob":0.5}\n',
+    "text not UTF-8": TEXT + b'{"label":"\xff","prob":0.5}\n',
+    "a number where text was": TEXT + b'{"label":3,"prob":0.5}\n',
+    "text unquoted": TEXT + b'{"label":cat,"prob":0.5}\n',
+    "text half quoted": TEXT + b'{"label":"cat,"prob":0.5}\n',
+    "a boolean as 1": BOOL + b'{"label":1,"prob":0.5}\n',
+    "a boolean capitalized": BOOL + b'{"label":True,"prob":0.5}\n',
     "bytes that are not UTF-8 in a value": BASE + b'{"label":0,"prob":0.\x8d5}\n',
     "bytes that are not UTF-8 in a key": BASE + b'{"label":0,"p\x8drob":0.5}\n',
 }
@@ -122,9 +140,11 @@ def test_other_lines_are_read_by_the_json_reader(name, tmp_path, monkeypatch, bl
 
 
 def _table(batches: list[pa.RecordBatch]) -> tuple[pa.Schema, str]:
-    """The schema and the values, NaN equal to NaN."""
+    """The schema and the values, NaN equal to NaN (text as bytes: the JSON reader lets text
+    that is not UTF-8 through)."""
     table = pa.Table.from_batches(batches)
-    return table.schema, repr(table.to_pylist())
+    as_bytes = [c.cast(pa.binary()) if c.type == pa.string() else c for c in table.columns]
+    return table.schema, repr(pa.table(as_bytes, names=table.column_names).to_pylist())
 
 
 def test_a_late_block_that_is_not_flat_rereads_without_losing_or_repeating_rows(

@@ -1,11 +1,12 @@
 """Flat JSON lines — every line `{"k1":v1,...,"kn":vn}` with the first line's keys in its order,
-numbers or null for values, no spaces — read as CSV: `:` and `}` become `,` (one `bytes.translate`
-per block) and pyarrow's CSV reader parses the blocks on the parse threads, about twice as fast as
-its JSON reader (benchmarks/README.md). Every line is checked: it has exactly the fields
-`{"k1"`, v1, `"k2"`, v2, …, `"kn"`, vn and an empty one (quoting off, so a key is compared with
-its quotes and a value holding `,`, `:`, `}` or `"` cannot pass), and every value parses in the
-type the first 4 MiB gave its column. A block that is not such lines raises NotFlat: the caller
-reads the file with pyarrow's JSON reader instead (docs/inputs.md, "JSON lines")."""
+numbers, booleans, text without escapes or null for values, no spaces — read as CSV: `:` and `}`
+become `,` (one `bytes.translate` per block) and pyarrow's CSV reader parses the blocks on the
+parse threads, about twice as fast as its JSON reader (benchmarks/README.md). Every line is
+checked: it has exactly the fields `{"k1"`, v1, `"k2"`, v2, …, `"kn"`, vn and an empty one
+(quoting off, so a key is compared with its quotes, and text holding `,`, `:` or `}` changes the
+count), and every value parses in the type the first 4 MiB gave its column — text is a quoted
+string with no other quote or backslash in it, valid UTF-8. A block that is not such lines raises
+NotFlat: the caller reads the file with pyarrow's JSON reader instead (docs/inputs.md)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from xentcli.io.csv import BLOCK_BYTES, WORKERS, ordered_map
 SEPARATORS = bytes.maketrans(b":}", b",,")
 KEY_TYPE = pa.binary()  # parsed faster than text or a dictionary; checked on its buffers
 NUMBERS = (pa.int64(), pa.float64())  # types the JSON reader infers that CSV parses alike
+OTHERS = (pa.bool_(), pa.string())  # the same, with true/false only, and text checked here
+QUOTE, BACKSLASH = ord('"'), ord("\\")
 
 
 class NotFlat(Exception):
@@ -39,10 +42,16 @@ class FlatLayout:
     expected: dict[str, bytes]  # key field (and the last field) → its text on every line
     types: dict[str, pa.DataType]  # every column → the type it is parsed as
     wanted: list[str]
+    texts: tuple[str, ...]  # text columns: parsed as binary with their quotes, then checked
 
     def convert(self) -> pacsv.ConvertOptions:
         return pacsv.ConvertOptions(
-            column_types=self.types, include_columns=self.names, null_values=["null"]
+            column_types=self.types,
+            include_columns=self.names,
+            null_values=["null"],
+            true_values=["true"],
+            false_values=["false"],
+            strings_can_be_null=True,
         )
 
 
@@ -50,10 +59,12 @@ def flat_layout(
     keys: list[str], sampled: pa.Schema | None, numeric: list[str], wanted: list[str]
 ) -> FlatLayout | None:
     """The layout of lines with these keys, or None where the sample shows they are not flat
-    numeric lines (text, booleans, lists, fields the first line leaves out)."""
-    if sampled is None or list(sampled.names) != keys:
+    lines (lists, objects, dates, fields the first line leaves out, text where numbers are)."""
+    if sampled is None or list(sampled.names) != keys or not set(wanted) <= set(keys):
         return None
-    if not all(f.type in NUMBERS for f in sampled) or not set(wanted) <= set(keys):
+    if not all(f.type in NUMBERS + OTHERS for f in sampled):
+        return None
+    if not all(sampled.field(c).type in NUMBERS for c in numeric):
         return None
     names: list[str] = []
     expected: dict[str, bytes] = {}
@@ -64,10 +75,12 @@ def flat_layout(
         expected[field] = (("{" if i == 0 else "") + json.dumps(key, ensure_ascii=False)).encode()
         types[field] = KEY_TYPE
         types[key] = pa.float64() if key in numeric else sampled.field(key).type
+    texts = tuple(c for c, t in types.items() if t == pa.string())
+    types |= dict.fromkeys(texts, pa.binary())
     names.append("\0end")
     expected["\0end"] = b""
     types["\0end"] = KEY_TYPE
-    return FlatLayout(names, expected, types, wanted)
+    return FlatLayout(names, expected, types, wanted, texts)
 
 
 def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[tuple[pa.Table, int]]:
@@ -98,6 +111,11 @@ def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[tuple[pa.Tab
             raise NotFlat
         if not all(_finite(table.column(c)) for c, t in layout.types.items() if t == pa.float64()):
             raise NotFlat  # NaN, Infinity or 1e400: as the JSON reader reads (or refuses) them
+        for name in layout.texts:
+            column = pa.chunked_array(
+                [_unquoted(c) for c in table.column(name).chunks], pa.string()
+            )
+            table = table.set_column(table.schema.get_field_index(name), name, column)
         return table.select(layout.wanted), stop
 
     spans = file_blocks(path, 0, size, BLOCK_BYTES, SEPARATORS)
@@ -132,3 +150,36 @@ def _finite(column: pa.ChunkedArray) -> bool:
         if not (np.isfinite(values) | null_mask(chunk)).all():
             return False
     return True
+
+
+def _unquoted(chunk: pa.Array) -> pa.Array:
+    """A binary column of quoted JSON strings as their text: NotFlat unless every value is `"…"`
+    with no quote or backslash inside (no escapes to decode) and the text is UTF-8."""
+    if chunk.offset:
+        raise NotFlat  # not made by the CSV reader
+    rows = len(chunk)
+    validity, offsets_buffer, data = chunk.buffers()
+    offsets = np.frombuffer(offsets_buffer, np.int32, rows + 1)
+    size = int(offsets[-1] - offsets[0])
+    raw = np.frombuffer(data, np.uint8, size, offsets[0]) if size else np.zeros(0, np.uint8)
+    present = ~null_mask(chunk)
+    lengths = np.diff(offsets)
+    if (lengths[present] < 2).any() or lengths[~present].any():
+        raise NotFlat
+    starts = offsets[:-1][present] - offsets[0]
+    quotes = raw == QUOTE
+    if np.count_nonzero(quotes) != 2 * starts.size or (raw == BACKSLASH).any():
+        raise NotFlat
+    if not (quotes[starts].all() and quotes[starts + lengths[present] - 1].all()):
+        raise NotFlat
+    dropped = np.zeros(rows + 1, np.int32)  # two quotes per value before each offset
+    np.cumsum(present, out=dropped[1:])
+    starts_after = (offsets - offsets[0] - 2 * dropped).astype(np.int32)
+    text = pa.StringArray.from_buffers(
+        rows, pa.py_buffer(starts_after), pa.py_buffer(raw[~quotes]), validity
+    )
+    try:
+        text.validate(full=True)
+    except (pa.ArrowInvalid, UnicodeDecodeError):  # not UTF-8 (the message may hold the bytes)
+        raise NotFlat from None
+    return text
