@@ -3,10 +3,12 @@ gives, or NotFlat and the JSON reader from the start; in one block and in blocks
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.json as pajson
 import pytest
 
 from xentcli.errors import InputError
@@ -60,6 +62,9 @@ NOT_FLAT = {  # the JSON reader reads (or refuses) these
     "not an object": BASE + b"[0,0.5]\n",
     "a line of spaces": BASE + b"   \n",
     "truncated": BASE + b'{"label":0,"pr',
+    "a lone carriage return": BASE + b'{"label":0,"prob":0.5}\r{"label":1,"prob":0.5}\n',
+    "a line feed alone in CRLF lines": BASE.replace(b"\n", b"\r\n") + b'{"label":0,"prob":0.5}\n',
+    "a carriage return in text": TEXT + b'{"label":"a\rb","prob":0.5}\n',
     "an escaped quote in text": TEXT + b'{"label":"c\\"at","prob":0.5}\n',
     "an escaped slash in text": TEXT + b'{"label":"a\\/b","prob":0.5}\n',
     "a comma in text": TEXT + b'{"label":"a,b","prob":0.5}\n',
@@ -126,12 +131,18 @@ def test_flat_lines_are_read_as_csv_with_the_json_readers_values(
 def test_other_lines_are_read_by_the_json_reader(name, tmp_path, monkeypatch, block_bytes):
     path = tmp_path / "p.jsonl"
     path.write_bytes(NOT_FLAT[name])
-    source = JsonlSource(str(path))
-    layout = jsonl_flat.flat_layout(["label", "prob"], source._sampled, ["prob"], ["prob", "label"])
-    if layout is not None and source._size is not None:
-        with pytest.raises(jsonl_flat.NotFlat):
-            for _ in jsonl_flat.read_flat(str(path), source._size, layout):
-                pass
+    # the flat lines before the odd one, as if they filled the first 4 MiB: the flat reader
+    # with their layout must refuse the file
+    crlf = BASE.replace(b"\n", b"\r\n")
+    prefix = next(p for p in (crlf, BASE, TEXT, BOOL) if NOT_FLAT[name].startswith(p))
+    sampled = pajson.read_json(io.BytesIO(prefix)).schema
+    layout = jsonl_flat.flat_layout(
+        ["label", "prob"], sampled, ["prob"], ["prob", "label"], prefix == crlf
+    )
+    assert layout is not None
+    with pytest.raises(jsonl_flat.NotFlat):
+        for _ in jsonl_flat.read_flat(str(path), path.stat().st_size, layout):
+            pass
     got, want = read(path, True, monkeypatch), read(path, False, monkeypatch)
     if isinstance(want, str):
         assert got == want

@@ -92,7 +92,8 @@ class JsonlSource:
         )
         flat = None
         if self._size is not None and not keys:
-            flat = flat_layout(self._first_keys, self._sampled, numeric, wanted)
+            crlf = self._head.split(b"\n", 1)[0].endswith(b"\r")
+            flat = flat_layout(self._first_keys, self._sampled, numeric, wanted, crlf)
         batches = self._selected(parse, wanted, chunk_rows, flat)
         yield from guarded(batches, self._stream, self.name, self._locator(numeric))
 

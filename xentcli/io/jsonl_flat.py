@@ -23,7 +23,9 @@ from xentcli.io.arrow_numpy import null_mask
 from xentcli.io.blocks import Block, file_blocks
 from xentcli.io.csv import BLOCK_BYTES, WORKERS, ordered_map
 
-SEPARATORS = bytes.maketrans(b":}", b",,")
+# `\r` too: a CRLF line then ends in one more (empty) field, and a lone CR, which CSV would take
+# for a line end and JSON lines do not, changes a line's count of fields
+SEPARATORS = bytes.maketrans(b":}\r", b",,,")
 KEY_TYPE = pa.binary()  # parsed faster than text or a dictionary; checked on its buffers
 NUMBERS = (pa.int64(), pa.float64())  # types the JSON reader infers that CSV parses alike
 OTHERS = (pa.bool_(), pa.string())  # the same, with true/false only, and text checked here
@@ -56,7 +58,11 @@ class FlatLayout:
 
 
 def flat_layout(
-    keys: list[str], sampled: pa.Schema | None, numeric: list[str], wanted: list[str]
+    keys: list[str],
+    sampled: pa.Schema | None,
+    numeric: list[str],
+    wanted: list[str],
+    crlf: bool = False,
 ) -> FlatLayout | None:
     """The layout of lines with these keys, or None where the sample shows they are not flat
     lines (lists, objects, dates, fields the first line leaves out, text where numbers are)."""
@@ -77,9 +83,10 @@ def flat_layout(
         types[key] = pa.float64() if key in numeric else sampled.field(key).type
     texts = tuple(c for c, t in types.items() if t == pa.string())
     types |= dict.fromkeys(texts, pa.binary())
-    names.append("\0end")
-    expected["\0end"] = b""
-    types["\0end"] = KEY_TYPE
+    for end in ("\0end", "\0cr") if crlf else ("\0end",):  # after `}`, and after a CR
+        names.append(end)
+        expected[end] = b""
+        types[end] = KEY_TYPE
     return FlatLayout(names, expected, types, wanted, texts)
 
 
