@@ -29,7 +29,7 @@ SEPARATORS = bytes.maketrans(b":}\r", b",,,")
 KEY_TYPE = pa.binary()  # parsed faster than text or a dictionary; checked on its buffers
 NUMBERS = (pa.int64(), pa.float64())  # types the JSON reader infers that CSV parses alike
 OTHERS = (pa.bool_(), pa.string())  # the same, with true/false only, and text checked here
-QUOTE, BACKSLASH = ord('"'), ord("\\")
+QUOTE, BACKSLASH, NULL = ord('"'), ord("\\"), b"null"
 
 
 class NotFlat(Exception):
@@ -53,7 +53,6 @@ class FlatLayout:
             null_values=["null"],
             true_values=["true"],
             false_values=["false"],
-            strings_can_be_null=True,
         )
 
 
@@ -160,30 +159,38 @@ def _finite(column: pa.ChunkedArray) -> bool:
 
 
 def _unquoted(chunk: pa.Array) -> pa.Array:
-    """A binary column of quoted JSON strings as their text: NotFlat unless every value is `"…"`
-    with no quote or backslash inside (no escapes to decode) and the text is UTF-8."""
-    if chunk.offset:
-        raise NotFlat  # not made by the CSV reader
+    """A binary column of quoted JSON strings (or `null`) as their text: NotFlat unless every
+    value is `null` or `"…"` with no quote or backslash inside (no escapes to decode), the text
+    UTF-8. (`null` is found here: letting the CSV reader find it costs every binary column a
+    null check, the keys' too.)"""
+    if chunk.offset or chunk.null_count:
+        raise NotFlat  # not made by the CSV reader as asked
     rows = len(chunk)
-    validity, offsets_buffer, data = chunk.buffers()
-    offsets = np.frombuffer(offsets_buffer, np.int32, rows + 1)
-    size = int(offsets[-1] - offsets[0])
-    raw = np.frombuffer(data, np.uint8, size, offsets[0]) if size else np.zeros(0, np.uint8)
-    present = ~null_mask(chunk)
-    lengths = np.diff(offsets)
-    if (lengths[present] < 2).any() or lengths[~present].any():
-        raise NotFlat
-    starts = offsets[:-1][present] - offsets[0]
+    offsets = np.frombuffer(chunk.buffers()[1], np.int32, rows + 1)
+    base, size = int(offsets[0]), int(offsets[-1] - offsets[0])
+    raw = np.frombuffer(chunk.buffers()[2], np.uint8, size, base) if size else np.zeros(0, np.uint8)
+    starts, lengths = offsets[:-1] - base, np.diff(offsets)
+    null = lengths == len(NULL)
+    if null.any():
+        at = starts[null]
+        null[null] = np.logical_and.reduce([raw[at + i] == byte for i, byte in enumerate(NULL)])
+    present = ~null
     quotes = raw == QUOTE
-    if np.count_nonzero(quotes) != 2 * starts.size or (raw == BACKSLASH).any():
+    first, last = starts[present], starts[present] + lengths[present] - 1
+    if (lengths[present] < 2).any() or np.count_nonzero(quotes) != 2 * first.size:
         raise NotFlat
-    if not (quotes[starts].all() and quotes[starts + lengths[present] - 1].all()):
+    if not (quotes[first].all() and quotes[last].all()) or (raw == BACKSLASH).any():
         raise NotFlat
-    dropped = np.zeros(rows + 1, np.int32)  # two quotes per value before each offset
-    np.cumsum(present, out=dropped[1:])
-    starts_after = (offsets - offsets[0] - 2 * dropped).astype(np.int32)
+    dropped = quotes  # the quotes, and the letters of each null
+    for i in range(len(NULL)):
+        dropped[starts[null] + i] = True
+    gone = np.zeros(rows + 1, np.int32)  # bytes dropped before each offset
+    np.cumsum(np.where(null, len(NULL), 2), out=gone[1:])
     text = pa.StringArray.from_buffers(
-        rows, pa.py_buffer(starts_after), pa.py_buffer(raw[~quotes]), validity
+        rows,
+        pa.py_buffer((offsets - base - gone).astype(np.int32)),
+        pa.py_buffer(raw[~dropped]),
+        pa.py_buffer(np.packbits(present, bitorder="little")) if null.any() else None,
     )
     try:
         text.validate(full=True)
