@@ -15,6 +15,10 @@ import sys
 
 def main() -> None:
     """The console script: Ctrl-C while the program is still loading exits 130 too."""
+    # OpenBLAS starts a thread per core when numpy loads, and they spin for a while: 0.1 s of
+    # CPU that the parse threads need (benchmarks/README.md). The hot path uses no BLAS; a
+    # setting of the user's own is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         from xentcli.cli.commands import main as run
     except KeyboardInterrupt:
