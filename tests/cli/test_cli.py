@@ -218,3 +218,17 @@ def test_progress_bar_on_a_terminal_and_never_with_quiet():
     code, out, terminal = run_with_terminal_stderr("eval", parquet, "--json", "-q")
     assert code == 0 and json.loads(out)["rows"]["read"] == 200_000
     assert terminal == ""
+
+
+@pytest.mark.parametrize(("given", "seen"), [(None, "1"), ("3", "3")])
+def test_the_console_script_asks_openblas_for_one_thread_unless_told(given, seen):
+    code = (
+        "import os, sys; sys.argv = ['xentcli', 'schema']; import xentcli.cli as cli; "
+        "cli._leave = lambda code: print(os.environ.get('OPENBLAS_NUM_THREADS'), file=sys.stderr);"
+        " cli.main()"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert run.stderr.strip().splitlines()[-1] == seen
