@@ -21,6 +21,7 @@ from xentcli.errors import InputError
 from xentcli.io import storage
 from xentcli.io.blocks import Block, file_blocks, read_blocks
 from xentcli.io.csv_locate import locate_csv_error
+from xentcli.io.prefetch import prefetch
 from xentcli.io.text import (
     STDIN,
     Found,
@@ -34,6 +35,7 @@ from xentcli.io.text import (
 BLOCK_BYTES = 4 << 20  # larger blocks parse faster; memory stays flat at this size
 WORKERS = min(4, (os.cpu_count() or 1) + 1)  # one more than cores: parsing never waits on compute
 LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # labels are mapped via the dictionary
+READ_AHEAD = 1  # blocks of a stream read ahead of the parse threads
 SAMPLE_BYTES = 64 << 10  # of the first block: enough to guess whether labels are integers
 T = TypeVar("T")
 R = TypeVar("R")
@@ -172,7 +174,11 @@ class CsvSource:
                 self._bytes_read = min(self._size, self._bytes_read + BLOCK_BYTES)
                 yield span
             return
-        for block in read_blocks(self._stream, self._rest, BLOCK_BYTES, ring):
+        # a stream (gzip, stdin) is read, and inflated, on a thread of its own: on the main
+        # thread, inflating waited for the scoring and the scoring for inflating
+        # (benchmarks/README.md); the ring covers the blocks read ahead too
+        blocks = read_blocks(self._stream, self._rest, BLOCK_BYTES, ring + READ_AHEAD + 1)
+        for block in prefetch(blocks, READ_AHEAD):
             self._bytes_read += block.size
             yield block
 
