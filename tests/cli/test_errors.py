@@ -190,6 +190,21 @@ CASES = {
         ["--task", "multiclass"],
         "{f}, row 3, column 'label': a label that is not UTF-8 text",
     ),
+    "gzip csv, a value not a number": (
+        ("raw-csv.gz", b"label,prob\n1,0.5\n0,x\n"),
+        [],
+        "{f}, row 2, column 'prob': 'x' is not a number",
+    ),
+    "gzip json lines, a value not a number": (
+        ("raw-jsonl.gz", b'{"label":1,"prob":0.5}\n{"label":0,"prob":"x"}\n'),
+        [],
+        "{f}, row 2, column 'prob': 'x' is not a number",
+    ),
+    "gzip json lines, spaced, a value not a number": (
+        ("raw-jsonl.gz", b'{"label": 1, "prob": 0.5}\n{"label": 0, "prob": "x"}\n'),
+        [],
+        "{f}, row 2, column 'prob': 'x' is not a number",
+    ),
     "unknown suffix": (
         ("raw-xyz", b"a,b\n"),
         [],
@@ -203,11 +218,10 @@ def make(tmp_path, spec):
     kind = spec[0]
     if kind == "csv":
         return write_csv(tmp_path / "in.csv", spec[1], spec[2])
-    suffix = {"raw": ".csv", "raw-parquet": ".parquet", "raw-jsonl": ".jsonl", "raw-xyz": ".xyz"}[
-        kind
-    ]
-    path = tmp_path / f"in{suffix}"
-    path.write_bytes(spec[1])
+    suffix = {"raw": ".csv", "raw-parquet": ".parquet", "raw-jsonl": ".jsonl", "raw-xyz": ".xyz"}
+    suffix |= {"raw-csv.gz": ".csv.gz", "raw-jsonl.gz": ".jsonl.gz"}
+    path = tmp_path / f"in{suffix[kind]}"
+    path.write_bytes(gzip.compress(spec[1]) if kind.endswith(".gz") else spec[1])
     return path
 
 

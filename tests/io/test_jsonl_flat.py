@@ -3,6 +3,7 @@ gives, or NotFlat and the JSON reader from the start; in one block and in blocks
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 
@@ -106,12 +107,13 @@ def block_bytes(request, monkeypatch) -> int:
     return request.param
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("name", FLAT)
 def test_flat_lines_are_read_as_csv_with_the_json_readers_values(
-    name, tmp_path, monkeypatch, block_bytes
+    name, packed, tmp_path, monkeypatch, block_bytes
 ):
-    path = tmp_path / "p.jsonl"
-    path.write_bytes(FLAT[name])
+    path = tmp_path / ("p.jsonl.gz" if packed else "p.jsonl")
+    path.write_bytes(gzip.compress(FLAT[name]) if packed else FLAT[name])
     finished = []
     real = jsonl_flat.read_flat
 
@@ -127,10 +129,11 @@ def test_flat_lines_are_read_as_csv_with_the_json_readers_values(
     assert _table(got) == _table(want)
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("name", NOT_FLAT)
-def test_other_lines_are_read_by_the_json_reader(name, tmp_path, monkeypatch, block_bytes):
-    path = tmp_path / "p.jsonl"
-    path.write_bytes(NOT_FLAT[name])
+def test_other_lines_are_read_by_the_json_reader(name, packed, tmp_path, monkeypatch, block_bytes):
+    path = tmp_path / ("p.jsonl.gz" if packed else "p.jsonl")
+    path.write_bytes(gzip.compress(NOT_FLAT[name]) if packed else NOT_FLAT[name])
     # the flat lines before the odd one, as if they filled the first 4 MiB: the flat reader
     # with their layout must refuse the file
     crlf = BASE.replace(b"\n", b"\r\n")
@@ -141,7 +144,11 @@ def test_other_lines_are_read_by_the_json_reader(name, tmp_path, monkeypatch, bl
     )
     assert layout is not None
     with pytest.raises(jsonl_flat.NotFlat):
-        for _ in jsonl_flat.read_flat(str(path), path.stat().st_size, layout):
+        if packed:
+            spans = jsonl_flat.stream_spans(gzip.open(path, "rb"))  # noqa: SIM115
+        else:
+            spans = jsonl_flat.file_spans(str(path), path.stat().st_size)
+        for _ in jsonl_flat.read_flat(spans, layout):
             pass
     got, want = read(path, True, monkeypatch), read(path, False, monkeypatch)
     if isinstance(want, str):

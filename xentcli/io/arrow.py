@@ -66,7 +66,9 @@ class ArrowFileSource(StoredSchema):
         if self._reader is None or not self._reader.num_record_batches:
             return None  # the stream format: its batches can be read once only
         try:
-            return _per_row(self._reader.get_batch(0).column(column))
+            data = self._reader.get_batch(0).column(column)
+            data.validate(full=True)  # untrusted offsets would be read out of bounds (a crash)
+            return _per_row(data)
         except (*BAD_FILE, KeyError):  # reading the batches will name the problem
             return None
 

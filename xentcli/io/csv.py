@@ -6,6 +6,7 @@ Rows are cut at newlines, the assumption pyarrow's own reader makes by default
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import threading
@@ -178,9 +179,10 @@ class CsvSource:
         # thread, inflating waited for the scoring and the scoring for inflating
         # (benchmarks/README.md); the ring covers the blocks read ahead too
         blocks = read_blocks(self._stream, self._rest, BLOCK_BYTES, ring + READ_AHEAD + 1)
-        for block in prefetch(blocks, READ_AHEAD):
-            self._bytes_read += block.size
-            yield block
+        with contextlib.closing(prefetch(blocks, READ_AHEAD)) as ahead:
+            for block in ahead:
+                self._bytes_read += block.size
+                yield block
 
     def _parse_options(self) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(delimiter=self.delimiter)
@@ -227,3 +229,8 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, depth: i
             yield pending.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        # the items too (a generator reading a stream ahead on a thread stops and is joined),
+        # before whoever opened that stream closes it
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()

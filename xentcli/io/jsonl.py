@@ -14,7 +14,14 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from xentcli.errors import InputError
-from xentcli.io.jsonl_flat import FlatLayout, NotFlat, flat_layout, read_flat
+from xentcli.io.jsonl_flat import (
+    FlatLayout,
+    NotFlat,
+    file_spans,
+    flat_layout,
+    read_flat,
+    stream_spans,
+)
 from xentcli.io.text import (
     STDIN,
     Found,
@@ -91,7 +98,7 @@ class JsonlSource:
             unexpected_field_behavior="infer",
         )
         flat = None
-        if self._size is not None and not keys:
+        if self.path != STDIN and not keys:  # stdin could not be read again if it is not flat
             crlf = self._head.split(b"\n", 1)[0].endswith(b"\r")
             flat = flat_layout(self._first_keys, self._sampled, numeric, wanted, crlf)
         batches = self._selected(parse, wanted, chunk_rows, flat)
@@ -112,9 +119,15 @@ class JsonlSource:
         stream = _Prefixed(self._head, self._stream)
         block, done = _block_bytes(self._head), 0  # rows handed out
         with contextlib.ExitStack() as reopened:
-            if flat is not None and self._size is not None:
+            if flat is not None:
                 try:
-                    for table, read in read_flat(self.path, self._size, flat):
+                    if self._size is not None:
+                        spans = file_spans(self.path, self._size)
+                    else:  # compressed or remote: read again from the start, as a stream
+                        spans = stream_spans(
+                            reopened.enter_context(open_text(self.path, self.name))
+                        )
+                    for table, read in read_flat(spans, flat):
                         self._flat_read = read
                         for batch in table.to_batches(max_chunksize=chunk_rows):
                             done += batch.num_rows

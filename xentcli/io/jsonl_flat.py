@@ -10,18 +10,22 @@ NotFlat: the caller reads the file with pyarrow's JSON reader instead (docs/inpu
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from xentcli.io.arrow_numpy import null_mask
-from xentcli.io.blocks import Block, file_blocks
-from xentcli.io.csv import BLOCK_BYTES, WORKERS, ordered_map
+from xentcli.io.blocks import Block, file_blocks, read_blocks
+from xentcli.io.csv import BLOCK_BYTES, READ_AHEAD, WORKERS, ordered_map
+from xentcli.io.prefetch import prefetch
 
 # `\r` too: a CRLF line then ends in one more (empty) field, and a lone CR, which CSV would take
 # for a line end and JSON lines do not, changes a line's count of fields
@@ -89,10 +93,33 @@ def flat_layout(
     return FlatLayout(names, expected, types, wanted, texts)
 
 
-def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[tuple[pa.Table, int]]:
-    """The wanted columns of a local file, a table per block in order, each with the bytes of
-    the file read up to its end; NotFlat at the first block that does not hold flat lines of
-    the layout."""
+def file_spans(path: str, size: int) -> Iterator[tuple[int, Block]]:
+    """A local file's blocks, read and translated by the parse threads, each with the bytes of
+    the file up to its end."""
+    spans = file_blocks(path, 0, size, BLOCK_BYTES, SEPARATORS)
+    stops = (min(size, (i + 1) * BLOCK_BYTES) for i in itertools.count())
+    return zip(stops, spans, strict=False)
+
+
+def stream_spans(stream: Any) -> Iterator[tuple[int, Block]]:
+    """A stream's blocks (a compressed file, inflated), read ahead on a thread of their own and
+    translated by the parse threads; how far is not known (0)."""
+    ring = (WORKERS + 1) + 2 + READ_AHEAD + 1  # in flight, handed out, read ahead, being read
+    blocks = read_blocks(stream, b"", BLOCK_BYTES, ring)
+    with contextlib.closing(prefetch(blocks, READ_AHEAD)) as ahead:
+        for block in ahead:
+            yield 0, functools.partial(_translated, block)
+
+
+def _translated(block: pa.Buffer) -> pa.Buffer:
+    return pa.py_buffer(memoryview(block).tobytes().translate(SEPARATORS))
+
+
+def read_flat(
+    spans: Iterator[tuple[int, Block]], layout: FlatLayout
+) -> Iterator[tuple[pa.Table, int]]:
+    """The wanted columns, a table per block in order, each with its span's progress; NotFlat
+    at the first block that does not hold flat lines of the layout."""
     convert = layout.convert()
     parse_options = pacsv.ParseOptions(quote_char=False)
 
@@ -124,9 +151,7 @@ def read_flat(path: str, size: int, layout: FlatLayout) -> Iterator[tuple[pa.Tab
             table = table.set_column(table.schema.get_field_index(name), name, column)
         return table.select(layout.wanted), stop
 
-    spans = file_blocks(path, 0, size, BLOCK_BYTES, SEPARATORS)
-    stops = (min(size, (i + 1) * BLOCK_BYTES) for i in itertools.count())
-    for table, stop in ordered_map(parse, zip(stops, spans, strict=False), WORKERS, WORKERS + 1):
+    for table, stop in ordered_map(parse, spans, WORKERS, WORKERS + 1):
         if table is not None:
             yield table, stop
 

@@ -8,6 +8,7 @@ never from xentcli's options.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from fnmatch import fnmatchcase
@@ -168,12 +169,17 @@ def _fast_gzip(path: str) -> Any:
     return _Inflated(igzip.open(path, "rb"))
 
 
-class _Inflated:
+class _Inflated(io.RawIOBase):
     """ISA-L's gzip reader, its errors raised as pyarrow's are (OSError, the same words for a
-    cut stream), so messages do not depend on which inflater read the file."""
+    cut stream), so messages do not depend on which inflater read the file. A raw stream: it
+    can be read as text (the error locators) and closed by a `with`."""
 
     def __init__(self, stream: Any) -> None:
+        super().__init__()
         self._stream = stream
+
+    def readable(self) -> bool:
+        return True
 
     def read(self, size: int = -1) -> bytes:
         return self._guard(self._stream.read, size)  # type: ignore[no-any-return]
@@ -183,6 +189,7 @@ class _Inflated:
 
     def close(self) -> None:
         self._stream.close()
+        super().close()
 
     @staticmethod
     def _guard(read: Any, argument: Any) -> Any:
