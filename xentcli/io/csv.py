@@ -7,6 +7,7 @@ Rows are cut at newlines, the assumption pyarrow's own reader makes by default
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import threading
@@ -21,7 +22,7 @@ import pyarrow.csv as pacsv
 from xentcli.errors import InputError
 from xentcli.io import storage
 from xentcli.io.blocks import Block, file_blocks, read_blocks
-from xentcli.io.csv_locate import locate_csv_error
+from xentcli.io.csv_locate import explain_csv_message, locate_csv_error
 from xentcli.io.prefetch import prefetch
 from xentcli.io.text import (
     STDIN,
@@ -130,7 +131,8 @@ class CsvSource:
             if table is not None
             for b in table.to_batches(max_chunksize=chunk_rows)
         )
-        yield from guarded(batches, self._stream, self.name, self._locator(numeric))
+        explain = functools.partial(explain_csv_message, header=self.column_names)
+        yield from guarded(batches, self._stream, self.name, self._locator(numeric), explain)
 
     def _parse(self, block: pa.Buffer, convert: pacsv.ConvertOptions) -> pa.Table:
         read = pacsv.ReadOptions(

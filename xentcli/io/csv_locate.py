@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -50,3 +51,24 @@ def _is_number(cell: str) -> bool:
     except ValueError:
         return False
     return "_" not in cell
+
+
+RAGGED = re.compile(r"Row #(\d+): Expected (\d+) columns, got (\d+)")
+NOT_A_NUMBER = re.compile(
+    r"In CSV column #(\d+): Row #(\d+): CSV conversion error to \w+: invalid value '(.*)'"
+)
+
+
+def explain_csv_message(
+    message: str, rows_before: int, header: list[str]
+) -> tuple[int | None, str | None, str] | None:
+    """(1-based data row, column, message) from pyarrow's words for a block's error (rows
+    numbered from 1 in the block), for input that cannot be read again (stdin, a pipe)."""
+    if found := RAGGED.search(message):
+        row, expected, got = map(int, found.groups())
+        return rows_before + row, None, f"expected {expected} fields, found {got} (ragged row)"
+    if found := NOT_A_NUMBER.search(message):
+        index, row = int(found.group(1)), int(found.group(2))
+        column = header[index] if index < len(header) else None
+        return rows_before + row, column, f"{found.group(3)!r} is not a number"
+    return None

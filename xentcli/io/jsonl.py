@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
@@ -102,7 +103,9 @@ class JsonlSource:
             crlf = self._head.split(b"\n", 1)[0].endswith(b"\r")
             flat = flat_layout(self._first_keys, self._sampled, numeric, wanted, crlf)
         batches = self._selected(parse, wanted, chunk_rows, flat)
-        yield from guarded(batches, self._stream, self.name, self._locator(numeric))
+        yield from guarded(
+            batches, self._stream, self.name, self._locator(numeric), explain_json_message
+        )
 
     def _selected(
         self,
@@ -201,6 +204,23 @@ def _block_bytes(head: bytes) -> int:
     while block < 2 * longest:
         block *= 2
     return block
+
+
+JSON_ERROR = re.compile(r"JSON parse error: (.*) in row (\d+)$")
+FIELD = re.compile(r"Column\(/([^)]*)\)")
+
+
+def explain_json_message(message: str, rows_before: int) -> Found | None:
+    """(1-based row, column, message) from pyarrow's words for a block's error (rows numbered
+    from 0 in the block), for input that cannot be read again (stdin)."""
+    found = JSON_ERROR.search(message.strip())
+    if found is None:
+        return None
+    what, row = found.group(1).strip(), int(found.group(2))
+    field = FIELD.search(what)
+    if field is None:
+        return rows_before + row + 1, None, f"not valid JSON ({what})"
+    return rows_before + row + 1, field.group(1), f"a value unlike the rows before it ({what})"
 
 
 def locate_json_error(stream: BinaryIO, numeric: list[str]) -> Found | None:

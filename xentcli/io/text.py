@@ -79,9 +79,11 @@ def guarded(
     stream: BinaryIO,
     name: str,
     locate: Callable[[], Found | None] | None,
+    explain: Callable[[str, int], Found | None] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The batches; a parse error becomes an InputError naming row and column, found by
-    `locate` (re-reading the file: error path only; None for stdin, which cannot be re-read)."""
+    `locate` (re-reading the file: error path only; None for stdin, which cannot be re-read),
+    or else by `explain` from pyarrow's message and the rows handed out before it."""
     rows = 0
     try:
         for batch in batches:
@@ -91,6 +93,8 @@ def guarded(
         raise KeyboardInterrupt from None
     except BAD_FILE as exc:
         found = locate() if locate is not None else None
+        if found is None and explain is not None:
+            found = explain(str(exc), rows)
         if found is not None:
             row, column, message = found
             raise InputError(message, file=name, row=row, column=column) from None
