@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from tests.conftest import run_cli
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "arrow", "csv.gz", "jsonl.gz")
+FROM_STDIN = ("-csv", "-tsv", "-jsonl")  # the same bytes on stdin, with --input-format
 LAYOUTS = ("binary", "multiclass", "list")
 TEXT = ("csv", "tsv", "jsonl")
 EXTRA = (  # sections on top: each must keep the invariant too
@@ -163,20 +164,25 @@ def check(
     tmp_path, fmt: str, layout: str, how: str, at: float, rows: int, seed: int, extra=()
 ) -> None:
     data = table(layout, rows, seed)
-    plain = fmt.removesuffix(".gz")  # a compressed file: its text mutated, then compressed
+    plain = fmt.removesuffix(".gz").removeprefix("-")  # compressed: the text mutated first
     raw = mutated(encoded(data, plain), how, at, plain)
-    path = tmp_path / f"in.{fmt}"
+    path = tmp_path / f"in.{plain if fmt.startswith('-') else fmt}"
     path.write_bytes(gzip.compress(raw) if fmt.endswith(".gz") else raw)
     flags = ["--pred-col", "probs"] if layout == "list" else []
     flags += [flag.replace("{tmp}", str(tmp_path)) for flag in extra]
-    run = run_cli("eval", str(path), *flags, "--json")
+    if fmt.startswith("-"):
+        flags += ["--input-format", plain]
+        run = run_cli("eval", "-", *flags, "--json", input=raw)
+    else:
+        run = run_cli("eval", str(path), *flags, "--json")
+    named = "<stdin>" if fmt.startswith("-") else str(path)
     case = f"{fmt} {layout} {how}@{at!r} rows={rows} seed={seed} {' '.join(extra)}"
     assert run.code in (0, 2), f"{case}: exit {run.code}: {run.stderr}"
     assert "Traceback" not in run.stderr, f"{case}: {run.stderr}"
     if run.code == 2:
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("xentcli: error: "), f"{case}: {lines}"
-        assert str(path) in lines[0], f"{case}: the file is not named: {lines[0]}"
+        assert named in lines[0], f"{case}: the file is not named: {lines[0]}"
         assert run.stdout == "", f"{case}: a number was printed"
         return
     report = json.loads(run.stdout)
@@ -193,7 +199,7 @@ def check(
 
 
 CASE = dict(
-    fmt=st.sampled_from(FORMATS),
+    fmt=st.sampled_from(FORMATS + FROM_STDIN),
     layout=st.sampled_from(LAYOUTS),
     how=st.sampled_from(MUTATIONS),
     at=st.floats(0, 1, exclude_max=True),
