@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -232,3 +233,25 @@ def test_the_console_script_asks_openblas_for_one_thread_unless_told(given, seen
         env["OPENBLAS_NUM_THREADS"] = given
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert run.stderr.strip().splitlines()[-1] == seen
+
+
+def test_integer_scores_with_logits_are_scores_not_predicted_labels(cli, tmp_path):
+    """An integer column is predicted labels by its type (docs/inputs.md), unless --logits says
+    it holds raw scores."""
+    path = write_csv(tmp_path / "z.csv", ["label", "logit"], [[1, 2], [0, -1], [1, 0], [0, 30]])
+    run = cli("eval", str(path), "--logits", "--pred-col", "logit", "--json")
+    assert run.code == 0, run.stderr
+    z, y = [2.0, -1.0, 0.0, 30.0], [1, 0, 1, 0]
+    bce = (
+        sum(
+            math.log1p(math.exp(-v)) if t else v + math.log1p(math.exp(-v))
+            for v, t in zip(z, y, strict=True)
+        )
+        / 4
+    )
+    assert json.loads(run.stdout)["metrics"]["binary_cross_entropy"] == pytest.approx(
+        bce, rel=1e-12
+    )
+    run = cli("eval", str(path), "--pred-col", "logit", "--json")
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["signature"].count("inputs:labels") == 1

@@ -144,7 +144,15 @@ def resolve_layout(
         and not pred_list
         and not targets
         and request.task != Task.REGRESSION
-        and (request.hard or (pred_types is not None and _holds_labels(pred_types(), pred_cols[0])))
+        and (
+            request.hard
+            or (  # --logits says a column holds raw scores, integers or not, unless its name
+                # says predicted labels (y_pred): then the refusal explains
+                (not request.logits or pred_cols[0] in LABEL_PREDICTION_NAMES)
+                and pred_types is not None
+                and _holds_labels(pred_types(), pred_cols[0])
+            )
+        )
     )
     task = request.task or (
         Task.MULTICLASS if targets or pred_list or len(pred_cols) > 1 or hard else Task.BINARY
@@ -243,7 +251,8 @@ def shown(names: list[str]) -> str:
     return ", ".join(name if name else "(unnamed index)" for name in names) or "none"
 
 
-SCORE_NAMES = {n for n in BINARY_NAMES if n not in ("pred", "prediction", "y_pred")}
+LABEL_PREDICTION_NAMES = ("pred", "prediction", "y_pred")
+SCORE_NAMES = {n for n in BINARY_NAMES if n not in LABEL_PREDICTION_NAMES}
 
 
 def _holds_labels(types: dict[str, str], column: str) -> bool:
