@@ -43,8 +43,8 @@ def _span_reader(
         try:
             while True:
                 length = min(want, end - base)
-                region = bytearray(length)
-                got = os.preadv(fd, [region], base)
+                region = os.pread(fd, length, base)  # no zero-filled buffer first
+                got = len(region)
                 if got < length:
                     raise InputError(
                         f"the file is shorter than when it was opened (byte {base + got} of "
