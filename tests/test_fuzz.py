@@ -119,18 +119,30 @@ def mutated(raw: bytes, how: str, at: float, fmt: str) -> bytes:
     return text.encode()
 
 
+def read_frame(path: str, fmt: str) -> pd.DataFrame:
+    """The file as pandas or pyarrow read it (the reference reader)."""
+    if fmt in ("csv", "tsv"):
+        return pd.read_csv(path, sep="," if fmt == "csv" else "\t", encoding="utf-8")
+    if fmt == "jsonl":
+        return pd.read_json(path, lines=True)
+    if fmt == "parquet":
+        return pq.read_table(path).to_pandas()
+    return feather.read_table(path).to_pandas()
+
+
 def independent(path: str, fmt: str, layout: str) -> dict[str, float] | None:
     """What pandas or pyarrow make of the bytes: the metrics, or None when they cannot read
     them as a clean table of this layout (then only the exit code and message are checked)."""
     try:
-        if fmt in ("csv", "tsv"):
-            data = pd.read_csv(path, sep="," if fmt == "csv" else "\t", encoding="utf-8")
-        elif fmt == "jsonl":
-            data = pd.read_json(path, lines=True)
-        elif fmt == "parquet":
-            data = pq.read_table(path).to_pandas()
-        else:
-            data = feather.read_table(path).to_pandas()
+        data = read_frame(path, fmt)
+    except Exception:  # noqa: BLE001 - whatever the reference cannot read, it does not judge
+        return None
+    return reference_metrics(data, layout)
+
+
+def reference_metrics(data: pd.DataFrame, layout: str) -> dict[str, float] | None:
+    """The metrics numpy computes from a clean table of this layout, else None."""
+    try:
         y = data["label"].to_numpy()
         if layout == "binary":
             p = data["prob"].to_numpy(dtype=np.float64)
@@ -233,3 +245,61 @@ def test_mutated_inputs_long_run(tmp_path, fmt, layout, how, at, rows, seed, ext
 )
 def test_cases_the_fuzzer_found(tmp_path, fmt, layout, how, at, rows, seed):
     check(tmp_path, fmt, layout, how, at, rows, seed)
+
+
+TWO_FILES = ("csv", "tsv", "jsonl", "parquet", "arrow")
+
+
+@settings(max_examples=40, derandomize=True, **SETTINGS)
+@given(
+    pred_fmt=st.sampled_from(TWO_FILES),
+    label_fmt=st.sampled_from(TWO_FILES),
+    layout=st.sampled_from(LAYOUTS),
+    how=st.sampled_from(MUTATIONS),
+    at=st.floats(0, 1, exclude_max=True),
+    in_labels=st.booleans(),
+    rows=st.integers(1, 30),
+    seed=st.integers(0, 2**16),
+)
+def test_mutated_label_files_are_right_or_exit_2(
+    tmp_path, pred_fmt, label_fmt, layout, how, at, in_labels, rows, seed
+):
+    """Predictions and labels in two files (`--labels`), one of them mutated: exit 0 with the
+    numbers of the two files paired row by row, or exit 2 naming one of the files."""
+    data = table(layout, rows, seed)
+    parts = {
+        "preds": (data.drop(columns="label"), pred_fmt),
+        "labels": (data[["label"]], label_fmt),
+    }
+    paths = {}
+    for role, (frame, fmt) in parts.items():
+        raw = encoded(frame, fmt)
+        if (role == "labels") == in_labels:
+            raw = mutated(raw, how, at, fmt)
+        paths[role] = tmp_path / f"{role}.{fmt}"
+        paths[role].write_bytes(raw)
+    flags = ["--pred-col", "probs"] if layout == "list" else []
+    run = run_cli("eval", str(paths["preds"]), "--labels", str(paths["labels"]), *flags, "--json")
+    case = f"{pred_fmt}+{label_fmt} {layout} {how}@{at!r} labels={in_labels} rows={rows} {seed}"
+    assert run.code in (0, 2), f"{case}: exit {run.code}: {run.stderr}"
+    if run.code == 2:
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("xentcli: error: "), f"{case}: {lines}"
+        assert any(str(p) in lines[0] for p in paths.values()), f"{case}: {lines[0]}"
+        assert run.stdout == "", f"{case}: a number was printed"
+        return
+    try:
+        preds = read_frame(str(paths["preds"]), pred_fmt)
+        labels = read_frame(str(paths["labels"]), label_fmt)
+    except Exception:  # noqa: BLE001 - whatever the reference cannot read, it does not judge
+        return
+    if len(preds) != len(labels) or "label" in preds:
+        return
+    reference = reference_metrics(pd.concat([preds, labels], axis=1), layout)
+    if how == "none":
+        assert reference is not None, case
+    for name, value in (reference or {}).items():
+        got = json.loads(run.stdout)["metrics"][name]
+        assert math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-12), (
+            f"{case}: {name} {got!r}, the reference {value!r}"
+        )
