@@ -20,6 +20,12 @@ BASE = b'{"label":1,"prob":0.25}\n{"label":0,"prob":0.5}\n{"label":1,"prob":0.75
 TEXT = b'{"label":"cat","prob":0.25}\n{"label":"dog","prob":0.5}\n'
 BOOL = b'{"label":true,"prob":0.25}\n{"label":false,"prob":0.5}\n'
 
+
+def spaced(text: bytes) -> bytes:
+    """The lines as `json.dumps` writes them by default: a space after each `:` and `,`."""
+    return text.replace(b'":', b'": ').replace(b',"', b', "')
+
+
 FLAT = {  # read as CSV to the end
     "compact": BASE,
     "no final newline": BASE.rstrip(b"\n"),
@@ -35,6 +41,7 @@ FLAT = {  # read as CSV to the end
     "text of braces": TEXT + b'{"label":"{x{","prob":0.5}\n',
     "boolean labels": BOOL + b'{"label":null,"prob":0.5}\n',
     "a text id": b'{"id":"a-1","label":1,"prob":0.25}\n{"id":"b-2","label":0,"prob":0.5}\n',
+    "more spaces before a number": BASE + b'{"label":  0,"prob":\t0.5}\n',
     "an unused column": b'{"id":7,"label":1,"prob":0.25}\n{"id":8,"label":0,"prob":0.5}\n',
 }
 
@@ -75,6 +82,8 @@ NOT_FLAT = {  # the JSON reader reads (or refuses) these
     "a number where text was": TEXT + b'{"label":3,"prob":0.5}\n',
     "text unquoted": TEXT + b'{"label":cat,"prob":0.5}\n',
     "text half quoted": TEXT + b'{"label":"cat,"prob":0.5}\n',
+    "a compact line among spaced ones": spaced(BASE) + b'{"label":0,"prob":0.5}\n',
+    "a text value unspaced among spaced": spaced(TEXT) + b'{"label":"x", "prob": 0.5}\n',
     "a boolean as 1": BOOL + b'{"label":1,"prob":0.5}\n',
     "a boolean capitalized": BOOL + b'{"label":True,"prob":0.5}\n',
     "bytes that are not UTF-8 in a value": BASE + b'{"label":0,"prob":0.\x8d5}\n',
@@ -107,13 +116,15 @@ def block_bytes(request, monkeypatch) -> int:
     return request.param
 
 
+@pytest.mark.parametrize("style", [bytes, spaced], ids=["compact", "spaced"])
 @pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("name", FLAT)
 def test_flat_lines_are_read_as_csv_with_the_json_readers_values(
-    name, packed, tmp_path, monkeypatch, block_bytes
+    name, packed, style, tmp_path, monkeypatch, block_bytes
 ):
     path = tmp_path / ("p.jsonl.gz" if packed else "p.jsonl")
-    path.write_bytes(gzip.compress(FLAT[name]) if packed else FLAT[name])
+    text = style(FLAT[name])
+    path.write_bytes(gzip.compress(text) if packed else text)
     finished = []
     real = jsonl_flat.read_flat
 
@@ -137,10 +148,11 @@ def test_other_lines_are_read_by_the_json_reader(name, packed, tmp_path, monkeyp
     # the flat lines before the odd one, as if they filled the first 4 MiB: the flat reader
     # with their layout must refuse the file
     crlf = BASE.replace(b"\n", b"\r\n")
-    prefix = next(p for p in (crlf, BASE, TEXT, BOOL) if NOT_FLAT[name].startswith(p))
+    prefixes = (crlf, spaced(BASE), spaced(TEXT), BASE, TEXT, BOOL)
+    prefix = next(p for p in prefixes if NOT_FLAT[name].startswith(p))
     sampled = pajson.read_json(io.BytesIO(prefix)).schema
     layout = jsonl_flat.flat_layout(
-        ["label", "prob"], sampled, ["prob"], ["prob", "label"], prefix == crlf
+        ["label", "prob"], sampled, ["prob"], ["prob", "label"], prefix == crlf, b": " in prefix
     )
     assert layout is not None
     with pytest.raises(jsonl_flat.NotFlat):
@@ -267,14 +279,16 @@ def test_random_lines_read_as_the_json_reader_reads_them(tmp_path, monkeypatch):
 
     for case in range(300):
         kinds = [rng.choice(list(KINDS)) for _ in range(2)]
+        style = bool(rng.random() < 0.5)  # json.dumps' spaces, now and then a line without
         lines, odd = [], False
         for i in range(int(rng.integers(1, 14))):
             values = [KINDS[k][rng.integers(len(KINDS[k]))] for k in kinds]
             if i and rng.random() < 0.04:
                 values[int(rng.integers(2))] = ODD[rng.integers(len(ODD))]
                 odd = True
-            sep = b", " if i and rng.random() < 0.03 else b","
-            pairs = [b'"label":' + values[0], b'"prob":' + values[1]]
+            sep = b", " if style != bool(i and rng.random() < 0.03) else b","
+            colon = b": " if style != bool(i and rng.random() < 0.03) else b":"
+            pairs = [b'"label"' + colon + values[0], b'"prob"' + colon + values[1]]
             if i and rng.random() < 0.03:
                 pairs.reverse()
             lines.append(b"{" + sep.join(pairs) + b"}\n")

@@ -100,8 +100,12 @@ class JsonlSource:
         )
         flat = None
         if self.path != STDIN and not keys:  # stdin could not be read again if it is not flat
-            crlf = self._head.split(b"\n", 1)[0].endswith(b"\r")
-            flat = flat_layout(self._first_keys, self._sampled, numeric, wanted, crlf)
+            first = self._head.split(b"\n", 1)[0]
+            crlf = first.endswith(b"\r")
+            spaced = bool(self._first_keys) and first.startswith(
+                ("{" + json.dumps(self._first_keys[0], ensure_ascii=False) + ": ").encode()
+            )
+            flat = flat_layout(self._first_keys, self._sampled, numeric, wanted, crlf, spaced)
         batches = self._selected(parse, wanted, chunk_rows, flat)
         yield from guarded(
             batches, self._stream, self.name, self._locator(numeric), explain_json_message

@@ -1,5 +1,6 @@
-"""Flat JSON lines — every line `{"k1":v1,...,"kn":vn}` with the first line's keys in its order,
-numbers, booleans, text without escapes or null for values, no spaces — read as CSV: `:` and `}`
+"""Flat JSON lines — every line `{"k1":v1,...,"kn":vn}` (or `json.dumps`' default `{"k1": v1,
+"k2": v2}`, as the first line is) with the first line's keys in its order, numbers, booleans,
+text without escapes or null for values — read as CSV: `:` and `}`
 become `,` (one `bytes.translate` per block) and pyarrow's CSV reader parses the blocks on the
 parse threads, about twice as fast as its JSON reader (benchmarks/README.md). Every line is
 checked: it has exactly the fields `{"k1"`, v1, `"k2"`, v2, …, `"kn"`, vn and an empty one
@@ -33,7 +34,7 @@ SEPARATORS = bytes.maketrans(b":}\r", b",,,")
 KEY_TYPE = pa.binary()  # parsed faster than text or a dictionary; checked on its buffers
 NUMBERS = (pa.int64(), pa.float64())  # types the JSON reader infers that CSV parses alike
 OTHERS = (pa.bool_(), pa.string())  # the same, with true/false only, and text checked here
-QUOTE, BACKSLASH, NULL = ord('"'), ord("\\"), b"null"
+QUOTE, BACKSLASH, SPACE, NULL = ord('"'), ord("\\"), ord(" "), b"null"
 
 
 class NotFlat(Exception):
@@ -49,14 +50,15 @@ class FlatLayout:
     types: dict[str, pa.DataType]  # every column → the type it is parsed as
     wanted: list[str]
     texts: tuple[str, ...]  # text columns: parsed as binary with their quotes, then checked
+    lead: int  # spaces before each value: 1 in `json.dumps`' default `{"k": v, "k2": v2}`
 
     def convert(self) -> pacsv.ConvertOptions:
-        return pacsv.ConvertOptions(
+        return pacsv.ConvertOptions(  # numbers are read with spaces trimmed, literals are not
             column_types=self.types,
             include_columns=self.names,
-            null_values=["null"],
-            true_values=["true"],
-            false_values=["false"],
+            null_values=["null", " " * self.lead + "null"],
+            true_values=["true", " " * self.lead + "true"],
+            false_values=["false", " " * self.lead + "false"],
         )
 
 
@@ -66,6 +68,7 @@ def flat_layout(
     numeric: list[str],
     wanted: list[str],
     crlf: bool = False,
+    spaced: bool = False,
 ) -> FlatLayout | None:
     """The layout of lines with these keys, or None where the sample shows they are not flat
     lines (lists, objects, dates, fields the first line leaves out, text where numbers are)."""
@@ -81,7 +84,8 @@ def flat_layout(
     for i, key in enumerate(keys):
         field = f"\0key{i}"
         names += [field, key]
-        expected[field] = (("{" if i == 0 else "") + json.dumps(key, ensure_ascii=False)).encode()
+        before = "{" if i == 0 else " " if spaced else ""
+        expected[field] = (before + json.dumps(key, ensure_ascii=False)).encode()
         types[field] = KEY_TYPE
         types[key] = pa.float64() if key in numeric else sampled.field(key).type
     texts = tuple(c for c, t in types.items() if t == pa.string())
@@ -90,7 +94,7 @@ def flat_layout(
         names.append(end)
         expected[end] = b""
         types[end] = KEY_TYPE
-    return FlatLayout(names, expected, types, wanted, texts)
+    return FlatLayout(names, expected, types, wanted, texts, 1 if spaced else 0)
 
 
 def file_spans(path: str, size: int) -> Iterator[tuple[int, Block]]:
@@ -146,7 +150,7 @@ def read_flat(
             raise NotFlat  # NaN, Infinity or 1e400: as the JSON reader reads (or refuses) them
         for name in layout.texts:
             column = pa.chunked_array(
-                [_unquoted(c) for c in table.column(name).chunks], pa.string()
+                [_unquoted(c, layout.lead) for c in table.column(name).chunks], pa.string()
             )
             table = table.set_column(table.schema.get_field_index(name), name, column)
         return table.select(layout.wanted), stop
@@ -185,11 +189,11 @@ def _finite(column: pa.ChunkedArray) -> bool:
     return True
 
 
-def _unquoted(chunk: pa.Array) -> pa.Array:
-    """A binary column of quoted JSON strings (or `null`) as their text: NotFlat unless every
-    value is `null` or `"…"` with no quote or backslash inside (no escapes to decode), the text
-    UTF-8. (`null` is found here: letting the CSV reader find it costs every binary column a
-    null check, the keys' too.)"""
+def _unquoted(chunk: pa.Array, lead: int) -> pa.Array:
+    """A binary column of quoted JSON strings (or `null`), each after `lead` spaces, as their
+    text: NotFlat unless every value is that many spaces and `null` or `"…"` with no quote or
+    backslash inside (no escapes to decode), the text UTF-8. (`null` is found here: letting the
+    CSV reader find it costs every binary column a null check, the keys' too.)"""
     if chunk.offset or chunk.null_count:
         raise NotFlat  # not made by the CSV reader as asked
     rows = len(chunk)
@@ -197,22 +201,28 @@ def _unquoted(chunk: pa.Array) -> pa.Array:
     base, size = int(offsets[0]), int(offsets[-1] - offsets[0])
     raw = np.frombuffer(chunk.buffers()[2], np.uint8, size, base) if size else np.zeros(0, np.uint8)
     starts, lengths = offsets[:-1] - base, np.diff(offsets)
+    dropped = raw == QUOTE  # the quotes, the leading spaces, and the letters of each null
+    if lead:
+        if (lengths < lead).any() or not (raw[starts] == SPACE).all():
+            raise NotFlat
+        dropped[starts] = True
+        starts, lengths = starts + lead, lengths - lead
     null = lengths == len(NULL)
     if null.any():
         at = starts[null]
         null[null] = np.logical_and.reduce([raw[at + i] == byte for i, byte in enumerate(NULL)])
     present = ~null
-    quotes = raw == QUOTE
     first, last = starts[present], starts[present] + lengths[present] - 1
-    if (lengths[present] < 2).any() or np.count_nonzero(quotes) != 2 * first.size:
+    if (lengths[present] < 2).any() or np.count_nonzero(raw == QUOTE) != 2 * first.size:
         raise NotFlat
-    if not (quotes[first].all() and quotes[last].all()) or (raw == BACKSLASH).any():
+    if not ((raw[first] == QUOTE).all() and (raw[last] == QUOTE).all()):
         raise NotFlat
-    dropped = quotes  # the quotes, and the letters of each null
+    if (raw == BACKSLASH).any():
+        raise NotFlat
     for i in range(len(NULL)):
         dropped[starts[null] + i] = True
     gone = np.zeros(rows + 1, np.int32)  # bytes dropped before each offset
-    np.cumsum(np.where(null, len(NULL), 2), out=gone[1:])
+    np.cumsum(lead + np.where(null, len(NULL), 2), out=gone[1:])
     text = pa.StringArray.from_buffers(
         rows,
         pa.py_buffer((offsets - base - gone).astype(np.int32)),
