@@ -1,5 +1,5 @@
 """JSON lines (.jsonl, .ndjson, maybe compressed, or stdin), read by pyarrow's streaming reader;
-a local file of flat numeric lines is read as CSV instead (jsonl_flat.py), faster."""
+a file (not stdin) of flat lines is read as CSV instead (jsonl_flat.py), faster."""
 
 from __future__ import annotations
 
@@ -134,11 +134,13 @@ class JsonlSource:
                         spans = stream_spans(
                             reopened.enter_context(open_text(self.path, self.name))
                         )
-                    for table, read in read_flat(spans, flat):
-                        self._flat_read = read
-                        for batch in table.to_batches(max_chunksize=chunk_rows):
-                            done += batch.num_rows
-                            yield batch
+                    # closed before the stream is: a stream's reading thread stops first
+                    with contextlib.closing(read_flat(spans, flat)) as tables:
+                        for table, read in tables:
+                            self._flat_read = read
+                            for batch in table.to_batches(max_chunksize=chunk_rows):
+                                done += batch.num_rows
+                                yield batch
                     return
                 except NotFlat:
                     stream = _Prefixed(b"", reopened.enter_context(open_text(self.path, self.name)))

@@ -15,7 +15,7 @@ import contextlib
 import functools
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,7 +121,7 @@ def _translated(block: pa.Buffer) -> pa.Buffer:
 
 def read_flat(
     spans: Iterator[tuple[int, Block]], layout: FlatLayout
-) -> Iterator[tuple[pa.Table, int]]:
+) -> Generator[tuple[pa.Table, int], None, None]:
     """The wanted columns, a table per block in order, each with its span's progress; NotFlat
     at the first block that does not hold flat lines of the layout."""
     convert = layout.convert()

@@ -101,4 +101,7 @@ def guarded(
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"cannot parse the data after row {rows}: {text}", file=name) from None
     finally:
+        close = getattr(batches, "close", None)  # its reading threads stop before the stream
+        if close is not None:  # is closed under them
+            close()
         stream.close()
