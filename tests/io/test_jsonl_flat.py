@@ -338,3 +338,46 @@ def test_an_error_midway_in_a_stream_read_ahead_stops_its_reader_first(
     for _ in range(20):
         with pytest.raises(InputError, match="row 3001, column 'prob'"):
             xentcli.evaluate(str(path))
+
+
+def test_group_keep_and_join_columns_are_read_flat_too(cli, tmp_path, monkeypatch):
+    """--by, --keep-col and --on read their columns from flat lines as the JSON reader types
+    them: the same report as from lines the flat reader does not take."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    order = rng.permutation(n)
+    rows = [
+        {"id": int(i), "region": ["eu", "us", "asia"][i % 3], "prob": float(rng.random())}
+        for i in order
+    ]
+    labels = [{"id": i, "label": int(rng.integers(0, 2))} for i in range(n)]
+    files = {}
+    for style, (sep, colon) in {"flat": (",", ":"), "other": (",", ":  ")}.items():
+        for name, records in (("preds", rows), ("labels", labels)):
+            path = tmp_path / f"{name}-{style}.jsonl"
+            text = "".join(json.dumps(r, separators=(sep, colon)) + "\n" for r in records)
+            path.write_text(text)
+            files[name, style] = str(path)
+    finished = []
+    real = jsonl_flat.read_flat
+
+    def spy(*args):
+        yield from real(*args)
+        finished.append(True)
+
+    monkeypatch.setattr(jsonl, "read_flat", spy)
+    reports = {}
+    for style in ("flat", "other"):
+        finished.clear()
+        args = ["--labels", files["labels", style], "--on", "id", "--by", "region", "--worst", "3"]
+        run = cli("eval", files["preds", style], *args, "--keep-col", "region", "--json")
+        assert run.code == 0, run.stderr
+        assert len(finished) == (2 if style == "flat" else 0)  # both files read flat, or neither
+        reports[style] = json.loads(run.stdout)
+    flat, other = reports["flat"], reports["other"]
+    assert flat["metrics"] == other["metrics"]
+    assert flat["worst"]["rows"] == other["worst"]["rows"]
+    for a, b in zip(flat["groups"], other["groups"], strict=True):
+        assert a["group"] == b["group"]
+        for name, value in a["metrics"].items():
+            assert value == pytest.approx(b["metrics"][name], rel=1e-12)

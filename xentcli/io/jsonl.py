@@ -99,7 +99,7 @@ class JsonlSource:
             unexpected_field_behavior="infer",
         )
         flat = None
-        if self.path != STDIN and not keys:  # stdin could not be read again if it is not flat
+        if self.path != STDIN:  # stdin could not be read again if it is not flat
             first = self._head.split(b"\n", 1)[0]
             crlf = first.endswith(b"\r")
             spaced = bool(self._first_keys) and first.startswith(
