@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import run_cli
 
-FORMATS = ("csv", "tsv", "jsonl", "parquet", "arrow", "csv.gz", "jsonl.gz")
+FORMATS = ("csv", "tsv", "jsonl", "ndjson", "parquet", "arrow", "csv.gz", "jsonl.gz")
 FROM_STDIN = ("-csv", "-tsv", "-jsonl")  # the same bytes on stdin, with --input-format
 LAYOUTS = ("binary", "multiclass", "list")
-TEXT = ("csv", "tsv", "jsonl")
+TEXT = ("csv", "tsv", "jsonl", "ndjson")
 EXTRA = (  # sections on top: each must keep the invariant too
     (),
     ("--auc",),
@@ -72,8 +72,11 @@ def encoded(data: pd.DataFrame, fmt: str) -> bytes:
         if "probs" in data:
             data = data.assign(probs=[json.dumps(v) for v in data["probs"]])
         return data.to_csv(index=False, sep="," if fmt == "csv" else "\t").encode()
-    if fmt == "jsonl":
+    if fmt == "jsonl":  # pandas' compact lines
         return data.to_json(orient="records", lines=True).encode()
+    if fmt == "ndjson":  # json.dumps' default spacing, as a Python loop writes lines
+        records = json.loads(data.to_json(orient="records"))
+        return "".join(json.dumps(r) + "\n" for r in records).encode()
     sink = io.BytesIO()
     arrow = pa.Table.from_pandas(data, preserve_index=False)
     if fmt == "parquet":
@@ -123,7 +126,7 @@ def read_frame(path: str, fmt: str) -> pd.DataFrame:
     """The file as pandas or pyarrow read it (the reference reader)."""
     if fmt in ("csv", "tsv"):
         return pd.read_csv(path, sep="," if fmt == "csv" else "\t", encoding="utf-8")
-    if fmt == "jsonl":
+    if fmt in ("jsonl", "ndjson"):
         return pd.read_json(path, lines=True)
     if fmt == "parquet":
         return pq.read_table(path).to_pandas()
