@@ -111,6 +111,20 @@ def rows(batches: list[pa.RecordBatch] | str) -> object:
     return [(b.schema, b.to_pylist()) for b in batches]
 
 
+@pytest.fixture
+def read_flat_to_the_end(monkeypatch) -> list[bool]:
+    """A True for each file the flat reader read to its end (its spy in jsonl.py)."""
+    finished: list[bool] = []
+    real = jsonl_flat.read_flat
+
+    def spy(*args):
+        yield from real(*args)
+        finished.append(True)
+
+    monkeypatch.setattr(jsonl, "read_flat", spy)
+    return finished
+
+
 @pytest.fixture(params=[1 << 20, 40], ids=["one block", "blocks of a line or two"])
 def block_bytes(request, monkeypatch) -> int:
     monkeypatch.setattr(jsonl_flat, "BLOCK_BYTES", request.param)
@@ -121,21 +135,13 @@ def block_bytes(request, monkeypatch) -> int:
 @pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("name", FLAT)
 def test_flat_lines_are_read_as_csv_with_the_json_readers_values(
-    name, packed, style, tmp_path, monkeypatch, block_bytes
+    name, packed, style, tmp_path, monkeypatch, block_bytes, read_flat_to_the_end
 ):
     path = tmp_path / ("p.jsonl.gz" if packed else "p.jsonl")
     text = style(FLAT[name])
     path.write_bytes(gzip.compress(text) if packed else text)
-    finished = []
-    real = jsonl_flat.read_flat
-
-    def spy(*args):
-        yield from real(*args)
-        finished.append(True)
-
-    monkeypatch.setattr(jsonl, "read_flat", spy)
     got = read(path, True, monkeypatch)
-    assert finished, "the flat reader did not read this file to the end"
+    assert read_flat_to_the_end, "the flat reader did not read this file to the end"
     want = read(path, False, monkeypatch)
     assert isinstance(got, list) and sum(b.num_rows for b in got) >= 2
     assert _table(got) == _table(want)
@@ -264,20 +270,14 @@ ODD = [
 ]
 
 
-def test_random_lines_read_as_the_json_reader_reads_them(tmp_path, monkeypatch):
+def test_random_lines_read_as_the_json_reader_reads_them(
+    tmp_path, monkeypatch, read_flat_to_the_end
+):
     """Random files of two columns, now and then a line spaced, with its keys swapped or an odd
     value: the flat reader gives what pyarrow's JSON reader gives, or the same error. `.5` and
     `01` are what JSON does not allow and flat lines read (docs/inputs.md): where they are, the
     flat reader may read what the JSON reader refuses."""
     rng = np.random.default_rng(11)
-    flat = 0
-    real = jsonl_flat.read_flat
-
-    def spy(*args):
-        nonlocal flat
-        yield from real(*args)
-        flat += 1
-
     for case in range(300):
         kinds = [rng.choice(list(KINDS)) for _ in range(2)]
         style = bool(rng.random() < 0.5)  # json.dumps' spaces, now and then a line without
@@ -300,10 +300,8 @@ def test_random_lines_read_as_the_json_reader_reads_them(tmp_path, monkeypatch):
             JsonlSource(str(path))
         except InputError:
             continue
-        monkeypatch.setattr(jsonl, "read_flat", spy)
         got = read(path, True, monkeypatch)
-        monkeypatch.setattr(jsonl, "read_flat", real)
-        want = read(path, False, monkeypatch)
+        want = read(path, False, monkeypatch)  # never flat: the spy is not reached
         lenient = odd and any(b":.5" in line or b":01" in line for line in lines)
         if isinstance(want, str) and lenient and not isinstance(got, str):
             continue
@@ -312,7 +310,7 @@ def test_random_lines_read_as_the_json_reader_reads_them(tmp_path, monkeypatch):
             assert got == want, case_text
         else:
             assert _table(got) == _table(want), case_text
-    assert flat > 60  # many files were read flat to the end (86 of 300 with this seed)
+    assert len(read_flat_to_the_end) > 60, len(read_flat_to_the_end)  # read flat to the end
 
 
 @pytest.mark.parametrize("suffix", [".csv.gz", ".jsonl.gz"])
@@ -340,7 +338,7 @@ def test_an_error_midway_in_a_stream_read_ahead_stops_its_reader_first(
             xentcli.evaluate(str(path))
 
 
-def test_group_keep_and_join_columns_are_read_flat_too(cli, tmp_path, monkeypatch):
+def test_group_keep_and_join_columns_are_read_flat_too(cli, tmp_path, read_flat_to_the_end):
     """--by, --keep-col and --on read their columns from flat lines as the JSON reader types
     them: the same report as from lines the flat reader does not take."""
     rng = np.random.default_rng(8)
@@ -358,21 +356,13 @@ def test_group_keep_and_join_columns_are_read_flat_too(cli, tmp_path, monkeypatc
             text = "".join(json.dumps(r, separators=(sep, colon)) + "\n" for r in records)
             path.write_text(text)
             files[name, style] = str(path)
-    finished = []
-    real = jsonl_flat.read_flat
-
-    def spy(*args):
-        yield from real(*args)
-        finished.append(True)
-
-    monkeypatch.setattr(jsonl, "read_flat", spy)
     reports = {}
     for style in ("flat", "other"):
-        finished.clear()
+        read_flat_to_the_end.clear()
         args = ["--labels", files["labels", style], "--on", "id", "--by", "region", "--worst", "3"]
         run = cli("eval", files["preds", style], *args, "--keep-col", "region", "--json")
         assert run.code == 0, run.stderr
-        assert len(finished) == (2 if style == "flat" else 0)  # both files read flat, or neither
+        assert len(read_flat_to_the_end) == (2 if style == "flat" else 0)  # both, or neither
         reports[style] = json.loads(run.stdout)
     flat, other = reports["flat"], reports["other"]
     assert flat["metrics"] == other["metrics"]
