@@ -123,7 +123,9 @@ class CsvSource:
                 not_integers.set()
                 return self._parse(block, as_text)
 
-        depth = WORKERS + 1  # more blocks in flight are no faster and hold more memory
+        # more blocks in flight are no faster and hold more memory; a stream's next block is
+        # read ahead already (_blocks), so one fewer is parsed ahead of it
+        depth = WORKERS + 1 if self._size is not None else WORKERS
         tables = ordered_map(parse, self._blocks(depth + 2), WORKERS, depth)
         batches = (
             b
