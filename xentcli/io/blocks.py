@@ -6,16 +6,19 @@ mapped would kill the process with SIGBUS, where a read that comes up short is a
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pyarrow as pa
 
 from xentcli.errors import InputError
+from xentcli.io.prefetch import prefetch
 
 SLACK = 64 << 10  # room past a block's nominal size, so a block's last line fits without a regrow
+READ_AHEAD = 1  # blocks of a stream read ahead of the parse threads
 
 
 Block = Callable[[], pa.Buffer | None]  # a block to read: its lines, or None if it has none
@@ -103,3 +106,12 @@ def _read_into(stream: Any, view: memoryview) -> int:
             break
         filled += got
     return filled
+
+
+def read_ahead(stream: Any, first: bytes, size: int, ring: int) -> Generator[pa.Buffer, None, None]:
+    """read_blocks on a thread of its own, READ_AHEAD blocks ahead (a gzip file is inflated
+    there, not between the main thread's scoring); `ring` counts the blocks in use by the
+    caller, and the ring grows by those read ahead. Closing it stops and joins the thread."""
+    blocks = read_blocks(stream, first, size, ring + READ_AHEAD + 1)
+    with contextlib.closing(prefetch(blocks, READ_AHEAD)) as ahead:
+        yield from ahead

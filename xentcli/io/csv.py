@@ -21,9 +21,8 @@ import pyarrow.csv as pacsv
 
 from xentcli.errors import InputError
 from xentcli.io import storage
-from xentcli.io.blocks import Block, file_blocks, read_blocks
+from xentcli.io.blocks import Block, file_blocks, read_ahead
 from xentcli.io.csv_locate import explain_csv_message, locate_csv_error
-from xentcli.io.prefetch import prefetch
 from xentcli.io.text import (
     STDIN,
     Found,
@@ -37,7 +36,6 @@ from xentcli.io.text import (
 BLOCK_BYTES = 4 << 20  # larger blocks parse faster; memory stays flat at this size
 WORKERS = min(4, (os.cpu_count() or 1) + 1)  # one more than cores: parsing never waits on compute
 LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # labels are mapped via the dictionary
-READ_AHEAD = 1  # blocks of a stream read ahead of the parse threads
 SAMPLE_BYTES = 64 << 10  # of the first block: enough to guess whether labels are integers
 T = TypeVar("T")
 R = TypeVar("R")
@@ -124,7 +122,7 @@ class CsvSource:
                 return self._parse(block, as_text)
 
         # more blocks in flight are no faster and hold more memory; a stream's next block is
-        # read ahead already (_blocks), so one fewer is parsed ahead of it
+        # read ahead already (read_ahead), so one fewer is parsed ahead of it
         depth = WORKERS + 1 if self._size is not None else WORKERS
         tables = ordered_map(parse, self._blocks(depth + 2), WORKERS, depth)
         batches = (
@@ -179,12 +177,8 @@ class CsvSource:
                 self._bytes_read = min(self._size, self._bytes_read + BLOCK_BYTES)
                 yield span
             return
-        # a stream (gzip, stdin) is read, and inflated, on a thread of its own: on the main
-        # thread, inflating waited for the scoring and the scoring for inflating
-        # (benchmarks/README.md); the ring covers the blocks read ahead too
-        blocks = read_blocks(self._stream, self._rest, BLOCK_BYTES, ring + READ_AHEAD + 1)
-        with contextlib.closing(prefetch(blocks, READ_AHEAD)) as ahead:
-            for block in ahead:
+        with contextlib.closing(read_ahead(self._stream, self._rest, BLOCK_BYTES, ring)) as ahead:
+            for block in ahead:  # closed with this generator: its thread stops first
                 self._bytes_read += block.size
                 yield block
 

@@ -24,9 +24,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from xentcli.io.arrow_numpy import null_mask
-from xentcli.io.blocks import Block, file_blocks, read_blocks
-from xentcli.io.csv import BLOCK_BYTES, READ_AHEAD, WORKERS, ordered_map
-from xentcli.io.prefetch import prefetch
+from xentcli.io.blocks import Block, file_blocks, read_ahead
+from xentcli.io.csv import BLOCK_BYTES, WORKERS, ordered_map
 
 # `\r` too: a CRLF line then ends in one more (empty) field, and a lone CR, which CSV would take
 # for a line end and JSON lines do not, changes a line's count of fields
@@ -108,10 +107,9 @@ def file_spans(path: str, size: int) -> Iterator[tuple[int, Block]]:
 def stream_spans(stream: Any) -> Iterator[tuple[int, Block]]:
     """A stream's blocks (a compressed file, inflated), read ahead on a thread of their own and
     translated by the parse threads; how far is not known (0)."""
-    ring = (WORKERS + 1) + 2 + READ_AHEAD + 1  # in flight, handed out, read ahead, being read
-    blocks = read_blocks(stream, b"", BLOCK_BYTES, ring)
-    with contextlib.closing(prefetch(blocks, READ_AHEAD)) as ahead:
-        for block in ahead:
+    in_use = (WORKERS + 1) + 2  # parsed in flight, handed out, being read
+    with contextlib.closing(read_ahead(stream, b"", BLOCK_BYTES, in_use)) as ahead:
+        for block in ahead:  # closed with this generator: its thread stops first
             yield 0, functools.partial(_translated, block)
 
 
