@@ -179,7 +179,7 @@ CASES = {
             b'{"label":"cat","p_cat":0.5,"p_dog":0.5}\n{"label":"\xff","p_cat":0.5,"p_dog":0.5}\n',
         ),
         [],
-        "{f}, row 2, column 'label': a label that is not UTF-8 text",
+        "{f}, row 2, column 'label': text that is not UTF-8",
     ),
     "json text label not UTF-8, spaced": (
         (
@@ -188,7 +188,17 @@ CASES = {
             b' "p_dog": 0.5}\n{"label": "\xff", "p_cat": 0.5, "p_dog": 0.5}\n',
         ),
         ["--task", "multiclass"],
-        "{f}, row 3, column 'label': a label that is not UTF-8 text",
+        "{f}, row 3, column 'label': text that is not UTF-8",
+    ),
+    "json --by key not UTF-8": (
+        ("raw-jsonl", b'{"label":1,"prob":0.5,"r":"eu"}\n{"label":0,"prob":0.2,"r":"\xff"}\n'),
+        ["--by", "r"],
+        "{f}, row 2, column 'r': text that is not UTF-8",
+    ),
+    "json kept column not UTF-8": (
+        ("raw-jsonl", b'{"label":1,"prob":0.5,"r":"eu"}\n{"label":0,"prob":0.2,"r":"\xff"}\n'),
+        ["--worst", "2", "--keep-col", "r"],
+        "{f}, row 2, column 'r': text that is not UTF-8",
     ),
     "gzip csv, a value not a number": (
         ("raw-csv.gz", b"label,prob\n1,0.5\n0,x\n"),
@@ -355,3 +365,17 @@ def test_bad_stdin_far_in_names_the_row(cli, monkeypatch):
     run = cli("eval", "-", "--input-format", "jsonl", input="".join(lines).encode())
     assert run.code == 2
     assert run.stderr.startswith("xentcli: error: <stdin>, row 3457, column 'prob': ")
+
+
+def test_parquet_text_that_is_not_utf8_names_its_row(cli, tmp_path):
+    """pyarrow's Parquet reader does not check text: a --by key or label that is not UTF-8 is
+    named where it is read, not an internal error where it is decoded."""
+    import numpy as np
+
+    offsets = pa.py_buffer(np.array([0, 2, 4, 5], np.int32).tobytes())
+    region = pa.Array.from_buffers(pa.string(), 3, [None, offsets, pa.py_buffer(b"euus\xff")])
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"label": [1, 0, 1], "prob": [0.5, 0.2, 0.7], "r": region}), path)
+    run = cli("eval", str(path), "--by", "r")
+    assert run.code == 2 and run.stdout == ""
+    assert run.stderr == f"xentcli: error: {path}, row 3, column 'r': text that is not UTF-8\n"

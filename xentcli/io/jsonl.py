@@ -23,6 +23,7 @@ from xentcli.io.jsonl_flat import (
     read_flat,
     stream_spans,
 )
+from xentcli.io.source import check_text
 from xentcli.io.text import (
     STDIN,
     Found,
@@ -69,8 +70,10 @@ class JsonlSource:
         """The fields of the complete lines read so far, as pyarrow's reader infers them."""
         sample = self._head[: self._head.rfind(b"\n") + 1]
         try:
-            schema = pajson.read_json(io.BytesIO(sample)).schema if sample else None
-            _ = schema.names if schema is not None else None  # names that are not UTF-8 fail here
+            if not sample:
+                return None
+            schema = pajson.read_json(io.BytesIO(sample)).schema
+            list(schema.names)  # names that are not UTF-8 fail here, not later
             return schema
         except (pa.ArrowException, UnicodeDecodeError):  # a bad line: eval will name it
             return None
@@ -193,7 +196,9 @@ class JsonlSource:
                     file=self.name,
                 )
             if rows + batch.num_rows > skip:
-                yield batch.select(wanted).slice(max(0, skip - rows))
+                selected = batch.select(wanted)
+                check_text(selected, self.name, rows)
+                yield selected.slice(max(0, skip - rows))
             rows += batch.num_rows
 
     def _locator(self, numeric: list[str]) -> Callable[[], Found | None] | None:

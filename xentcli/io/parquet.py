@@ -10,7 +10,7 @@ import pyarrow as pa
 from xentcli.errors import InputError
 from xentcli.io import storage
 from xentcli.io.prefetch import prefetch
-from xentcli.io.source import BAD_FILE, StoredSchema, column_names
+from xentcli.io.source import BAD_FILE, StoredSchema, check_text, column_names
 
 PARQUET_BUFFER_BYTES = 1 << 20
 
@@ -88,6 +88,7 @@ class ParquetSource(StoredSchema):
                     batch_size=chunk_rows, row_groups=row_groups, columns=wanted, use_threads=False
                 )
             for batch in prefetch(batches):
+                check_text(batch, self.name, rows)
                 rows += batch.num_rows
                 yield batch
         except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C

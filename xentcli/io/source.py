@@ -8,9 +8,44 @@ from typing import Protocol
 
 import pyarrow as pa
 
+from xentcli.errors import InputError
+
 # what pyarrow raises for a file that is not what it claims (bad bytes, a cut, names that are
 # not UTF-8): each an input error naming the file, never an internal one
 BAD_FILE = (pa.ArrowException, OSError, EOFError, UnicodeDecodeError)
+TEXT = (pa.string(), pa.large_string())
+
+
+def check_text(batch: pa.RecordBatch, file: str, rows_before: int) -> None:
+    """Text from a reader that does not check it (pyarrow's JSON and Parquet readers) must be
+    UTF-8: else an InputError naming the first row and column that is not, before any stage
+    decodes it (labels, --by keys, kept columns)."""
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        kind = column.type
+        if pa.types.is_dictionary(kind) and kind.value_type in TEXT:
+            try:
+                column.dictionary.validate(full=True)
+                continue
+            except pa.ArrowInvalid:
+                column = column.cast(kind.value_type)
+        elif kind not in TEXT:
+            continue
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid:
+            row = rows_before + _first_not_utf8(column) + 1
+            raise InputError("text that is not UTF-8", file=file, row=row, column=name) from None
+
+
+def _first_not_utf8(column: pa.Array) -> int:
+    """The first row of a text column whose bytes are not UTF-8 (error path only)."""
+    for row, value in enumerate(column.cast(pa.binary()).to_pylist()):
+        try:
+            if value is not None:
+                value.decode("utf-8")
+        except UnicodeDecodeError:
+            return row
+    return 0
 
 
 class Source(Protocol):

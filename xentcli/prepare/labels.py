@@ -64,15 +64,7 @@ class LabelMapper:
         """Codes per row: class index, or MISSING / IGNORED; an unmappable label raises."""
         codes = self._codes_by_lookup(labels)
         if codes is None:
-            try:
-                codes = self._codes_in_general(labels)
-            except UnicodeDecodeError:  # text from a reader that does not check it (JSON lines)
-                raise InputError(
-                    "a label that is not UTF-8 text",
-                    file=self.file,
-                    row=offset + _first_not_utf8(labels) + 1,
-                    column=self.column,
-                ) from None
+            codes = self._codes_in_general(labels)
         if labels.null_count:
             codes[null_mask(labels)] = MISSING
         bad = np.flatnonzero(codes == UNMAPPED)
@@ -268,16 +260,3 @@ def _as_int(text: str) -> int | None:
         return int(text)
     except ValueError:
         return None
-
-
-def _first_not_utf8(labels: pa.Array) -> int:
-    """The first row of a text column whose bytes are not UTF-8."""
-    if pa.types.is_dictionary(labels.type):
-        labels = labels.cast(labels.type.value_type)
-    for row, value in enumerate(labels.cast(pa.binary()).to_pylist()):
-        try:
-            if value is not None:
-                value.decode("utf-8")
-        except UnicodeDecodeError:
-            return row
-    return 0
