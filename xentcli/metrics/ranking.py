@@ -323,8 +323,7 @@ class Ranking:
         both = np.zeros(width, bool)
         seen = min(width, self.pos.size)
         both[:seen] = (self.pos[:seen] > 0) & (self.neg[:seen] > 0)
-        undefined = np.where(both, 0.0, np.nan)
-        self._averaged(undefined, undefined, np.ones(width), names, finished)
+        self._refuse_undefined(both, names, finished)
         walked = self.walked if self.walked is not None else self._walked()
         replicated: dict[int, Replicates] = {}
         for segment, (walk, replicates) in sorted(walked.items()):
@@ -449,11 +448,17 @@ class Ranking:
         finished: Finished,
     ) -> dict[str, float]:
         """The --average of the targets' values; a target without both classes is an error."""
+        self._refuse_undefined(~np.isnan(auc), names, finished)
         if self.average == "micro":
-            auc, ap, names = auc[-1:], ap[-1:], names[-1:]
-        elif self.task == Task.MULTILABEL and len(names) > auc.size:
-            names = names[: auc.size]
-        undefined = np.flatnonzero(np.isnan(auc))
+            auc, ap = auc[-1:], ap[-1:]
+        return _average(auc, ap, support[: auc.size], self.average)
+
+    def _refuse_undefined(self, defined: np.ndarray, names: list[str], finished: Finished) -> None:
+        """A target (of those --average uses) without both positive and negative rows is an
+        error, as scikit-learn's roc_auc_score refuses it."""
+        if self.average == "micro":
+            defined, names = defined[-1:], names[-1:]
+        undefined = np.flatnonzero(~defined)
         if undefined.size:
             which = names[int(undefined[0])]
             what = "the positive class" if self.task == Task.BINARY else f"class {which!r}"
@@ -462,7 +467,6 @@ class Ranking:
                 "the rows used have only one of them",
                 file=finished.name or None,
             )
-        return _average(auc, ap, support[: auc.size], self.average)
 
     def _group_values(
         self, g: int, auc: np.ndarray, ap: np.ndarray, width: int
