@@ -105,3 +105,32 @@ def test_rf_classes_columns_with_text_labels_name_the_fix(cli, tmp_path, iris):
     assert run.code == 2 and "pass --classes" in run.stderr
     fixed = cli("eval", str(tmp_path / "mixed.csv"), "--classes", "setosa,versicolor,virginica")
     assert fixed.code == 0
+
+
+@pytest.mark.parametrize("columns", [["p_0", "p_1"], [0, 1], ["p0", "p1"]])
+def test_task_binary_on_two_predict_proba_columns(cli, tmp_path, cancer, iris, columns):
+    """--task binary says what the detection already says: the positive class's column."""
+    y, p = cancer
+    frame = pd.DataFrame(p, columns=columns)
+    frame["label"] = y
+    frame.to_csv(tmp_path / "two.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "two.csv"), task="binary")
+    assert report.task == "binary" and report.columns["predictions"] == [str(columns[1])]
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    flipped = xentcli.evaluate(str(tmp_path / "two.csv"), task="binary", positive="0")
+    assert flipped.columns["predictions"] == [str(columns[0])]
+    y3, p3 = iris
+    third = {"p_0": "p_2", 0: 2, "p0": "p2"}[columns[0]]
+    three = pd.DataFrame(p3, columns=[*columns, third])
+    three["label"] = y3
+    three.to_csv(tmp_path / "three.csv", index=False)
+    run = cli("eval", str(tmp_path / "three.csv"), "--task", "binary")
+    assert run.code == 2 and "drop --task binary" in run.stderr, run.stderr
+
+
+def test_task_binary_keeps_a_score_column_beside_class_columns(tmp_path, cancer):
+    y, p = cancer
+    frame = pd.DataFrame({"label": y, "prob": p[:, 1], "p_a": p[:, 0], "p_b": p[:, 1]})
+    frame.to_csv(tmp_path / "both.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "both.csv"), task="binary")
+    assert report.columns["predictions"] == ["prob"]

@@ -199,8 +199,8 @@ class LabelMapper:
             )
         elif self.positive is not None:
             message = (
-                f"label {value!r} is a third value: binary labels here are {self.positive!r} "
-                f"and {self.negative!r}"
+                f"label {value!r} is a third value: binary labels here are "
+                f"{str(self.positive)!r} and {str(self.negative)!r}"
             )
         else:
             message = f"label {value!r} is not 0/1 or true/false; pass --positive VALUE"

@@ -319,7 +319,9 @@ def _prediction_columns(
     options: list[tuple[str, list[str], tuple[str, ...]]] = []
     if request.task != Task.MULTICLASS:
         options += [(repr(n), [n], (n,)) for n in BINARY_NAMES if n in names]
-    if request.task != Task.BINARY:
+    # with --task binary, class columns when no score column is there: two complementary
+    # probability columns are one binary problem (resolve_layout)
+    if request.task != Task.BINARY or not options:
         for prefix in CLASS_PREFIXES:
             group = [c for c in names if c.startswith(prefix) and len(c) > len(prefix)]
             if len(group) >= 2:
@@ -333,6 +335,15 @@ def _prediction_columns(
         if len(numbered) >= 2 and [i for i, _ in numbered] == list(range(len(numbered))):
             group = [c for _, c in numbered]  # pd.DataFrame(predict_proba(X)): columns 0..K-1
             options.append((f"0..{len(group) - 1}", group, tuple(group)))
+    if request.task == Task.BINARY:
+        wide = [o for o in options if len(o[1]) > 2]
+        options = [o for o in options if len(o[1]) <= 2]
+        if wide and not options:
+            raise SchemaError(
+                f"--task binary takes one probability column (or two complementary ones), "
+                f"found {wide[0][0]}: drop --task binary, or pass --pred-col with one column",
+                file=file,
+            )
     if request.task == Task.MULTICLASS and not options:  # a list column, or predicted labels
         options = [(repr(n), [n], (n,)) for n in BINARY_NAMES if n in names]
     if len(options) == 1:
