@@ -184,6 +184,32 @@ def test_list_columns_in_every_format_equal_wide_columns(tmp_path):
     assert named.classes == ("a", "b", "c")
 
 
+def test_a_column_named_logits_is_found_with_the_logits_flag(cli, tmp_path):
+    """A model's `logits` (a list column) or a binary `logit`: found with --logits, and
+    without it the error says so (never read as probabilities)."""
+    rng = np.random.default_rng(9)
+    z, y = rng.normal(0, 3, (500, 4)), rng.integers(0, 4, 500)
+    pq.write_table(
+        pa.table({"label": y, "logits": pa.array(z.tolist(), pa.list_(pa.float32()))}),
+        tmp_path / "m.parquet",
+    )
+    z32 = z.astype(np.float32).astype(np.float64)  # the float32 values, read exactly
+    report = xentcli.evaluate(str(tmp_path / "m.parquet"), logits=True)
+    assert report.task == "multiclass"
+    assert report.metrics["cross_entropy"] == pytest.approx(
+        log_loss(y, softmax(z32), labels=range(4)), rel=1e-9
+    )
+    b = rng.normal(0, 3, 500)
+    pd.DataFrame({"y": y % 2, "logit": b}).to_csv(tmp_path / "b.csv", index=False)
+    binary = xentcli.evaluate(str(tmp_path / "b.csv"), logits=True)
+    assert binary.metrics["binary_cross_entropy"] == pytest.approx(
+        log_loss(y % 2, sigmoid(b)), rel=1e-9
+    )
+    for name in ("m.parquet", "b.csv"):
+        run = cli("eval", str(tmp_path / name))
+        assert run.code == 2 and "pass --logits" in run.stderr, run.stderr
+
+
 @pytest.mark.parametrize(
     ("task", "options"),
     [

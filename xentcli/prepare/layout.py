@@ -29,6 +29,8 @@ BINARY_NAMES = (
     "probs",
     "probabilities",
 )
+# with --logits, also a single column named as raw scores (a model's `logits`, one or a list)
+LOGIT_NAMES = ("logit", "logits")
 # what pandas writes as its index: to_csv's blank name, read_csv's "Unnamed: 0", reset_index's
 # "index", pyarrow's "__index_level_0__" — never a label or prediction column
 INDEX_NAMES = ("", "Unnamed: 0", "index", "__index_level_0__")
@@ -317,8 +319,9 @@ def _prediction_columns(
     if request.pred_col is not None:
         return _named_columns(names, request.pred_col, file)
     options: list[tuple[str, list[str], tuple[str, ...]]] = []
+    single = [n for n in BINARY_NAMES + (LOGIT_NAMES if request.logits else ()) if n in names]
     if request.task != Task.MULTICLASS:
-        options += [(repr(n), [n], (n,)) for n in BINARY_NAMES if n in names]
+        options += [(repr(n), [n], (n,)) for n in single]
     # with --task binary, class columns when no score column is there: two complementary
     # probability columns are one binary problem (resolve_layout)
     if request.task != Task.BINARY or not options:
@@ -345,7 +348,7 @@ def _prediction_columns(
                 file=file,
             )
     if request.task == Task.MULTICLASS and not options:  # a list column, or predicted labels
-        options = [(repr(n), [n], (n,)) for n in BINARY_NAMES if n in names]
+        options = [(repr(n), [n], (n,)) for n in single]
     if len(options) == 1:
         return options[0][1], options[0][2]
     if not options:
@@ -355,7 +358,10 @@ def _prediction_columns(
             "0..K-1); "
             "columns are: "
             f"{shown(names) if names else 'none besides the label, weight and key columns'}; "
-            "pass --pred-col",
+            + next(
+                (f"for raw scores in {n!r} pass --logits" for n in LOGIT_NAMES if n in names),
+                "pass --pred-col",
+            ),
             file=file,
         )
     raise SchemaError(
