@@ -186,7 +186,7 @@ def test_unknown_api_option_is_rejected():
         (
             {"label": [0], "p_0": [0.5], "p_1": [0.5]},
             {"renormalize": True, "logits": True},
-            "renormalize= applies to multiclass probabilities, not to this multiclass",
+            "renormalize= applies to multiclass probabilities, not to logits",
         ),
     ],
 )
