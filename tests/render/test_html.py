@@ -238,3 +238,34 @@ def test_plot_reads_the_report_from_stdin(cli, tmp_path):
     assert ET.fromstring(out.read_bytes()).tag.endswith("svg")
     run = cli("plot", "-", "-o", str(out), input="{}")
     assert run.code == 2 and "<stdin>: not a xentcli JSON report" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "damage", "said"),
+    [
+        ("curves", lambda c: c["roc"].__setitem__("fpr", c["roc"]["fpr"][:-1]), "differ in length"),
+        ("curves", lambda c: c.__setitem__("roc", [1, 2]), "curves section"),
+        ("calibration", lambda c: c["bins"][0].__setitem__("accuracy", "high"), "not a number"),
+        ("calibration", lambda c: c.pop("bins"), "no 'bins'"),
+        ("confusion_matrix", lambda c: c.__setitem__("labels", []), "no class labels"),
+        ("confusion_matrix", lambda c: c["matrix"].__setitem__(0, 3.5), "confusion_matrix"),
+        ("groups", lambda g: g[0].__setitem__("metrics", "x"), "groups section"),
+        ("groups", lambda g: g[1].__setitem__("rows", "many"), "rows holds 'many'"),
+    ],
+)
+def test_plot_of_a_damaged_report_names_the_section(cli, tmp_path, section, damage, said):
+    """A report edited by hand or cut short is an input error naming its section, never an
+    internal error from the drawing."""
+    rng = np.random.default_rng(4)
+    binary = pd.DataFrame({"label": rng.integers(0, 2, 300), "prob": rng.random(300)})
+    binary["region"] = rng.choice(["eu", "us"], 300)
+    binary.to_csv(tmp_path / "b.csv", index=False)
+    flags = ["--calibration", "--per-class", "--auc", "--by", "region", "--json"]
+    report = json.loads(cli("eval", str(tmp_path / "b.csv"), *flags).stdout)
+    damage(report[section])
+    saved = tmp_path / "damaged.json"
+    saved.write_text(json.dumps(report))
+    run = cli("plot", str(saved), "-o", str(tmp_path / "c.png"))
+    assert run.code == 2, run.stderr
+    assert f"its {section} section is not as eval writes it" in run.stderr and said in run.stderr
+    assert not (tmp_path / "c.png").exists()

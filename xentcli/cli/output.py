@@ -121,7 +121,7 @@ def silence_stdout() -> None:
 
 def plot_report(document: dict[str, Any], name: str, kinds: tuple[str, ...], output: str) -> None:
     """`xentcli plot`: the charts of a saved report into one PNG, SVG or PDF file, atomically."""
-    from xentcli.render.figures import KINDS, figures, missing
+    from xentcli.render.figures import KINDS, DamagedReport, figures, missing
     from xentcli.render.plot import FILE_FORMATS, save
 
     fmt = os.path.splitext(output)[1].lower().lstrip(".")
@@ -133,7 +133,10 @@ def plot_report(document: dict[str, Any], name: str, kinds: tuple[str, ...], out
     lacking = [] if wanted == KINDS else missing(document, wanted)
     if lacking:
         raise InputError("cannot draw: " + "; ".join(lacking), file=name)
-    charts = figures(document, wanted)
+    try:
+        charts = figures(document, wanted)
+    except DamagedReport as exc:
+        raise InputError(f"cannot draw: {exc}", file=name) from None
     if not charts:
         raise InputError(
             "nothing to draw: the report has no calibration, confusion_matrix, curves or groups "

@@ -38,15 +38,71 @@ class Figure:
         return {"kind": self.kind, "title": self.title, "data": self.data, "note": self.note}
 
 
+class DamagedReport(ValueError):
+    """A section of a saved report is not as eval writes it (edited, cut short, or another
+    tool's): the message names the section."""
+
+
 def figures(document: dict[str, Any], kinds: tuple[str, ...] = KINDS) -> list[Figure]:
-    """Every chart of these kinds that the report has the numbers for, in KINDS order."""
+    """Every chart of these kinds that the report has the numbers for, in KINDS order; a
+    section that is not as eval writes it raises DamagedReport."""
     made = []
     for kind in KINDS:
-        if kind in kinds and SECTION_OF[kind][0] in document:
-            figure = MAKERS[kind](document)
+        section = SECTION_OF[kind][0]
+        if kind in kinds and section in document:
+            try:
+                figure = MAKERS[kind](document)
+                if figure is not None:
+                    _check(figure)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+                raise DamagedReport(
+                    f"its {section} section is not as eval writes it ({_said(exc)}); "
+                    "write the report again with eval --json"
+                ) from None
             if figure is not None:
                 made.append(figure)
     return made
+
+
+def _said(exc: Exception) -> str:
+    return f"no {exc}" if isinstance(exc, KeyError) else str(exc) or type(exc).__name__
+
+
+def _check(figure: Figure) -> None:
+    """The numbers a figure draws are numbers (null where eval writes null), in lists of one
+    length: what matplotlib is handed is never text, a nested list or a ragged pair."""
+    data = figure.data
+    if figure.kind == "reliability":
+        _same_length(data, ("lower", "upper", "confidence", "accuracy", "weight"))
+    elif figure.kind == "confusion":
+        n = len(data["labels"])
+        if not n:
+            raise ValueError("no class labels")
+        if len(data["counts"]) != n or any(len(row) != n for row in data["counts"]):
+            raise ValueError(f"a {n}-class matrix is not {n} rows of {n} counts")
+        for row in data["counts"]:
+            _numbers(row, "counts")
+    elif figure.kind in ("roc", "pr"):
+        for line in data["lines"]:
+            _same_length(line, ("x", "y"))
+            _numbers([line["area"]], "area")
+    else:
+        _same_length(data, ("values", "low", "high", "rows"))
+        _numbers([data["overall"]], "overall")
+
+
+def _same_length(data: dict[str, Any], names: tuple[str, ...]) -> None:
+    lengths = {len(data[name]) for name in names}
+    if len(lengths) > 1:
+        raise ValueError(f"{', '.join(names)} differ in length")
+    for name in names:
+        _numbers(data[name], name)
+
+
+def _numbers(values: list[Any], name: str) -> None:
+    for value in values:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ValueError(f"{name} holds {value!r}, not a number")
 
 
 def missing(document: dict[str, Any], kinds: tuple[str, ...]) -> list[str]:
