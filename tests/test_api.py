@@ -59,3 +59,43 @@ def test_errors_name_the_keyword():
         xentcli.evaluate(P)
     with pytest.raises(xentcli.UsageError, match="differ in length"):
         xentcli.evaluate(y_true=Y[:2], y_prob=P)
+
+
+def test_polars_frames_and_dicts_of_columns_read_as_pandas_frames():
+    import polars as pl
+
+    data = {"label": Y.tolist(), "p_0": P[:, 0], "p_1": P[:, 1], "p_2": P[:, 2]}
+    expected = xentcli.evaluate(pd.DataFrame(data)).metrics
+    assert expected["cross_entropy"] == pytest.approx(log_loss(Y, P), rel=1e-12)
+    assert xentcli.evaluate(pl.DataFrame(data)).metrics == expected
+    assert xentcli.evaluate(data).metrics == expected
+    labels = pl.DataFrame({"label": Y.tolist()})
+    assert xentcli.evaluate(pl.DataFrame(data).drop("label"), labels).metrics == expected
+
+
+def test_pandas_dtypes_arrow_has_no_plain_type_for():
+    rng = np.random.default_rng(2)
+    y, p = rng.integers(0, 2, 60), rng.random(60)
+    expected = xentcli.evaluate(y_true=y, y_prob=p).metrics
+    sparse = pd.DataFrame({"label": pd.arrays.SparseArray(y), "prob": p})
+    assert xentcli.evaluate(sparse).metrics == expected
+    days = pd.period_range("2024-01-01", periods=3, freq="D").repeat(20)
+    by_day = xentcli.evaluate(pd.DataFrame({"label": y, "prob": p, "day": days}), by="day")
+    assert [g["group"]["day"] for g in by_day.to_dict()["groups"]] == [
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
+    ]
+    first = by_day.to_dict()["groups"][0]["metrics"]["binary_cross_entropy"]
+    assert first == pytest.approx(log_loss(y[:20], p[:20], labels=[0, 1]), rel=1e-12)
+
+
+def test_frames_arrow_cannot_hold_name_the_column_and_row():
+    mixed = pd.DataFrame({"label": [1, 0, "1", 0], "prob": [0.9, 0.2, 0.7, 0.1]})
+    with pytest.raises(xentcli.InputError) as caught:
+        xentcli.evaluate(mixed)
+    assert (caught.value.row, caught.value.column) == (3, "label")
+    assert "'1' is str among int values" in str(caught.value)
+    repeated = pd.DataFrame([[1, 0.5, 0.5]], columns=["label", "prob", "prob"])
+    with pytest.raises(xentcli.SchemaError, match="column 'prob' appears 2 times"):
+        xentcli.evaluate(repeated)

@@ -79,7 +79,9 @@ def _check_misplaced(
     ]
     for flag, where, wrong in misplaced:
         if wrong:
-            this = "logits" if flag == "--renormalize" and opts.logits else f"this {task} evaluation"
+            this = (
+                "logits" if flag == "--renormalize" and opts.logits else f"this {task} evaluation"
+            )
             raise UsageError(f"{flag} applies to {where}, not to {this}")
 
 

@@ -14,6 +14,7 @@ from xentcli.io import storage
 from xentcli.io.arrow import ArrowFileSource, TableSource
 from xentcli.io.csv import CsvSource
 from xentcli.io.dataset import DatasetSource, dataset_paths
+from xentcli.io.frames import FRAME, frame_table, is_frame
 from xentcli.io.jsonl import JsonlSource
 from xentcli.io.parquet import ParquetSource
 from xentcli.io.source import Source
@@ -42,12 +43,13 @@ OPENERS: dict[str, Callable[[str], Any]] = {
 
 
 def open_source(source: Any, input_format: str | None = None) -> Source:
-    """Open a path, a directory, a glob, '-', a pandas DataFrame or a pyarrow Table."""
+    """Open a path, a directory, a glob, '-', a pandas or polars DataFrame, a dict of columns or
+    a pyarrow Table."""
     if isinstance(source, pa.Table):
         name = (source.schema.metadata or {}).get(b"xentcli.name", b"<Table>").decode()
         return TableSource(source, name)
-    if type(source).__module__.startswith("pandas") and type(source).__name__ == "DataFrame":
-        return TableSource(pa.Table.from_pandas(source, preserve_index=False), "<DataFrame>")
+    if is_frame(source):
+        return TableSource(frame_table(source), FRAME)
     if not isinstance(source, str | os.PathLike):
         raise UsageError(f"cannot read predictions from a {type(source).__name__}")
     path = os.fspath(source)

@@ -1,0 +1,78 @@
+"""In-memory tables from Python: a pandas or polars DataFrame, or a dict of columns, as one Arrow
+table (docs/api.md#inputs). What Arrow cannot hold as one column is an error naming the column
+and, for mixed values, the first row that differs; dtypes Arrow has no plain type for (sparse,
+period, interval) are read as pandas shows them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pyarrow as pa
+
+from xentcli.errors import InputError, SchemaError, UsageError
+
+FRAME = "<DataFrame>"
+
+
+def is_frame(source: Any) -> bool:
+    """A pandas or polars DataFrame, or a dict of columns."""
+    module = type(source).__module__.split(".")[0]
+    return isinstance(source, dict) or (
+        module in ("pandas", "polars") and type(source).__name__ == "DataFrame"
+    )
+
+
+def frame_table(source: Any) -> pa.Table:
+    """The frame as an Arrow table; the index of a pandas frame is left out."""
+    if type(source).__module__.startswith("polars"):
+        return source.to_arrow()
+    import pandas as pd
+
+    frame = pd.DataFrame(source) if isinstance(source, dict) else source
+    counts = Counter(str(c) for c in frame.columns)
+    repeated = [name for name, count in counts.items() if count > 1]
+    if repeated:
+        raise SchemaError(
+            f"column {repeated[0]!r} appears {counts[repeated[0]]} times; give the columns "
+            "distinct names",
+            file=FRAME,
+        )
+    frame = _plain(frame, pd)
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise _unreadable(frame, exc) from None
+
+
+def _plain(frame: Any, pd: Any) -> Any:
+    """Sparse columns made dense, periods and intervals as their text (for --by and kept
+    columns); others as they are. A copy only when a column changes."""
+    changed = {}
+    for name in frame.columns:
+        dtype = frame[name].dtype
+        if isinstance(dtype, pd.SparseDtype):
+            changed[name] = frame[name].sparse.to_dense()
+        elif isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype):
+            changed[name] = frame[name].astype(str)
+    return frame.assign(**{str(k): v for k, v in changed.items()}) if changed else frame
+
+
+def _unreadable(frame: Any, exc: Exception) -> Exception:
+    """Which column pyarrow could not convert, and the first row whose type differs."""
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object:
+            continue
+        kinds = column.dropna().map(type)
+        if kinds.nunique() > 1:
+            at = int((kinds != kinds.iloc[0]).to_numpy().argmax())
+            first, other = kinds.iloc[0].__name__, kinds.iloc[at].__name__
+            return InputError(
+                f"{column.dropna().iloc[at]!r} is {other} among {first} values; give the "
+                f"column one type, e.g. frame[{str(name)!r}].astype(str)",
+                file=FRAME,
+                row=int(column.notna().to_numpy().nonzero()[0][at]) + 1,  # not by index label
+                column=str(name),
+            )
+    return UsageError(f"cannot read the DataFrame as a table: {exc}")
