@@ -134,3 +134,36 @@ def test_task_binary_keeps_a_score_column_beside_class_columns(tmp_path, cancer)
     frame.to_csv(tmp_path / "both.csv", index=False)
     report = xentcli.evaluate(str(tmp_path / "both.csv"), task="binary")
     assert report.columns["predictions"] == ["prob"]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_y_pred_beside_predict_proba_columns_scores_the_probabilities(cli, tmp_path, iris, suffix):
+    """y_true, y_pred and predict_proba's columns in one frame: the probabilities are scored,
+    y_pred is left aside with a note (--hard or --pred-col y_pred takes it instead)."""
+    y, p = iris
+    frame = pd.DataFrame(p, columns=[f"p_{k}" for k in range(3)])
+    frame["y_true"], frame["y_pred"] = y, p.argmax(axis=1)
+    path = tmp_path / f"both.{suffix}"
+    frame.to_csv(path, index=False) if suffix == "csv" else frame.to_parquet(path)
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["metrics"]["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    assert "'y_pred' holds predicted labels and is left aside" in report["notes"][0]
+    for flags in (["--hard"], ["--pred-col", "y_pred"]):
+        labels = json.loads(cli("eval", str(path), *flags, "--json").stdout)
+        assert "cross_entropy" not in labels["metrics"]
+        assert labels["metrics"]["error"] == pytest.approx(np.mean(p.argmax(axis=1) != y))
+
+
+def test_y_pred_beside_class_named_floats_says_how_to_score_them(cli, tmp_path, iris):
+    y, p = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    frame = pd.DataFrame(p, columns=names)
+    frame["y_true"], frame["y_pred"] = names[y], names[p.argmax(axis=1)]
+    frame.to_csv(tmp_path / "named.csv")
+    run = cli("eval", str(tmp_path / "named.csv"))
+    assert run.code == 0, run.stderr
+    assert "pass --pred-col setosa,versicolor,virginica" in run.stderr
+    scored = cli("eval", str(tmp_path / "named.csv"), "--pred-col", "setosa,versicolor,virginica")
+    assert scored.code == 0 and "cross_entropy" in scored.stdout

@@ -134,7 +134,11 @@ def resolve_layout(
     taken = {weight_col, request.on, index_col}
     taken |= ({label_col} | set(targets)) if label_names is None else set()
     candidates = [c for c in pred_names if c not in taken]
-    pred_cols, stripped = _prediction_columns(candidates, request, pred_file)
+
+    def holds_labels(column: str) -> bool:
+        return pred_types is not None and _holds_labels(pred_types(), column)
+
+    pred_cols, stripped, beside = _prediction_columns(candidates, request, pred_file, holds_labels)
     pred_list = (
         len(pred_cols) == 1
         and request.task not in (Task.BINARY, Task.REGRESSION)
@@ -181,6 +185,20 @@ def resolve_layout(
             f"reported on {pred_cols[at]!r}; --task multiclass keeps the two-class form"
         )
         pred_cols = [pred_cols[at]]
+    if beside is not None:  # predicted labels beside the probabilities: the probabilities
+        aside = (
+            f"{beside!r} holds predicted labels and is left aside: the probabilities "
+            f"({', '.join(pred_cols)}) are scored; --pred-col {beside} scores the labels instead"
+        )
+        note = aside if note is None else f"{aside}; {note}"
+    if hard and not request.hard and request.pred_col is None and pred_types is not None:
+        unread = _unread_floats(candidates, pred_cols, request, pred_types())
+        if len(unread) >= 2:  # perhaps predict_proba's columns named by the classes
+            note = (
+                f"scoring the predicted labels in {pred_cols[0]!r}; the float columns "
+                f"{', '.join(unread)} are not read (if they are probabilities, pass --pred-col "
+                f"{','.join(unread)})"
+            )
     return Layout(
         Task(task),
         label_col,
@@ -221,6 +239,18 @@ def _by_types(
     if len(others) != 1 or len(floats) < 2 or not types.get(others[0], "").startswith(text):
         return None
     return others[0], floats
+
+
+def _unread_floats(
+    candidates: list[str], pred_cols: list[str], request: ColumnRequest, types: dict[str, str]
+) -> list[str]:
+    """The float columns no option or detection reads."""
+    used = {*pred_cols, *request.by, *request.keep}
+    return [
+        n
+        for n in candidates
+        if n not in used and types.get(n, "").startswith(("double", "float", "halffloat"))
+    ]
 
 
 KEY_NAMES = ("id", "key", "sample_id", "row_id", "uid", "uuid", *INDEX_NAMES)
@@ -313,11 +343,13 @@ def _weight_column(
 
 
 def _prediction_columns(
-    names: list[str], request: ColumnRequest, file: str
-) -> tuple[list[str], tuple[str, ...]]:
-    """The prediction columns and the class names their suffixes give."""
+    names: list[str], request: ColumnRequest, file: str, holds_labels: Callable[[str], bool]
+) -> tuple[list[str], tuple[str, ...], str | None]:
+    """The prediction columns, the class names their suffixes give, and a column of predicted
+    labels left aside for probability columns beside it (scikit-learn's y_pred beside
+    predict_proba's columns: the probabilities are the richer prediction)."""
     if request.pred_col is not None:
-        return _named_columns(names, request.pred_col, file)
+        return (*_named_columns(names, request.pred_col, file), None)
     options: list[tuple[str, list[str], tuple[str, ...]]] = []
     single = [n for n in BINARY_NAMES + (LOGIT_NAMES if request.logits else ()) if n in names]
     if request.task != Task.MULTICLASS:
@@ -349,8 +381,16 @@ def _prediction_columns(
             )
     if request.task == Task.MULTICLASS and not options:  # a list column, or predicted labels
         options = [(repr(n), [n], (n,)) for n in single]
+    if len(options) == 2 and not request.hard:
+        single = [o[1][0] for o in options if o[1][0] in LABEL_PREDICTION_NAMES]
+        groups = [o for o in options if len(o[1]) > 1]
+        if len(single) == 1 and len(groups) == 1 and holds_labels(single[0]):
+            return groups[0][1], groups[0][2], single[0]
+    if request.hard:  # --hard: the predicted labels, where probabilities are beside them
+        labels = [o for o in options if len(o[1]) == 1 and holds_labels(o[1][0])]
+        options = labels if len(labels) == 1 else options
     if len(options) == 1:
-        return options[0][1], options[0][2]
+        return options[0][1], options[0][2], None
     if not options:
         raise SchemaError(
             "no prediction column found (looked for "
