@@ -150,6 +150,12 @@ def test_y_pred_beside_predict_proba_columns_scores_the_probabilities(cli, tmp_p
     report = json.loads(run.stdout)
     assert report["metrics"]["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
     assert "'y_pred' holds predicted labels and is left aside" in report["notes"][0]
+    inspected = json.loads(cli("inspect", str(path), "--json").stdout)  # inspect says it too
+    assert inspected["notes"] == report["notes"] and inspected["predictions"] == [
+        "p_0",
+        "p_1",
+        "p_2",
+    ]
     for flags in (["--hard"], ["--pred-col", "y_pred"]):
         labels = json.loads(cli("eval", str(path), *flags, "--json").stdout)
         assert "cross_entropy" not in labels["metrics"]

@@ -334,6 +334,7 @@ INSPECT: dict[str, Any] = {
         "list": {"type": "boolean", "description": "predictions are one list column"},
         "label_rule": {"type": "string"},
         "metrics": {"type": "array", "items": {"type": "string"}},
+        "notes": REPORT["properties"]["notes"],
         "flags": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
