@@ -8,10 +8,11 @@ from dataclasses import replace
 from typing import Any
 
 from xentcli.engine.accumulate import accumulate
-from xentcli.engine.plan import layout_of, list_width, make_plan, open_inputs
+from xentcli.engine.plan import Plan, layout_of, list_width, make_plan, open_inputs
 from xentcli.engine.rows_out import RowsOut
 from xentcli.errors import AlignmentError, UsageError, XentError
 from xentcli.io.atomic import refuse_to_overwrite
+from xentcli.io.source import Source
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
 from xentcli.report import evaluation
@@ -150,6 +151,22 @@ def evaluate_with(
     plan = make_plan(opts, layout, list_width(preds, layout))
     plain = [gate for gate in gates if gate.section is None]  # paths are checked on the report
     check_metrics_exist(plain, plan.metrics, f"a {plan.task} evaluation")  # before any row
+    try:
+        return _evaluated(source, labels, preds, label_src, plan, progress, gates)
+    except XentError as exc:
+        raise layout.explained(exc) from None
+
+
+def _evaluated(
+    source: Any,
+    labels: Any,
+    preds: Source,
+    label_src: Source | None,
+    plan: Plan,
+    progress: Callable[[int, float | None], None] | None,
+    gates: tuple[Gate, ...],
+) -> Report:
+    """Read the inputs through the plan into a report, gates applied."""
     if plan.engine == "dask":
         from xentcli.engine.dask import accumulate_on_dask
 

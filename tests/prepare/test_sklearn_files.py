@@ -173,3 +173,48 @@ def test_y_pred_beside_class_named_floats_says_how_to_score_them(cli, tmp_path, 
     assert "pass --pred-col setosa,versicolor,virginica" in run.stderr
     scored = cli("eval", str(tmp_path / "named.csv"), "--pred-col", "setosa,versicolor,virginica")
     assert scored.code == 0 and "cross_entropy" in scored.stdout
+
+
+@pytest.mark.parametrize("label", ["y_true", "label", "target"])
+def test_class_named_columns_beside_a_label_named_as_one(cli, tmp_path, iris, label):
+    """SPEC §12: predict_proba's columns named by the classes the label column holds are
+    detected beside any label column, with a note; a separate labels file works too."""
+    y, p = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    frame = pd.DataFrame(p, columns=names)
+    frame[label] = names[y]
+    frame.to_csv(tmp_path / "named.csv")  # with pandas' index
+    run = cli("eval", str(tmp_path / "named.csv"), "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["classes"] == list(names) and report["columns"]["label"] == label
+    assert report["metrics"]["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    assert "read as the probabilities of the classes they name" in report["notes"][0]
+    frame[list(names)].to_parquet(tmp_path / "p.parquet")
+    frame[[label]].to_csv(tmp_path / "labels.csv", index=False)
+    apart = xentcli.evaluate(str(tmp_path / "p.parquet"), str(tmp_path / "labels.csv"))
+    assert apart.metrics == pytest.approx(report["metrics"], rel=1e-12)
+
+
+def test_a_float_feature_beside_class_named_columns_names_the_fix(cli, tmp_path, iris):
+    y, p = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    frame = pd.DataFrame(p, columns=names)
+    frame["y_true"], frame["sepal_length"] = names[y], 5.1
+    frame.to_csv(tmp_path / "features.csv", index=False)
+    run = cli("eval", str(tmp_path / "features.csv"))
+    assert run.code == 2 and "column 'sepal_length'" in run.stderr
+    assert "pass --pred-col with the probability columns" in run.stderr
+    fixed = cli("eval", str(tmp_path / "features.csv"), "--pred-col", ",".join(names))
+    assert fixed.code == 0, fixed.stderr
+
+
+def test_integer_labels_beside_named_floats_are_not_guessed(cli, tmp_path, iris):
+    """Integer labels map to columns by position: float columns named otherwise are not taken
+    as classes without --pred-col (they may be features)."""
+    y, p = iris
+    frame = pd.DataFrame(p, columns=["a", "b", "c"])
+    frame["label"] = y
+    frame.to_csv(tmp_path / "ints.csv", index=False)
+    run = cli("eval", str(tmp_path / "ints.csv"))
+    assert run.code == 2 and "no prediction column found" in run.stderr

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from xentcli.errors import SchemaError, UsageError
+from xentcli.errors import SchemaError, UsageError, XentError
 from xentcli.tasks import Task
 
 LABEL_NAMES = ("label", "labels", "target", "y", "y_true", "class", "truth")
@@ -39,6 +39,7 @@ CLASS_PREFIXES = ("p_", "prob_", "proba_", "logit_")
 INDEXED_P = re.compile(r"^p(\d+)$")
 
 
+GUESSED = "\0class-named"  # _prediction_columns took the class-named float columns
 LIST_TYPES = ("list", "large_list", "fixed_size_list")
 
 
@@ -81,6 +82,18 @@ class Layout:
     hard: bool = False  # the prediction column holds predicted labels
     shared_key: str | None = None  # a key-like column both files have (rows paired by position)
     key_col: str | None = None  # an id-like column of the predictions (kept by --worst)
+    class_named: bool = False  # predictions taken as float columns named by classes (guessed)
+
+    def explained(self, error: XentError) -> XentError:
+        """An error about a value in a column taken by the class-named guess says so: the column
+        may be a feature, not a class's probability."""
+        if self.class_named and error.column in self.pred_cols:
+            error.message += (
+                f"; {error.column!r} was read as a class's probability because no column is "
+                "named as predictions: pass --pred-col with the probability columns"
+            )
+            error.args = (error.message,)
+        return error
 
 
 def resolve_layout(
@@ -138,7 +151,11 @@ def resolve_layout(
     def holds_labels(column: str) -> bool:
         return pred_types is not None and _holds_labels(pred_types(), column)
 
-    pred_cols, stripped, beside = _prediction_columns(candidates, request, pred_file, holds_labels)
+    class_named = _class_named(candidates, label_col, label_names, request, pred_types)
+    pred_cols, stripped, beside = _prediction_columns(
+        candidates, request, pred_file, holds_labels, class_named
+    )
+    guessed = beside == GUESSED
     pred_list = (
         len(pred_cols) == 1
         and request.task not in (Task.BINARY, Task.REGRESSION)
@@ -185,12 +202,18 @@ def resolve_layout(
             f"reported on {pred_cols[at]!r}; --task multiclass keeps the two-class form"
         )
         pred_cols = [pred_cols[at]]
-    if beside is not None:  # predicted labels beside the probabilities: the probabilities
+    if beside is not None and not guessed:  # predicted labels beside the probabilities
         aside = (
             f"{beside!r} holds predicted labels and is left aside: the probabilities "
             f"({', '.join(pred_cols)}) are scored; --pred-col {beside} scores the labels instead"
         )
         note = aside if note is None else f"{aside}; {note}"
+    elif guessed:
+        read = (
+            f"no column is named as predictions: the float columns {', '.join(pred_cols)} are "
+            "read as the probabilities of the classes they name; --pred-col picks others"
+        )
+        note = read if note is None else f"{read}; {note}"
     if hard and not request.hard and request.pred_col is None and pred_types is not None:
         unread = _unread_floats(candidates, pred_cols, request, pred_types())
         if len(unread) >= 2:  # perhaps predict_proba's columns named by the classes
@@ -214,6 +237,7 @@ def resolve_layout(
         hard,
         _shared_key(pred_names, label_names, request, {label_col, weight_col, *pred_cols}),
         next((n for n in KEY_NAMES if n in pred_names and n not in {label_col, *pred_cols}), None),
+        class_named=guessed,
     )
 
 
@@ -239,6 +263,34 @@ def _by_types(
     if len(others) != 1 or len(floats) < 2 or not types.get(others[0], "").startswith(text):
         return None
     return others[0], floats
+
+
+def _class_named(
+    candidates: list[str],
+    label_col: str | None,
+    label_names: list[str] | None,
+    request: ColumnRequest,
+    pred_types: Callable[[], dict[str, str]] | None,
+) -> list[str]:
+    """The float columns that may be predict_proba's columns named by the classes, beside a
+    label column named as one (`y_true` with `setosa, versicolor, virginica`; SPEC §12): taken
+    only when no column is named as predictions. Labels in the same file must be text or
+    booleans (classes by name); the probabilities' row sums are checked as always, so a float
+    feature among them is an error, not a class. Never for logits (no sum to check)."""
+    if (
+        request.pred_col is not None
+        or request.logits
+        or request.task in (Task.REGRESSION, Task.MULTILABEL)
+        or label_col is None
+        or pred_types is None
+    ):
+        return []
+    types = pred_types()
+    if label_names is None and not types.get(label_col, "").startswith(
+        ("string", "large_string", "dictionary", "bool")
+    ):
+        return []
+    return _unread_floats(candidates, [], request, types)
 
 
 def _unread_floats(
@@ -343,11 +395,16 @@ def _weight_column(
 
 
 def _prediction_columns(
-    names: list[str], request: ColumnRequest, file: str, holds_labels: Callable[[str], bool]
+    names: list[str],
+    request: ColumnRequest,
+    file: str,
+    holds_labels: Callable[[str], bool],
+    class_named: list[str],
 ) -> tuple[list[str], tuple[str, ...], str | None]:
     """The prediction columns, the class names their suffixes give, and a column of predicted
     labels left aside for probability columns beside it (scikit-learn's y_pred beside
-    predict_proba's columns: the probabilities are the richer prediction)."""
+    predict_proba's columns: the probabilities are the richer prediction) — or GUESSED when the
+    columns are the class-named floats, no column being named as predictions."""
     if request.pred_col is not None:
         return (*_named_columns(names, request.pred_col, file), None)
     options: list[tuple[str, list[str], tuple[str, ...]]] = []
@@ -391,6 +448,8 @@ def _prediction_columns(
         options = labels if len(labels) == 1 else options
     if len(options) == 1:
         return options[0][1], options[0][2], None
+    if not options and len(class_named) >= 2:  # named by the classes (_class_named)
+        return class_named, tuple(class_named), GUESSED
     if not options:
         raise SchemaError(
             "no prediction column found (looked for "
