@@ -8,7 +8,14 @@ from dataclasses import replace
 from typing import Any
 
 from xentcli.engine.accumulate import accumulate
-from xentcli.engine.plan import Plan, layout_of, list_width, make_plan, open_inputs
+from xentcli.engine.plan import (
+    Plan,
+    layout_of,
+    list_width,
+    make_plan,
+    open_inputs,
+    text_types,
+)
 from xentcli.engine.rows_out import RowsOut
 from xentcli.errors import AlignmentError, UsageError, XentError
 from xentcli.io.atomic import refuse_to_overwrite
@@ -149,6 +156,9 @@ def evaluate_with(
     preds, label_src = open_inputs(source, labels, opts)
     layout = layout_of(preds, label_src, opts)
     plan = make_plan(opts, layout, list_width(preds, layout))
+    kept = plan.breakdowns.keep + plan.breakdowns.by
+    if plan.breakdowns.worst and (typed := text_types(preds, kept)):
+        plan = replace(plan, breakdowns=replace(plan.breakdowns, text_types=typed))
     plain = [gate for gate in gates if gate.section is None]  # paths are checked on the report
     check_metrics_exist(plain, plan.metrics, f"a {plan.task} evaluation")  # before any row
     try:

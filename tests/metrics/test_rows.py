@@ -249,3 +249,43 @@ def test_worst_predicted_labels_are_the_wrong_rows_in_row_order(tmp_path):
     assert worst["metric"] == "error"
     assert [r["row"] for r in worst["rows"]] == (order + 1).tolist()
     assert [r["predicted"] for r in worst["rows"]] == data["pred"].to_numpy()[order].tolist()
+
+
+def test_worst_kept_columns_have_the_same_types_from_csv_as_from_parquet(tmp_path):
+    """A CSV id of integers shows as 17 in the worst rows, as from Parquet and JSON lines
+    (docs/reports.md#rows); a column whose shown values do not all fit stays text."""
+    rng = np.random.default_rng(8)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "label": rng.integers(0, 2, n),
+            "prob": rng.random(n),
+            "id": np.arange(1000, 1000 + n),
+            "margin": rng.random(n).round(3),
+            "flag": rng.random(n) < 0.5,
+            "name": [f"r{i}" for i in range(n)],
+        }
+    )
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    frame.to_parquet(tmp_path / "p.parquet")
+    frame.to_json(tmp_path / "p.jsonl", orient="records", lines=True)
+    keep = ["id", "margin", "flag", "name"]
+    shown = {
+        suffix: [
+            row["columns"]
+            for row in xentcli.evaluate(
+                str(tmp_path / f"p.{suffix}"), worst=5, keep_col=keep
+            ).to_dict()["worst"]["rows"]
+        ]
+        for suffix in ("csv", "parquet", "jsonl")
+    }
+    assert shown["csv"] == shown["parquet"] == shown["jsonl"]
+    assert isinstance(shown["csv"][0]["id"], int) and isinstance(shown["csv"][0]["flag"], bool)
+    worst_row = int(np.argmax(-np.log(np.where(frame.label == 1, frame.prob, 1 - frame.prob))))
+    assert shown["csv"][0]["id"] == 1000 + worst_row
+    mixed = frame.assign(id=frame["id"].astype(str))
+    mixed.loc[worst_row, "id"] = "x-1"  # the first rows are integers, a shown one is not
+    mixed.to_csv(tmp_path / "mixed.csv", index=False)
+    rows = xentcli.evaluate(str(tmp_path / "mixed.csv"), worst=3, keep_col=["id"]).to_dict()
+    assert [r["columns"]["id"] for r in rows["worst"]["rows"]][0] == "x-1"
+    assert all(isinstance(r["columns"]["id"], str) for r in rows["worst"]["rows"])

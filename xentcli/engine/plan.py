@@ -93,6 +93,17 @@ def list_width(source: Source, layout: Layout) -> int | None:
     return known(layout.pred_cols[0]) if known is not None and layout.pred_list else None
 
 
+def text_types(source: Source, keep: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Kept columns that CSV reads as text, with the type its first rows give them (int64,
+    double or bool), for the worst rows to show in that type (metrics/worst.py)."""
+    if source.format not in ("csv", "tsv") or not keep:
+        return ()
+    types = source.column_types()
+    return tuple(
+        (name, types[name]) for name in keep if types.get(name) in ("int64", "double", "bool")
+    )
+
+
 def _values_per_row(layout: Layout, width: int | None) -> int:
     """Values per row, which size the chunks: the prediction columns (and soft or multilabel
     target columns beside them), or a list's length (its classes, the file's metadata, or

@@ -53,6 +53,9 @@ class BreakdownRequest:
     eps: float = 2.220446049250313e-16
     worst: int | None = None
     keep: tuple[str, ...] = ()  # columns the worst rows carry
+    # kept columns a text format reads as text, with the type its first rows give them (CSV:
+    # an id column of integers): the worst rows show them in that type when every value fits
+    text_types: tuple[tuple[str, str], ...] = ()
 
     def resampling(self) -> dict[str, Any]:
         """What a breakdown that keeps its own groups and replicates takes from the request."""

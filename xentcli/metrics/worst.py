@@ -5,6 +5,8 @@ chunks almost none are. Order: loss from high to low, equal losses by row number
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,48 @@ if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
 
 
+INTEGER = re.compile(r"[+-]?[0-9]+")
+NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 ORDER = ("row", "loss", "label", "predicted", "confidence", "correct", "weight")
+
+
+def _typed(values: list[Any], kind: str) -> list[Any]:
+    """Text values of a column the input's first rows type as `kind` (int64, double, bool) in
+    that type — as the binary formats and pandas would show them — when every value fits;
+    otherwise as they are."""
+    converters: dict[str, Callable[[str], Any]] = {
+        "int64": _integer,
+        "double": _number,
+        "bool": _boolean,
+    }
+    convert = converters.get(kind)
+    if convert is None:
+        return values
+    try:
+        return [None if v is None else convert(v) for v in values]
+    except (TypeError, ValueError):
+        return values
+
+
+def _integer(text: str) -> int:
+    if not INTEGER.fullmatch(text):  # int() takes "1_000" and non-ASCII digits too
+        raise ValueError(text)
+    return int(text)
+
+
+def _number(text: str) -> float:
+    if not NUMBER.fullmatch(text):
+        raise ValueError(text)
+    return float(text)
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.lower()  # pyarrow's CSV reader: true/false in any case, and 1/0
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise ValueError(text)
 
 
 def _plain(value: Any) -> Any:
@@ -53,6 +96,7 @@ class Worst:
     held: dict[str, np.ndarray] = field(default_factory=dict)
     kept: dict[str, list[Any]] = field(default_factory=dict)
     hard: bool = False
+    types: tuple[tuple[str, str], ...] = ()  # BreakdownRequest.text_types
 
     @classmethod
     def asked(cls, request: BreakdownRequest) -> Worst | None:
@@ -60,7 +104,7 @@ class Worst:
         if not request.worst:
             return None
         keep = tuple(dict.fromkeys(request.keep + request.by))  # the groups' columns too
-        return cls(request.worst, keep, request.task, request.logits)
+        return cls(request.worst, keep, request.task, request.logits, types=request.text_types)
 
     def update(self, scored: Scored) -> None:
         """Take this chunk's rows that beat the N-th highest loss held; only those get their
@@ -101,6 +145,8 @@ class Worst:
         """The worst section, labels and predictions named by the classes."""
         named = finished.classes is not None and self.task != Task.REGRESSION
         rows = []
+        types = dict(self.types)
+        kept = {n: _typed(v, types[n]) if n in types else v for n, v in self.kept.items()}
         for i in range(len(self.held.get("loss", ()))):
             row: dict[str, Any] = {}
             for name in ORDER:
@@ -109,9 +155,7 @@ class Worst:
                     if named and name in ("label", "predicted"):
                         value = finished.classes[value]  # type: ignore[index]
                     row[name] = value
-            row["columns"] = {
-                kept_name(name): _plain(values[i]) for name, values in self.kept.items()
-            }
+            row["columns"] = {kept_name(name): _plain(values[i]) for name, values in kept.items()}
             rows.append(row)
         metric = loss_of(self.task, self.hard)[1]
         return {"worst": WorstRows(tuple(map(kept_name, self.keep)), metric, tuple(rows))}
