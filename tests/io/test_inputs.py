@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
+from sklearn.metrics import log_loss
 
 import xentcli
 from tests.references import softmax
@@ -384,3 +385,28 @@ def test_json_lines_longer_than_the_reader_block(cli, tmp_path):
     run = cli("eval", "-", "--input-format", "jsonl", input=path.read_bytes())
     assert run.code == 2 and run.stdout == ""
     assert "is longer than the 1 MiB read at once; pass the file by name" in run.stderr
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "jsonl.gz"])
+def test_json_lines_key_null_in_the_first_rows_then_text(tmp_path, suffix):
+    """pandas writes None as null: a --by or --keep-col column null for the first megabytes
+    and text later is read (as text), not refused as 'a value unlike the rows before it'."""
+    n, late = 150_000, 2_000
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame(
+        {
+            "label": rng.integers(0, 2, n + late),
+            "prob": rng.random(n + late).round(4),
+            "note": [None] * n + ["late"] * late,
+        }
+    )
+    path = tmp_path / f"notes.{suffix}"
+    frame.to_json(path, orient="records", lines=True)
+    report = xentcli.evaluate(str(path), by="note", worst=2, keep_col=["note"])
+    groups = {g["group"]["note"]: g["rows"] for g in report.to_dict()["groups"]}
+    assert groups == {"<null>": n, "late": late}
+    tail = frame.iloc[n:]
+    late_group = next(g for g in report.to_dict()["groups"] if g["group"]["note"] == "late")
+    assert late_group["metrics"]["binary_cross_entropy"] == pytest.approx(
+        log_loss(tail.label, tail.prob, labels=[0, 1]), rel=1e-12
+    )

@@ -97,8 +97,12 @@ class JsonlSource:
     ) -> Iterator[pa.RecordBatch]:
         """The named columns: numeric ones as float64, labels as pyarrow infers them."""
         wanted = numeric + labels + list(keys)
+        # a key (--by, --keep-col) null throughout the first rows is read as text: pyarrow's
+        # reader would take it as null and refuse the first value that is not (docs/inputs.md)
+        sampled = self.column_types()
+        unknown = [(c, pa.string()) for c in keys if sampled.get(c) == "null"]
         parse = pajson.ParseOptions(
-            explicit_schema=pa.schema([(c, pa.float64()) for c in numeric]),
+            explicit_schema=pa.schema([(c, pa.float64()) for c in numeric] + unknown),
             unexpected_field_behavior="infer",
         )
         flat = None
