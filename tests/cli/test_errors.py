@@ -379,3 +379,22 @@ def test_parquet_text_that_is_not_utf8_names_its_row(cli, tmp_path):
     run = cli("eval", str(path), "--by", "r")
     assert run.code == 2 and run.stdout == ""
     assert run.stderr == f"xentcli: error: {path}, row 3, column 'r': text that is not UTF-8\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fix"),
+    [
+        ("semi.csv", "label;prob\n1;0,8\n0;0,3\n", "read_csv(path, sep=';', decimal=',')"),
+        ("pipe.csv", "label|prob\n1|0.8\n", "read_csv(path, sep='|')"),
+        ("tabs.csv", "label\tprob\n1\t0.8\n", "pass --input-format tsv"),
+        ("commas.tsv", "label,prob\n1,0.8\n", "pass --input-format csv"),
+    ],
+)
+def test_a_header_separated_otherwise_says_so(cli, tmp_path, name, text, fix):
+    """A spreadsheet's `label;prob` is one column to a comma reader: the error says which
+    separator the header holds and how to read it, instead of hunting for columns."""
+    (tmp_path / name).write_text(text)
+    for command in ("eval", "inspect"):
+        run = cli(command, str(tmp_path / name))
+        assert run.code == 2 and "the header is one column" in run.stderr, run.stderr
+        assert fix in run.stderr and len(run.stderr.splitlines()) == 1

@@ -65,6 +65,7 @@ class CsvSource:
                 parse_options=self._parse_options(),
             )
             self.column_names = list(table.column_names)
+            _check_delimiter(self.column_names, self.delimiter, self.name)
         except pa.ArrowException as exc:
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
         except UnicodeDecodeError:
@@ -193,6 +194,27 @@ class CsvSource:
         return lambda: locate_csv_error(
             self.path, compression_of(self.path), self.delimiter, self.column_names, numeric
         )
+
+
+def _check_delimiter(names: list[str], delimiter: str, file: str) -> None:
+    """A header of one column holding another separator (a spreadsheet's `label;prob`) is a
+    file separated otherwise: an error that says so, not a hunt for columns."""
+    if len(names) != 1:
+        return
+    found = next((s for s in (";", "|", "\t", ",") if s != delimiter and s in names[0]), None)
+    if found is None:
+        return
+    fixes = {"\t": "pass --input-format tsv", ",": "pass --input-format csv"}
+    decimal = ", decimal=','" if found == ";" else ""  # where ; separates, , is the point
+    fix = fixes.get(
+        found, f"convert it first (pandas: read_csv(path, sep={found!r}{decimal}).to_csv(...))"
+    )
+    raise InputError(
+        f"the header is one column, {names[0]!r}, separated by "
+        f"{'tabs' if found == chr(9) else repr(found)}; xentcli reads comma-separated CSV and "
+        f"tab-separated TSV: {fix}",
+        file=file,
+    )
 
 
 def _convert_options(types: dict[str, pa.DataType]) -> pacsv.ConvertOptions:
