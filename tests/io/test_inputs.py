@@ -282,6 +282,35 @@ def test_labels_that_stop_being_integers_later(tmp_path, monkeypatch):
         xentcli.evaluate(str(path))
 
 
+@pytest.mark.parametrize("spelling", ["NA", "NULL", "#N/A", "n/a", "NaN", "-nan", ""])
+def test_every_null_spelling_late_in_a_csv_reads_as_missing(tmp_path, monkeypatch, spelling):
+    """The numbers-only parse tries the empty and NaN null strings first: a later block with
+    another of pyarrow's null spellings is parsed again with them all, so each reads as a
+    missing value, in a prediction or a label column, as in the first block."""
+    from xentcli.io import csv as csv_source
+    from xentcli.io import text as text_input
+
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(text_input, "HEAD_BYTES", 256)
+    rng = np.random.default_rng(4)
+    prob = rng.random(400).round(6)
+    label = (rng.random(400) < prob).astype(int)
+    frame = pd.DataFrame({"label": label.astype(str), "prob": prob.astype(str)})
+    frame.loc[310, "prob"] = spelling
+    frame.loc[350, "label"] = spelling
+    path = tmp_path / "nulls.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(xentcli.InputError, match="row 311, column 'prob': a missing value"):
+        xentcli.evaluate(str(path))
+    report = xentcli.evaluate(str(path), nan="skip")
+    keep = np.ones(400, bool)
+    keep[[310, 350]] = False
+    assert report.rows.skipped == 2
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(
+        log_loss(label[keep], prob[keep]), rel=1e-12
+    )
+
+
 def test_a_named_pipe_is_read_to_its_end(tmp_path, monkeypatch, data):
     """`xentcli eval <(zcat preds.csv.gz)` names a pipe: read as a stream, not memory-mapped."""
     import threading
