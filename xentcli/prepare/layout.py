@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from xentcli.errors import SchemaError, UsageError, XentError
 from xentcli.tasks import Task
@@ -39,7 +40,6 @@ CLASS_PREFIXES = ("p_", "prob_", "proba_", "logit_")
 INDEXED_P = re.compile(r"^p(\d+)$")
 
 
-GUESSED = "\0class-named"  # _prediction_columns took the class-named float columns
 LIST_TYPES = ("list", "large_list", "fixed_size_list")
 
 
@@ -152,10 +152,8 @@ def resolve_layout(
         return pred_types is not None and _holds_labels(pred_types(), column)
 
     class_named = _class_named(candidates, label_col, label_names, request, pred_types)
-    pred_cols, stripped, beside = _prediction_columns(
-        candidates, request, pred_file, holds_labels, class_named
-    )
-    guessed = beside == GUESSED
+    picked = _prediction_columns(candidates, request, pred_file, holds_labels, class_named)
+    pred_cols, stripped = picked.columns, picked.classes
     pred_list = (
         len(pred_cols) == 1
         and request.task not in (Task.BINARY, Task.REGRESSION)
@@ -202,26 +200,8 @@ def resolve_layout(
             f"reported on {pred_cols[at]!r}; --task multiclass keeps the two-class form"
         )
         pred_cols = [pred_cols[at]]
-    if beside is not None and not guessed:  # predicted labels beside the probabilities
-        aside = (
-            f"{beside!r} holds predicted labels and is left aside: the probabilities "
-            f"({', '.join(pred_cols)}) are scored; --pred-col {beside} scores the labels instead"
-        )
-        note = aside if note is None else f"{aside}; {note}"
-    elif guessed:
-        read = (
-            f"no column is named as predictions: the float columns {', '.join(pred_cols)} are "
-            "read as the probabilities of the classes they name; --pred-col picks others"
-        )
-        note = read if note is None else f"{read}; {note}"
-    if hard and not request.hard and request.pred_col is None and pred_types is not None:
-        unread = _unread_floats(candidates, pred_cols, request, pred_types())
-        if len(unread) >= 2:  # perhaps predict_proba's columns named by the classes
-            note = (
-                f"scoring the predicted labels in {pred_cols[0]!r}; the float columns "
-                f"{', '.join(unread)} are not read (if they are probabilities, pass --pred-col "
-                f"{','.join(unread)})"
-            )
+    found = _found_note(picked, hard and not request.hard, candidates, request, pred_types)
+    note = found if note is None else note if found is None else f"{found}; {note}"
     return Layout(
         Task(task),
         label_col,
@@ -237,8 +217,41 @@ def resolve_layout(
         hard,
         _shared_key(pred_names, label_names, request, {label_col, weight_col, *pred_cols}),
         next((n for n in KEY_NAMES if n in pred_names and n not in {label_col, *pred_cols}), None),
-        class_named=guessed,
+        class_named=picked.guessed,
     )
+
+
+def _found_note(
+    picked: Picked,
+    hard: bool,
+    candidates: list[str],
+    request: ColumnRequest,
+    pred_types: Callable[[], dict[str, str]] | None,
+) -> str | None:
+    """What the report says about how the predictions were found, when it was not by name
+    alone (docs/inputs.md): predicted labels left aside, class-named columns taken, or float
+    columns left unread beside detected predicted labels."""
+    columns = picked.columns
+    if picked.aside is not None:
+        return (
+            f"{picked.aside!r} holds predicted labels and is left aside: the probabilities "
+            f"({', '.join(columns)}) are scored; --pred-col {picked.aside} scores the labels "
+            "instead"
+        )
+    if picked.guessed:
+        return (
+            f"no column is named as predictions: the float columns {', '.join(columns)} are "
+            "read as the probabilities of the classes they name; --pred-col picks others"
+        )
+    if hard and request.pred_col is None and pred_types is not None:
+        unread = _unread_floats(candidates, columns, request, pred_types())
+        if len(unread) >= 2:  # perhaps predict_proba's columns named by the classes
+            return (
+                f"scoring the predicted labels in {columns[0]!r}; the float columns "
+                f"{', '.join(unread)} are not read (if they are probabilities, pass --pred-col "
+                f"{','.join(unread)})"
+            )
+    return None
 
 
 def _by_types(
@@ -394,19 +407,27 @@ def _weight_column(
     )
 
 
+class Picked(NamedTuple):
+    """The prediction columns and how they were found."""
+
+    columns: list[str]
+    classes: tuple[str, ...]  # the class names their suffixes give
+    aside: str | None = None  # predicted labels left aside for the probabilities beside them
+    guessed: bool = False  # the class-named float columns, no column named as predictions
+
+
 def _prediction_columns(
     names: list[str],
     request: ColumnRequest,
     file: str,
     holds_labels: Callable[[str], bool],
     class_named: list[str],
-) -> tuple[list[str], tuple[str, ...], str | None]:
-    """The prediction columns, the class names their suffixes give, and a column of predicted
-    labels left aside for probability columns beside it (scikit-learn's y_pred beside
-    predict_proba's columns: the probabilities are the richer prediction) — or GUESSED when the
-    columns are the class-named floats, no column being named as predictions."""
+) -> Picked:
+    """The prediction columns: named by --pred-col, or detected by name; predicted labels
+    (scikit-learn's y_pred) beside probability columns are left aside, the probabilities being
+    the richer prediction; else the class-named float columns (_class_named)."""
     if request.pred_col is not None:
-        return (*_named_columns(names, request.pred_col, file), None)
+        return Picked(*_named_columns(names, request.pred_col, file))
     options: list[tuple[str, list[str], tuple[str, ...]]] = []
     single = [n for n in BINARY_NAMES + (LOGIT_NAMES if request.logits else ()) if n in names]
     if request.task != Task.MULTICLASS:
@@ -439,17 +460,17 @@ def _prediction_columns(
     if request.task == Task.MULTICLASS and not options:  # a list column, or predicted labels
         options = [(repr(n), [n], (n,)) for n in single]
     if len(options) == 2 and not request.hard:
-        single = [o[1][0] for o in options if o[1][0] in LABEL_PREDICTION_NAMES]
+        named = [o[1][0] for o in options if o[1][0] in LABEL_PREDICTION_NAMES]
         groups = [o for o in options if len(o[1]) > 1]
-        if len(single) == 1 and len(groups) == 1 and holds_labels(single[0]):
-            return groups[0][1], groups[0][2], single[0]
+        if len(named) == 1 and len(groups) == 1 and holds_labels(named[0]):
+            return Picked(groups[0][1], groups[0][2], aside=named[0])
     if request.hard:  # --hard: the predicted labels, where probabilities are beside them
         labels = [o for o in options if len(o[1]) == 1 and holds_labels(o[1][0])]
         options = labels if len(labels) == 1 else options
     if len(options) == 1:
-        return options[0][1], options[0][2], None
-    if not options and len(class_named) >= 2:  # named by the classes (_class_named)
-        return class_named, tuple(class_named), GUESSED
+        return Picked(options[0][1], options[0][2])
+    if not options and len(class_named) >= 2:
+        return Picked(class_named, tuple(class_named), guessed=True)
     if not options:
         raise SchemaError(
             "no prediction column found (looked for "
