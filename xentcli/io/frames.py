@@ -5,12 +5,12 @@ period, interval) are read as pandas shows them."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import pyarrow as pa
 
-from xentcli.errors import InputError, SchemaError, UsageError
+from xentcli.errors import InputError, UsageError
+from xentcli.io.source import check_distinct
 
 FRAME = "<DataFrame>"
 
@@ -30,14 +30,7 @@ def frame_table(source: Any) -> pa.Table:
     import pandas as pd
 
     frame = pd.DataFrame(source) if isinstance(source, dict) else source
-    counts = Counter(str(c) for c in frame.columns)
-    repeated = [name for name, count in counts.items() if count > 1]
-    if repeated:
-        raise SchemaError(
-            f"column {repeated[0]!r} appears {counts[repeated[0]]} times; give the columns "
-            "distinct names",
-            file=FRAME,
-        )
+    check_distinct([str(c) for c in frame.columns], FRAME)
     frame = _plain(frame, pd)
     try:
         return pa.Table.from_pandas(frame, preserve_index=False)

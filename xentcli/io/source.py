@@ -3,12 +3,13 @@ their schema and row count."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 import pyarrow as pa
 
-from xentcli.errors import InputError
+from xentcli.errors import InputError, SchemaError
 
 # what pyarrow raises for a file that is not what it claims (bad bytes, a cut, names that are
 # not UTF-8): each an input error naming the file, never an internal one
@@ -46,6 +47,18 @@ def _first_not_utf8(column: pa.Array) -> int:
         except UnicodeDecodeError:
             return row
     return 0
+
+
+def check_distinct(names: list[str], file: str | None) -> None:
+    """Columns repeated by name are an error naming the first (a table, a header)."""
+    counts = Counter(names)
+    repeated = [n for n, count in counts.items() if count > 1]
+    if repeated:
+        raise SchemaError(
+            f"column {repeated[0]!r} appears {counts[repeated[0]]} times; give the columns "
+            "distinct names",
+            file=file,
+        )
 
 
 class Source(Protocol):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from xentcli.errors import SchemaError, UsageError, XentError
+from xentcli.io.source import check_distinct
 from xentcli.tasks import Task
 
 LABEL_NAMES = ("label", "labels", "target", "y", "y_true", "class", "truth")
@@ -109,14 +109,7 @@ def resolve_layout(
     pred_types (asked only when one prediction column is found) tells a list column apart.
     """
     for names, file in ((pred_names, pred_file), (label_names, label_file)):
-        counts = Counter(names or [])
-        repeated = [n for n, count in counts.items() if count > 1]
-        if repeated:
-            raise SchemaError(
-                f"column {repeated[0]!r} appears {counts[repeated[0]]} times; "
-                "give the columns distinct names",
-                file=file,
-            )
+        check_distinct(names or [], file)
     label_file_names = label_names if label_names is not None else pred_names
     label_file = label_file if label_names is not None else pred_file
     if pred_types is not None:
