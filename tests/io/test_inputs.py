@@ -439,3 +439,33 @@ def test_json_lines_key_null_in_the_first_rows_then_text(tmp_path, suffix):
     assert late_group["metrics"]["binary_cross_entropy"] == pytest.approx(
         log_loss(tail.label, tail.prob, labels=[0, 1]), rel=1e-12
     )
+
+
+def test_polars_files_with_string_views_read_like_plain_text(tmp_path):
+    """polars writes text in Arrow IPC files as string_view: labels, --by keys and kept
+    columns read as from its Parquet files (plain strings)."""
+    import polars as pl
+
+    rng = np.random.default_rng(12)
+    n = 500
+    prob = rng.random(n)
+    frame = pl.DataFrame(
+        {
+            "label": np.where(rng.random(n) < prob, "spam", "ham").tolist(),
+            "prob": prob,
+            "region": rng.choice(["eu", "us"], n).tolist(),
+        }
+    )
+    frame.write_ipc(tmp_path / "p.arrow")
+    frame.write_parquet(tmp_path / "p.parquet")
+    assert pa.ipc.open_file(tmp_path / "p.arrow").schema.field("label").type == pa.string_view()
+    options = {"positive": "spam", "by": "region", "worst": 3, "keep_col": ["region"]}
+    from_ipc = xentcli.evaluate(str(tmp_path / "p.arrow"), **options).to_dict()
+    from_parquet = xentcli.evaluate(str(tmp_path / "p.parquet"), **options).to_dict()
+    assert from_ipc["metrics"] == from_parquet["metrics"]
+    assert from_ipc["groups"] == from_parquet["groups"]
+    assert from_ipc["worst"] == from_parquet["worst"]
+    y = np.array(frame["label"].to_list()) == "spam"
+    assert from_ipc["metrics"]["binary_cross_entropy"] == pytest.approx(
+        log_loss(y, prob), rel=1e-12
+    )

@@ -10,7 +10,7 @@ import pyarrow.ipc as ipc
 
 from xentcli.errors import InputError
 from xentcli.io import storage
-from xentcli.io.source import BAD_FILE, StoredSchema, column_names
+from xentcli.io.source import BAD_FILE, StoredSchema, column_names, without_views
 
 
 class TableSource(StoredSchema):
@@ -35,7 +35,8 @@ class TableSource(StoredSchema):
     ) -> Iterator[pa.RecordBatch]:
         """Zero-copy slices of the named columns."""
         wanted = numeric + labels + list(keys)
-        yield from self.table.select(wanted).to_batches(max_chunksize=chunk_rows)
+        for batch in self.table.select(wanted).to_batches(max_chunksize=chunk_rows):
+            yield without_views(batch)
 
 
 class ArrowFileSource(StoredSchema):
@@ -87,6 +88,7 @@ class ArrowFileSource(StoredSchema):
                 # a file is untrusted input: a bad offset in its buffers would be read out of
                 # bounds (a crash), so every batch is validated before any value is read
                 selected.validate(full=True)
+                selected = without_views(selected)
                 for start in range(0, selected.num_rows, chunk_rows):
                     yield selected.slice(start, chunk_rows)
         except BAD_FILE as exc:

@@ -10,7 +10,13 @@ import pyarrow as pa
 from xentcli.errors import InputError
 from xentcli.io import storage
 from xentcli.io.prefetch import prefetch
-from xentcli.io.source import BAD_FILE, StoredSchema, check_text, column_names
+from xentcli.io.source import (
+    BAD_FILE,
+    StoredSchema,
+    check_text,
+    column_names,
+    without_views,
+)
 
 PARQUET_BUFFER_BYTES = 1 << 20
 
@@ -87,7 +93,7 @@ class ParquetSource(StoredSchema):
                 batches = self._file.iter_batches(
                     batch_size=chunk_rows, row_groups=row_groups, columns=wanted, use_threads=False
                 )
-            for batch in prefetch(batches):
+            for batch in map(without_views, prefetch(batches)):
                 check_text(batch, self.name, rows)
                 rows += batch.num_rows
                 yield batch

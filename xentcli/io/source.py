@@ -49,6 +49,15 @@ def _first_not_utf8(column: pa.Array) -> int:
     return 0
 
 
+def without_views(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Text and bytes held as views (polars' Arrow IPC files write string_view) as plain
+    string and binary columns, which every stage reads; other batches as they are."""
+    views = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
+    if not any(f.type in views for f in batch.schema):
+        return batch
+    return batch.cast(pa.schema([f.with_type(views.get(f.type, f.type)) for f in batch.schema]))
+
+
 def check_distinct(names: list[str], file: str | None) -> None:
     """Columns repeated by name are an error naming the first (a table, a header)."""
     counts = Counter(names)
