@@ -25,7 +25,7 @@ from xentcli.options import AVERAGES, EvalOptions
 from xentcli.report import evaluation
 from xentcli.report.build import report_of
 from xentcli.report.evaluation import Report
-from xentcli.report.gates import Gate, apply_gates, check_metrics_exist
+from xentcli.report.gates import Gate, apply_gates, check_metrics_exist, check_paths_early
 from xentcli.report.inspect import InspectReport, label_rule
 from xentcli.tasks import TASKS
 
@@ -161,6 +161,7 @@ def evaluate_with(
         plan = replace(plan, breakdowns=replace(plan.breakdowns, text_types=typed))
     plain = [gate for gate in gates if gate.section is None]  # paths are checked on the report
     check_metrics_exist(plain, plan.metrics, f"a {plan.task} evaluation")  # before any row
+    check_paths_early([gate for gate in gates if gate.section is not None], plan.metrics)
     try:
         return _evaluated(source, labels, preds, label_src, plan, progress, gates)
     except XentError as exc:

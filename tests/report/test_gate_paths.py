@@ -77,11 +77,40 @@ def test_unknown_paths_are_usage_errors(cli, path):
     run = cli("eval", path, "--max", "nonsense.x=1")
     assert run.code == 2 and "a path into a section" in run.stderr
     run = cli("eval", path, "--max", "per_class.nope=1")
+    assert run.code == 2 and "per_class has no 'nope'; it can hold support, " in run.stderr
+    run = cli("eval", path, "--max", "per_class.dog.f1=1")  # a class: known after reading
     assert run.code == 2 and "names no number" in run.stderr
-    assert "; classes are " in run.stderr and "per-class numbers are support, " in run.stderr
+    assert "; classes are 0, 1, 2" in run.stderr and "per-class numbers are support, " in run.stderr
+    run = cli("eval", path, "--max", "per_class.binary_cross_entropy=1")  # not multiclass's
+    assert run.code == 2 and "per-class numbers are support, cross_entropy, " in run.stderr
     run = cli("eval", path, "--max", "intervals.mse.mid=1", "--bootstrap", "20")
-    assert run.code == 2 and "intervals are of cross_entropy, mse" in run.stderr
-    assert "(.low or .high)" in run.stderr and len(run.stderr.splitlines()) == 1
+    assert run.code == 2 and "an interval path ends in .low or .high" in run.stderr
+    run = cli("eval", path, "--max", "intervals.f1.low=1", "--bootstrap", "20", "--per-class")
+    assert run.code == 2 and "intervals has no 'f1'; it can hold cross_entropy, mse" in run.stderr
+    assert "macro_f1" in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("gate", "said"),
+    [
+        ("per_class.recal=0.5", "per_class has no 'recal'"),
+        ("per_class.2.f2=0.5", "per_class has no 'f2'"),
+        ("calibration.eca=0.1", "calibration has no 'eca'; it can hold ece, mce, rmsce"),
+        ("groups.crossentropy=1", "groups has no 'crossentropy'; it can hold cross_entropy"),
+        ("intervals.roc_auc.low=0.5", "intervals has no 'roc_auc'"),
+    ],
+)
+def test_a_misspelt_path_is_refused_before_any_row_is_read(cli, path, tmp_path, gate, said):
+    """A CI job with a typo in a gate path fails at once, not after the whole evaluation: the
+    file here has a bad value in its last row, which reading would reach first."""
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    lines[-1] = lines[-1].replace(lines[-1].split(",")[0], "oops", 1)
+    bad = tmp_path / "bad_last_row.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    assert "row 600" in cli("eval", str(bad)).stderr  # reading it would fail there
+    run = cli("eval", str(bad), "--by", "g", "--bootstrap", "10", "--max", gate)
+    assert run.code == 2 and said in run.stderr and "row 600" not in run.stderr, run.stderr
 
 
 def test_diff_and_compare_gate_the_new_report_s_sections(cli, path, tmp_path):

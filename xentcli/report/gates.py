@@ -274,3 +274,45 @@ def check_metrics_exist(gates: Iterable[Gate], available: Iterable[str], subject
             raise UsageError(
                 f"{gate.flag}: {subject} has no metric {gate.metric!r}; it has: {', '.join(shown)}"
             )
+
+
+# what a path's last part may name in each section, whatever the task (docs/ci.md#gate-paths)
+PER_CLASS_FIELDS = (
+    "support",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "error",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "average_precision",
+)
+CALIBRATION_NUMBERS = ("ece", "mce", "rmsce", "n_bins")
+
+
+def check_paths_early(gates: Iterable[Gate], metrics: Iterable[str]) -> None:
+    """A gate path whose last part no report of this evaluation can hold — a misspelt field,
+    a metric not reported — is a usage error before any row is read (a class's name can only
+    be checked on the report)."""
+    metrics = tuple(metrics)
+    allowed: tuple[str, ...]
+    for gate in gates:
+        section, _, rest = gate.metric.partition(".")
+        if section == "per_class":
+            name, allowed = rest.rpartition(".")[2], PER_CLASS_FIELDS
+        elif section == "calibration":
+            name, allowed = rest, CALIBRATION_NUMBERS
+        elif section == "groups":
+            name, allowed = rest, metrics
+        elif section == "intervals":
+            metric, _, end = rest.rpartition(".")
+            if end not in ("low", "high"):
+                raise UsageError(f"{gate.flag}: an interval path ends in .low or .high")
+            name, allowed = metric, metrics
+        else:
+            continue
+        if name not in allowed:
+            raise UsageError(
+                f"{gate.flag}: {section} has no {name!r}; it can hold {', '.join(allowed)}"
+            )
