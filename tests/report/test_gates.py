@@ -171,6 +171,35 @@ def test_settings_file_unknown_key_and_explicit_file(cli, tmp_path, monkeypatch)
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('top_k = "two"\n', "top_k = 'two': Invalid value for '--top-k'"),
+        ('nan = "maybe"\n', "nan = 'maybe': Invalid value for '--nan': 'maybe' is not one of"),
+        ("bins = 0\n", "bins = 0: Invalid value for '--bins'"),
+        ('[max]\nerror = "low"\n', "max.error: 'low' is not a number"),
+        ('[max_increase]\nerror = "5%%"\nmse = "x%%"\n', "max_increase.mse: 'x' is not a number"),
+    ],
+)
+def test_a_bad_settings_value_names_the_file_and_key(cli, tmp_path, monkeypatch, text, said):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "xentcli.toml").write_text(text.replace("%%", "%"))
+    run = cli("eval", NET1)
+    assert run.code == 2 and run.stderr.startswith(f"xentcli: error: {tmp_path / 'xentcli.toml'}: ")
+    assert said in run.stderr and len(run.stderr.splitlines()) == 1, run.stderr
+
+
+def test_one_text_for_a_repeatable_setting(cli, tmp_path, monkeypatch):
+    """`by = "region"` reads as `by = ["region"]`, as one flag would."""
+    monkeypatch.chdir(tmp_path)
+    frame = pd.DataFrame({"label": [0, 1, 1, 0], "prob": [0.2, 0.7, 0.6, 0.4], "r": list("aabb")})
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    (tmp_path / "xentcli.toml").write_text('by = "r"\nformat = "json"\n')
+    run = cli("eval", str(tmp_path / "p.csv"))
+    assert run.code == 0, run.stderr
+    assert [g["group"]["r"] for g in json.loads(run.stdout)["groups"]] == ["a", "b"]
+
+
 def test_settings_paths_are_relative_to_the_settings_file(cli, tmp_path, monkeypatch):
     project = tmp_path / "project"
     (project / "reports").mkdir(parents=True)

@@ -48,6 +48,7 @@ from xentcli.report.gates import (
     apply_gates,
     bound_gates,
     increase_gates,
+    parse_number,
     sections_asked,
     split_assignment,
 )
@@ -316,7 +317,35 @@ def _settings(args: list[str]) -> Settings:
     if explicit is not None and not Path(explicit).is_file():
         raise UsageError(f"{explicit}: no such settings file")
     path = Path(explicit) if explicit is not None else find_config(Path.cwd())
-    return load_settings(path, config_keys())
+    settings = load_settings(path, config_keys())
+    return _checked_settings(settings)
+
+
+def _checked_settings(settings: Settings) -> Settings:
+    """Each value of a settings file as its flag would take it (one text for a repeatable flag:
+    `by = "region"` as `by = ["region"]`), and each gate's limit a number: an error names the
+    file and the key, not a flag that was never typed."""
+    ctx = click.Context(eval_command)
+    params = {param.name: param for param in eval_command.params}
+    keys = {name: key for key, name in config_keys().items()}
+    options = dict(settings.options)
+    for name, value in settings.options.items():
+        param = params[name]
+        if getattr(param, "multiple", False) and isinstance(value, str):
+            options[name] = value = [value]
+        shown = value if not isinstance(value, list) else ",".join(map(str, value))
+        try:
+            param.type_cast_value(ctx, shown if name == "classes" else value)
+        except click.BadParameter as exc:
+            raise UsageError(
+                f"{settings.path}: {keys[name]} = {value!r}: {exc.format_message()}"
+            ) from None
+    for table, limits in settings.gates.items():
+        for metric, limit in limits.items():
+            relative = table == "max_increase" and limit.strip().endswith("%")  # "5%"
+            what = f"{settings.path}: {table}.{metric}"
+            parse_number(limit.strip()[:-1] if relative else limit, what)
+    return dataclasses.replace(settings, options=options)
 
 
 def config_keys() -> dict[str, str]:
