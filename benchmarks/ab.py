@@ -1,8 +1,8 @@
 """A same-run A/B of xentcli at two commits: each benchmark file evaluated by both, alternately,
 `--repeat` times; medians, peak RSS and the ratio (above 1: NEW is faster). Both are checked out
 into temporary worktrees, so editing this checkout meanwhile changes nothing. Usage:
-python benchmarks/ab.py OLD [NEW, default HEAD] [--repeat 5] (run benchmarks/run.py once first, for
-the data files)."""
+python benchmarks/ab.py OLD [NEW, default HEAD] [--repeat 5] [--files binary.jsonl ...] (run
+benchmarks/run.py once first, for the data files; formats.py for the .gz and .jsonl ones)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ def main() -> None:
     parser.add_argument("old", help="the commit to compare with, e.g. HEAD~3")
     parser.add_argument("new", nargs="?", default="HEAD")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--files", nargs="+", default=FILES, help="data files by name (default: the main table's)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="xentcli-ab-") as folder:
         other, this = Path(folder) / "old", Path(folder) / "new"
@@ -55,7 +58,7 @@ def main() -> None:
             for tree in (other, this):
                 subprocess.run([sys.executable, "-m", "compileall", "-q", "xentcli"], cwd=tree)
             print(f"{'file':<30}{args.old[:12]:>14}{args.new[:10]:>10}{'ratio':>8}{'MiB':>14}")
-            for name in FILES:
+            for name in args.files:
                 path = HERE / "data" / name
                 if not path.exists():
                     continue
