@@ -173,22 +173,9 @@ def _only(column: pa.ChunkedArray, text: bytes) -> bool:
         if not text:  # all empty (the data buffer may be absent)
             continue
         held = data.slice(offsets[0], offsets[-1] - offsets[0])
-        if not held.equals(_repeated(text, len(chunk))):
+        if not held.equals(pa.py_buffer(text * len(chunk))):
             return False
     return True
-
-
-_REPEATS: dict[bytes, pa.Buffer] = {}  # the key fields of a block are at most its bytes
-
-
-def _repeated(text: bytes, times: int) -> pa.Buffer:
-    """`text` repeated `times` times, from one buffer per text kept for the next blocks:
-    building it anew for every key column of every block was a tenth of a 10-class file's
-    profile (copying and fresh pages). Parse threads may race to grow it: either is right."""
-    held = _REPEATS.get(text)
-    if held is None or held.size < len(text) * times:
-        held = _REPEATS[text] = pa.py_buffer(text * (2 * times))
-    return held.slice(0, len(text) * times)
 
 
 def _finite(column: pa.ChunkedArray) -> bool:
