@@ -218,3 +218,29 @@ def test_integer_labels_beside_named_floats_are_not_guessed(cli, tmp_path, iris)
     frame.to_csv(tmp_path / "ints.csv", index=False)
     run = cli("eval", str(tmp_path / "ints.csv"))
     assert run.code == 2 and "no prediction column found" in run.stderr
+
+
+def test_two_columns_take_labels_that_name_their_classes_only(cli, tmp_path, cancer):
+    """Two complementary columns name both classes: a label naming neither is an error that
+    says to pass --classes — even when every label is the same one value, which was taken
+    for the negative class without a word."""
+    y, p = cancer
+    frame = pd.DataFrame(p)  # columns 0 and 1
+    frame["label"] = np.where(y == 1, "benign", "malignant")
+    frame.to_csv(tmp_path / "words.csv", index=False)
+    run = cli("eval", str(tmp_path / "words.csv"))
+    assert run.code == 2 and "names neither class of the two probability columns" in run.stderr
+    assert "pass --classes" in run.stderr, run.stderr
+    fixed = cli("eval", str(tmp_path / "words.csv"), "--classes", "malignant,benign", "--json")
+    assert fixed.code == 0, fixed.stderr
+    report = json.loads(fixed.stdout)
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    frame["label"] = "benign"  # one value throughout
+    frame.to_csv(tmp_path / "one.csv", index=False)
+    run = cli("eval", str(tmp_path / "one.csv"))
+    assert run.code == 2 and "names neither class" in run.stderr
+    frame["label"] = y  # integer labels name the columns 0 and 1 by number
+    frame.to_csv(tmp_path / "ints.csv", index=False)
+    assert xentcli.evaluate(str(tmp_path / "ints.csv")).metrics[
+        "binary_cross_entropy"
+    ] == pytest.approx(log_loss(y, p), rel=1e-12)

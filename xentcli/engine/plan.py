@@ -223,6 +223,8 @@ def make_plan(opts: EvalOptions, layout: Layout, width: int | None = None) -> Pl
             positive=opts.positive if opts.positive is not None else layout.positive,
             ignore_label=opts.ignore_label,
             strict_positive=opts.positive is not None and layout.positive is None,
+            # two complementary columns name both classes: a label names one of them
+            negative=layout.negative if opts.positive in (None, layout.positive) else None,
         ),
         reading=Reading(
             chunk_rows=opts.chunk_rows or default_chunk_rows(_values_per_row(layout, width)),

@@ -27,6 +27,7 @@ class Checks:
     positive: str | None = None
     ignore_label: str | None = None
     strict_positive: bool = False  # --positive names a label value (not a prediction column)
+    negative: str | None = None  # two complementary columns: the other column's class name
 
 
 @dataclass
@@ -276,6 +277,7 @@ class ChunkPreparer:
                     self.label_file,
                     lay.label_col,
                     self.checks.strict_positive,
+                    self.checks.negative,
                 )
             return None, self.mapper.encode(labels.column(lay.label_col), offset)
         return targets, np.where(finite, 0, MISSING)

@@ -26,6 +26,7 @@ class LabelMapper:
         file: str,
         column: str,
         strict: bool = False,
+        negative: str | None = None,
     ) -> None:
         self.classes = classes
         self.positive = positive
@@ -35,7 +36,10 @@ class LabelMapper:
         self.ignore_text = ignore_label
         self.ignore_number = _as_number(ignore_label)
         self.positive_number = _as_number(positive)
-        self.negative: Any = None  # with --positive: the one other label value seen so far
+        # with --positive: the one other label value seen so far; two complementary columns
+        # name it (their other class), and a label must name one of the two
+        self.negative: Any = negative
+        self.named = negative is not None
         self.int_names: dict[int, int] | None = None
         if classes is not None and all(_as_int(c) is not None for c in classes):
             self.int_names = {int(c): i for i, c in enumerate(classes)}
@@ -184,6 +188,9 @@ class LabelMapper:
     def _negative_ok(self, value: Any) -> bool:
         if self.negative is None:
             self.negative = value
+        if self.named and self.negative != value:  # a class name read as a number: 0 is "0"
+            number = _as_number(str(value))
+            return number is not None and number == _as_number(str(self.negative))
         return bool(self.negative == value)
 
     def _unmapped(self, value: Any, row: int) -> InputError:
@@ -196,6 +203,12 @@ class LabelMapper:
             message = (
                 f"label {value!r} maps to no class (classes: {', '.join(self.classes)}; {rule}); "
                 "pass --classes with the class of each prediction column, in column order"
+            )
+        elif self.named:
+            message = (
+                f"label {value!r} names neither class of the two probability columns "
+                f"({self.negative!r}, {self.positive!r}); pass --classes with the labels' "
+                "names for the columns, in column order"
             )
         elif self.positive is not None:
             message = (

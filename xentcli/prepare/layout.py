@@ -83,6 +83,7 @@ class Layout:
     shared_key: str | None = None  # a key-like column both files have (rows paired by position)
     key_col: str | None = None  # an id-like column of the predictions (kept by --worst)
     class_named: bool = False  # predictions taken as float columns named by classes (guessed)
+    negative: str | None = None  # two complementary columns: the other column's class name
 
     def explained(self, error: XentError) -> XentError:
         """An error about a value in a column taken by the class-named guess says so: the column
@@ -174,7 +175,7 @@ def resolve_layout(
     classes = None
     if task in (Task.MULTICLASS, Task.MULTILABEL):
         classes = request.classes or (None if pred_list or hard else stripped)
-    positive, note = None, None
+    positive, negative, note = None, None, None
     named_as_logits = any(c.startswith("logit_") for c in pred_cols)
     if (
         len(pred_cols) == 2
@@ -188,6 +189,7 @@ def resolve_layout(
         if request.positive is not None and request.positive in class_names:
             at = class_names.index(request.positive)
         task, classes, positive = Task.BINARY, None, class_names[at]
+        negative = class_names[1 - at]
         note = (
             f"two probability columns ({', '.join(pred_cols)}) are one binary problem: "
             f"reported on {pred_cols[at]!r}; --task multiclass keeps the two-class form"
@@ -211,6 +213,7 @@ def resolve_layout(
         _shared_key(pred_names, label_names, request, {label_col, weight_col, *pred_cols}),
         next((n for n in KEY_NAMES if n in pred_names and n not in {label_col, *pred_cols}), None),
         class_named=picked.guessed,
+        negative=negative,
     )
 
 
