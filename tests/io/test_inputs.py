@@ -160,6 +160,49 @@ def test_real_stdin_pipe(tmp_path, data):
     assert json.loads(run.stdout)["inputs"]["predictions"] == "<stdin>"
 
 
+@pytest.mark.parametrize("compression", ["gzip", "bz2", "zstd", "lz4"])
+def test_compressed_stdin_is_inflated(tmp_path, data, compression):
+    """`cat preds.csv.gz | xentcli eval -`: stdin has no suffix, so its first bytes tell."""
+    import subprocess
+    import sys
+
+    csv = tmp_path / "preds.csv"
+    data.to_csv(csv, index=False, float_format="%.17g")
+    packed = tmp_path / "preds.packed"
+    with pa.output_stream(str(packed), compression=compression) as out:
+        out.write(csv.read_bytes())
+    with packed.open("rb") as stdin:
+        run = subprocess.run(
+            [sys.executable, "-m", "xentcli", "eval", "-", "--json"],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["metrics"] == dict(xentcli.evaluate(str(csv)).metrics)
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "arrow"])
+def test_parquet_or_arrow_on_stdin_says_to_pass_the_file(tmp_path, data, suffix):
+    import subprocess
+    import sys
+
+    path = tmp_path / f"preds.{suffix}"
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    pq.write_table(table, path) if suffix == "parquet" else feather.write_feather(table, path)
+    with path.open("rb") as stdin:
+        run = subprocess.run(
+            [sys.executable, "-m", "xentcli", "eval", "-"],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert run.returncode == 2 and "cannot be read from stdin" in run.stderr, run.stderr
+    assert "pass the file by name" in run.stderr and len(run.stderr.splitlines()) == 1
+
+
 def test_quoted_fields_crlf_and_bom_work(tmp_path):
     path = tmp_path / "excel.csv"
     text = '\ufeff"label","p_a","p_b","note"\r\n"a","0.25","0.75","x, y"\r\n"b",0.5,0.5,"q"\r\n'

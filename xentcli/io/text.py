@@ -4,6 +4,7 @@ the header line; and turning a pyarrow parse error into one that names the row a
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
@@ -26,14 +27,47 @@ def compression_of(path: str) -> str | None:
     return COMPRESSIONS.get(os.path.splitext(path.lower())[1])
 
 
+# what a compressed stream starts with: stdin has no suffix to tell it (`cat x.csv.gz | …`);
+# none of them starts a line of text (bzip2's with its block magic, pi's digits)
+MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"\x04\x22\x4d\x18": "lz4",
+}
+BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
+# and files that must be read by name: a Parquet file's footer is at its end (its magic then a
+# binary page header, not a CSV header that happens to start so)
+BY_NAME = {"Parquet": re.compile(rb"PAR1[^\x20-\x7e]"), "Arrow IPC": re.compile(rb"ARROW1\x00\x00")}
+
+
 def open_text(path: str, name: str) -> BinaryIO:
-    """A byte stream of the file, decompressed; '-' is stdin."""
+    """A byte stream of the file, decompressed; '-' is stdin, decompressed when it starts as a
+    gzip, bz2, zstd or lz4 stream does."""
     if path == STDIN:
-        return sys.stdin.buffer
+        return _stdin(name)
     try:
         return storage.open_stream(path, compression_of(path))  # type: ignore[no-any-return]
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot open ({exc})", file=name) from None
+
+
+def _stdin(name: str) -> BinaryIO:
+    stream = sys.stdin.buffer
+    peek = getattr(stream, "peek", None)  # a test's replacement may not buffer
+    head = peek(16)[:16] if peek is not None else b""  # what one read gave; never waits
+    for kind, magic in BY_NAME.items():
+        if magic.match(head):
+            raise InputError(
+                f"{kind} data cannot be read from stdin (its footer is at the end): pass the file "
+                "by name",
+                file=name,
+            )
+    compression = next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
+    if compression is None and BZIP2.match(head):
+        compression = "bz2"
+    if compression is None:
+        return stream
+    return pa.input_stream(stream, compression=compression)  # type: ignore[no-any-return]
 
 
 def local_size(path: str) -> int | None:
