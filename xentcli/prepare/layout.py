@@ -145,7 +145,9 @@ def resolve_layout(
     def holds_labels(column: str) -> bool:
         return pred_types is not None and _holds_labels(pred_types(), column)
 
-    class_named = _class_named(candidates, label_col, label_names, request, pred_types)
+    def class_named() -> list[str]:  # asked only when no column is named as predictions
+        return _class_named(candidates, label_col, label_names, request, pred_types)
+
     picked = _prediction_columns(candidates, request, pred_file, holds_labels, class_named)
     pred_cols, stripped = picked.columns, picked.classes
     pred_list = (
@@ -417,7 +419,7 @@ def _prediction_columns(
     request: ColumnRequest,
     file: str,
     holds_labels: Callable[[str], bool],
-    class_named: list[str],
+    class_named: Callable[[], list[str]],
 ) -> Picked:
     """The prediction columns: named by --pred-col, or detected by name; predicted labels
     (scikit-learn's y_pred) beside probability columns are left aside, the probabilities being
@@ -465,8 +467,9 @@ def _prediction_columns(
         options = labels if len(labels) == 1 else options
     if len(options) == 1:
         return Picked(options[0][1], options[0][2])
-    if not options and len(class_named) >= 2:
-        return Picked(class_named, tuple(class_named), guessed=True)
+    guessed = class_named() if not options else []
+    if len(guessed) >= 2:
+        return Picked(guessed, tuple(guessed), guessed=True)
     if not options:
         raise SchemaError(
             "no prediction column found (looked for "
