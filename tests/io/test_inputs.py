@@ -512,3 +512,24 @@ def test_polars_files_with_string_views_read_like_plain_text(tmp_path):
     assert from_ipc["metrics"]["binary_cross_entropy"] == pytest.approx(
         log_loss(y, prob), rel=1e-12
     )
+
+
+def test_thousands_of_csv_columns_parse_one_block_at_a_time_and_right(tmp_path, monkeypatch):
+    """pyarrow holds ~8 KiB per column for each block it parses, so at thousands of columns
+    fewer blocks are parsed at once (io/csv.parse_threads); the numbers do not change."""
+    from xentcli.io import csv as csv_source
+
+    assert csv_source.parse_threads(3) == csv_source.WORKERS
+    assert csv_source.parse_threads(20_000) == 1
+    monkeypatch.setattr(csv_source, "BLOCK_BYTES", 1 << 16)  # several blocks
+    rng = np.random.default_rng(13)
+    k, n = 6000, 40
+    p = rng.dirichlet(np.ones(k), n)
+    y = rng.integers(0, k, n)
+    frame = pd.DataFrame(p, columns=[f"p_{i}" for i in range(k)])
+    frame.insert(0, "label", y)
+    frame.to_csv(tmp_path / "wide.csv", index=False, float_format="%.17g")
+    report = xentcli.evaluate(str(tmp_path / "wide.csv"))
+    assert report.metrics["cross_entropy"] == pytest.approx(
+        log_loss(y, p, labels=range(k)), rel=1e-12
+    )

@@ -38,6 +38,7 @@ LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # labels are mapped via the
 # null strings of a numbers-only parse (_tiers): of pyarrow's defaults, those a number parse
 # would otherwise take as NaN, and the empty one
 NUMBER_NULLS = ["", "NaN", "nan", "-NaN", "-nan"]
+PARSE_COLUMN_BUDGET = 8192  # columns parsed at once across the threads: ~64 MiB of converters
 SAMPLE_BYTES = 64 << 10  # of the first block: enough to guess whether labels are integers
 T = TypeVar("T")
 R = TypeVar("R")
@@ -123,8 +124,9 @@ class CsvSource:
 
         # more blocks in flight are no faster and hold more memory; a stream's next block is
         # read ahead already (read_ahead), so one fewer is parsed ahead of it
-        depth = WORKERS + 1 if self._size is not None else WORKERS
-        tables = ordered_map(parse, self._blocks(depth + 2), WORKERS, depth)
+        workers = parse_threads(len(types))
+        depth = workers + 1 if self._size is not None else workers
+        tables = ordered_map(parse, self._blocks(depth + 2), workers, depth)
         batches = (
             b
             for table in tables
@@ -214,6 +216,13 @@ def _check_delimiter(names: list[str], delimiter: str, file: str) -> None:
         f"tab-separated TSV: {fix}",
         file=file,
     )
+
+
+def parse_threads(columns: int) -> int:
+    """Blocks parsed at once: WORKERS, fewer for thousands of columns. pyarrow's CSV reader
+    holds about 8 KiB per column for each block it parses (its converters), whatever the
+    block's size: at 20,000 columns 170 MiB a block (benchmarks/README.md)."""
+    return max(1, min(WORKERS, PARSE_COLUMN_BUDGET // max(columns, 1)))
 
 
 def _tiers(types: dict[str, pa.DataType], integers: list[str]) -> list[pacsv.ConvertOptions]:
