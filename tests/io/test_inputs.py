@@ -140,20 +140,25 @@ def test_parquet_with_float32_and_string_labels(tmp_path):
     assert binary.metrics["binary_cross_entropy"] == pytest.approx(expected, rel=1e-15)
 
 
-def test_real_stdin_pipe(tmp_path, data):
+def eval_stdin(path, *flags):
+    """`xentcli eval - FLAGS < path` in a subprocess: a real pipe, not a test's replacement."""
     import subprocess
     import sys
 
-    csv = tmp_path / "preds.csv"
-    data.to_csv(csv, index=False, float_format="%.17g")
-    with csv.open("rb") as stdin:
-        run = subprocess.run(
-            [sys.executable, "-m", "xentcli", "eval", "-", "--json"],
+    with open(path, "rb") as stdin:
+        return subprocess.run(
+            [sys.executable, "-m", "xentcli", "eval", "-", *flags],
             stdin=stdin,
             capture_output=True,
             text=True,
             check=False,
         )
+
+
+def test_real_stdin_pipe(tmp_path, data):
+    csv = tmp_path / "preds.csv"
+    data.to_csv(csv, index=False, float_format="%.17g")
+    run = eval_stdin(csv, "--json")
     assert run.returncode == 0, run.stderr
     from_file = xentcli.evaluate(str(csv))
     assert json.loads(run.stdout)["metrics"] == dict(from_file.metrics)
@@ -163,42 +168,22 @@ def test_real_stdin_pipe(tmp_path, data):
 @pytest.mark.parametrize("compression", ["gzip", "bz2", "zstd", "lz4"])
 def test_compressed_stdin_is_inflated(tmp_path, data, compression):
     """`cat preds.csv.gz | xentcli eval -`: stdin has no suffix, so its first bytes tell."""
-    import subprocess
-    import sys
-
     csv = tmp_path / "preds.csv"
     data.to_csv(csv, index=False, float_format="%.17g")
     packed = tmp_path / "preds.packed"
     with pa.output_stream(str(packed), compression=compression) as out:
         out.write(csv.read_bytes())
-    with packed.open("rb") as stdin:
-        run = subprocess.run(
-            [sys.executable, "-m", "xentcli", "eval", "-", "--json"],
-            stdin=stdin,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    run = eval_stdin(packed, "--json")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["metrics"] == dict(xentcli.evaluate(str(csv)).metrics)
 
 
 @pytest.mark.parametrize("suffix", ["parquet", "arrow"])
 def test_parquet_or_arrow_on_stdin_says_to_pass_the_file(tmp_path, data, suffix):
-    import subprocess
-    import sys
-
     path = tmp_path / f"preds.{suffix}"
     table = pa.Table.from_pandas(data, preserve_index=False)
     pq.write_table(table, path) if suffix == "parquet" else feather.write_feather(table, path)
-    with path.open("rb") as stdin:
-        run = subprocess.run(
-            [sys.executable, "-m", "xentcli", "eval", "-"],
-            stdin=stdin,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    run = eval_stdin(path)
     assert run.returncode == 2 and "cannot be read from stdin" in run.stderr, run.stderr
     assert "pass the file by name" in run.stderr and len(run.stderr.splitlines()) == 1
 
