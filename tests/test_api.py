@@ -99,3 +99,40 @@ def test_frames_arrow_cannot_hold_name_the_column_and_row():
     repeated = pd.DataFrame([[1, 0.5, 0.5]], columns=["label", "prob", "prob"])
     with pytest.raises(xentcli.SchemaError, match="column 'prob' appears 2 times"):
         xentcli.evaluate(repeated)
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"eps": "1e-7"}, "eps= takes a number, not '1e-7'"),
+        ({"by": 3}, "by= takes names, not 3"),
+        ({"worst": "5"}, "worst= takes an integer, not '5'"),
+        ({"worst": True}, "worst= takes an integer, not True"),
+        ({"calibration": "yes"}, "calibration= takes True or False, not 'yes'"),
+        ({"classes": 5}, "classes= takes names, not 5"),
+        ({"class_weights": ["a"]}, "class_weights= takes numbers, not ['a']"),
+        ({"rows_out": 5}, "rows_out= takes text, not 5"),
+    ],
+)
+def test_a_keyword_of_the_wrong_type_is_a_usage_error_naming_it(options, said):
+    """Not a TypeError from deep inside ('<=' not supported between 'float' and 'str')."""
+    frame = pd.DataFrame({"label": Y, **{f"p_{k}": P[:, k] for k in range(3)}})
+    with pytest.raises(xentcli.UsageError) as caught:
+        xentcli.evaluate(frame, **options)
+    assert str(caught.value) == said
+
+
+def test_numpy_scalars_paths_and_indexes_are_taken_as_what_they_stand_for(tmp_path):
+    frame = pd.DataFrame({"label": Y, **{f"p_{k}": P[:, k] for k in range(3)}, "g": list("aab")})
+    plain = xentcli.evaluate(frame, by=["g"], eps=1e-7, chunk_rows=2, calibration=True)
+    numpyish = xentcli.evaluate(
+        frame,
+        by=frame.columns[[4]],  # a pandas Index
+        pred_col=np.array(["p_0", "p_1", "p_2"]),
+        eps=np.float64(1e-7),
+        chunk_rows=np.int64(2),
+        calibration=np.bool_(True),
+        rows_out=tmp_path / "rows.parquet",  # a Path
+    )
+    assert numpyish.metrics == plain.metrics
+    assert (tmp_path / "rows.parquet").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -151,26 +153,64 @@ class EvalOptions:
             raise UsageError(
                 f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
-        if isinstance(options.get("class_weights"), str):
-            options = {**options, "class_weights": _numbers(options["class_weights"])}
-        elif options.get("class_weights") is not None:
-            options = {**options, "class_weights": tuple(map(float, options["class_weights"]))}
-        for name in ("pred_col", "label_col"):  # a list of columns, as a comma list
-            value = options.get(name)
-            if isinstance(value, list | tuple):
-                options = {**options, name: ",".join(map(str, value))}
-        for name in ("by", "keep_col"):
-            if name in options and options[name] is None:
-                options = {**options, name: ()}
-            if isinstance(options.get(name), str):
-                options = {**options, name: (options[name],)}
-            elif options.get(name) is not None:
-                options = {**options, name: tuple(options[name])}
-        if isinstance(options.get("classes"), str):
-            options = {**options, "classes": tuple(options["classes"].split(","))}
-        elif options.get("classes") is not None:
-            options = {**options, "classes": tuple(str(c) for c in options["classes"])}
-        return cls(**options)
+        options = {name: _listed(name, value) for name, value in options.items()}
+        types = {f.name: str(f.type) for f in fields(cls)}
+        return cls(**{name: _typed(name, value, types[name]) for name, value in options.items()})
+
+
+def _listed(name: str, value: Any) -> Any:
+    """List-valued keywords as the options hold them: columns as a comma list (pred_col,
+    label_col), names and weights as tuples; one text for a repeatable one (by="region")."""
+    if name in ("pred_col", "label_col") and not isinstance(value, str | None):
+        listed = _tupled(value, str)
+        return ",".join(listed) if isinstance(listed, tuple) else value
+    if name in ("by", "keep_col"):
+        if value is None:
+            return ()
+        return (value,) if isinstance(value, str) else _tupled(value)
+    if name == "classes" and value is not None:
+        return tuple(value.split(",")) if isinstance(value, str) else _tupled(value, str)
+    if name == "class_weights" and value is not None:
+        if isinstance(value, str):
+            return _numbers(value)
+        try:
+            return tuple(float(v) for v in value)
+        except (TypeError, ValueError):
+            raise UsageError(f"class_weights= takes numbers, not {value!r}") from None
+    return value
+
+
+def _tupled(value: Any, convert: Any = None) -> Any:
+    """A list, tuple, array or index as a tuple (its items converted); anything else (one
+    number, a mapping) as it is, for _typed to refuse."""
+    if not isinstance(value, Iterable) or isinstance(value, str | bytes | Mapping):
+        return value
+    return tuple(map(convert, value)) if convert is not None else tuple(value)
+
+
+def _typed(name: str, value: Any, declared: str) -> Any:
+    """A keyword's value as its field declares it (numpy's scalars and paths taken as the
+    plain values they stand for); anything else is a usage error naming the keyword."""
+    if value is None and declared.endswith("| None"):
+        return None
+    kind = declared.removesuffix(" | None")
+    if hasattr(value, "item") and not isinstance(value, tuple | list):  # numpy's scalars
+        value = value.item()
+    if kind == "str" and hasattr(value, "__fspath__"):
+        value = os.fspath(value)
+    plain = {
+        "str": isinstance(value, str),
+        "bool": isinstance(value, bool),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, int | float) and not isinstance(value, bool),
+        "tuple[str, ...]": isinstance(value, tuple) and all(isinstance(v, str) for v in value),
+        "tuple[float, ...]": isinstance(value, tuple),  # made floats above
+    }
+    if not plain.get(kind, True):
+        wanted = {"str": "text", "bool": "True or False", "int": "an integer"}.get(kind, kind)
+        wanted = {"float": "a number", "tuple[str, ...]": "names"}.get(kind, wanted)
+        raise UsageError(f"{name}= takes {wanted}, not {value!r}")
+    return float(value) if kind == "float" else value
 
 
 def _numbers(text: str) -> tuple[float, ...]:
