@@ -126,7 +126,9 @@ def _confusion(target: Any, figure: Figure) -> None:
         ax.tick_params(labelsize=6 if many else 8)
         ax.set(xlabel=figure.labels["x"], ylabel=figure.labels["y"])
         if not many:
-            top = max((max(row) for row in matrix), default=0) or 1
+            # the text is white where the cell is dark: past half of the colour scale, which
+            # runs to 1 for the shares and to the largest count for the counts
+            top = 1 if key == "normalized" else max((max(row) for row in matrix), default=0) or 1
             for i, row in enumerate(matrix):
                 for j, value in enumerate(row):
                     text = f"{value:.2f}" if key == "normalized" else _count(value)
