@@ -168,6 +168,42 @@ def test_report_metrics_per_group_and_with_intervals():
         assert many.intervals[name] == pytest.approx(one.intervals[name], rel=1e-12)
 
 
+@pytest.mark.parametrize("k", [2, 4])
+def test_report_metrics_have_intervals_per_group_too(k):
+    """--by with --bootstrap and --per-class: each group's macro F1 and MCC get intervals, from
+    the replicates' Poisson draws of the rows (the same draws as the whole's), here recomputed
+    with scikit-learn; chunking and the order of the groups change nothing."""
+    from sklearn.metrics import f1_score
+
+    from xentcli.metrics.bootstrap import percentile_interval, poisson_weights
+
+    data, predicted = frame(n=600, k=k, seed=8)
+    if k == 2:
+        data = data.rename(columns={"p_1": "prob"}).drop(columns=["p_0"])
+    data["g"] = np.random.default_rng(8).choice(["a", "b"], len(data))
+    options = {"per_class": True, "by": "g", "bootstrap": 30, "seed": 4, "weight_col": "w"}
+    report = xentcli.evaluate(data, **options)
+    draws = poisson_weights(4, np.arange(30), np.arange(len(data)))
+    for group in report.groups:
+        rows = (data["g"] == group.group["g"]).to_numpy()
+        y, p, w = data["label"][rows], predicted[rows], data["w"][rows]
+        f1s, mccs = [], []
+        for r in range(30):
+            weight = draws[r][rows] * w
+            average = "binary" if k == 2 else "macro"
+            f1s.append(f1_score(y, p, average=average, sample_weight=weight, zero_division=0))
+            mccs.append(matthews_corrcoef(y, p, sample_weight=weight))
+        name = "f1" if k == 2 else "macro_f1"
+        bounds = group.intervals
+        assert bounds[name] == pytest.approx(percentile_interval(np.array(f1s), 0.95), rel=1e-9)
+        assert bounds["mcc"] == pytest.approx(percentile_interval(np.array(mccs), 0.95), rel=1e-9)
+    chunked = xentcli.evaluate(data, **options, chunk_rows=7)
+    for one, other in zip(report.groups, chunked.groups, strict=True):
+        assert one.intervals.keys() == other.intervals.keys()
+        for name, bounds in one.intervals.items():
+            assert other.intervals[name] == pytest.approx(bounds, rel=1e-12), name
+
+
 def test_r2_per_group_and_with_intervals():
     from sklearn.metrics import r2_score
 
@@ -206,3 +242,16 @@ def test_multilabel_per_group_and_with_intervals():
     one = xentcli.evaluate(data, bootstrap=25, **options)
     many = xentcli.evaluate(data, bootstrap=25, chunk_rows=11, **options)
     assert many.intervals["macro_f1"] == pytest.approx(one.intervals["macro_f1"], rel=1e-12)
+
+
+def test_too_many_group_replicate_totals_are_left_out_with_a_note(monkeypatch):
+    from xentcli.metrics import per_class
+
+    data, _ = frame(n=300, k=3, seed=2)
+    data["g"] = np.arange(300) % 10
+    monkeypatch.setattr(per_class, "MAX_GROUP_CELLS", 10 * 20 * 3 * 3 - 1)
+    report = xentcli.evaluate(data, per_class=True, by="g", bootstrap=20).to_dict()
+    assert "no per-group intervals of the report metrics" in " ".join(report["notes"])
+    first = report["groups"][0]
+    assert "macro_f1" in first["metrics"] and "macro_f1" not in first["intervals"]
+    assert "cross_entropy" in first["intervals"]  # the means' intervals are kept

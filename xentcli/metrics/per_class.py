@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xentcli.errors import UsageError
-from xentcli.metrics.bootstrap import Intervals, Notes, percentile_interval, replicate_blocks
+from xentcli.metrics.bootstrap import (
+    GroupIntervals,
+    Intervals,
+    Notes,
+    percentile_interval,
+    replicate_blocks,
+)
 from xentcli.metrics.classification import report_metrics
 from xentcli.metrics.groups import group_keys
 from xentcli.metrics.registry import GroupValues, MetricValues
@@ -103,6 +109,10 @@ class PerClass:
     seed: int = 0
     confidence: float = 0.95
     resampled: np.ndarray | None = None  # (replicates, 3, K)
+    # --by with --bootstrap: each group's totals per replicate, row g·replicates + r; None and
+    # `too_many` once groups × replicates × 3 × K would pass MAX_GROUP_CELLS
+    group_resampled: np.ndarray | None = None
+    too_many: bool = False
 
     @classmethod
     def asked(cls, request: BreakdownRequest) -> PerClass | None:
@@ -143,6 +153,8 @@ class PerClass:
             self._grow_groups(size, k)
             assert self.grouped is not None
             self.grouped += _totals(true, predicted, ones[None, :], k, ids[codes], size)
+            if self.replicates:
+                self._resample_groups(scored.rows(), true, predicted, weights, k, ids[codes])
         if "loss" in stats:
             weighted = stats["loss"] if weights is None else stats["loss"] * weights
             self.loss += np.bincount(true, weights=weighted, minlength=k)
@@ -170,6 +182,29 @@ class PerClass:
             if weights is not None:
                 draws *= weights
             self.resampled[block] += _totals(true, predicted, draws, k)
+
+    def _resample_groups(
+        self,
+        rows: np.ndarray,
+        true: np.ndarray,
+        predicted: np.ndarray,
+        weights: np.ndarray | None,
+        k: int,
+        groups: np.ndarray,
+    ) -> None:
+        """Each group's totals per replicate (the same draws as the intervals of the whole),
+        for its report metrics' intervals; past MAX_GROUP_CELLS, none (a note says so)."""
+        size, replicates = len(self.group_ids), self.replicates
+        if self.too_many or size * replicates * 3 * k > MAX_GROUP_CELLS:
+            self.too_many, self.group_resampled = True, None
+            return
+        self.group_resampled = _grown(self.group_resampled, size * replicates, k)
+        for block, draws in replicate_blocks(self.seed, replicates, rows):
+            if weights is not None:
+                draws *= weights
+            local = _totals(true, predicted, draws, k, groups, size)  # row b·size + g
+            at = (np.arange(size)[None, :] * replicates + block[:, None]).reshape(-1)
+            self.group_resampled[at, :, :k] += local
 
     def _grow_groups(self, size: int, k: int) -> None:
         """Room for `size` groups of k classes; beyond MAX_GROUP_CELLS, a usage error."""
@@ -226,6 +261,19 @@ class PerClass:
             assert self.grouped is not None
             for theirs, mine in enumerate(mapping):
                 self.grouped[mine, :, :size] += other.grouped[theirs]
+            self._merge_resampled_groups(other, mapping, k)
+
+    def _merge_resampled_groups(self, other: PerClass, mapping: list[int], k: int) -> None:
+        r = self.replicates
+        self.too_many |= other.too_many or len(self.group_ids) * r * 3 * k > MAX_GROUP_CELLS
+        if self.too_many or other.group_resampled is None:
+            self.group_resampled = None
+            return
+        self.group_resampled = _grown(self.group_resampled, len(self.group_ids) * r, k)
+        width = other.group_resampled.shape[2]
+        for theirs, mine in enumerate(mapping):
+            held = other.group_resampled[theirs * r : (theirs + 1) * r]
+            self.group_resampled[mine * r : (mine + 1) * r, :, :width] += held
 
     def result(self, finished: Finished) -> dict[str, Section]:
         """The per_class and confusion_matrix sections."""
@@ -291,7 +339,36 @@ class PerClass:
                     for key, g in self.group_ids.items()
                 }
             )
+            if self.replicates:
+                self._group_intervals(made, k, finished.task)
         return made
+
+    def _group_intervals(self, made: dict[str, Section], k: int, task: Task) -> None:
+        """Each group's intervals of the report metrics, from its totals per replicate."""
+        if self.too_many or self.group_resampled is None:
+            told = made.get("notes")
+            lines = told.lines if isinstance(told, Notes) else ()
+            made["notes"] = Notes(
+                (
+                    *lines,
+                    f"no per-group intervals of the report metrics: {len(self.group_ids)} groups "
+                    f"× {self.replicates} replicates × 3 × {k} class totals exceed "
+                    f"{MAX_GROUP_CELLS:,}",
+                )
+            )
+            return
+        r = self.replicates
+        held = _grown(self.group_resampled, len(self.group_ids) * r, k)
+        bounds = {}
+        for key, g in self.group_ids.items():
+            per_replicate = [report_metrics(totals, task) for totals in held[g * r : (g + 1) * r]]
+            bounds[key] = {
+                name: percentile_interval(
+                    np.array([values[name] for values in per_replicate]), self.confidence
+                )
+                for name in per_replicate[0]
+            }
+        made["group_intervals"] = GroupIntervals(bounds)
 
 
 def _totals(
@@ -304,10 +381,12 @@ def _totals(
 ) -> np.ndarray:
     """(B, 3, k): for each of B weightings of the rows (B, n: the rows' weights, or a block of
     replicates' draws), Σ of hits, true rows and predicted rows per class; with `groups` (a
-    group index per row, one weighting), per group instead: (size, 3, k)."""
-    b = size if groups is not None else len(weights)
-    rows = groups[None, :] if groups is not None else np.arange(b)[:, None]
-    if k * k <= PAIR_CELLS:  # few classes: one count of (true, predicted) pairs, then its sums
+    group index per row), per weighting and group instead: (B·size, 3, k), row b·size + g."""
+    b = len(weights) * (size if groups is not None else 1)
+    rows = np.arange(len(weights))[:, None] * (size if groups is not None else 1)
+    if groups is not None:
+        rows = rows + groups[None, :]
+    if k * k <= PAIR_CELLS and b * k * k <= MAX_GROUP_CELLS:  # one count of class pairs
         index = (rows * (k * k) + (true * k + predicted)[None, :]).reshape(-1)
         pairs = np.bincount(index, weights.reshape(-1), minlength=b * k * k).reshape(b, k, k)
         diagonal = pairs[:, np.arange(k), np.arange(k)]
