@@ -144,7 +144,7 @@ class PerClass:
             self.totals += np.stack([np.diagonal(pairs), pairs.sum(axis=1), pairs.sum(axis=0)])
         else:
             self.totals += _totals(true, predicted, ones[None, :], k)[0]
-        if self.replicates:
+        if self.replicates and not self.by:  # with --by, the groups' totals sum to these
             self._resample(scored.rows(), true, predicted, weights, k)
         if self.by:
             codes, names = group_keys([scored.column(c) for c in self.by])
@@ -196,7 +196,9 @@ class PerClass:
         for its report metrics' intervals; past MAX_GROUP_CELLS, none (a note says so)."""
         size, replicates = len(self.group_ids), self.replicates
         if self.too_many or size * replicates * 3 * k > MAX_GROUP_CELLS:
-            self.too_many, self.group_resampled = True, None
+            self._fold_groups()
+            self.too_many = True
+            self._resample(rows, true, predicted, weights, k)
             return
         self.group_resampled = _grown(self.group_resampled, size * replicates, k)
         for block, draws in replicate_blocks(self.seed, replicates, rows):
@@ -263,11 +265,28 @@ class PerClass:
                 self.grouped[mine, :, :size] += other.grouped[theirs]
             self._merge_resampled_groups(other, mapping, k)
 
+    def _fold_groups(self, other: PerClass | None = None) -> None:
+        """The groups' totals per replicate (this one's, or another's) summed into the whole's,
+        and let go: past the budget only the whole's are kept."""
+        source = self if other is None else other
+        held = source.group_resampled
+        if held is None:
+            return
+        width = held.shape[2]
+        self.resampled = _grown(self.resampled, self.replicates, width)
+        self.resampled[:, :, :width] += held.reshape(-1, self.replicates, 3, width).sum(axis=0)
+        if other is None:
+            self.group_resampled = None
+
     def _merge_resampled_groups(self, other: PerClass, mapping: list[int], k: int) -> None:
         r = self.replicates
-        self.too_many |= other.too_many or len(self.group_ids) * r * 3 * k > MAX_GROUP_CELLS
-        if self.too_many or other.group_resampled is None:
-            self.group_resampled = None
+        over = len(self.group_ids) * r * 3 * k > MAX_GROUP_CELLS
+        if self.too_many or other.too_many or over:
+            self._fold_groups()
+            self._fold_groups(other)
+            self.too_many = True
+            return
+        if other.group_resampled is None:
             return
         self.group_resampled = _grown(self.group_resampled, len(self.group_ids) * r, k)
         width = other.group_resampled.shape[2]
@@ -324,8 +343,9 @@ class PerClass:
                     "from the class totals",
                 )
             )
-        if self.resampled is not None:
-            resampled = _grown(self.resampled, self.replicates, k)
+        overall = self._overall_resampled(k)
+        if overall is not None:
+            resampled = overall
             per_replicate = [report_metrics(totals, finished.task) for totals in resampled]
             values = {name: np.array([r[name] for r in per_replicate]) for name in per_replicate[0]}
             bounds = {name: percentile_interval(v, self.confidence) for name, v in values.items()}
@@ -342,6 +362,16 @@ class PerClass:
             if self.replicates:
                 self._group_intervals(made, k, finished.task)
         return made
+
+    def _overall_resampled(self, k: int) -> np.ndarray | None:
+        """The whole's totals per replicate: kept as they are, or summed from the groups'."""
+        if self.resampled is None and self.group_resampled is None:
+            return None
+        overall = _grown(self.resampled, self.replicates, k).copy()
+        if self.group_resampled is not None:
+            held = _grown(self.group_resampled, len(self.group_ids) * self.replicates, k)
+            overall += held.reshape(-1, self.replicates, 3, k).sum(axis=0)
+        return overall
 
     def _group_intervals(self, made: dict[str, Section], k: int, task: Task) -> None:
         """Each group's intervals of the report metrics, from its totals per replicate."""
