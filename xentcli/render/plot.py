@@ -187,7 +187,8 @@ def _groups(target: Any, figure: Figure) -> None:
     ax.tick_params(axis="y", labelsize=8 if len(names) <= 15 else 7)
     ax.set(xlabel=figure.labels["x"])
     ax.grid(alpha=0.3, axis="x")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
+    # below the x label, not over it
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False)
 
 
 def _short(name: str, width: int = 28) -> str:
