@@ -219,7 +219,7 @@ CASES = {
         ("raw-xyz", b"a,b\n"),
         [],
         "{f}: cannot tell the format from the name; pass --input-format "
-        "csv|tsv|parquet|arrow|jsonl",
+        "csv|tsv|parquet|arrow|jsonl|json",
     ),
 }
 

@@ -244,3 +244,40 @@ def test_two_columns_take_labels_that_name_their_classes_only(cli, tmp_path, can
     assert xentcli.evaluate(str(tmp_path / "ints.csv")).metrics[
         "binary_cross_entropy"
     ] == pytest.approx(log_loss(y, p), rel=1e-12)
+
+
+@pytest.mark.parametrize("orient", [None, "records", "index", "split", "table", "lines"])
+def test_pandas_to_json_reads_without_flags(cli, tmp_path, iris, orient):
+    """DataFrame.to_json's default (orient='columns') and its other orients, as `.json`; the
+    numbers as pandas wrote them (10 significant digits by default)."""
+    y, p = iris
+    frame = pd.DataFrame(p, columns=[f"p_{k}" for k in range(3)])
+    frame["label"] = y
+    path = tmp_path / "preds.json"
+    if orient == "lines":
+        frame.to_json(path, orient="records", lines=True, double_precision=15)
+    elif orient is None:
+        frame.to_json(path, double_precision=15)
+    else:
+        frame.to_json(path, orient=orient, double_precision=15)
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    written = pd.read_json(path, orient=orient, lines=orient == "lines", precise_float=True)
+    expected = log_loss(written["label"], written[[f"p_{k}" for k in range(3)]].to_numpy())
+    assert report["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+    assert report["inputs"]["format"] == ("jsonl" if orient == "lines" else "json")
+
+
+def test_json_arrays_without_names_and_mixed_columns_name_the_fix(cli, tmp_path):
+    (tmp_path / "values.json").write_text(json.dumps([[0.2, 1], [0.7, 0]]))
+    run = cli("eval", str(tmp_path / "values.json"))
+    assert run.code == 2 and "orient='records'" in run.stderr
+    (tmp_path / "mixed.json").write_text(
+        json.dumps({"label": {"0": 1, "1": "x"}, "prob": {"0": 0.5, "1": 0.2}})
+    )
+    run = cli("eval", str(tmp_path / "mixed.json"))
+    assert run.code == 2 and "row 2, column 'label'" in run.stderr, run.stderr
+    (tmp_path / "broken.json").write_text('{"label": {"0": 1}, "prob": ')
+    run = cli("eval", str(tmp_path / "broken.json"))
+    assert run.code == 2 and "not a JSON document" in run.stderr

@@ -66,8 +66,8 @@ NOT_IN_CONFIG = {"predictions", "config", "debug", "maxima", "minima", "increase
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xentcli")
 def cli() -> None:
-    """Evaluate ML predictions stored in files (CSV/TSV, Parquet, Arrow, JSON lines; a file, a
-    directory, a glob or stdin): exact, streaming, CI-ready.
+    """Evaluate ML predictions stored in files (CSV/TSV, Parquet, Arrow, JSON lines, pandas'
+    JSON; a file, a directory, a glob or stdin): exact, streaming, CI-ready.
 
     Exit codes: 0 report produced; 1 a gate failed; 2 usage or input error; 3 internal error.
     """
@@ -85,8 +85,9 @@ def cli() -> None:
 @gate_options
 @output_options
 def eval_command(**params: Any) -> None:
-    """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, JSON lines, maybe
-    compressed), a directory or quoted glob of files, or - for stdin — and print a report."""
+    """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, JSON lines, a JSON
+    document as pandas' to_json writes it, maybe compressed), a directory or quoted glob of
+    files, or - for stdin — and print a report."""
     _output_is_no_input(params)
     gates = _gates(params)
     opts = _with_sections(_options(params), gates)

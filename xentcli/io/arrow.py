@@ -16,9 +16,8 @@ from xentcli.io.source import BAD_FILE, StoredSchema, column_names, without_view
 class TableSource(StoredSchema):
     """An in-memory Arrow table (also what a pandas DataFrame becomes)."""
 
-    format = "arrow"
-
-    def __init__(self, table: pa.Table, name: str) -> None:
+    def __init__(self, table: pa.Table, name: str, fmt: str = "arrow") -> None:
+        self.format = fmt  # "json": a JSON document read whole (io/json_document.py)
         self.table = table
         self.schema = table.schema
         self.name = name

@@ -15,6 +15,7 @@ from xentcli.io.arrow import ArrowFileSource, TableSource
 from xentcli.io.csv import CsvSource
 from xentcli.io.dataset import DatasetSource, dataset_paths
 from xentcli.io.frames import FRAME, frame_table, is_frame
+from xentcli.io.json_document import open_json
 from xentcli.io.jsonl import JsonlSource
 from xentcli.io.parquet import ParquetSource
 from xentcli.io.source import Source
@@ -30,8 +31,14 @@ SUFFIX_FORMATS = {
     ".ipc": "arrow",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".json": "json",
 }
-TEXT_FORMATS = ("csv", "tsv", "jsonl")  # the formats that may be compressed, or come on stdin
+TEXT_FORMATS = (
+    "csv",
+    "tsv",
+    "jsonl",
+    "json",
+)  # the formats that may be compressed, or come on stdin
 UNSUPPORTED_COMPRESSIONS = (".xz", ".br", ".lzma", ".zip", ".7z", ".z", ".sz")
 OPENERS: dict[str, Callable[[str], Any]] = {
     "csv": CsvSource,
@@ -39,6 +46,7 @@ OPENERS: dict[str, Callable[[str], Any]] = {
     "parquet": ParquetSource,
     "arrow": ArrowFileSource,
     "jsonl": JsonlSource,
+    "json": open_json,
 }
 
 
@@ -86,7 +94,7 @@ def detect_format(path: str) -> str:
     if fmt is None:
         raise UsageError(
             f"{path}: cannot tell the format from the name; "
-            "pass --input-format csv|tsv|parquet|arrow|jsonl"
+            "pass --input-format csv|tsv|parquet|arrow|jsonl|json"
         )
     if compressed and fmt not in TEXT_FORMATS:
         raise UsageError(f"{path}: a compressed {fmt} file is not supported; decompress it first")
