@@ -154,7 +154,7 @@ class PerClass:
             assert self.grouped is not None
             self.grouped += _totals(true, predicted, ones[None, :], k, ids[codes], size)
             if self.replicates:
-                self._resample_groups(scored.rows(), true, predicted, weights, k, ids[codes])
+                self._resample(scored.rows(), true, predicted, weights, k, ids[codes])
         if "loss" in stats:
             weighted = stats["loss"] if weights is None else stats["loss"] * weights
             self.loss += np.bincount(true, weights=weighted, minlength=k)
@@ -168,45 +168,35 @@ class PerClass:
         predicted: np.ndarray,
         weights: np.ndarray | None,
         k: int,
+        groups: np.ndarray | None = None,
     ) -> None:
         """Each replicate's totals, its rows weighed by their Poisson(1) draws (the same draws as
-        every other statistic's intervals: a hash of seed, replicate, row)."""
-        if self.replicates * 3 * k > MAX_GROUP_CELLS:
+        every other statistic's intervals: a hash of seed, replicate, row) — with `groups`, each
+        group's (whose sum is the whole's), until groups × replicates × 3 × K pass
+        MAX_GROUP_CELLS: then the whole's alone (a note says why the groups have none)."""
+        size, replicates = len(self.group_ids), self.replicates
+        if groups is not None and (self.too_many or size * replicates * 3 * k > MAX_GROUP_CELLS):
+            self._fold_groups()
+            self.too_many, groups = True, None
+        if groups is None and replicates * 3 * k > MAX_GROUP_CELLS:
             raise UsageError(
                 f"--per-class with --bootstrap keeps {k} class totals per replicate: "
-                f"{self.replicates} replicates × 3 × {k} exceed {MAX_GROUP_CELLS:,}; pass fewer "
+                f"{replicates} replicates × 3 × {k} exceed {MAX_GROUP_CELLS:,}; pass fewer "
                 "--bootstrap replicates, or leave out --per-class"
             )
-        self.resampled = _grown(self.resampled, self.replicates, k)
-        for block, draws in replicate_blocks(self.seed, self.replicates, rows):
-            if weights is not None:
-                draws *= weights
-            self.resampled[block] += _totals(true, predicted, draws, k)
-
-    def _resample_groups(
-        self,
-        rows: np.ndarray,
-        true: np.ndarray,
-        predicted: np.ndarray,
-        weights: np.ndarray | None,
-        k: int,
-        groups: np.ndarray,
-    ) -> None:
-        """Each group's totals per replicate (the same draws as the intervals of the whole),
-        for its report metrics' intervals; past MAX_GROUP_CELLS, none (a note says so)."""
-        size, replicates = len(self.group_ids), self.replicates
-        if self.too_many or size * replicates * 3 * k > MAX_GROUP_CELLS:
-            self._fold_groups()
-            self.too_many = True
-            self._resample(rows, true, predicted, weights, k)
-            return
-        self.group_resampled = _grown(self.group_resampled, size * replicates, k)
+        if groups is None:
+            whole = self.resampled = _grown(self.resampled, replicates, k)
+        else:
+            held = self.group_resampled = _grown(self.group_resampled, size * replicates, k)
         for block, draws in replicate_blocks(self.seed, replicates, rows):
             if weights is not None:
                 draws *= weights
+            if groups is None:
+                whole[block, :, :k] += _totals(true, predicted, draws, k)
+                continue
             local = _totals(true, predicted, draws, k, groups, size)  # row b·size + g
             at = (np.arange(size)[None, :] * replicates + block[:, None]).reshape(-1)
-            self.group_resampled[at, :, :k] += local
+            held[at, :, :k] += local
 
     def _grow_groups(self, size: int, k: int) -> None:
         """Room for `size` groups of k classes; beyond MAX_GROUP_CELLS, a usage error."""
