@@ -398,3 +398,15 @@ def test_a_header_separated_otherwise_says_so(cli, tmp_path, name, text, fix):
         run = cli(command, str(tmp_path / name))
         assert run.code == 2 and "the header is one column" in run.stderr, run.stderr
         assert fix in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("suffix", "named"),
+    [(".pkl", "pickle"), (".npy", "numpy .npy"), (".xlsx", "Excel"), (".h5", "HDF5")],
+)
+def test_formats_that_are_not_read_are_named_with_the_way_out(cli, tmp_path, suffix, named):
+    path = tmp_path / f"preds{suffix}"
+    path.write_bytes(b"\x80\x04not read")
+    run = cli("eval", str(path))
+    assert run.code == 2 and f"{named}" in run.stderr and "to_parquet" in run.stderr
+    assert len(run.stderr.splitlines()) == 1

@@ -39,6 +39,19 @@ TEXT_FORMATS = (
     "jsonl",
     "json",
 )  # the formats that may be compressed, or come on stdin
+# formats people save predictions in that are not read, each named in the error
+OTHER_FORMATS = {
+    ".pkl": "pickle (loading one can run any code)",
+    ".pickle": "pickle (loading one can run any code)",
+    ".npy": "numpy .npy",
+    ".npz": "numpy .npz",
+    ".xlsx": "Excel",
+    ".xls": "Excel",
+    ".h5": "HDF5",
+    ".hdf5": "HDF5",
+    ".orc": "ORC",
+    ".avro": "Avro",
+}
 UNSUPPORTED_COMPRESSIONS = (".xz", ".br", ".lzma", ".zip", ".7z", ".z", ".sz")
 OPENERS: dict[str, Callable[[str], Any]] = {
     "csv": CsvSource,
@@ -91,6 +104,11 @@ def detect_format(path: str) -> str:
     if compressed:
         stem, suffix = os.path.splitext(stem)
     fmt = SUFFIX_FORMATS.get(suffix)
+    if fmt is None and suffix in OTHER_FORMATS:
+        raise UsageError(
+            f"{path}: {OTHER_FORMATS[suffix]} files are not read; save the predictions with "
+            "pandas' to_parquet (or to_csv) and evaluate that"
+        )
     if fmt is None:
         raise UsageError(
             f"{path}: cannot tell the format from the name; "
