@@ -9,8 +9,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from xentcli.errors import InputError, UsageError
-from xentcli.io.source import check_distinct
+from xentcli.errors import UsageError
+from xentcli.io.source import check_distinct, mixed_types
 
 FRAME = "<DataFrame>"
 
@@ -54,18 +54,9 @@ def _plain(frame: Any, pd: Any) -> Any:
 def _unreadable(frame: Any, exc: Exception) -> Exception:
     """Which column pyarrow could not convert, and the first row whose type differs."""
     for name in frame.columns:
-        column = frame[name]
-        if column.dtype != object:
-            continue
-        kinds = column.dropna().map(type)
-        if kinds.nunique() > 1:
-            at = int((kinds != kinds.iloc[0]).to_numpy().argmax())
-            first, other = kinds.iloc[0].__name__, kinds.iloc[at].__name__
-            return InputError(
-                f"{column.dropna().iloc[at]!r} is {other} among {first} values; give the "
-                f"column one type, e.g. frame[{str(name)!r}].astype(str)",
-                file=FRAME,
-                row=int(column.notna().to_numpy().nonzero()[0][at]) + 1,  # not by index label
-                column=str(name),
-            )
+        if frame[name].dtype == object:
+            fix = f", e.g. frame[{str(name)!r}].astype(str)"
+            found = mixed_types(frame[name].tolist(), FRAME, str(name), fix)
+            if found is not None:
+                return found
     return UsageError(f"cannot read the DataFrame as a table: {exc}")

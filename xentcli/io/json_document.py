@@ -15,7 +15,7 @@ import pyarrow as pa
 from xentcli.errors import InputError
 from xentcli.io.arrow import TableSource
 from xentcli.io.jsonl import JsonlSource
-from xentcli.io.source import check_distinct
+from xentcli.io.source import check_distinct, mixed_types
 from xentcli.io.text import STDIN, open_text
 
 SPLIT_KEYS = {"columns", "data"}  # and "index", "name"
@@ -102,17 +102,7 @@ def _arrays(columns: dict[str, list[Any]], name: str) -> dict[str, pa.Array]:
     for column, values in columns.items():
         try:
             arrays[column] = pa.array(values)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            kinds = [type(v).__name__ for v in values if v is not None]
-            at = next(
-                (i for i, v in enumerate(values) if v is not None and type(v).__name__ != kinds[0]),
-                0,
-            )
-            raise InputError(
-                f"{values[at]!r} is {type(values[at]).__name__} among {kinds[0]} values; a "
-                "column holds one type",
-                file=name,
-                row=at + 1,
-                column=column,
-            ) from None
+        except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
+            found = mixed_types(values, name, column)
+            raise found or InputError(f"cannot read ({exc})", file=name, column=column) from None
     return arrays

@@ -3,9 +3,10 @@ their schema and row count."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -56,6 +57,29 @@ def without_views(batch: pa.RecordBatch) -> pa.RecordBatch:
     if not any(f.type in views for f in batch.schema):
         return batch
     return batch.cast(pa.schema([f.with_type(views.get(f.type, f.type)) for f in batch.schema]))
+
+
+def mixed_types(values: Sequence[Any], file: str, column: str, fix: str = "") -> InputError | None:
+    """The error for a column of Python values that mixes types (`[1, "1", 0]`: Arrow holds one
+    type per column), naming the first value whose type differs from the first's; None if one
+    type (nulls and NaN aside)."""
+    present = [
+        (i, v)
+        for i, v in enumerate(values)
+        if v is not None and not (isinstance(v, float) and math.isnan(v))
+    ]
+    if not present:
+        return None
+    first = type(present[0][1]).__name__
+    at, value = next(((i, v) for i, v in present if type(v).__name__ != first), (None, None))
+    if at is None:
+        return None
+    return InputError(
+        f"{value!r} is {type(value).__name__} among {first} values; give the column one type{fix}",
+        file=file,
+        row=at + 1,
+        column=column,
+    )
 
 
 def check_distinct(names: list[str], file: str | None) -> None:
