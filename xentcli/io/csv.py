@@ -113,14 +113,12 @@ class CsvSource:
                 block = block()
                 if block is None:
                     return None
-            for at in range(first[0], len(tiers)):
+            for at in range(first[0], len(tiers) - 1):
                 try:
                     return self._parse(block, tiers[at])
                 except pa.ArrowInvalid:
-                    if at == len(tiers) - 1:
-                        raise
                     first[0] = max(first[0], at + 1)
-            raise AssertionError("unreachable: the last tier raises")
+            return self._parse(block, tiers[-1])  # its errors are the input's
 
         # more blocks in flight are no faster and hold more memory; a stream's next block is
         # read ahead already (read_ahead), so one fewer is parsed ahead of it
