@@ -202,12 +202,13 @@ def _evaluated(
 def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
     """Open the inputs and report every decision, without reading the data through."""
     preds, label_src = open_inputs(source, labels, opts)
+    types = preds.column_types()
     report = InspectReport(
         path=preds.name,
         labels=label_src.name if label_src is not None else None,
         format=preds.format,
         rows=preds.num_rows,
-        columns=[{"name": n, "type": t} for n, t in preds.column_types().items()],
+        columns=[{"name": n, "type": types.get(n, "unknown")} for n in preds.column_names],
         layout=None,
         logits=opts.logits,
         label_rule="",

@@ -518,3 +518,12 @@ def test_thousands_of_csv_columns_parse_one_block_at_a_time_and_right(tmp_path, 
     assert report.metrics["cross_entropy"] == pytest.approx(
         log_loss(y, p, labels=range(k)), rel=1e-12
     )
+
+
+def test_inspect_of_a_csv_with_a_repeated_column_name_names_it(cli, tmp_path):
+    """inspect shows every column, the repeated one twice, and the error: no crash (exit 3)."""
+    (tmp_path / "d.csv").write_text("label,label,prob\n1,1,0.9\n0,0,0.2\n")
+    run = cli("inspect", str(tmp_path / "d.csv"), "--no-color")
+    assert run.code == 2, run.stderr
+    assert "label (int64), label (int64), prob (double)" in run.stdout
+    assert "column 'label' appears 2 times" in run.stderr

@@ -281,3 +281,119 @@ def test_json_arrays_without_names_and_mixed_columns_name_the_fix(cli, tmp_path)
     (tmp_path / "broken.json").write_text('{"label": {"0": 1}, "prob": ')
     run = cli("eval", str(tmp_path / "broken.json"))
     assert run.code == 2 and "not a JSON document" in run.stderr
+
+
+@pytest.mark.parametrize("index", [False, True])
+def test_labels_saved_as_an_unnamed_series(tmp_path, iris, index):
+    """`pd.Series(y).to_csv(...)` names its one column `0`: a labels file of one column is the
+    labels, whatever its name, and so is a predictions file's one column."""
+    y, p = iris
+    pd.DataFrame(p, columns=["p_0", "p_1", "p_2"]).to_csv(tmp_path / "p.csv", index=index)
+    pd.Series(y).to_csv(tmp_path / "y.csv", index=index)  # header `0` (or `,0`)
+    report = xentcli.evaluate(str(tmp_path / "p.csv"), labels=str(tmp_path / "y.csv"))
+    assert report.columns["label"] == "0"
+    assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+
+
+def test_binary_scores_saved_as_an_unnamed_series(tmp_path, cancer):
+    y, p = cancer
+    pd.Series(p[:, 1]).to_csv(tmp_path / "p.csv", index=False)  # one column named 0
+    pd.DataFrame({"diagnosis": y}).to_csv(tmp_path / "y.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "p.csv"), labels=str(tmp_path / "y.csv"))
+    assert report.task == "binary" and report.columns["predictions"] == ["0"]
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    assert report.metrics["mse"] == pytest.approx(brier_score_loss(y, p[:, 1]), rel=1e-12)
+
+
+def test_predicted_labels_saved_as_an_unnamed_series(tmp_path, iris):
+    y, p = iris
+    predicted = p.argmax(axis=1)
+    pd.Series(predicted).to_csv(tmp_path / "pred.csv", index=False)
+    pd.Series(y).to_csv(tmp_path / "y.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "pred.csv"), labels=str(tmp_path / "y.csv"))
+    assert report.signature.split("|")[2] == "inputs:labels"  # scored as labels, not scores
+    assert report.metrics["error"] == pytest.approx(float(np.mean(predicted != y)), rel=1e-12)
+
+
+def test_one_column_besides_an_id_is_the_labels(tmp_path, iris):
+    y, p = iris
+    pd.DataFrame(p).to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame({"id": np.arange(len(y)), "species_code": y}).to_csv(
+        tmp_path / "y.csv", index=False
+    )
+    report = xentcli.evaluate(str(tmp_path / "p.csv"), labels=str(tmp_path / "y.csv"))
+    assert report.columns["label"] == "species_code"
+    assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+
+
+def test_two_unknown_columns_in_a_labels_file_still_ask(cli, tmp_path, iris):
+    y, p = iris
+    pd.DataFrame(p).to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame({"a": y, "b": y}).to_csv(tmp_path / "y.csv", index=False)
+    run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
+    assert run.code == 2 and "no label column found" in run.stderr and "--label-col" in run.stderr
+
+
+def test_a_labels_file_never_lends_its_one_column_to_a_single_file(cli, tmp_path):
+    """The one-column rule is for files of labels only or predictions only: beside a label in
+    the same file, an unknown column (an id, a feature) is not taken as the predictions."""
+    pd.DataFrame({"label": [0, 1, 1], "sample": [7, 8, 9]}).to_csv(tmp_path / "a.csv", index=False)
+    run = cli("eval", str(tmp_path / "a.csv"))
+    assert run.code == 2 and "no prediction column found" in run.stderr
+
+
+def test_numpy_savetxt_files_without_header_lines(cli, tmp_path, iris):
+    """np.savetxt writes no header: a first line of numbers with a fraction or an exponent is a
+    row; the columns are named 0..K-1, as pandas' header=None names them, and a note says so."""
+    y, p = iris
+    np.savetxt(tmp_path / "p.csv", p, delimiter=",")  # %.18e
+    np.savetxt(tmp_path / "y.csv", y)  # one column, floats 0.000000000000000000e+00 …
+    run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"), "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["rows"]["read"] == len(y) and report["classes"] == ["0", "1", "2"]
+    assert report["metrics"]["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    assert any("no header line" in note for note in report["notes"])
+    np.savetxt(tmp_path / "b.csv", p[:, 1:2], fmt="%.6f")  # one column, six decimals
+    np.savetxt(tmp_path / "by.csv", (y == 1).astype(float))
+    both = xentcli.evaluate(str(tmp_path / "b.csv"), labels=str(tmp_path / "by.csv"))
+    expected = np.round(p[:, 1], 6)
+    assert both.rows.read == len(y)
+    assert both.metrics["mse"] == pytest.approx(np.mean((expected - (y == 1)) ** 2), rel=1e-12)
+
+
+def test_a_header_of_numbers_that_may_name_classes_stays_a_header(tmp_path, iris):
+    """Integers name pandas' default columns and predict_proba's classes; `0.0, 1.0, 2.0` are
+    float classes as pandas writes them: both stay column names."""
+    y, p = iris
+    for classes in ([0, 1, 2], [0.0, 1.0, 2.0]):
+        pd.DataFrame(p, columns=classes).to_csv(tmp_path / "p.csv", index=False)
+        pd.DataFrame({"label": y}).to_csv(tmp_path / "y.csv", index=False)
+        report = xentcli.evaluate(str(tmp_path / "p.csv"), labels=str(tmp_path / "y.csv"))
+        assert report.rows.read == len(y), classes
+        assert not any("header" in note for note in report.notes)
+        assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+
+
+def test_an_integer_first_line_read_as_a_header_is_told_in_the_row_count_error(cli, tmp_path):
+    np.savetxt(tmp_path / "p.csv", [[0.2, 0.8], [0.6, 0.4], [0.3, 0.7]], delimiter=",")
+    np.savetxt(tmp_path / "y.csv", [1, 0, 1], fmt="%d")  # `1` could be a column's name
+    run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
+    assert run.code == 2 and "row counts differ" in run.stderr
+    assert "first line (1) was read as its column names" in run.stderr
+
+
+def test_a_row_of_a_headerless_file_is_numbered_from_its_first_line(cli, tmp_path):
+    (tmp_path / "p.csv").write_text("0.25,0.75\n0.5,0.5\n0.1,oops\n")
+    (tmp_path / "y.csv").write_text("label\n1\n0\n1\n")
+    run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
+    assert run.code == 2 and "row 3, column '1'" in run.stderr and "'oops'" in run.stderr
+    piped = cli("eval", "-", "--labels", str(tmp_path / "y.csv"), input="0.25,0.75\n0.1,oops\n")
+    assert piped.code == 2 and "row 2, column '1'" in piped.stderr
+
+
+def test_space_separated_savetxt_is_named(cli, tmp_path):
+    np.savetxt(tmp_path / "p.csv", [[0.2, 0.8], [0.6, 0.4]])  # savetxt's default: spaces
+    (tmp_path / "y.csv").write_text("label\n1\n0\n")
+    run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
+    assert run.code == 2 and "separated by spaces" in run.stderr and "delimiter=','" in run.stderr

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from xentcli.engine.plan import Plan
 from xentcli.errors import InputError
+from xentcli.io.csv import header_of_numbers
 from xentcli.io.source import Source
 from xentcli.metrics.breakdown import BreakdownRequest, Scored, breakdowns_for
 from xentcli.metrics.kernels import RowScores
@@ -192,5 +193,6 @@ def _paired(
         preds.batches(pred_numeric, pred_text, chunk_rows, pred_keys),
         labels.batches(label_numeric, label_text, chunk_rows, shared),
         (preds.name, labels.name),
+        next(filter(None, map(header_of_numbers, (preds, labels))), None),
     ):
         yield pred_batch, label_batch, None

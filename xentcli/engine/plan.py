@@ -7,7 +7,7 @@ EvalOptions (docs/architecture.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from xentcli.engine.checks import (
@@ -155,8 +155,9 @@ def open_inputs(source: Any, labels: Any, opts: EvalOptions) -> tuple[Source, So
 
 
 def layout_of(preds: Source, label_src: Source | None, opts: EvalOptions) -> Layout:
-    """The columns and the task of these inputs, checked against the options."""
-    return checked_layout(
+    """The columns and the task of these inputs, checked against the options; what the
+    readers say of how they read (a CSV without a header line) joins the layout's note."""
+    layout = checked_layout(
         preds.column_names,
         label_src.column_names if label_src is not None else None,
         opts,
@@ -164,6 +165,9 @@ def layout_of(preds: Source, label_src: Source | None, opts: EvalOptions) -> Lay
         label_src.name if label_src is not None else None,
         preds.column_types,
     )
+    told = [getattr(source, "note", None) for source in (preds, label_src)]
+    notes = [note for note in (*told, layout.note) if note]
+    return replace(layout, note="; ".join(notes)) if notes else layout
 
 
 def checked_layout(

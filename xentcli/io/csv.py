@@ -10,6 +10,7 @@ import contextlib
 import functools
 import io
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +33,10 @@ from xentcli.io.text import (
     split_header,
 )
 
+BOM = b"\xef\xbb\xbf"
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+INTEGER = re.compile(r"[+-]?\d+")
+WHOLE_FLOAT = re.compile(r"-?\d+\.0")
 BLOCK_BYTES = 4 << 20  # larger blocks parse faster; memory stays flat at this size
 WORKERS = min(4, (os.cpu_count() or 1) + 1)  # one more than cores: parsing never waits on compute
 LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # labels are mapped via the dictionary
@@ -69,6 +74,7 @@ class CsvSource:
             )
             self.column_names = list(table.column_names)
             _check_delimiter(self.column_names, self.delimiter, self.name)
+            self.has_header = not looks_like_data(self.column_names)
         except pa.ArrowException as exc:
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
         except UnicodeDecodeError:
@@ -77,6 +83,19 @@ class CsvSource:
                 "for another format)",
                 file=self.name,
             ) from None
+
+        self.note: str | None = None
+        if not self.has_header:  # its first line is a row: read it as one (docs/inputs.md)
+            count = len(self.column_names)
+            self.column_names = [str(i) for i in range(count)]
+            named = "its column named 0" if count == 1 else f"its columns named 0..{count - 1}"
+            self.note = (
+                f"{self.name} has no header line (its first line is numbers): every line is "
+                f"read as a row, {named} as pandas' header=None names them"
+            )
+            bom = len(BOM) if header.startswith(BOM) else 0
+            self._rest = header[bom:] + self._rest
+            self._header_bytes = self._bytes_read = bom
 
     def consumed(self, rows: int) -> float | None:
         """Bytes read of the file's size (an uncompressed file; stdin and compressed: unknown)."""
@@ -95,7 +114,8 @@ class CsvSource:
             )
         except pa.ArrowException:  # a bad row in the sample: eval will name it
             return dict.fromkeys(self.column_names, "unknown")
-        return {f.name: _kind(table.column(f.name)) for f in table.schema}
+        # by position: a name given twice is the layout's error to report, not a crash here
+        return {name: _kind(table.column(i)) for i, name in enumerate(table.column_names)}
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
@@ -191,8 +211,42 @@ class CsvSource:
         if self.path == STDIN or not (storage.is_url(self.path) or os.path.isfile(self.path)):
             return None
         return lambda: locate_csv_error(
-            self.path, compression_of(self.path), self.delimiter, self.column_names, numeric
+            self.path,
+            compression_of(self.path),
+            self.delimiter,
+            self.column_names,
+            numeric,
+            self.has_header,
         )
+
+
+def looks_like_data(names: list[str]) -> bool:
+    """Whether a CSV's first line is a row of numbers rather than column names: numpy's
+    `savetxt` writes no header. Integers alone stay names (pandas names columns 0..K-1, and
+    predict_proba's frames the classes), and so do two or more distinct `1.0`-style floats
+    (float class names as pandas writes them); a number with a fraction or an exponent
+    (`0.25`, `2.5e-01`) is data."""
+    cells = [name.strip() for name in names]
+    if not all(NUMBER.fullmatch(cell) for cell in cells):
+        return False
+    if all(INTEGER.fullmatch(cell) for cell in cells):
+        return False
+    class_names = all(WHOLE_FLOAT.fullmatch(cell) for cell in cells)
+    return not (class_names and len(cells) >= 2 and len(set(cells)) == len(cells))
+
+
+def header_of_numbers(source: object) -> str | None:
+    """For a CSV whose header line is integers (kept as column names: looks_like_data), the
+    words that say it may be a row after all — for an error about row counts."""
+    names = getattr(source, "column_names", [])
+    if not isinstance(source, CsvSource) or not source.has_header:
+        return None
+    if not all(NUMBER.fullmatch(name.strip()) for name in names):
+        return None
+    return (
+        f"{source.name}'s first line ({','.join(names)}) was read as its column names: if it "
+        "is a row, give the file a header line (e.g. `label`)"
+    )
 
 
 def _check_delimiter(names: list[str], delimiter: str, file: str) -> None:
@@ -200,6 +254,14 @@ def _check_delimiter(names: list[str], delimiter: str, file: str) -> None:
     file separated otherwise: an error that says so, not a hunt for columns."""
     if len(names) != 1:
         return
+    cells = names[0].split()
+    if len(cells) >= 2 and all(NUMBER.fullmatch(cell) for cell in cells):
+        raise InputError(
+            f"the first line is {len(cells)} numbers separated by spaces (numpy's savetxt "
+            "without delimiter=','); xentcli reads comma-separated CSV and tab-separated TSV: "
+            "write it with np.savetxt(path, values, delimiter=',')",
+            file=file,
+        )
     found = next((s for s in (";", "|", "\t", ",") if s != delimiter and s in names[0]), None)
     if found is None:
         return

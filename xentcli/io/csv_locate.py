@@ -16,15 +16,22 @@ NULL_TEXT = frozenset(pacsv.ConvertOptions().null_values)
 
 
 def locate_csv_error(
-    path: str, compression: str | None, delimiter: str, header: list[str], numeric: list[str]
+    path: str,
+    compression: str | None,
+    delimiter: str,
+    header: list[str],
+    numeric: list[str],
+    has_header: bool = True,
 ) -> tuple[int | None, str | None, str] | None:
-    """The first (1-based data row, column, message) that is ragged or not a number, if any."""
+    """The first (1-based data row, column, message) that is ragged or not a number, if any
+    (`header`: the column names, from the file's first line unless it has none)."""
     positions = [(header.index(c), c) for c in numeric]
     try:
         with storage.open_stream(path, compression) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
             rows = csv.reader(text, delimiter=delimiter)
-            next(rows, None)
+            if has_header:
+                next(rows, None)
             number = 0
             for cells in rows:
                 if not cells:

@@ -13,8 +13,10 @@ def align_rows(
     left: Iterator[pa.RecordBatch],
     right: Iterator[pa.RecordBatch],
     names: tuple[str, str],
+    hint: str | None = None,
 ) -> Iterator[tuple[pa.RecordBatch, pa.RecordBatch]]:
-    """Yield zero-copy slices (a, b) of equal length; unequal row counts raise, naming both."""
+    """Yield zero-copy slices (a, b) of equal length; unequal row counts raise, naming both
+    (and the `hint`, where the caller sees a likely cause)."""
     a = b = None
     a_at = b_at = 0
     a_rows = b_rows = 0
@@ -39,5 +41,5 @@ def align_rows(
             raise AlignmentError(
                 f"row counts differ: {names[0]} has {a_rows} rows, {names[1]} has {b_rows}; "
                 "rows are paired by position (the two files must list the same rows in the same "
-                "order)"
+                "order)" + (f"; {hint}" if hint else "")
             )

@@ -125,7 +125,9 @@ def resolve_layout(
             _named_columns(label_file_names, request.label_col, label_file, "--label-col")[0]
         )
     else:
-        label_col = _label_column(label_file_names, request.label_col, label_file)
+        label_col = _label_column(
+            label_file_names, request.label_col, label_file, _sole(label_names, request)
+        )
     weight_col, weight_in_labels = _weight_column(
         pred_names, label_names, request.weight_col, pred_file
     )
@@ -148,7 +150,8 @@ def resolve_layout(
     def class_named() -> list[str]:  # asked only when no column is named as predictions
         return _class_named(candidates, label_col, label_names, request, pred_types)
 
-    picked = _prediction_columns(candidates, request, pred_file, holds_labels, class_named)
+    sole = _sole(candidates if label_names is not None else None, request)
+    picked = _prediction_columns(candidates, request, pred_file, holds_labels, class_named, sole)
     pred_cols, stripped = picked.columns, picked.classes
     pred_list = (
         len(pred_cols) == 1
@@ -365,7 +368,20 @@ def _holds_lists(kind: str) -> bool:
     return kind.startswith(LIST_TYPES) or kind == "json-array"
 
 
-def _label_column(names: list[str], wanted: str | None, file: str | None) -> str:
+def _sole(names: list[str] | None, request: ColumnRequest) -> str | None:
+    """The one column of a file that holds only labels or only predictions (a separate
+    `--labels` file, or the predictions beside one), besides pandas' index, keys and the columns
+    named by options — pandas' `Series.to_csv` names it `0` (docs/inputs.md); None otherwise."""
+    if names is None:
+        return None
+    skip = {index_column(names), request.on, request.weight_col, *request.by, *request.keep}
+    rest = [n for n in names if n not in skip and n not in KEY_NAMES]
+    return rest[0] if len(rest) == 1 else None
+
+
+def _label_column(
+    names: list[str], wanted: str | None, file: str | None, sole: str | None = None
+) -> str:
     if wanted is not None:
         if wanted not in names:
             raise SchemaError(f"no label column {wanted!r}; columns are: {shown(names)}", file=file)
@@ -373,6 +389,8 @@ def _label_column(names: list[str], wanted: str | None, file: str | None) -> str
     for name in LABEL_NAMES:
         if name in names:
             return name
+    if sole is not None:
+        return sole
     hint = "pass --label-col"
     for prefix in ("y_", "label_", "target_"):
         if sum(name.startswith(prefix) for name in names) >= 2:  # K label columns
@@ -420,6 +438,7 @@ def _prediction_columns(
     file: str,
     holds_labels: Callable[[str], bool],
     class_named: Callable[[], list[str]],
+    sole: str | None = None,
 ) -> Picked:
     """The prediction columns: named by --pred-col, or detected by name; predicted labels
     (scikit-learn's y_pred) beside probability columns are left aside, the probabilities being
@@ -467,6 +486,8 @@ def _prediction_columns(
         options = labels if len(labels) == 1 else options
     if len(options) == 1:
         return Picked(options[0][1], options[0][2])
+    if not options and sole is not None:  # the only column of a predictions-only file
+        return Picked([sole], (sole,))
     guessed = class_named() if not options else []
     if len(guessed) >= 2:
         return Picked(guessed, tuple(guessed), guessed=True)
