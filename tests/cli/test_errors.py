@@ -402,7 +402,13 @@ def test_a_header_separated_otherwise_says_so(cli, tmp_path, name, text, fix):
 
 @pytest.mark.parametrize(
     ("suffix", "named"),
-    [(".pkl", "pickle"), (".npy", "numpy .npy"), (".xlsx", "Excel"), (".h5", "HDF5")],
+    [
+        (".pkl", "pickle"),
+        (".pt", "PyTorch"),
+        (".npy", "numpy .npy"),
+        (".xlsx", "Excel"),
+        (".h5", "HDF5"),
+    ],
 )
 def test_formats_that_are_not_read_are_named_with_the_way_out(cli, tmp_path, suffix, named):
     path = tmp_path / f"preds{suffix}"

@@ -527,3 +527,12 @@ def test_inspect_of_a_csv_with_a_repeated_column_name_names_it(cli, tmp_path):
     assert run.code == 2, run.stderr
     assert "label (int64), label (int64), prob (double)" in run.stdout
     assert "column 'label' appears 2 times" in run.stderr
+
+
+def test_a_hand_written_header_with_spaces_says_the_name_to_pass(cli, tmp_path):
+    (tmp_path / "s.csv").write_text("label, prob\n1, 0.9\n0, 0.2\n")
+    run = cli("eval", str(tmp_path / "s.csv"))
+    assert run.code == 2 and "columns are: ' prob'; pass --pred-col ' prob'" in run.stderr
+    fixed = cli("eval", str(tmp_path / "s.csv"), "--pred-col", " prob", "--json")
+    assert fixed.code == 0, fixed.stderr
+    assert json.loads(fixed.stdout)["metrics"]["mse"] == pytest.approx((0.1**2 + 0.2**2) / 2)

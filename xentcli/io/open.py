@@ -43,6 +43,8 @@ TEXT_FORMATS = (
 OTHER_FORMATS = {
     ".pkl": "pickle (loading one can run any code)",
     ".pickle": "pickle (loading one can run any code)",
+    ".pt": "PyTorch (torch.save: loading one can run any code)",
+    ".pth": "PyTorch (torch.save: loading one can run any code)",
     ".npy": "numpy .npy",
     ".npz": "numpy .npz",
     ".xlsx": "Excel",

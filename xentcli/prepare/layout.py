@@ -345,8 +345,15 @@ def index_column(names: list[str]) -> str | None:
 
 
 def shown(names: list[str]) -> str:
-    """Column names for a message; pandas' blank index name shown as such."""
-    return ", ".join(name if name else "(unnamed index)" for name in names) or "none"
+    """Column names for a message; pandas' blank index name shown as such, and a name with
+    spaces around it (a hand-written `label, prob` header) quoted, so its space shows."""
+    return ", ".join(_shown(name) for name in names) or "none"
+
+
+def _shown(name: str) -> str:
+    if not name:
+        return "(unnamed index)"
+    return repr(name) if name != name.strip() else name
 
 
 LABEL_PREDICTION_NAMES = ("pred", "prediction", "y_pred")
@@ -500,7 +507,10 @@ def _prediction_columns(
             f"{shown(names) if names else 'none besides the label, weight and key columns'}; "
             + next(
                 (f"for raw scores in {n!r} pass --logits" for n in LOGIT_NAMES if n in names),
-                "pass --pred-col",
+                next(  # a name with spaces around it: `label, prob` written by hand
+                    (f"pass --pred-col {n!r}" for n in names if n.strip() in BINARY_NAMES),
+                    "pass --pred-col",
+                ),
             ),
             file=file,
         )
@@ -526,7 +536,8 @@ def _named_columns(
         if star and not any(ch in head + tail for ch in "*?["):
             return cols, tuple(c[len(head) : len(c) - len(tail)] for c in cols)
         return cols, tuple(cols)
-    cols = [c.strip() for c in spec.split(",")]
+    # a part is stripped of the spaces after commas, unless a column has them in its name
+    cols = [c if c in names else c.strip() for c in spec.split(",")]
     missing = [c for c in cols if c not in names]
     if missing:
         raise SchemaError(
