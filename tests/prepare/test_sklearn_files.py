@@ -397,3 +397,16 @@ def test_space_separated_savetxt_is_named(cli, tmp_path):
     (tmp_path / "y.csv").write_text("label\n1\n0\n")
     run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
     assert run.code == 2 and "separated by spaces" in run.stderr and "delimiter=','" in run.stderr
+
+
+def test_labels_in_the_first_column_of_a_headerless_file(cli, tmp_path):
+    """The §4.1 net 1 rows with their labels first: the error says there is no header line,
+    and the documented flags give the worked example's numbers."""
+    (tmp_path / "lp.csv").write_text("2,0.3,0.3,0.4\n1,0.3,0.4,0.3\n0,0.1,0.2,0.7\n")
+    run = cli("eval", str(tmp_path / "lp.csv"))
+    assert run.code == 2 and "no label column found" in run.stderr
+    assert "has no header line" in run.stderr and len(run.stderr.splitlines()) == 1
+    flags = ["--label-col", "0", "--pred-col", "1,2,3", "--classes", "0,1,2", "--json"]
+    fixed = cli("eval", str(tmp_path / "lp.csv"), *flags)
+    assert fixed.code == 0, fixed.stderr
+    assert json.loads(fixed.stdout)["metrics"]["cross_entropy"] == 1.3783888522474517

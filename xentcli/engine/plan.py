@@ -157,16 +157,22 @@ def open_inputs(source: Any, labels: Any, opts: EvalOptions) -> tuple[Source, So
 def layout_of(preds: Source, label_src: Source | None, opts: EvalOptions) -> Layout:
     """The columns and the task of these inputs, checked against the options; what the
     readers say of how they read (a CSV without a header line) joins the layout's note."""
-    layout = checked_layout(
-        preds.column_names,
-        label_src.column_names if label_src is not None else None,
-        opts,
-        preds.name,
-        label_src.name if label_src is not None else None,
-        preds.column_types,
-    )
-    told = [getattr(source, "note", None) for source in (preds, label_src)]
-    notes = [note for note in (*told, layout.note) if note]
+    told = [note for s in (preds, label_src) if (note := getattr(s, "note", None))]
+    try:
+        layout = checked_layout(
+            preds.column_names,
+            label_src.column_names if label_src is not None else None,
+            opts,
+            preds.name,
+            label_src.name if label_src is not None else None,
+            preds.column_types,
+        )
+    except SchemaError as error:  # columns not found: how they were named is part of it
+        if told:
+            error.message = f"{error.message} ({'; '.join(told)})"
+            error.args = (error.message,)
+        raise
+    notes = [*told, layout.note] if layout.note else told
     return replace(layout, note="; ".join(notes)) if notes else layout
 
 
