@@ -410,3 +410,20 @@ def test_labels_in_the_first_column_of_a_headerless_file(cli, tmp_path):
     fixed = cli("eval", str(tmp_path / "lp.csv"), *flags)
     assert fixed.code == 0, fixed.stderr
     assert json.loads(fixed.stdout)["metrics"]["cross_entropy"] == 1.3783888522474517
+
+
+def test_a_kept_prediction_column_does_not_hide_the_labels_one_column(tmp_path, iris):
+    """--keep-col names a column of the predictions: the labels file's one column, of the same
+    name `0`, is still its labels."""
+    y, p = iris
+    pd.DataFrame(p).to_csv(tmp_path / "p.csv", index=False)
+    pd.Series(y).to_csv(tmp_path / "y.csv", index=False)
+    report = xentcli.evaluate(
+        str(tmp_path / "p.csv"), labels=str(tmp_path / "y.csv"), worst=3, keep_col=["0"]
+    )
+    assert report.columns["label"] == "0"
+    assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    worst = np.argsort(np.log(p[np.arange(len(y)), y]), kind="stable")[:3]  # highest losses
+    rows = report.sections["worst"].rows
+    assert [row["row"] for row in rows] == list(worst + 1)
+    assert [row["columns"]["0"] for row in rows] == pytest.approx(p[worst, 0], rel=1e-15)

@@ -126,7 +126,7 @@ def resolve_layout(
         )
     else:
         label_col = _label_column(
-            label_file_names, request.label_col, label_file, _sole(label_names, request)
+            label_file_names, request.label_col, label_file, _sole(label_names, request, ())
         )
     weight_col, weight_in_labels = _weight_column(
         pred_names, label_names, request.weight_col, pred_file
@@ -150,7 +150,9 @@ def resolve_layout(
     def class_named() -> list[str]:  # asked only when no column is named as predictions
         return _class_named(candidates, label_col, label_names, request, pred_types)
 
-    sole = _sole(candidates if label_names is not None else None, request)
+    sole = _sole(
+        candidates if label_names is not None else None, request, (*request.by, *request.keep)
+    )
     picked = _prediction_columns(candidates, request, pred_file, holds_labels, class_named, sole)
     pred_cols, stripped = picked.columns, picked.classes
     pred_list = (
@@ -375,13 +377,14 @@ def _holds_lists(kind: str) -> bool:
     return kind.startswith(LIST_TYPES) or kind == "json-array"
 
 
-def _sole(names: list[str] | None, request: ColumnRequest) -> str | None:
+def _sole(names: list[str] | None, request: ColumnRequest, kept: tuple[str, ...]) -> str | None:
     """The one column of a file that holds only labels or only predictions (a separate
     `--labels` file, or the predictions beside one), besides pandas' index, keys and the columns
-    named by options — pandas' `Series.to_csv` names it `0` (docs/inputs.md); None otherwise."""
+    named by options (`kept`: the predictions' --by and --keep-col) — pandas' `Series.to_csv`
+    names it `0` (docs/inputs.md); None otherwise."""
     if names is None:
         return None
-    skip = {index_column(names), request.on, request.weight_col, *request.by, *request.keep}
+    skip = {index_column(names), request.on, request.weight_col, *kept}
     rest = [n for n in names if n not in skip and n not in KEY_NAMES]
     return rest[0] if len(rest) == 1 else None
 
