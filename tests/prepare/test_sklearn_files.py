@@ -427,3 +427,19 @@ def test_a_kept_prediction_column_does_not_hide_the_labels_one_column(tmp_path, 
     rows = report.sections["worst"].rows
     assert [row["row"] for row in rows] == list(worst + 1)
     assert [row["columns"]["0"] for row in rows] == pytest.approx(p[worst, 0], rel=1e-15)
+
+
+def test_multilabel_targets_saved_by_savetxt_as_integers(tmp_path):
+    """`0,1,0` names a column twice: no header does, so the line is a row (np.savetxt's
+    fmt='%d' of K 0/1 targets), and the binary cross-entropy is scikit-learn's per label."""
+    rng = np.random.default_rng(1)
+    p, y = rng.random((6, 3)), (rng.random((6, 3)) < 0.5).astype(int)
+    y[0] = [0, 1, 0]
+    np.savetxt(tmp_path / "p.csv", p, delimiter=",")
+    np.savetxt(tmp_path / "y.csv", y, fmt="%d", delimiter=",")
+    report = xentcli.evaluate(
+        str(tmp_path / "p.csv"), labels=str(tmp_path / "y.csv"), task="multilabel", label_col="*"
+    )
+    assert report.rows.read == 6
+    expected = np.mean([log_loss(y[:, k], p[:, k], labels=[0, 1]) for k in range(3)])
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)

@@ -222,17 +222,19 @@ class CsvSource:
 
 def looks_like_data(names: list[str]) -> bool:
     """Whether a CSV's first line is a row of numbers rather than column names: numpy's
-    `savetxt` writes no header. Integers alone stay names (pandas names columns 0..K-1, and
+    `savetxt` writes no header. Distinct integers stay names (pandas names columns 0..K-1, and
     predict_proba's frames the classes), and so do two or more distinct `1.0`-style floats
     (float class names as pandas writes them); a number with a fraction or an exponent
-    (`0.25`, `2.5e-01`) is data."""
+    (`0.25`, `2.5e-01`), or a number repeated (`0,1,0`: no header names a column twice), is
+    data."""
     cells = [name.strip() for name in names]
     if not all(NUMBER.fullmatch(cell) for cell in cells):
         return False
+    if len(set(cells)) < len(cells):
+        return True
     if all(INTEGER.fullmatch(cell) for cell in cells):
         return False
-    class_names = all(WHOLE_FLOAT.fullmatch(cell) for cell in cells)
-    return not (class_names and len(cells) >= 2 and len(set(cells)) == len(cells))
+    return not (len(cells) >= 2 and all(WHOLE_FLOAT.fullmatch(cell) for cell in cells))
 
 
 def header_of_numbers(source: object) -> str | None:
