@@ -443,3 +443,43 @@ def test_multilabel_targets_saved_by_savetxt_as_integers(tmp_path):
     assert report.rows.read == 6
     expected = np.mean([log_loss(y[:, k], p[:, k], labels=[0, 1]) for k in range(3)])
     assert report.metrics["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def _multilabel(seed: int = 2) -> tuple[np.ndarray, np.ndarray, float]:
+    rng = np.random.default_rng(seed)
+    p, y = rng.random((40, 3)), (rng.random((40, 3)) < 0.4).astype(int)
+    return p, y, float(np.mean([log_loss(y[:, k], p[:, k], labels=[0, 1]) for k in range(3)]))
+
+
+def test_task_multilabel_finds_a_labels_files_columns(tmp_path):
+    p, y, expected = _multilabel()
+    np.savetxt(tmp_path / "p.csv", p, delimiter=",")
+    pd.DataFrame(y).to_csv(tmp_path / "y.csv")  # pandas' index, then columns 0, 1, 2
+    report = xentcli.evaluate(
+        str(tmp_path / "p.csv"), labels=str(tmp_path / "y.csv"), task="multilabel"
+    )
+    assert report.columns["targets"] == ["0", "1", "2"]
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_task_multilabel_finds_the_label_group_beside_the_predictions(tmp_path):
+    p, y, expected = _multilabel()
+    frame = pd.DataFrame(p, columns=["p_cat", "p_dog", "p_owl"])
+    # the label columns in another order, and y_true-like names that are not one of the K
+    for name, k in (("y_owl", 2), ("y_cat", 0), ("y_dog", 1)):
+        frame[name] = y[:, k]
+    frame["y_pred"] = 1
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    report = xentcli.evaluate(str(tmp_path / "m.csv"), task="multilabel")
+    assert report.columns["targets"] == ["y_cat", "y_dog", "y_owl"]  # paired by name
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_task_multilabel_with_two_label_groups_still_asks(cli, tmp_path):
+    p, y, _ = _multilabel()
+    frame = pd.DataFrame(p, columns=["p_a", "p_b", "p_c"])
+    for k, c in enumerate("abc"):
+        frame[f"y_{c}"] = frame[f"target_{c}"] = y[:, k]
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    run = cli("eval", str(tmp_path / "m.csv"), "--task", "multilabel")
+    assert run.code == 2 and "--label-col" in run.stderr

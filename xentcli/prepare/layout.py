@@ -120,7 +120,10 @@ def resolve_layout(
     typed = _by_types(pred_names, label_names, request, pred_types)
     if typed is not None:  # no column named as labels: predict_proba columns beside a label
         request = replace(request, label_col=typed[0], pred_col=",".join(typed[1]))
-    if request.label_col is not None and any(ch in request.label_col for ch in "*?[,"):
+    group = _label_group(pred_names, label_names, request)
+    if group is not None:
+        targets = tuple(group)
+    elif request.label_col is not None and any(ch in request.label_col for ch in "*?[,"):
         targets = tuple(
             _named_columns(label_file_names, request.label_col, label_file, "--label-col")[0]
         )
@@ -155,6 +158,8 @@ def resolve_layout(
     )
     picked = _prediction_columns(candidates, request, pred_file, holds_labels, class_named, sole)
     pred_cols, stripped = picked.columns, picked.classes
+    if group is not None:  # a found group pairs with the predictions by name where it can
+        targets = _paired(targets, stripped)
     pred_list = (
         len(pred_cols) == 1
         and request.task not in (Task.BINARY, Task.REGRESSION)
@@ -387,6 +392,46 @@ def _sole(names: list[str] | None, request: ColumnRequest, kept: tuple[str, ...]
     skip = {index_column(names), request.on, request.weight_col, *kept}
     rest = [n for n in names if n not in skip and n not in KEY_NAMES]
     return rest[0] if len(rest) == 1 else None
+
+
+TARGET_PREFIXES = ("y_", "label_", "labels_", "target_")
+
+
+def _label_group(
+    pred_names: list[str], label_names: list[str] | None, request: ColumnRequest
+) -> list[str] | None:
+    """With --task multilabel and no --label-col, the K 0/1 label columns: a `--labels` file's
+    columns (besides pandas' index, keys and the weight), or the one group `y_*`, `label_*`,
+    `target_*` beside the predictions (docs/inputs.md); None when there is no such group."""
+    if request.task != Task.MULTILABEL or request.label_col is not None:
+        return None
+    if label_names is not None:
+        skip = {index_column(label_names), request.on, request.weight_col}
+        rest = [n for n in label_names if n not in skip and n not in KEY_NAMES]
+        return rest if len(rest) >= 2 else None
+    named = {*LABEL_NAMES, *BINARY_NAMES}  # y_true, y_pred, y_prob: not one label among K
+    groups = [
+        group
+        for prefix in TARGET_PREFIXES
+        if len(
+            group := [
+                n
+                for n in pred_names
+                if n.startswith(prefix) and len(n) > len(prefix) and n not in named
+            ]
+        )
+        >= 2
+    ]
+    return groups[0] if len(groups) == 1 else None
+
+
+def _paired(targets: tuple[str, ...], classes: tuple[str, ...]) -> tuple[str, ...]:
+    """The label columns in the order of the prediction columns' classes, when their names
+    (`y_b, y_a` beside `p_a, p_b`) are the same classes in another order; else as they are."""
+    named = {next((t[len(p) :] for p in TARGET_PREFIXES if t.startswith(p)), t): t for t in targets}
+    if len(named) != len(targets) or set(named) != set(classes):
+        return targets
+    return tuple(named[c] for c in classes)
 
 
 def _label_column(
