@@ -136,3 +136,36 @@ def test_numpy_scalars_paths_and_indexes_are_taken_as_what_they_stand_for(tmp_pa
     )
     assert numpyish.metrics == plain.metrics
     assert (tmp_path / "rows.parquet").exists()
+
+
+def test_plain_arrays_columns_are_read_as_log_loss_reads_them():
+    """A plain (n, K) array's columns are the sorted distinct labels when y_true holds K of
+    them (scikit-learn's LabelBinarizer): text labels need no classes=, labels 1..3 name the
+    columns in order. Cases from scikit-learn's test_log_loss, and its 1..K reading."""
+    ham = ["ham", "spam", "spam", "ham"]
+    two = [[0.3, 0.7], [0.6, 0.4], [0.4, 0.6], [0.7, 0.3]]
+    report = xentcli.evaluate(y_true=ham, y_prob=two)
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(0.7469410, abs=1e-7)
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(log_loss(ham, two), rel=1e-12)
+    words = np.array(["b", "a", "b", "c"])
+    p = np.array([[0.2, 0.5, 0.3], [0.6, 0.2, 0.2], [0.1, 0.7, 0.2], [0.3, 0.3, 0.4]])
+    for y in (words, words.astype(object), pd.Series(words), [1, 2, 1, 3]):
+        report = xentcli.evaluate(y_true=y, y_prob=p)
+        assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    fewer = xentcli.evaluate(y_true=[1, 0, 1, 1], y_prob=p)  # 0..K-1 positions, a class absent
+    assert fewer.metrics["cross_entropy"] == pytest.approx(
+        log_loss([1, 0, 1, 1], p, labels=[0, 1, 2]), rel=1e-12
+    )
+    with pytest.raises(xentcli.InputError, match="pass classes="):
+        xentcli.evaluate(y_true=["b", "a", "b", "b"], y_prob=p)  # two labels, three columns
+
+
+def test_array_lengths_and_emptiness_are_said_plainly():
+    with pytest.raises(
+        xentcli.UsageError, match=r"y_true= and y_prob= differ in length \(y_true= 2, y_prob= 3\)"
+    ):
+        xentcli.evaluate(y_true=[0, 1], y_prob=[0.2, 0.7, 0.9])
+    with pytest.raises(xentcli.UsageError, match="sample_weight= 2"):
+        xentcli.evaluate(y_true=[0, 1, 1], y_prob=[0.2, 0.7, 0.9], sample_weight=[1, 2])
+    with pytest.raises(xentcli.UsageError, match="are empty"):
+        xentcli.evaluate(y_true=[], y_prob=[])

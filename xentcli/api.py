@@ -111,17 +111,43 @@ def _arrays(
     else:
         columns["label"] = truth
         label_col = "label"
+        if probabilities.ndim == 2 and type(y_prob).__name__ != "DataFrame":
+            options = _classes_of(truth, probabilities.shape[1], options)
     if sample_weight is not None:
         columns["weight"] = np.asarray(sample_weight, dtype=np.float64)
         options = {**options, "weight_col": "weight"}
     lengths = {name: len(values) for name, values in columns.items()}
     if len(set(lengths.values())) > 1:
-        raise UsageError(f"y_true=, y_prob= and sample_weight= differ in length: {lengths}")
+        given = {"y_true=": len(truth), "y_prob=": len(probabilities)}
+        if sample_weight is not None:
+            given["sample_weight="] = len(columns["weight"])
+        said = ", ".join(f"{name} {count}" for name, count in given.items())
+        *first, last = given
+        raise UsageError(f"{', '.join(first)} and {last} differ in length ({said})")
+    if not len(truth):
+        raise UsageError("y_true= and y_prob= are empty: there is nothing to evaluate")
     table = pa.table(
         {name: pa.array(values) for name, values in columns.items()},
         metadata={"xentcli.name": "<arrays>"},  # how messages name the input
     )
     return table, {"label_col": label_col, "pred_col": ",".join(pred)} | options
+
+
+def _classes_of(truth: Any, k: int, options: dict[str, Any]) -> dict[str, Any]:
+    """scikit-learn's reading of an (n, K) array's columns: the sorted distinct labels, when
+    y_true holds K of them (log_loss's LabelBinarizer) — labels 1..3 or text name the columns in
+    sorted order. Integers 0..K-1, fewer than K labels, or `classes=`: as they are
+    (docs/api.md)."""
+    import numpy as np
+
+    if "classes" in options or truth.dtype.kind not in "iuUO":
+        return options
+    if truth.dtype.kind == "O" and not all(isinstance(v, str) for v in truth):
+        return options
+    distinct = np.unique(truth)
+    if len(distinct) != k or (truth.dtype.kind in "iu" and list(distinct) == list(range(k))):
+        return options
+    return {**options, "classes": [str(v) for v in distinct]}
 
 
 def _keywords(message: str) -> str:
