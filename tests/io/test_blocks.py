@@ -54,3 +54,23 @@ def test_a_file_cut_shorter_than_its_spans_is_an_error(tmp_path):
     with pytest.raises(InputError, match="shorter than when it was opened"):
         for span in spans:
             span()
+
+
+def test_a_block_in_use_is_not_refilled_while_a_long_record_is_read(monkeypatch):
+    """A record longer than a block takes several reads before a block is handed out; the
+    ring's buffer moves on only when one is, so the ring - 1 blocks handed out last stay intact
+    — here a stray quote (`5" screen`) makes every newline after it look quoted until the next
+    one, as a quoted CSV value holding newlines does."""
+    from xentcli.io import blocks as blocks_module
+
+    monkeypatch.setattr(blocks_module, "SLACK", 16)
+    lines = [b"%d,0.5,%s" % (i, b'5" screen' if i % 97 == 0 else b"5in") for i in range(2000)]
+    text = b"\n".join(lines) + b"\n"
+    held: list[tuple[object, bytes]] = []
+    seen = []
+    for block in read_blocks(io.BytesIO(text), b"", 97, ring=3, quoted=True):
+        for view, copy in held:
+            assert bytes(view) == copy  # not overwritten by a later read
+        held = (held + [(block, bytes(block))])[-2:]  # ring - 1 blocks in use at once
+        seen.append(bytes(block))
+    assert b"".join(seen) == text

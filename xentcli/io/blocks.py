@@ -7,11 +7,11 @@ mapped would kill the process with SIGBUS, where a read that comes up short is a
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from xentcli.errors import InputError
@@ -19,6 +19,8 @@ from xentcli.io.prefetch import prefetch
 
 SLACK = 64 << 10  # room past a block's nominal size, so a block's last line fits without a regrow
 READ_AHEAD = 1  # blocks of a stream read ahead of the parse threads
+QUOTE = b'"'
+LONGEST_QUOTED = 64 << 20  # a quoted CSV value longer than this is cut at a newline in it
 
 
 Block = Callable[[], pa.Buffer | None]  # a block to read: its lines, or None if it has none
@@ -26,20 +28,55 @@ Block = Callable[[], pa.Buffer | None]  # a block to read: its lines, or None if
 
 def file_blocks(
     path: str, start: int, end: int, size: int, table: bytes | None = None
-) -> Iterator[Block]:
+) -> Iterator[Span]:
     """The lines of a local file from byte `start` (a line start) to `end` (its size when
     opened), as blocks to be read by their callers: block i holds the lines that start within
     [start + i·size, start + (i+1)·size), found by reading one byte before its span and past its
     end to the next line end; with a `table`, their bytes translated by it (bytes.translate).
     A read that comes up short means the file was cut: an error."""
     for begin in range(start, end, size):
-        yield _span_reader(path, start, begin, min(end, begin + size), end, table)
+        yield Span(path, start, begin, min(end, begin + size), end, table)
 
 
-def _span_reader(
-    path: str, first: int, begin: int, stop: int, end: int, table: bytes | None
-) -> Block:
-    def read() -> pa.Buffer | None:
+def record_end(data: bytes | bytearray, end: int) -> int:
+    """Where the last whole CSV record of data[:end] ends, data starting at a record: after its
+    last newline outside double quotes (a quoted value may hold newlines; each quote toggles,
+    and `""` inside a value toggles twice); 0 when there is none."""
+    cut = data.rfind(b"\n", 0, end) + 1
+    if cut == 0 or data.find(QUOTE, 0, cut) < 0:
+        return cut
+    odd = quotes(data, 0, cut) % 2
+    while odd and cut:
+        earlier = data.rfind(b"\n", 0, cut - 1) + 1
+        odd ^= data.count(QUOTE, earlier, cut) % 2
+        cut = earlier
+    return cut
+
+
+def quotes(data: bytes | bytearray, start: int, stop: int) -> int:
+    """The double quotes in data[start:stop] (numpy: a third of bytes.count's time)."""
+    if data.find(QUOTE, start, stop) < 0:
+        return 0
+    return int(np.count_nonzero(np.frombuffer(data, np.uint8, stop - start, start) == QUOTE[0]))
+
+
+class Span:
+    """A block of a local file, read (os.pread of its own span) by whoever calls it: its lines,
+    or None if it has none. After the call, `start` is the file offset of its first line and
+    `quotes` the double quotes in it (io/csv: an odd count ends the block inside a quoted
+    value, so the block was cut where no record ends)."""
+
+    def __init__(
+        self, path: str, first: int, begin: int, stop: int, end: int, table: bytes | None
+    ) -> None:
+        self._where = (path, first, begin, stop, end)
+        self._table = table
+        self.start = begin
+        self.quotes = 0
+
+    def __call__(self) -> pa.Buffer | None:
+        path, first, begin, stop, end = self._where
+        table = self._table
         base = begin if begin == first else begin - 1  # one byte before: is a line start here?
         want = stop - base + SLACK
         fd = os.open(path, os.O_RDONLY)
@@ -64,35 +101,45 @@ def _span_reader(
                 want *= 2  # a line longer than the slack
         finally:
             os.close(fd)
+        self.start = base + lead
         if lead >= cut or (cut - lead < 4096 and not region[lead:cut].strip()):
             return None
         if table is not None:  # after the line ends were found: the table may map newlines
             region = region.translate(table)
+        else:
+            self.quotes = quotes(region, lead, cut)
         return pa.py_buffer(memoryview(region)[lead:cut])
 
-    return read
 
-
-def read_blocks(stream: Any, first: bytes, size: int, ring: int) -> Iterator[pa.Buffer]:
+def read_blocks(
+    stream: Any, first: bytes, size: int, ring: int, quoted: bool = False
+) -> Iterator[pa.Buffer]:
     """Blocks of the stream, `first` (bytes read from it already) in front, read into `ring`
     reused buffers: a block's buffer is refilled only after `ring - 1` later blocks were handed
-    out, and fresh allocations would pay page faults on every block."""
+    out, and fresh allocations would pay page faults on every block. `quoted` (CSV): cut where
+    a record ends (record_end), not inside a quoted value that holds a newline."""
     buffers = [bytearray(size + SLACK) for _ in range(ring)]
     carry = first
-    for turn in itertools.count():
-        buffer = buffers[turn % ring]
+    slot = 0  # moves on only when a block is handed out: a read that finds no line end refills
+    while True:  # the same buffer, so a buffer in use is never refilled
+        buffer = buffers[slot]
         if len(buffer) < len(carry) + size:  # a line longer than a block
-            buffer = buffers[turn % ring] = bytearray(len(carry) + size)
+            buffer = buffers[slot] = bytearray(len(carry) + size)
         buffer[: len(carry)] = carry
         end = len(carry) + _read_into(stream, memoryview(buffer)[len(carry) :])
         if end == len(carry):
             break
-        cut = buffer.rfind(b"\n", 0, end) + 1
+        cut = record_end(buffer, end) if quoted else 0
+        if cut == 0 and (not quoted or end > LONGEST_QUOTED):
+            # a stray quote in an unquoted value (`5" screen`) is literal to the parser, and
+            # makes every later newline look quoted: past this length, any line end will do
+            cut = buffer.rfind(b"\n", 0, end) + 1
         if cut == 0:
             carry = bytes(buffer[:end])
             continue
         carry = bytes(buffer[cut:end])
         yield pa.py_buffer(memoryview(buffer)[:cut])
+        slot = (slot + 1) % ring
     if carry.strip():
         yield pa.py_buffer(carry)
 
@@ -108,10 +155,12 @@ def _read_into(stream: Any, view: memoryview) -> int:
     return filled
 
 
-def read_ahead(stream: Any, first: bytes, size: int, ring: int) -> Generator[pa.Buffer, None, None]:
+def read_ahead(
+    stream: Any, first: bytes, size: int, ring: int, quoted: bool = False
+) -> Generator[pa.Buffer, None, None]:
     """read_blocks on a thread of its own, READ_AHEAD blocks ahead (a gzip file is inflated
     there, not between the main thread's scoring); `ring` counts the blocks in use by the
     caller, and the ring grows by those read ahead. Closing it stops and joins the thread."""
-    blocks = read_blocks(stream, first, size, ring + READ_AHEAD + 1)
+    blocks = read_blocks(stream, first, size, ring + READ_AHEAD + 1, quoted)
     with contextlib.closing(prefetch(blocks, READ_AHEAD)) as ahead:
         yield from ahead

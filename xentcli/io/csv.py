@@ -12,16 +12,16 @@ import io
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from xentcli.errors import InputError
 from xentcli.io import storage
-from xentcli.io.blocks import Block, file_blocks, read_ahead
+from xentcli.io.blocks import Span, file_blocks, quotes, read_ahead, record_end
 from xentcli.io.csv_locate import explain_csv_message, locate_csv_error
 from xentcli.io.text import (
     STDIN,
@@ -47,6 +47,12 @@ PARSE_COLUMN_BUDGET = 8192  # columns parsed at once across the threads: ~64 MiB
 SAMPLE_BYTES = 64 << 10  # of the first block: enough to guess whether labels are integers
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class Recut(NamedTuple):
+    """A span that ends inside a quoted value: the file is read on from `start` as a stream."""
+
+    start: int
 
 
 class CsvSource:
@@ -103,7 +109,7 @@ class CsvSource:
 
     def column_types(self) -> dict[str, str]:
         """Column → the type pyarrow infers from the rows already read (the first block)."""
-        body = self._rest[: self._rest.rfind(b"\n") + 1]
+        body = self._rest[: record_end(self._rest, len(self._rest))]
         if not body.strip():
             return dict.fromkeys(self.column_names, "null")
         try:
@@ -128,11 +134,14 @@ class CsvSource:
         tiers = _tiers(types, integers)
         first = [0]  # the first tier still tried: a block that fails one skips it for good
 
-        def parse(block: pa.Buffer | Block) -> pa.Table | None:
-            if callable(block):  # a span of the file, read here, on the parse thread
-                block = block()
-                if block is None:
+        def parse(block: pa.Buffer | Span) -> pa.Table | Recut | None:
+            if isinstance(block, Span):  # a span of the file, read here, on the parse thread
+                buffer = block()
+                if block.quotes % 2:  # it ends inside a quoted value: no record ends there
+                    return Recut(block.start)
+                if buffer is None:
                     return None
+                block = buffer
             for at in range(first[0], len(tiers) - 1):
                 try:
                     return self._parse(block, tiers[at])
@@ -144,10 +153,21 @@ class CsvSource:
         # read ahead already (read_ahead), so one fewer is parsed ahead of it
         workers = parse_threads(len(types))
         depth = workers + 1 if self._size is not None else workers
-        tables = ordered_map(parse, self._blocks(depth + 2), workers, depth)
+
+        def tables() -> Iterator[pa.Table | None]:
+            results = ordered_map(parse, self._blocks(depth + 2), workers, depth)
+            with contextlib.closing(results):
+                for result in results:
+                    if isinstance(result, Recut):  # read on as a stream, cut where records end
+                        results.close()  # its parse threads stop first
+                        recut = self._stream_from(result.start, depth + 2)
+                        yield from ordered_map(parse, recut, workers, depth)
+                        return
+                    yield result
+
         batches = (
             b
-            for table in tables
+            for table in tables()
             if table is not None
             for b in table.to_batches(max_chunksize=chunk_rows)
         )
@@ -168,7 +188,7 @@ class CsvSource:
     def _integer_columns(self, labels: list[str]) -> list[str]:
         """The label columns whose values in the first rows are all integers (or empty)."""
         sample = self._rest[:SAMPLE_BYTES]
-        body = sample[: sample.rfind(b"\n") + 1]
+        body = sample[: record_end(sample, len(sample))]
         if not labels or not body.strip():
             return []
         try:
@@ -182,13 +202,16 @@ class CsvSource:
             return []
         return [f.name for f in table.schema if pa.types.is_integer(f.type)]
 
-    def _blocks(self, ring: int) -> Iterator[pa.Buffer | Block]:
+    def _blocks(self, ring: int) -> Iterator[pa.Buffer | Span]:
         """The rest of the input in blocks that end at line ends, counted as read: a local file
         as spans each parse thread reads itself (file_blocks), a stream as read buffers. Read,
         never memory-mapped: a file cut shorter while it is read is then an error here, where a
         mapped one would kill the process with SIGBUS (docs/reliability.md)."""
         if self._size is not None:  # the rows read with the header, then the file's spans
-            cut = self._rest.rfind(b"\n") + 1
+            cut = record_end(self._rest, len(self._rest))
+            if quotes(self._rest, 0, cut) % 2:  # a quoted value longer than what was read
+                yield from self._stream_from(self._header_bytes, ring)
+                return
             if cut:
                 self._bytes_read += cut
                 yield pa.py_buffer(self._rest[:cut])
@@ -197,10 +220,31 @@ class CsvSource:
                 self._bytes_read = min(self._size, self._bytes_read + BLOCK_BYTES)
                 yield span
             return
-        with contextlib.closing(read_ahead(self._stream, self._rest, BLOCK_BYTES, ring)) as ahead:
+        ahead = read_ahead(self._stream, self._rest, BLOCK_BYTES, ring, quoted=True)
+        with contextlib.closing(ahead):
             for block in ahead:  # closed with this generator: its thread stops first
                 self._bytes_read += block.size
                 yield block
+
+    def _stream_from(self, start: int, ring: int) -> Iterator[pa.Buffer]:
+        """A local file from byte `start` (a record's start) to its end, read as a stream and
+        cut where records end: a quoted value holds a newline where a span was cut, so spans
+        cut at any line end cannot be used past it (docs/inputs.md)."""
+        assert self._size is not None
+        with open(self.path, "rb") as stream:
+            stream.seek(start)
+            self._bytes_read = start
+            ahead = read_ahead(stream, b"", BLOCK_BYTES, ring, quoted=True)
+            with contextlib.closing(ahead):
+                for block in ahead:
+                    self._bytes_read += block.size
+                    yield block
+            if stream.tell() < self._size:
+                raise InputError(
+                    f"the file is shorter than when it was opened (byte {stream.tell()} of "
+                    f"{self._size}): it changed while it was read",
+                    file=self.name,
+                )
 
     def _parse_options(self) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(delimiter=self.delimiter)
@@ -336,7 +380,9 @@ def _kind(column: pa.ChunkedArray) -> str:
     return "string"
 
 
-def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, depth: int) -> Iterator[R]:
+def ordered_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, depth: int
+) -> Generator[R, None, None]:
     """fn over items on a thread pool, results in input order, at most `depth` in flight."""
     pool = ThreadPoolExecutor(max_workers=workers)
     pending: deque[Future[R]] = deque()
