@@ -79,6 +79,7 @@ def test_a_quoted_value_longer_than_many_blocks(cli, tmp_path, monkeypatch):
     rng = np.random.default_rng(2)
     texts = np.array(["short"] * 400, dtype=object)
     texts[150] = "a line of a long review\n" * 2000  # ~48 KiB: dozens of blocks
+    texts[0] = "the first record outlasts what is read with the header\n" * 50
     frame = pd.DataFrame({"text": texts, "label": rng.integers(0, 2, 400), "prob": rng.random(400)})
     frame.to_csv(tmp_path / "long.csv", index=False)
     for where in (str(tmp_path / "long.csv"), "-"):

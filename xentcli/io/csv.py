@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 
 from xentcli.errors import InputError
 from xentcli.io import storage
-from xentcli.io.blocks import Span, file_blocks, quotes, read_ahead, record_end
+from xentcli.io.blocks import Span, file_blocks, read_ahead, record_end
 from xentcli.io.csv_locate import explain_csv_message, locate_csv_error
 from xentcli.io.text import (
     STDIN,
@@ -208,10 +208,9 @@ class CsvSource:
         never memory-mapped: a file cut shorter while it is read is then an error here, where a
         mapped one would kill the process with SIGBUS (docs/reliability.md)."""
         if self._size is not None:  # the rows read with the header, then the file's spans
+            # whole records (none, when a quoted value outlasts what was read: then the first
+            # span ends inside it, and the rest is read as a stream)
             cut = record_end(self._rest, len(self._rest))
-            if quotes(self._rest, 0, cut) % 2:  # a quoted value longer than what was read
-                yield from self._stream_from(self._header_bytes, ring)
-                return
             if cut:
                 self._bytes_read += cut
                 yield pa.py_buffer(self._rest[:cut])
