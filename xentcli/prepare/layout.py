@@ -410,18 +410,12 @@ def _label_group(
         rest = [n for n in label_names if n not in skip and n not in KEY_NAMES]
         return rest if len(rest) >= 2 else None
     named = {*LABEL_NAMES, *BINARY_NAMES}  # y_true, y_pred, y_prob: not one label among K
-    groups = [
-        group
-        for prefix in TARGET_PREFIXES
-        if len(
-            group := [
-                n
-                for n in pred_names
-                if n.startswith(prefix) and len(n) > len(prefix) and n not in named
-            ]
-        )
-        >= 2
-    ]
+    groups = []
+    for prefix in TARGET_PREFIXES:
+        group = [n for n in pred_names if n.startswith(prefix) and n[len(prefix) :]]
+        group = [n for n in group if n not in named]
+        if len(group) >= 2:
+            groups.append(group)
     return groups[0] if len(groups) == 1 else None
 
 
