@@ -172,8 +172,7 @@ def layout_of(preds: Source, label_src: Source | None, opts: EvalOptions) -> Lay
             error.message = f"{error.message} ({'; '.join(told)})"
             error.args = (error.message,)
         raise
-    notes = [*told, layout.note] if layout.note else told
-    return replace(layout, note="; ".join(notes)) if notes else layout
+    return replace(layout, told=tuple(told))
 
 
 def checked_layout(

@@ -84,6 +84,12 @@ class Layout:
     key_col: str | None = None  # an id-like column of the predictions (kept by --worst)
     class_named: bool = False  # predictions taken as float columns named by classes (guessed)
     negative: str | None = None  # two complementary columns: the other column's class name
+    told: tuple[str, ...] = ()  # what the readers said of how they read (no header line)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the report says about how the inputs were read and the columns found."""
+        return (*self.told, self.note) if self.note else self.told
 
     def explained(self, error: XentError) -> XentError:
         """An error about a value in a column taken by the class-named guess says so: the column

@@ -232,7 +232,7 @@ def inspect_view(report: InspectReport) -> View:
             "columns: "
             + ", ".join(f"{c['name'] or '(unnamed index)'} ({c['type']})" for c in report.columns)
         ]
-        + ([f"note: {report.layout.note}"] if report.layout and report.layout.note else []),
+        + [f"note: {note}" for note in (report.layout.notes if report.layout else ())],
         records=[{"decision": n, "value": v, "flag": f} for n, v, f in decisions],
         summary={name: value for name, value, _ in decisions},
         document=report.to_dict(),

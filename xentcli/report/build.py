@@ -124,7 +124,7 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
         notes=tuple(
             note
             for note in (
-                layout.note,
+                *layout.notes,
                 _zero_one(acc, layout),
                 _two_labels(acc, plan),
                 *acc.notes,

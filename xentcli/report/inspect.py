@@ -112,7 +112,7 @@ class InspectReport:
             "list": lay.pred_list,
             "label_rule": self.label_rule,
             "metrics": list(self.metrics),
-            "notes": [lay.note] if lay.note else [],
+            "notes": list(lay.notes),
             "flags": {n: f for n, _, f in self.decisions()},
         }
 
