@@ -536,3 +536,24 @@ def test_a_hand_written_header_with_spaces_says_the_name_to_pass(cli, tmp_path):
     fixed = cli("eval", str(tmp_path / "s.csv"), "--pred-col", " prob", "--json")
     assert fixed.code == 0, fixed.stderr
     assert json.loads(fixed.stdout)["metrics"]["mse"] == pytest.approx((0.1**2 + 0.2**2) / 2)
+
+
+@pytest.mark.parametrize("blank", ["\n", "\n\n", "  \n", "\r\n \r\n"])
+def test_blank_lines_before_the_header_are_skipped_as_pandas_does(cli, tmp_path, blank):
+    (tmp_path / "b.csv").write_text(f"{blank}label,prob\n1,0.9\n0,0.2\n0,oops\n", newline="")
+    run = cli("eval", str(tmp_path / "b.csv"))
+    assert run.code == 2 and "row 3, column 'prob'" in run.stderr  # rows counted after the header
+    (tmp_path / "b.csv").write_text(f"{blank}label,prob\n1,0.9\n0,0.2\n", newline="")
+    fine = cli("eval", str(tmp_path / "b.csv"), "--json")
+    assert fine.code == 0, fine.stderr
+    report = json.loads(fine.stdout)
+    assert report["rows"]["read"] == 2 and report["columns"]["label"] == "label"
+    assert report["metrics"]["mse"] == pytest.approx((0.1**2 + 0.2**2) / 2)
+    piped = cli("eval", "-", "--json", input=f"{blank}label,prob\n1,0.9\n0,0.2\n")
+    assert json.loads(piped.stdout)["metrics"] == report["metrics"]
+    (tmp_path / "b.jsonl").write_text(
+        f'{blank}{{"label": 1, "prob": 0.9}}\n{{"label": 0, "prob": 0.2}}\n'
+    )
+    lines = cli("eval", str(tmp_path / "b.jsonl"), "--json")
+    assert lines.code == 0, lines.stderr
+    assert json.loads(lines.stdout)["metrics"] == report["metrics"]

@@ -28,6 +28,7 @@ from xentcli.io.text import (
     Found,
     compression_of,
     guarded,
+    header_line,
     local_size,
     open_text,
     split_header,
@@ -73,7 +74,7 @@ class CsvSource:
         self._size = local_size(path)
         try:
             table = pacsv.read_csv(
-                io.BytesIO(header),
+                io.BytesIO(header_line(header)),
                 # a header line longer than pyarrow's 1 MiB block is still one header
                 read_options=pacsv.ReadOptions(block_size=max(1 << 20, 2 * len(header))),
                 parse_options=self._parse_options(),
@@ -99,9 +100,11 @@ class CsvSource:
                 f"{self.name} has no header line (its first line is numbers): every line is "
                 f"read as a row, {named} as pandas' header=None names them"
             )
-            bom = len(BOM) if header.startswith(BOM) else 0
-            self._rest = header[bom:] + self._rest
-            self._header_bytes = self._bytes_read = bom
+            line = header_line(header)
+            skip = len(header) - len(line)  # blank lines before it
+            skip += len(BOM) if line.startswith(BOM) else 0
+            self._rest = header[skip:] + self._rest
+            self._header_bytes = self._bytes_read = skip
 
     def consumed(self, rows: int) -> float | None:
         """Bytes read of the file's size (an uncompressed file; stdin and compressed: unknown)."""

@@ -30,8 +30,8 @@ def locate_csv_error(
         with storage.open_stream(path, compression) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
             rows = csv.reader(text, delimiter=delimiter)
-            if has_header:
-                next(rows, None)
+            if has_header:  # the first line that is not blank, as split_header finds it
+                next((cells for cells in rows if "".join(cells).strip()), None)
             number = 0
             for cells in rows:
                 if not cells:

@@ -90,10 +90,12 @@ def check_read_whole(read: int, size: int | None, name: str) -> None:
 
 
 def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
-    """(the first line, the bytes read after it); empty input is an error."""
+    """(the first line that is not blank, with the blank lines before it; the bytes read after
+    it) — pandas skips blank lines before a CSV's header, and JSON allows them; empty input is
+    an error. header_line() gives the line alone."""
     try:
         head = stream.read(HEAD_BYTES)
-        while head and b"\n" not in head and b"\r" not in head[:-1]:
+        while head and not _line_end(head.lstrip()):
             more = stream.read(HEAD_BYTES)
             if not more:
                 break
@@ -102,10 +104,26 @@ def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
         raise InputError(f"cannot read ({exc})", file=name) from None
     if not head.strip():
         raise InputError("the file is empty", file=name)
-    ends = [at for at in (head.find(b"\n"), head.find(b"\r")) if at >= 0]
-    first = min(ends) if ends else len(head)  # LF, CRLF, or a lone CR (old Mac files)
-    cut = first + 2 if head[first : first + 2] == b"\r\n" else first + 1
+    start = len(head) - len(head.lstrip())
+    start = max(head.rfind(b"\n", 0, start), head.rfind(b"\r", 0, start)) + 1  # its line start
+    end = _line_end(head[start:])  # LF, CRLF, or a lone CR (old Mac files)
+    cut = start + end if end else len(head)
     return head[:cut], head[cut:]
+
+
+def _line_end(data: bytes) -> int:
+    """Just past the first line end (LF, CRLF or a lone CR) of data, or 0 when there is none."""
+    ends = [at for at in (data.find(b"\n"), data.find(b"\r")) if at >= 0]
+    if not ends:
+        return 0
+    at = min(ends)
+    return at + 2 if data[at : at + 2] == b"\r\n" else at + 1
+
+
+def header_line(header: bytes) -> bytes:
+    """The header line of what split_header returned, without the blank lines before it."""
+    body = header.rstrip(b"\r\n")
+    return header[max(body.rfind(b"\n"), body.rfind(b"\r")) + 1 :]
 
 
 def guarded(
