@@ -105,3 +105,18 @@ def test_the_zero_one_note_looks_past_the_first_values():
     assert not any("--hard" in note for note in xentcli.evaluate(frame).notes)
     frame["prob"] = np.tile([0.0, 1.0], 51)[:101]
     assert any("pass --hard" in note for note in xentcli.evaluate(frame).notes)
+
+
+def test_float_predicted_labels_beside_multiclass_labels_hint_hard(cli, tmp_path):
+    """`prediction` of 0.0, 1.0, 2.0 (predicted labels saved as floats) is read as a score, so
+    labels 0..2 fail the binary check: the error says --hard, which scores them as
+    accuracy_score does."""
+    labels, predicted = [0, 2, 1, 2, 0, 1], [0.0, 2.0, 2.0, 1.0, 0.0, 1.0]
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"label": labels, "prediction": predicted}).to_csv(path, index=False)
+    run = cli("eval", str(path))
+    assert run.code == 2 and "if 'prediction' holds predicted labels, pass --hard" in run.stderr
+    fixed = cli("eval", str(path), "--hard", "--json")
+    assert fixed.code == 0, fixed.stderr
+    expected = accuracy_score(labels, predicted)
+    assert json.loads(fixed.stdout)["metrics"]["accuracy"] == pytest.approx(expected, rel=1e-12)

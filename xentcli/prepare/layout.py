@@ -100,6 +100,16 @@ class Layout:
                 "named as predictions: pass --pred-col with the probability columns"
             )
             error.args = (error.message,)
+        named = self.pred_cols[0] if len(self.pred_cols) == 1 else None
+        if (  # a float column of predicted labels (0.0, 1.0, 2.0) beside multiclass labels
+            self.task == Task.BINARY
+            and not self.hard
+            and named in LABEL_PREDICTION_NAMES
+            and error.column == self.label_col
+            and "is not 0/1" in error.message
+        ):
+            error.message += f"; if {named!r} holds predicted labels, pass --hard"
+            error.args = (error.message,)
         return error
 
 
