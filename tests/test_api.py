@@ -150,8 +150,12 @@ def test_plain_arrays_columns_are_read_as_log_loss_reads_them():
     words = np.array(["b", "a", "b", "c"])
     p = np.array([[0.2, 0.5, 0.3], [0.6, 0.2, 0.2], [0.1, 0.7, 0.2], [0.3, 0.3, 0.4]])
     for y in (words, words.astype(object), pd.Series(words), [1, 2, 1, 3]):
-        report = xentcli.evaluate(y_true=y, y_prob=p)
-        assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+        for given in (p, pd.DataFrame(p)):  # pd.DataFrame(predict_proba(X)): columns 0..K-1
+            report = xentcli.evaluate(y_true=y, y_prob=given)
+            assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    named = pd.DataFrame(p, columns=["c", "b", "a"])  # columns named by classes: by name
+    report = xentcli.evaluate(y_true=words, y_prob=named)
+    assert report.metrics["cross_entropy"] == pytest.approx(log_loss(words, p[:, ::-1]), rel=1e-12)
     fewer = xentcli.evaluate(y_true=[1, 0, 1, 1], y_prob=p)  # 0..K-1 positions, a class absent
     assert fewer.metrics["cross_entropy"] == pytest.approx(
         log_loss([1, 0, 1, 1], p, labels=[0, 1, 2]), rel=1e-12

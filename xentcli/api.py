@@ -111,7 +111,8 @@ def _arrays(
     else:
         columns["label"] = truth
         label_col = "label"
-        if probabilities.ndim == 2 and type(y_prob).__name__ != "DataFrame":
+        if probabilities.ndim == 2 and names == [str(k) for k in range(len(names))]:
+            # a plain array, or pd.DataFrame(predict_proba(X)): columns 0..K-1 name no class
             options = _classes_of(truth, probabilities.shape[1], options)
     if sample_weight is not None:
         columns["weight"] = np.asarray(sample_weight, dtype=np.float64)
