@@ -484,3 +484,20 @@ def test_task_multilabel_with_two_label_groups_still_asks(cli, tmp_path):
     frame.to_csv(tmp_path / "m.csv", index=False)
     run = cli("eval", str(tmp_path / "m.csv"), "--task", "multilabel")
     assert run.code == 2 and "--label-col" in run.stderr
+
+
+def test_text_labels_beside_predict_proba_columns_0_to_k_minus_1(cli, tmp_path, iris):
+    """pd.DataFrame(predict_proba(X)) beside text labels: the columns' classes are the model's
+    classes_; the error says so, and --classes with them gives log_loss."""
+    y, p = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    frame = pd.DataFrame(p).assign(label=names[y])
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    run = cli("eval", str(tmp_path / "p.csv"))
+    assert run.code == 2 and "pass --classes" in run.stderr and "classes_" in run.stderr
+    fixed = cli("eval", str(tmp_path / "p.csv"), "--classes", ",".join(names), "--json")
+    assert fixed.code == 0, fixed.stderr
+    expected = log_loss(names[y], p)
+    assert json.loads(fixed.stdout)["metrics"]["cross_entropy"] == pytest.approx(
+        expected, rel=1e-12
+    )

@@ -204,6 +204,12 @@ class LabelMapper:
                 f"label {value!r} maps to no class (classes: {', '.join(self.classes)}; {rule}); "
                 "pass --classes with the class of each prediction column, in column order"
             )
+            positions = [str(k) for k in range(len(self.classes))]
+            if list(self.classes) == positions and _as_number(str(value)) is None:
+                message += (  # text labels beside pd.DataFrame(predict_proba(X))'s columns
+                    " (columns named 0..K-1 hold predict_proba's columns: the model's "
+                    "classes_, its labels sorted)"
+                )
         elif self.named:
             message = (
                 f"label {value!r} names neither class of the two probability columns "
