@@ -158,3 +158,17 @@ def test_stream_blocks_are_cut_where_records_end(size):
     assert all(block.count(b'"') % 2 == 0 for block in blocks)
     plain = [bytes(b) for b in read_blocks(io.BytesIO(text), b"", size, ring=3)]
     assert any(block.count(b'"') % 2 for block in plain)  # what `quoted` is for
+
+
+def test_a_file_cut_shorter_while_read_as_a_stream_is_an_error(tmp_path, small_blocks):
+    """After a span ends inside a quoted value the rest is read as a stream: a file cut shorter
+    meanwhile is an error there too, not fewer rows."""
+    from xentcli.errors import InputError
+
+    path, frame = _text_file(tmp_path, rows=2000, seed=6)
+    source = csv_source.CsvSource(path)
+    whole = Path(path).read_bytes()
+    Path(path).write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match="shorter than when it was opened"):
+        for _ in source.batches(["prob"], ["label"], 1 << 16):
+            pass
