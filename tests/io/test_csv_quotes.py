@@ -172,3 +172,13 @@ def test_a_file_cut_shorter_while_read_as_a_stream_is_an_error(tmp_path, small_b
     with pytest.raises(InputError, match="shorter than when it was opened"):
         for _ in source.batches(["prob"], ["label"], 1 << 16):
             pass
+
+
+def test_rows_appended_while_read_as_a_stream_are_not_read(tmp_path, small_blocks):
+    """The spans read a file up to its size when opened; so does the stream after a recut."""
+    path, frame = _text_file(tmp_path, rows=500, seed=7)
+    source = csv_source.CsvSource(path)
+    with open(path, "a") as grown:
+        grown.write('"appended",1,0.5\n' * 50)
+    rows = sum(b.num_rows for b in source.batches(["prob"], ["label"], 1 << 16))
+    assert rows == len(frame)

@@ -14,7 +14,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -236,7 +236,8 @@ class CsvSource:
         with open(self.path, "rb") as stream:
             stream.seek(start)
             self._bytes_read = start
-            ahead = read_ahead(stream, b"", BLOCK_BYTES, ring, quoted=True)
+            bounded = _Until(stream, self._size)  # its size when opened, as the spans read
+            ahead = read_ahead(bounded, b"", BLOCK_BYTES, ring, quoted=True)
             with contextlib.closing(ahead):
                 for block in ahead:
                     self._bytes_read += block.size
@@ -264,6 +265,22 @@ class CsvSource:
             numeric,
             self.has_header,
         )
+
+
+class _Until(io.RawIOBase):
+    """A file read up to byte `stop`: what is appended while it is read is not read."""
+
+    def __init__(self, stream: io.BufferedReader, stop: int) -> None:
+        self._stream = stream
+        self._left = stop - stream.tell()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        got = self._stream.readinto(memoryview(buffer)[: max(0, self._left)])
+        self._left -= got
+        return got
 
 
 def looks_like_data(names: list[str]) -> bool:
