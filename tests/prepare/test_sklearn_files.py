@@ -398,6 +398,19 @@ def test_space_separated_savetxt_is_named(cli, tmp_path):
     (tmp_path / "y.csv").write_text("label\n1\n0\n")
     run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
     assert run.code == 2 and "separated by spaces" in run.stderr and "delimiter=','" in run.stderr
+    np.savetxt(tmp_path / "p.csv", [[0.2, 0.8], [0.6, 0.4]], delimiter="\t")  # tabs: TSV
+    tabs = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
+    assert tabs.code == 2 and "--input-format tsv" in tabs.stderr
+    fixed = cli(
+        "eval",
+        str(tmp_path / "p.csv"),
+        "--labels",
+        str(tmp_path / "y.csv"),
+        "--input-format",
+        "tsv",
+        "--json",
+    )
+    assert fixed.code == 0, fixed.stderr
 
 
 def test_labels_in_the_first_column_of_a_headerless_file(cli, tmp_path):

@@ -319,7 +319,7 @@ def _check_delimiter(names: list[str], delimiter: str, file: str) -> None:
     file separated otherwise: an error that says so, not a hunt for columns."""
     if len(names) != 1:
         return
-    cells = names[0].split()
+    cells = [cell for cell in names[0].split(" ") if cell]  # not split(): tabs are below
     if len(cells) >= 2 and all(NUMBER.fullmatch(cell) for cell in cells):
         raise InputError(
             f"the first line is {len(cells)} numbers separated by spaces (numpy's savetxt "
