@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -219,6 +220,17 @@ def test_progress_bar_on_a_terminal_and_never_with_quiet():
     code, out, terminal = run_with_terminal_stderr("eval", parquet, "--json", "-q")
     assert code == 0 and json.loads(out)["rows"]["read"] == 200_000
     assert terminal == ""
+
+
+def test_the_progress_bar_shows_a_file_name_as_text(tmp_path):
+    """The bar's description is the file's name: `[b]` in it is text, not rich markup."""
+    named = tmp_path / "run[b]1.parquet"
+    shutil.copy(SAMPLES / "binary.parquet", named)
+    code, out, terminal = run_with_terminal_stderr(
+        "eval", str(named), "--json", "--chunk-rows", "5000"
+    )
+    assert code == 0, terminal
+    assert json.loads(out)["rows"]["read"] == 200_000 and "run[b]1.parquet" in terminal
 
 
 @pytest.mark.parametrize(("given", "seen"), [(None, "1"), ("3", "3")])

@@ -159,3 +159,21 @@ def test_diff_lists_changes_and_warns_on_different_reports(cli, saved, tmp_path)
     bad.write_text("{not json")
     run = cli("diff", "net1.json", str(bad))
     assert run.code == 2 and run.stderr.startswith(f"xentcli: error: {bad}: not a JSON report")
+
+
+def test_text_from_the_data_is_shown_as_it_is_not_as_markup(cli, tmp_path):
+    """A kept value, a column or a file name may hold `[/bold]`, `[red]` or a newline: rich
+    shows them as text (it was exit 3 on `[/bold]`, and `[b]` vanished into bold), and a newline
+    is written `\\n` so a row stays one row, in the table and in markdown."""
+    path = tmp_path / "p[b].csv"
+    path.write_text('label,prob,text\n1,0.1,[/bold] oops\n0,0.2,"[red]x\ny"\n')
+    run = cli("eval", str(path), "--worst", "2", "--keep-col", "text", "--no-color")
+    assert run.code == 0, run.stderr
+    assert "[/bold] oops" in run.stdout and "[red]x\\ny" in run.stdout
+    assert "p[b].csv" in run.stdout
+    markdown = cli("eval", str(path), "--worst", "2", "--keep-col", "text", "--format", "markdown")
+    rows = [line for line in markdown.stdout.splitlines() if line.startswith("| ")]
+    assert any(line.endswith("| [red]x\\ny |") for line in rows)
+    (tmp_path / "two.csv").write_text("label,p_[b],p_c\n[b],0.9,0.1\nc,0.2,0.8\n")
+    named = cli("eval", str(tmp_path / "two.csv"), "--no-color")
+    assert named.code == 0 and "(p_[b], p_c)" in named.stdout

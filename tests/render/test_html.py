@@ -269,3 +269,19 @@ def test_plot_of_a_damaged_report_names_the_section(cli, tmp_path, section, dama
     assert run.code == 2, run.stderr
     assert f"its {section} section is not as eval writes it" in run.stderr and said in run.stderr
     assert not (tmp_path / "c.png").exists()
+
+
+def test_class_names_that_look_like_mathtext_are_drawn_as_text(cli, tmp_path):
+    """matplotlib reads `$\\frac$` as mathtext (and failed on it: exit 3); names are text."""
+    (tmp_path / "m.csv").write_text(
+        "label,p_$\\frac$,p_$x$,p_c\n$\\frac$,0.8,0.1,0.1\n$x$,0.2,0.7,0.1\nc,0.1,0.1,0.8\n"
+    )
+    run = cli("eval", str(tmp_path / "m.csv"), "--per-class", "-o", str(tmp_path / "r.html"))
+    assert run.code == 0, run.stderr
+    page = (tmp_path / "r.html").read_text()
+    assert "$\\frac$" in page and "$x$" in page  # the tick labels, as written
+    saved = cli("eval", str(tmp_path / "m.csv"), "--per-class", "-o", str(tmp_path / "r.json"))
+    assert saved.code == 0
+    drawn = cli("plot", str(tmp_path / "r.json"), "-o", str(tmp_path / "r.png"))
+    assert drawn.code == 0, drawn.stderr
+    assert (tmp_path / "r.png").stat().st_size > 0

@@ -120,6 +120,7 @@ def render_junit(view: View, out: TextIO, style: Style) -> None:
 def render_table(view: View, out: TextIO, style: Style) -> None:
     """A rich table, then the gates and the notes."""
     from rich.console import Console
+    from rich.markup import escape
 
     # no_color=None lets rich honour NO_COLOR; --no-color forces it off.
     no_color = None if style.color else True
@@ -131,11 +132,10 @@ def render_table(view: View, out: TextIO, style: Style) -> None:
         console.print(_rich_table(title, extra_header, extra_rows, style))
     for gate in view.gates:
         mark = "[green]pass[/green]" if gate.passed else "[bold red]FAIL[/bold red]"
-        console.print(
-            f"{mark}  {gate.metric} = {gate.value!r}, limit {gate.op} {gate.limit!r}  ({gate.flag})"
-        )
-    for note in view.notes:
-        console.print(note, style="dim" if note.startswith("signature") else None)
+        said = f"{gate.metric} = {gate.value!r}, limit {gate.op} {gate.limit!r}  ({gate.flag})"
+        console.print(f"{mark}  {escape(said)}")
+    for note in view.notes:  # notes name files and columns: `[b]` is text, not markup
+        console.print(note, style="dim" if note.startswith("signature") else None, markup=False)
 
 
 class _Lossy:
@@ -168,9 +168,11 @@ def _broken_pipe() -> None:
 
 def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Style) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
+    # Text, not markup: a file, column, class or kept value may hold `[b]` or `[/x]`
     cells = [[_human(v, style.precision) for v in row] for row in rows]
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for i, name in enumerate(header):
         numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
         # no value is ever cut short or wrapped ("0.243…"): a column is at least as wide as its
@@ -179,14 +181,14 @@ def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Sty
         if i == 0:
             widest = max(widest, len(name))
         table.add_column(
-            name,
+            Text(name),
             style="bold" if i == 0 else "cyan",
             justify="right" if numeric else "left",
             min_width=widest,
             overflow="fold",
         )
     for row in cells:
-        table.add_row(*row)
+        table.add_row(*map(Text, row))
     return table
 
 
@@ -218,11 +220,13 @@ RENDERERS: dict[str, Renderer] = {
 
 
 def _human(value: Any, precision: int) -> str:
+    """A cell of a table for people: floats at the precision, and text on one line (a kept
+    column's newlines written `\\n`, so a row stays a row in the terminal and in markdown)."""
     if value is None:
         return "—"
     if isinstance(value, float):
         return f"{value:.{precision}f}"
-    return str(value)
+    return str(value).replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _md_row(cells: Sequence[str]) -> str:

@@ -28,7 +28,13 @@ def _pyplot() -> Any:
     except ImportError:
         raise UsageError("pictures need matplotlib: pip install 'xentcli[plot]'") from None
     plt.rcParams.update(
-        {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 9, "axes.titlesize": 10}
+        {
+            "svg.fonttype": "none",
+            "font.family": "sans-serif",
+            "font.size": 9,
+            "axes.titlesize": 10,
+            "text.parse_math": False,  # a class or group named `$x$` is text, not mathtext
+        }
     )
     return plt
 

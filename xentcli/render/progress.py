@@ -41,6 +41,7 @@ class ProgressBar:
 
     def _open(self, known: bool) -> None:
         from rich.console import Console
+        from rich.markup import escape
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         columns: list[Any] = [TextColumn("[bold]{task.description}")]
@@ -55,7 +56,8 @@ class ProgressBar:
             transient=True,
             refresh_per_second=UPDATES_PER_SECOND,
         )
-        self.task = self.bar.add_task(self.name, total=1.0 if known else None, rows="", rate="")
+        name = escape(self.name)  # a file name's `[x]` is text, not markup
+        self.task = self.bar.add_task(name, total=1.0 if known else None, rows="", rate="")
         self.bar.start()
 
     def close(self) -> None:
