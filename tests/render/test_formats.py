@@ -177,3 +177,24 @@ def test_text_from_the_data_is_shown_as_it_is_not_as_markup(cli, tmp_path):
     (tmp_path / "two.csv").write_text("label,p_[b],p_c\n[b],0.9,0.1\nc,0.2,0.8\n")
     named = cli("eval", str(tmp_path / "two.csv"), "--no-color")
     assert named.code == 0 and "(p_[b], p_c)" in named.stdout
+
+
+def test_junit_stays_xml_whatever_the_class_names_hold(cli, tmp_path):
+    """A control character (here in a class name the failing gate names) cannot be written in
+    XML even escaped: it is written `\\x01`, and `<&">` escaped, so the file still parses."""
+    import xml.etree.ElementTree as ET
+
+    (tmp_path / "x.csv").write_text('label,p_a\x01b,p_<&">\na\x01b,0.2,0.8\n<&">,0.3,0.7\n')
+    run = cli(
+        "eval",
+        str(tmp_path / "x.csv"),
+        "--task",
+        "multiclass",
+        "--min",
+        "per_class.recall=0.9",
+        "--format",
+        "junit",
+    )
+    assert run.code == 1
+    failures = [f.get("message") for f in ET.fromstring(run.stdout).iter("failure")]
+    assert failures and "class a\\x01b" in failures[0]

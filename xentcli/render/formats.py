@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -92,7 +93,10 @@ def render_github(view: View, out: TextIO, style: Style) -> None:
 
 def render_junit(view: View, out: TextIO, style: Style) -> None:
     """JUnit XML: one testcase per gate, a failure element for each failed gate."""
-    from xml.sax.saxutils import quoteattr  # pulls in urllib: only when asked for
+    from xml.sax.saxutils import quoteattr as quoted  # pulls in urllib: only when asked for
+
+    def quoteattr(text: str) -> str:  # a class or file name may hold what XML cannot
+        return quoted(NOT_XML.sub(lambda c: f"\\x{ord(c.group()):02x}", text))
 
     failures = sum(not gate.passed for gate in view.gates)
     tests = len(view.gates)
@@ -204,6 +208,9 @@ def render_html(view: View, out: TextIO, style: Style) -> None:
 
     out.write(html_page(view, style.precision))
 
+
+# characters XML 1.0 cannot hold, even escaped (control characters, lone surrogates)
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 Renderer = Callable[[View, TextIO, Style], None]
 
