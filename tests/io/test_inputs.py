@@ -538,7 +538,7 @@ def test_a_hand_written_header_with_spaces_says_the_name_to_pass(cli, tmp_path):
     assert json.loads(fixed.stdout)["metrics"]["mse"] == pytest.approx((0.1**2 + 0.2**2) / 2)
 
 
-@pytest.mark.parametrize("blank", ["\n", "\n\n", "  \n", "\r\n \r\n"])
+@pytest.mark.parametrize("blank", ["\n", "\n\n", "  \n", "\r\n \r\n", "\ufeff\n"])
 def test_blank_lines_before_the_header_are_skipped_as_pandas_does(cli, tmp_path, blank):
     (tmp_path / "b.csv").write_text(f"{blank}label,prob\n1,0.9\n0,0.2\n0,oops\n", newline="")
     run = cli("eval", str(tmp_path / "b.csv"))

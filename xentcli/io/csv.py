@@ -24,6 +24,7 @@ from xentcli.io import storage
 from xentcli.io.blocks import Span, file_blocks, read_ahead, record_end
 from xentcli.io.csv_locate import explain_csv_message, locate_csv_error
 from xentcli.io.text import (
+    BOM,
     STDIN,
     Found,
     compression_of,
@@ -34,7 +35,6 @@ from xentcli.io.text import (
     split_header,
 )
 
-BOM = b"\xef\xbb\xbf"
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 INTEGER = re.compile(r"[+-]?\d+")
 WHOLE_FLOAT = re.compile(r"-?\d+\.0")

@@ -18,6 +18,7 @@ from xentcli.io.source import BAD_FILE
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
 STDIN = "-"
 HEAD_BYTES = 4 << 20
+BOM = b"\xef\xbb\xbf"
 
 Found = tuple[int | None, str | None, str]  # (1-based row, column, message)
 
@@ -104,8 +105,9 @@ def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
         raise InputError(f"cannot read ({exc})", file=name) from None
     if not head.strip():
         raise InputError("the file is empty", file=name)
-    start = len(head) - len(head.lstrip())
-    start = max(head.rfind(b"\n", 0, start), head.rfind(b"\r", 0, start)) + 1  # its line start
+    bom = len(BOM) if head.startswith(BOM) else 0  # a spreadsheet's, before blank lines too
+    start = len(head) - len(head[bom:].lstrip())
+    start = max(bom, head.rfind(b"\n", 0, start) + 1, head.rfind(b"\r", 0, start) + 1)
     end = _line_end(head[start:])  # LF, CRLF, or a lone CR (old Mac files)
     cut = start + end if end else len(head)
     return head[:cut], head[cut:]
@@ -121,9 +123,11 @@ def _line_end(data: bytes) -> int:
 
 
 def header_line(header: bytes) -> bytes:
-    """The header line of what split_header returned, without the blank lines before it."""
+    """The header line of what split_header returned, without the blank lines before it (and
+    the BOM, when they were between)."""
     body = header.rstrip(b"\r\n")
-    return header[max(body.rfind(b"\n"), body.rfind(b"\r")) + 1 :]
+    start = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
+    return header[start:] if start else header
 
 
 def guarded(
