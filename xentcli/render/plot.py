@@ -104,7 +104,8 @@ def _reliability(target: Any, figure: Figure) -> None:
     ]
     if points:
         xs, ys = zip(*points, strict=True)
-        curve.plot(xs, ys, marker="o", color=BLUE, label="model")
+        # not clipped: a bin at accuracy 1.0 (or 0) shows its whole marker on the axes' edge
+        curve.plot(xs, ys, marker="o", color=BLUE, label="model", clip_on=False, zorder=3)
     curve.set(xlim=(0, 1), ylim=(0, 1), ylabel=figure.labels.get("y", ""))
     curve.legend(loc="upper left", frameon=False)
     curve.grid(alpha=0.3)
