@@ -376,8 +376,20 @@ def test_a_header_of_numbers_that_may_name_classes_stays_a_header(tmp_path, iris
         assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
 
 
+def test_savetxt_labels_as_integers_beside_savetxt_predictions(tmp_path):
+    """np.savetxt(y, fmt="%d") writes `1` first: a column's name, or a row? Beside a
+    predictions file with no header line it is a row too, with a note saying why."""
+    p, y = np.array([[0.2, 0.8], [0.6, 0.4], [0.3, 0.7]]), np.array([1, 0, 1])
+    np.savetxt(tmp_path / "p.csv", p, delimiter=",")
+    np.savetxt(tmp_path / "y.csv", y, fmt="%d")
+    report = xentcli.evaluate(str(tmp_path / "p.csv"), labels=str(tmp_path / "y.csv"))
+    assert report.rows.read == 3
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    assert any("its first line is integers" in note for note in report.notes)
+
+
 def test_an_integer_first_line_read_as_a_header_is_told_in_the_row_count_error(cli, tmp_path):
-    np.savetxt(tmp_path / "p.csv", [[0.2, 0.8], [0.6, 0.4], [0.3, 0.7]], delimiter=",")
+    pd.DataFrame({"prob": [0.8, 0.4, 0.7]}).to_csv(tmp_path / "p.csv", index=False)
     np.savetxt(tmp_path / "y.csv", [1, 0, 1], fmt="%d")  # `1` could be a column's name
     run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
     assert run.code == 2 and "row counts differ" in run.stderr

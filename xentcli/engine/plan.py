@@ -19,6 +19,7 @@ from xentcli.engine.checks import (
 )
 from xentcli.engine.signature import signature
 from xentcli.errors import SchemaError, UsageError
+from xentcli.io.csv import headerless_beside
 from xentcli.io.open import open_source
 from xentcli.io.source import Source
 from xentcli.io.text import STDIN
@@ -146,6 +147,8 @@ def open_inputs(source: Any, labels: Any, opts: EvalOptions) -> tuple[Source, So
         )
     preds = open_source(source, opts.input_format)
     label_src = open_source(labels) if labels is not None else None
+    if opts.on is None and opts.label_col is None:  # a key or a named column: a header
+        headerless_beside(preds, label_src)
     if opts.on is not None and opts.on not in preds.column_names:
         raise SchemaError(
             f"no key column {opts.on!r}; columns are: {', '.join(preds.column_names)}",

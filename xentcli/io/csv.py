@@ -81,7 +81,6 @@ class CsvSource:
             )
             self.column_names = list(table.column_names)
             _check_delimiter(self.column_names, self.delimiter, self.name)
-            self.has_header = not looks_like_data(self.column_names)
         except pa.ArrowException as exc:
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
         except UnicodeDecodeError:
@@ -91,20 +90,28 @@ class CsvSource:
                 file=self.name,
             ) from None
 
+        self._header = header
+        self.has_header = True
         self.note: str | None = None
-        if not self.has_header:  # its first line is a row: read it as one (docs/inputs.md)
-            count = len(self.column_names)
-            self.column_names = [str(i) for i in range(count)]
-            named = "its column named 0" if count == 1 else f"its columns named 0..{count - 1}"
-            self.note = (
-                f"{self.name} has no header line (its first line is numbers): every line is "
-                f"read as a row, {named} as pandas' header=None names them"
-            )
-            line = header_line(header)
-            skip = len(header) - len(line)  # blank lines before it
-            skip += len(BOM) if line.startswith(BOM) else 0
-            self._rest = header[skip:] + self._rest
-            self._header_bytes = self._bytes_read = skip
+        if looks_like_data(self.column_names):
+            self.read_first_line_as_a_row("its first line is numbers")
+
+    def read_first_line_as_a_row(self, why: str) -> None:
+        """Take the file as having no header line (docs/inputs.md): its first line is a row, and
+        its columns are named 0..K-1 as pandas' header=None names them; a note says `why`."""
+        count = len(self.column_names)
+        self.column_names = [str(i) for i in range(count)]
+        named = "its column named 0" if count == 1 else f"its columns named 0..{count - 1}"
+        self.note = (
+            f"{self.name} has no header line ({why}): every line is read as a row, {named} as "
+            "pandas' header=None names them"
+        )
+        line = header_line(self._header)
+        skip = len(self._header) - len(line)  # blank lines before it
+        skip += len(BOM) if line.startswith(BOM) else 0
+        self._rest = self._header[skip:] + self._rest
+        self._header_bytes = self._bytes_read = skip
+        self.has_header = False
 
     def consumed(self, rows: int) -> float | None:
         """Bytes read of the file's size (an uncompressed file; stdin and compressed: unknown)."""
@@ -298,6 +305,17 @@ def looks_like_data(names: list[str]) -> bool:
     if all(INTEGER.fullmatch(cell) for cell in cells):
         return False
     return not (len(cells) >= 2 and all(WHOLE_FLOAT.fullmatch(cell) for cell in cells))
+
+
+def headerless_beside(preds: object, labels: object) -> None:
+    """numpy's savetxt pair: labels written with fmt="%d" beside predictions with no header line
+    — a first line of integers there is a row too, not the labels' column names."""
+    if not (isinstance(preds, CsvSource) and isinstance(labels, CsvSource)):
+        return
+    if preds.has_header or not labels.has_header:
+        return
+    if all(INTEGER.fullmatch(name.strip()) for name in labels.column_names):
+        labels.read_first_line_as_a_row(f"its first line is integers, and {preds.name} has none")
 
 
 def header_of_numbers(source: object) -> str | None:
