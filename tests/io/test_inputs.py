@@ -557,3 +557,23 @@ def test_blank_lines_before_the_header_are_skipped_as_pandas_does(cli, tmp_path,
     lines = cli("eval", str(tmp_path / "b.jsonl"), "--json")
     assert lines.code == 0, lines.stderr
     assert json.loads(lines.stdout)["metrics"] == report["metrics"]
+
+
+def test_empty_text_parts_of_a_dataset_hold_no_rows(cli, tmp_path):
+    """A writer's empty partitions (a 0-byte part, a header-only part) add no rows; a dataset
+    of empty files only is an error."""
+    parts = tmp_path / "out"
+    parts.mkdir()
+    (parts / "part-00000.csv").write_text("")
+    (parts / "part-00001.csv").write_text("label,prob\n1,0.9\n0,0.2\n")
+    (parts / "part-00002.csv").write_text("label,prob\n")
+    (parts / "_SUCCESS").write_text("")
+    run = cli("eval", str(parts), "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["rows"]["read"] == 2
+    assert report["metrics"]["mse"] == pytest.approx((0.1**2 + 0.2**2) / 2)
+    for part in parts.glob("part-*.csv"):
+        part.write_text("")
+    empty = cli("eval", str(parts))
+    assert empty.code == 2 and "every file is empty" in empty.stderr

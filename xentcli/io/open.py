@@ -87,8 +87,14 @@ def open_source(source: Any, input_format: str | None = None) -> Source:
         formats = {input_format or detect_format(p) for p in paths}
         if len(formats) > 1:
             raise UsageError(f"{path}: the files are of several formats ({', '.join(formats)})")
-        opener = OPENERS[formats.pop()]
-        return DatasetSource(path, paths, base, opener)
+        fmt = formats.pop()
+        if fmt in TEXT_FORMATS and not storage.is_url(path):
+            # an empty text part (a writer's empty partition) holds no rows; an empty Parquet
+            # or Arrow file is corrupt, and its reader says so
+            paths = [p for p in paths if os.path.getsize(p)]
+            if not paths:
+                raise InputError("every file is empty", file=path)
+        return DatasetSource(path, paths, base, OPENERS[fmt])
     if found == "missing":
         raise InputError("no such object" if storage.is_url(path) else "no such file", file=path)
     return OPENERS[input_format or detect_format(path)](path)  # type: ignore[no-any-return]
