@@ -577,3 +577,25 @@ def test_empty_text_parts_of_a_dataset_hold_no_rows(cli, tmp_path):
         part.write_text("")
     empty = cli("eval", str(parts))
     assert empty.code == 2 and "every file is empty" in empty.stderr
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "jsonl"])
+def test_a_later_file_without_a_column_used_is_named(cli, tmp_path, suffix):
+    """The first file gives a dataset's columns; a later one without a column used was exit 3
+    (a ValueError deep in the reader)."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    first = pd.DataFrame({"label": [1, 0], "prob": [0.9, 0.2]})
+    later = pd.DataFrame({"label": [0], "score": [0.3]})
+    for name, frame in (("a", first), ("b", later)):
+        path = folder / f"{name}.{suffix}"
+        if suffix == "csv":
+            frame.to_csv(path, index=False)
+        elif suffix == "parquet":
+            frame.to_parquet(path)
+        else:
+            frame.to_json(path, orient="records", lines=True)
+    run = cli("eval", str(folder))
+    assert run.code == 2, run.stderr
+    assert "b." in run.stderr and "no column 'prob'" in run.stderr
+    assert len(run.stderr.splitlines()) == 1

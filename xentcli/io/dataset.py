@@ -77,6 +77,13 @@ def with_partitions(
     wanted = numeric + labels + list(keys)
     from_path = [c for c in wanted if c in values and c not in part.column_names]
     own = [c for c in wanted if c not in from_path]
+    missing = [c for c in own if c not in part.column_names]
+    if missing:  # the first file gave the columns; a later one must hold those used
+        raise InputError(
+            f"no column {', '.join(map(repr, missing))} here, though the dataset's first file "
+            f"has it; columns are: {', '.join(part.column_names)}",
+            file=part.name,
+        )
     own_numeric = [c for c in numeric if c in own]
     own_labels = [c for c in labels if c in own]
     own_keys = [c for c in keys if c in own]
