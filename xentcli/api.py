@@ -192,6 +192,9 @@ def evaluate_with(
     try:
         return _evaluated(source, labels, preds, label_src, plan, progress, gates)
     except XentError as exc:
+        for read in (preds, label_src):  # a dataset's row: in which file
+            placed = getattr(read, "placed", None)
+            exc = placed(exc) if placed is not None else exc
         raise layout.explained(exc) from None
 
 

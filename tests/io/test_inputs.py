@@ -599,3 +599,22 @@ def test_a_later_file_without_a_column_used_is_named(cli, tmp_path, suffix):
     assert run.code == 2, run.stderr
     assert "b." in run.stderr and "no column 'prob'" in run.stderr
     assert len(run.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_bad_value_in_a_dataset_is_named_at_its_file_and_row_there(cli, tmp_path, suffix):
+    """A value found bad after reading (a label, a probability out of range) was named at the
+    dataset's row ("parts, row 6"); now at the file holding it and its row there."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frames = [
+        pd.DataFrame({"label": [1, 0], "prob": [0.9, 0.1]}),
+        pd.DataFrame({"label": [0, 1, 1], "prob": [0.2, 0.7, 0.6]}),
+        pd.DataFrame({"label": [1, 0], "prob": [0.8, 1.5]}),
+    ]
+    for i, frame in enumerate(frames):
+        path = folder / f"part-{i}.{suffix}"
+        frame.to_csv(path, index=False) if suffix == "csv" else frame.to_parquet(path)
+    run = cli("eval", str(folder), "--chunk-rows", "2")
+    assert run.code == 2
+    assert f"part-2.{suffix}, row 2, column 'prob'" in run.stderr and "1.5" in run.stderr

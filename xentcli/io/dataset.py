@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from xentcli.errors import InputError
+from xentcli.errors import InputError, XentError
 from xentcli.io import storage
 
 HIDDEN = ("_", ".")  # _SUCCESS, _metadata, .crc and the like are not data
@@ -37,6 +37,7 @@ class DatasetSource:
         self.num_rows: int | None = None  # stored by binary formats only: then every file's footer
         if self._first.num_rows is not None:
             self.num_rows = sum(part.num_rows for part in self.parts())
+        self._starts: list[tuple[int, str]] = []  # (rows before it, its name) per file read
 
     def parts(self) -> Iterator[Any]:
         """Each file's source in path order, opened as it is reached."""
@@ -56,10 +57,24 @@ class DatasetSource:
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """Every file's batches in turn; partition columns filled in from the path."""
+        self._starts = []
+        rows = 0
         for part, values in zip(self.parts(), self.partitions, strict=True):
-            yield from with_partitions(
+            self._starts.append((rows, part.name))
+            for batch in with_partitions(
                 part, values, self.partition_types, numeric, labels, chunk_rows, keys
-            )
+            ):
+                rows += batch.num_rows
+                yield batch
+
+    def placed(self, error: XentError) -> XentError:
+        """An error at the dataset's row r, named at the file that holds it and its row there."""
+        if error.file == self.name and error.row is not None:
+            for start, name in reversed(self._starts):
+                if error.row > start:
+                    error.file, error.row = name, error.row - start
+                    break
+        return error
 
 
 def with_partitions(
