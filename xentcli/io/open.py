@@ -113,9 +113,14 @@ def detect_format(path: str) -> str:
         stem, suffix = os.path.splitext(stem)
     fmt = SUFFIX_FORMATS.get(suffix)
     if fmt is None and suffix in OTHER_FORMATS:
+        how = (
+            "np.savetxt(path, array, delimiter=',') (read without a header line)"
+            if suffix in (".npy", ".npz")
+            else "pandas' to_parquet (or to_csv)"
+        )
         raise UsageError(
             f"{path}: {OTHER_FORMATS[suffix]} files are not read; save the predictions with "
-            "pandas' to_parquet (or to_csv) and evaluate that"
+            f"{how} and evaluate that"
         )
     if fmt is None:
         raise UsageError(
