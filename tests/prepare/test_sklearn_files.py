@@ -526,3 +526,19 @@ def test_text_labels_beside_predict_proba_columns_0_to_k_minus_1(cli, tmp_path, 
     assert json.loads(fixed.stdout)["metrics"]["cross_entropy"] == pytest.approx(
         expected, rel=1e-12
     )
+
+
+def test_a_lone_logit_column_beside_a_labels_file_still_asks_for_logits(cli, tmp_path):
+    """The one-column rule never reads a column named as logits as probabilities."""
+    (tmp_path / "z.csv").write_text("logit\n0.5\n0.2\n")
+    (tmp_path / "y.csv").write_text("y\n1\n0\n")
+    run = cli("eval", str(tmp_path / "z.csv"), "--labels", str(tmp_path / "y.csv"))
+    assert run.code == 2 and "pass --logits" in run.stderr
+    scored = cli(
+        "eval", str(tmp_path / "z.csv"), "--labels", str(tmp_path / "y.csv"), "--logits", "--json"
+    )
+    assert scored.code == 0, scored.stderr
+    expected = log_loss([1, 0], 1 / (1 + np.exp(-np.array([0.5, 0.2]))))
+    assert json.loads(scored.stdout)["metrics"]["binary_cross_entropy"] == pytest.approx(
+        expected, rel=1e-12
+    )

@@ -551,7 +551,9 @@ def _prediction_columns(
         options = labels if len(labels) == 1 else options
     if len(options) == 1:
         return Picked(options[0][1], options[0][2])
-    if not options and sole is not None:  # the only column of a predictions-only file
+    # the only column of a predictions-only file (a column named as logits only with --logits:
+    # it is never read as probabilities)
+    if not options and sole is not None and (request.logits or sole not in LOGIT_NAMES):
         return Picked([sole], (sole,))
     guessed = class_named() if not options else []
     if len(guessed) >= 2:
