@@ -542,3 +542,27 @@ def test_a_lone_logit_column_beside_a_labels_file_still_asks_for_logits(cli, tmp
     assert json.loads(scored.stdout)["metrics"]["binary_cross_entropy"] == pytest.approx(
         expected, rel=1e-12
     )
+
+
+def test_pandas_labels_beside_savetxt_predictions_say_how_to_read_the_header(cli, tmp_path):
+    """`pd.Series(y).to_csv()` writes the header `0`; beside np.savetxt predictions it is read
+    as a row (the fmt="%d" pair wins), so the counts differ by one: the error says
+    --label-col 0, which reads it as the column's name."""
+    p, y = np.array([[0.2, 0.8], [0.6, 0.4], [0.3, 0.7]]), [1, 0, 1]
+    np.savetxt(tmp_path / "p.csv", p, delimiter=",")
+    pd.Series(y).to_csv(tmp_path / "y.csv", index=False)
+    run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
+    assert run.code == 2 and "pass --label-col 0" in run.stderr
+    fixed = cli(
+        "eval",
+        str(tmp_path / "p.csv"),
+        "--labels",
+        str(tmp_path / "y.csv"),
+        "--label-col",
+        "0",
+        "--json",
+    )
+    assert fixed.code == 0, fixed.stderr
+    assert json.loads(fixed.stdout)["metrics"]["binary_cross_entropy"] == pytest.approx(
+        log_loss(y, p), rel=1e-12
+    )

@@ -92,6 +92,7 @@ class CsvSource:
 
         self._header = header
         self.has_header = True
+        self.first_line: str | None = None  # integers read as a row beside headerless predictions
         self.note: str | None = None
         if looks_like_data(self.column_names):
             self.read_first_line_as_a_row("its first line is numbers")
@@ -314,14 +315,22 @@ def headerless_beside(preds: object, labels: object) -> None:
         return
     if preds.has_header or not labels.has_header:
         return
-    if all(INTEGER.fullmatch(name.strip()) for name in labels.column_names):
+    names = labels.column_names
+    if all(INTEGER.fullmatch(name.strip()) for name in names):
         labels.read_first_line_as_a_row(f"its first line is integers, and {preds.name} has none")
+        labels.first_line = ",".join(names)  # for the row-count error, if it was names
 
 
 def header_of_numbers(source: object) -> str | None:
     """For a CSV whose header line is integers (kept as column names: looks_like_data), the
     words that say it may be a row after all — for an error about row counts."""
     names = getattr(source, "column_names", [])
+    if isinstance(source, CsvSource) and source.first_line is not None:
+        return (
+            f"{source.name}'s first line ({source.first_line}) was read as a row, as the "
+            f"predictions have no header line: if it names the column, pass --label-col "
+            f"{source.first_line.split(',')[0]}"
+        )
     if not isinstance(source, CsvSource) or not source.has_header:
         return None
     if not all(NUMBER.fullmatch(name.strip()) for name in names):
