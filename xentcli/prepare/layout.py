@@ -400,14 +400,17 @@ def _holds_lists(kind: str) -> bool:
 
 def _sole(names: list[str] | None, request: ColumnRequest, kept: tuple[str, ...]) -> str | None:
     """The one column of a file that holds only labels or only predictions (a separate
-    `--labels` file, or the predictions beside one), besides pandas' index, keys and the columns
-    named by options (`kept`: the predictions' --by and --keep-col) — pandas' `Series.to_csv`
-    names it `0` (docs/inputs.md); None otherwise."""
-    if names is None:
-        return None
-    skip = {index_column(names), request.on, request.weight_col, *kept}
-    rest = [n for n in names if n not in skip and n not in KEY_NAMES]
+    `--labels` file, or the predictions beside one) — pandas' `Series.to_csv` names it `0`
+    (docs/inputs.md); None otherwise."""
+    rest = _own_columns(names, request, kept) if names is not None else []
     return rest[0] if len(rest) == 1 else None
+
+
+def _own_columns(names: list[str], request: ColumnRequest, kept: tuple[str, ...]) -> list[str]:
+    """A file's columns besides pandas' index, id-like keys and the columns options name
+    (`kept`: the predictions' --by and --keep-col)."""
+    skip = {index_column(names), request.on, request.weight_col, *kept}
+    return [n for n in names if n not in skip and n not in KEY_NAMES]
 
 
 TARGET_PREFIXES = ("y_", "label_", "labels_", "target_")
@@ -422,8 +425,7 @@ def _label_group(
     if request.task != Task.MULTILABEL or request.label_col is not None:
         return None
     if label_names is not None:
-        skip = {index_column(label_names), request.on, request.weight_col}
-        rest = [n for n in label_names if n not in skip and n not in KEY_NAMES]
+        rest = _own_columns(label_names, request, ())
         return rest if len(rest) >= 2 else None
     named = {*LABEL_NAMES, *BINARY_NAMES}  # y_true, y_pred, y_prob: not one label among K
     groups = []
