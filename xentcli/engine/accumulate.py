@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from xentcli.engine.plan import Plan
 from xentcli.errors import InputError
-from xentcli.io.csv import header_of_numbers
+from xentcli.io.csv_header import header_of_numbers
 from xentcli.io.source import Source
 from xentcli.metrics.breakdown import BreakdownRequest, Scored, breakdowns_for
 from xentcli.metrics.kernels import RowScores

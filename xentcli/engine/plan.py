@@ -19,7 +19,7 @@ from xentcli.engine.checks import (
 )
 from xentcli.engine.signature import signature
 from xentcli.errors import SchemaError, UsageError
-from xentcli.io.csv import headerless_beside
+from xentcli.io.csv_header import headerless_beside
 from xentcli.io.open import open_source
 from xentcli.io.source import Source
 from xentcli.io.text import STDIN

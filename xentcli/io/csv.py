@@ -10,11 +10,8 @@ import contextlib
 import functools
 import io
 import os
-import re
-from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -22,7 +19,10 @@ import pyarrow.csv as pacsv
 from xentcli.errors import InputError
 from xentcli.io import storage
 from xentcli.io.blocks import Span, file_blocks, read_ahead, record_end
+from xentcli.io.csv_convert import conversions
+from xentcli.io.csv_header import check_delimiter, looks_like_data
 from xentcli.io.csv_locate import explain_csv_message, locate_csv_error
+from xentcli.io.prefetch import ordered_map
 from xentcli.io.text import (
     BOM,
     STDIN,
@@ -35,19 +35,11 @@ from xentcli.io.text import (
     split_header,
 )
 
-NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-INTEGER = re.compile(r"[+-]?\d+")
-WHOLE_FLOAT = re.compile(r"-?\d+\.0")
 BLOCK_BYTES = 4 << 20  # larger blocks parse faster; memory stays flat at this size
 WORKERS = min(4, (os.cpu_count() or 1) + 1)  # one more than cores: parsing never waits on compute
 LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # labels are mapped via the dictionary
-# null strings of a numbers-only parse (_tiers): of pyarrow's defaults, those a number parse
-# would otherwise take as NaN, and the empty one
-NUMBER_NULLS = ["", "NaN", "nan", "-NaN", "-nan"]
 PARSE_COLUMN_BUDGET = 8192  # columns parsed at once across the threads: ~64 MiB of converters
 SAMPLE_BYTES = 64 << 10  # of the first block: enough to guess whether labels are integers
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 class Recut(NamedTuple):
@@ -80,7 +72,7 @@ class CsvSource:
                 parse_options=self._parse_options(),
             )
             self.column_names = list(table.column_names)
-            _check_delimiter(self.column_names, self.delimiter, self.name)
+            check_delimiter(self.column_names, self.delimiter, self.name)
         except pa.ArrowException as exc:
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
         except UnicodeDecodeError:
@@ -142,7 +134,7 @@ class CsvSource:
         types = {c: pa.float64() for c in numeric} | {c: LABEL_TEXT for c in labels}
         types |= {c: pa.string() for c in keys}
         integers = self._integer_columns(labels)
-        tiers = _tiers(types, integers)
+        tiers = conversions(types, integers)
         first = [0]  # the first tier still tried: a block that fails one skips it for good
 
         def parse(block: pa.Buffer | Span) -> pa.Table | Recut | None:
@@ -291,127 +283,11 @@ class _Until(io.RawIOBase):
         return got
 
 
-def looks_like_data(names: list[str]) -> bool:
-    """Whether a CSV's first line is a row of numbers rather than column names: numpy's
-    `savetxt` writes no header. Distinct integers stay names (pandas names columns 0..K-1, and
-    predict_proba's frames the classes), and so do two or more distinct `1.0`-style floats
-    (float class names as pandas writes them); a number with a fraction or an exponent
-    (`0.25`, `2.5e-01`), or a number repeated (`0,1,0`: no header names a column twice), is
-    data."""
-    cells = [name.strip() for name in names]
-    if not all(NUMBER.fullmatch(cell) for cell in cells):
-        return False
-    if len(set(cells)) < len(cells):
-        return True
-    if all(INTEGER.fullmatch(cell) for cell in cells):
-        return False
-    return not (len(cells) >= 2 and all(WHOLE_FLOAT.fullmatch(cell) for cell in cells))
-
-
-def headerless_beside(preds: object, labels: object) -> None:
-    """numpy's savetxt pair: labels written with fmt="%d" beside predictions with no header line
-    — a first line of integers there is a row too, not the labels' column names."""
-    if not (isinstance(preds, CsvSource) and isinstance(labels, CsvSource)):
-        return
-    if preds.has_header or not labels.has_header:
-        return
-    names = labels.column_names
-    if all(INTEGER.fullmatch(name.strip()) for name in names):
-        labels.read_first_line_as_a_row(f"its first line is integers, and {preds.name} has none")
-        labels.first_line = ",".join(names)  # for the row-count error, if it was names
-
-
-def header_of_numbers(source: object) -> str | None:
-    """For a CSV whose header line is integers (kept as column names: looks_like_data), the
-    words that say it may be a row after all — for an error about row counts."""
-    names = getattr(source, "column_names", [])
-    if isinstance(source, CsvSource) and source.first_line is not None:
-        return (
-            f"{source.name}'s first line ({source.first_line}) was read as a row, as the "
-            f"predictions have no header line: if it names the column, pass --label-col "
-            f"{source.first_line.split(',')[0]}"
-        )
-    if not isinstance(source, CsvSource) or not source.has_header:
-        return None
-    if not all(NUMBER.fullmatch(name.strip()) for name in names):
-        return None
-    return (
-        f"{source.name}'s first line ({','.join(names)}) was read as its column names: if it "
-        "is a row, give the file a header line (e.g. `label`)"
-    )
-
-
-def _check_delimiter(names: list[str], delimiter: str, file: str) -> None:
-    """A header of one column holding another separator (a spreadsheet's `label;prob`) is a
-    file separated otherwise: an error that says so, not a hunt for columns."""
-    if len(names) != 1:
-        return
-    cells = [cell for cell in names[0].split(" ") if cell]  # not split(): tabs are below
-    if len(cells) >= 2 and all(NUMBER.fullmatch(cell) for cell in cells):
-        raise InputError(
-            f"the first line is {len(cells)} numbers separated by spaces (numpy's savetxt "
-            "without delimiter=','); xentcli reads comma-separated CSV and tab-separated TSV: "
-            "write it with np.savetxt(path, values, delimiter=',')",
-            file=file,
-        )
-    found = next((s for s in (";", "|", "\t", ",") if s != delimiter and s in names[0]), None)
-    if found is None:
-        return
-    fixes = {"\t": "pass --input-format tsv", ",": "pass --input-format csv"}
-    decimal = ", decimal=','" if found == ";" else ""  # where ; separates, , is the point
-    fix = fixes.get(
-        found, f"convert it first (pandas: read_csv(path, sep={found!r}{decimal}).to_csv(...))"
-    )
-    raise InputError(
-        f"the header is one column, {names[0]!r}, separated by "
-        f"{'tabs' if found == chr(9) else repr(found)}; xentcli reads comma-separated CSV and "
-        f"tab-separated TSV: {fix}",
-        file=file,
-    )
-
-
 def parse_threads(columns: int) -> int:
     """Blocks parsed at once: WORKERS, fewer for thousands of columns. pyarrow's CSV reader
     holds about 8 KiB per column for each block it parses (its converters), whatever the
     block's size: at 20,000 columns 170 MiB a block (benchmarks/README.md)."""
     return max(1, min(WORKERS, PARSE_COLUMN_BUDGET // max(columns, 1)))
-
-
-def _tiers(types: dict[str, pa.DataType], integers: list[str]) -> list[pacsv.ConvertOptions]:
-    """How a block is parsed, fastest first; a block one tier cannot parse is parsed by the
-    next, and so is every later block (a file of mixed labels is not parsed twice throughout).
-
-    Integer labels parse faster than dictionary text (the mapper takes both). With numbers
-    only, the null strings are the empty one and NaN's spellings: pyarrow tries each null
-    string on every value, and its other ones (NA, NULL, #N/A, ...) are no number, so a value
-    spelled so fails this tier and the next, with all of them, reads it as null — the table is
-    the same either way, 7% faster to parse on the binary benchmark file."""
-    tiers = []
-    if integers:
-        with_ints = types | dict.fromkeys(integers, pa.int64())
-        if _numbers_only(with_ints):
-            tiers.append(_convert_options(with_ints, NUMBER_NULLS))
-        tiers.append(_convert_options(with_ints))
-    elif _numbers_only(types):
-        tiers.append(_convert_options(types, NUMBER_NULLS))
-    tiers.append(_convert_options(types))
-    return tiers
-
-
-def _numbers_only(types: dict[str, pa.DataType]) -> bool:
-    return all(t in (pa.float64(), pa.int64()) for t in types.values())
-
-
-def _convert_options(
-    types: dict[str, pa.DataType], nulls: list[str] | None = None
-) -> pacsv.ConvertOptions:
-    """Parse exactly these columns as these types; empty text is null in text columns too."""
-    options = pacsv.ConvertOptions(
-        column_types=types, include_columns=list(types), strings_can_be_null=True
-    )
-    if nulls is not None:
-        options.null_values = nulls
-    return options
 
 
 def _kind(column: pa.ChunkedArray) -> str:
@@ -424,25 +300,3 @@ def _kind(column: pa.ChunkedArray) -> str:
     if len(values) and pc.all(pc.match_substring_regex(values, r"^\s*\[.*\]\s*$")).as_py():
         return "json-array"
     return "string"
-
-
-def ordered_map(
-    fn: Callable[[T], R], items: Iterable[T], workers: int, depth: int
-) -> Generator[R, None, None]:
-    """fn over items on a thread pool, results in input order, at most `depth` in flight."""
-    pool = ThreadPoolExecutor(max_workers=workers)
-    pending: deque[Future[R]] = deque()
-    try:
-        for item in items:
-            pending.append(pool.submit(fn, item))
-            if len(pending) >= depth:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        # the items too (a generator reading a stream ahead on a thread stops and is joined),
-        # before whoever opened that stream closes it
-        close = getattr(items, "close", None)
-        if close is not None:
-            close()

@@ -25,7 +25,8 @@ import pyarrow.csv as pacsv
 
 from xentcli.io.arrow_numpy import null_mask
 from xentcli.io.blocks import Block, file_blocks, read_ahead
-from xentcli.io.csv import BLOCK_BYTES, WORKERS, ordered_map
+from xentcli.io.csv import BLOCK_BYTES, WORKERS
+from xentcli.io.prefetch import ordered_map
 
 # `\r` too: a CRLF line then ends in one more (empty) field, and a lone CR, which CSV would take
 # for a line end and JSON lines do not, changes a line's count of fields

@@ -1,14 +1,18 @@
-"""Read ahead on a thread: decoding the next batches (pyarrow releases the GIL) overlaps compute."""
+"""Work ahead on threads: decoding the next batches (pyarrow releases the GIL) overlaps compute;
+parsing blocks on a pool keeps their order."""
 
 from __future__ import annotations
 
 import contextlib
 import queue
 import threading
-from collections.abc import Generator, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 _DONE = object()
 
 
@@ -51,3 +55,25 @@ def prefetch(items: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
             with contextlib.suppress(queue.Empty):
                 ready.get(timeout=0.1)
         worker.join()
+
+
+def ordered_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, depth: int
+) -> Generator[R, None, None]:
+    """fn over items on a thread pool, results in input order, at most `depth` in flight."""
+    pool = ThreadPoolExecutor(max_workers=workers)
+    pending: deque[Future[R]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= depth:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        # the items too (a generator reading a stream ahead on a thread stops and is joined),
+        # before whoever opened that stream closes it
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()

@@ -5,13 +5,13 @@ chunks almost none are. Order: loss from high to low, equal losses by row number
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xentcli.io.numbers import INTEGER, NUMBER
 from xentcli.metrics.rows import kept_name, loss_of, row_columns
 from xentcli.tasks import Task
 
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
 
 
-INTEGER = re.compile(r"[+-]?[0-9]+")
-NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 ORDER = ("row", "loss", "label", "predicted", "confidence", "correct", "weight")
 
 

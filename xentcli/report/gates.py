@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from xentcli.errors import UsageError
+from xentcli.io.numbers import NUMBER
 from xentcli.metrics.registry import METRICS
 
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[^.=\s]+)*$")
@@ -22,7 +23,6 @@ SECTIONS = {
     "groups": "--by COL",
     "intervals": "--bootstrap N",
 }
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ def sections_asked(gates: Iterable[Gate]) -> set[str]:
 def parse_number(text: str, what: str) -> float:
     """A finite decimal number, or a UsageError; nothing else is accepted."""
     cleaned = text.strip()
-    if not NUMBER.match(cleaned):
+    if not NUMBER.fullmatch(cleaned):
         raise UsageError(f"{what}: {text!r} is not a number")
     value = float(cleaned)
     if not math.isfinite(value):
