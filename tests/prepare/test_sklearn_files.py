@@ -408,20 +408,13 @@ def test_a_row_of_a_headerless_file_is_numbered_from_its_first_line(cli, tmp_pat
 def test_space_separated_savetxt_is_named(cli, tmp_path):
     np.savetxt(tmp_path / "p.csv", [[0.2, 0.8], [0.6, 0.4]])  # savetxt's default: spaces
     (tmp_path / "y.csv").write_text("label\n1\n0\n")
-    run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
+    files = [str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv")]
+    run = cli("eval", *files)
     assert run.code == 2 and "separated by spaces" in run.stderr and "delimiter=','" in run.stderr
     np.savetxt(tmp_path / "p.csv", [[0.2, 0.8], [0.6, 0.4]], delimiter="\t")  # tabs: TSV
-    tabs = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
+    tabs = cli("eval", *files)
     assert tabs.code == 2 and "--input-format tsv" in tabs.stderr
-    fixed = cli(
-        "eval",
-        str(tmp_path / "p.csv"),
-        "--labels",
-        str(tmp_path / "y.csv"),
-        "--input-format",
-        "tsv",
-        "--json",
-    )
+    fixed = cli("eval", *files, "--input-format", "tsv", "--json")
     assert fixed.code == 0, fixed.stderr
 
 
@@ -551,17 +544,10 @@ def test_pandas_labels_beside_savetxt_predictions_say_how_to_read_the_header(cli
     p, y = np.array([[0.2, 0.8], [0.6, 0.4], [0.3, 0.7]]), [1, 0, 1]
     np.savetxt(tmp_path / "p.csv", p, delimiter=",")
     pd.Series(y).to_csv(tmp_path / "y.csv", index=False)
-    run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"))
+    files = [str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv")]
+    run = cli("eval", *files)
     assert run.code == 2 and "pass --label-col 0" in run.stderr
-    fixed = cli(
-        "eval",
-        str(tmp_path / "p.csv"),
-        "--labels",
-        str(tmp_path / "y.csv"),
-        "--label-col",
-        "0",
-        "--json",
-    )
+    fixed = cli("eval", *files, "--label-col", "0", "--json")
     assert fixed.code == 0, fixed.stderr
     assert json.loads(fixed.stdout)["metrics"]["binary_cross_entropy"] == pytest.approx(
         log_loss(y, p), rel=1e-12
