@@ -68,7 +68,7 @@ def test_a_block_in_use_is_not_refilled_while_a_long_record_is_read(monkeypatch)
     text = b"\n".join(lines) + b"\n"
     held: list[tuple[object, bytes]] = []
     seen = []
-    for block in read_blocks(io.BytesIO(text), b"", 97, ring=3, quoted=True):
+    for block in read_blocks(io.BytesIO(text), b"", 97, ring=3, quoted=b","):
         for view, copy in held:
             assert bytes(view) == copy  # not overwritten by a later read
         held = (held + [(block, bytes(block))])[-2:]  # ring - 1 blocks in use at once

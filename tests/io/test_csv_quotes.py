@@ -153,7 +153,7 @@ def test_record_end(data, end):
 @pytest.mark.parametrize("size", [37, 50, 64])
 def test_stream_blocks_are_cut_where_records_end(size):
     text = b"".join(b'%d,"a\nb long tail of the value",x\n' % i for i in range(20_000))
-    blocks = [bytes(b) for b in read_blocks(io.BytesIO(text), b"", size, ring=3, quoted=True)]
+    blocks = [bytes(b) for b in read_blocks(io.BytesIO(text), b"", size, ring=3, quoted=b",")]
     assert b"".join(blocks) == text
     assert all(block.count(b'"') % 2 == 0 for block in blocks)
     plain = [bytes(b) for b in read_blocks(io.BytesIO(text), b"", size, ring=3)]
@@ -182,3 +182,37 @@ def test_rows_appended_while_read_as_a_stream_are_not_read(tmp_path, small_block
         grown.write('"appended",1,0.5\n' * 50)
     rows = sum(b.num_rows for b in source.batches(["prob"], ["label"], 1 << 16))
     assert rows == len(frame)
+
+
+@pytest.mark.parametrize("where", ["file", "stdin", "gzip"])
+def test_a_file_that_ends_inside_a_quoted_value_is_an_error(cli, tmp_path, small_blocks, where):
+    """pyarrow reads an unclosed quote to the end of the input as one value, the rows after it
+    lost without a word (pandas: "EOF inside string"): exit 2 naming the file."""
+    path, _ = _text_file(tmp_path, rows=300, seed=8)
+    (tmp_path / "open.csv").write_bytes(
+        Path(path).read_bytes() + b'"never closed,1,0.5\nlost,0,0.25\nmore,1,0.5\n'
+    )
+    (tmp_path / "open.csv.gz").write_bytes(gzip.compress((tmp_path / "open.csv").read_bytes()))
+    if where == "file":
+        run = cli("eval", str(tmp_path / "open.csv"))
+    elif where == "gzip":
+        run = cli("eval", str(tmp_path / "open.csv.gz"))
+    else:
+        run = cli("eval", "-", input=(tmp_path / "open.csv").read_bytes())
+    assert run.code == 2, run.stdout
+    assert "ends inside a quoted value" in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "open_"),
+    [
+        (b'1,"abc\n2,x\n', True),
+        (b'1,5" screen\n2,x\n', False),  # a quote inside an unquoted value is text
+        (b'1,"a""b",x\n', False),
+        (b'1,"a""', True),  # a doubled quote is a quote: the value is still open
+        (b'"x"\n"y', True),
+        (b"plain,text\n", False),
+    ],
+)
+def test_ends_quoted(data, open_):
+    assert blocks.ends_quoted(data, b",") is open_

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -20,7 +22,8 @@ from xentcli.io.prefetch import prefetch
 SLACK = 64 << 10  # room past a block's nominal size, so a block's last line fits without a regrow
 READ_AHEAD = 1  # blocks of a stream read ahead of the parse threads
 QUOTE = b'"'
-LONGEST_QUOTED = 64 << 20  # a quoted CSV value longer than this is cut at a newline in it
+LONGEST_QUOTED = 64 << 20  # a quoted CSV value longer than this is an error
+QUOTED: dict[bytes, re.Pattern[bytes]] = {}  # ends_quoted's pattern per delimiter
 
 
 Block = Callable[[], pa.Buffer | None]  # a block to read: its lines, or None if it has none
@@ -51,6 +54,21 @@ def record_end(data: bytes | bytearray, end: int) -> int:
         odd ^= data.count(QUOTE, earlier, cut) % 2
         cut = earlier
     return cut
+
+
+class OpenQuote(Exception):
+    """CSV text that ends inside a quoted value (io/csv names the file)."""
+
+
+def ends_quoted(data: bytes | bytearray, delimiter: bytes) -> bool:
+    """Whether CSV text ends inside a quoted value: a quote opens one only at a field's start,
+    as pyarrow and pandas read it (`5" screen` is text), and `""` inside is a quote."""
+    pattern = QUOTED.get(delimiter)
+    if pattern is None:
+        start = rb"(?:(?<=[" + re.escape(delimiter) + rb"\n\r])|\A)"
+        pattern = QUOTED[delimiter] = re.compile(start + rb'"[^"]*(?:""[^"]*)*("?)')
+    last = deque(pattern.finditer(data), maxlen=1)  # the last quoted value
+    return bool(last) and not last[0].group(1) and last[0].end() == len(data)
 
 
 def quotes(data: bytes | bytearray, start: int, stop: int) -> int:
@@ -112,12 +130,13 @@ class Span:
 
 
 def read_blocks(
-    stream: Any, first: bytes, size: int, ring: int, quoted: bool = False
+    stream: Any, first: bytes, size: int, ring: int, quoted: bytes | None = None
 ) -> Iterator[pa.Buffer]:
     """Blocks of the stream, `first` (bytes read from it already) in front, read into `ring`
     reused buffers: a block's buffer is refilled only after `ring - 1` later blocks were handed
-    out, and fresh allocations would pay page faults on every block. `quoted` (CSV): cut where
-    a record ends (record_end), not inside a quoted value that holds a newline."""
+    out, and fresh allocations would pay page faults on every block. `quoted` (CSV: its
+    delimiter): cut where a record ends (record_end), not inside a quoted value that holds a
+    newline; text that ends inside one raises OpenQuote."""
     buffers = [bytearray(size + SLACK) for _ in range(ring)]
     carry = first
     slot = 0  # moves on only when a block is handed out: a read that finds no line end refills
@@ -134,6 +153,8 @@ def read_blocks(
             # a stray quote in an unquoted value (`5" screen`) is literal to the parser, and
             # makes every later newline look quoted: past this length, any line end will do
             cut = buffer.rfind(b"\n", 0, end) + 1
+            if quoted and cut and ends_quoted(bytes(buffer[:cut]), quoted):
+                raise OpenQuote("a quoted value is longer than 64 MiB, or never closed")
         if cut == 0:
             carry = bytes(buffer[:end])
             continue
@@ -141,6 +162,8 @@ def read_blocks(
         yield pa.py_buffer(memoryview(buffer)[:cut])
         slot = (slot + 1) % ring
     if carry.strip():
+        if quoted and quotes(carry, 0, len(carry)) % 2 and ends_quoted(carry, quoted):
+            raise OpenQuote("the file ends inside a quoted value (cut short, or a quote missing)")
         yield pa.py_buffer(carry)
 
 
@@ -156,7 +179,7 @@ def _read_into(stream: Any, view: memoryview) -> int:
 
 
 def read_ahead(
-    stream: Any, first: bytes, size: int, ring: int, quoted: bool = False
+    stream: Any, first: bytes, size: int, ring: int, quoted: bytes | None = None
 ) -> Generator[pa.Buffer, None, None]:
     """read_blocks on a thread of its own, READ_AHEAD blocks ahead (a gzip file is inflated
     there, not between the main thread's scoring); `ring` counts the blocks in use by the

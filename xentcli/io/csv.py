@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 
 from xentcli.errors import InputError
 from xentcli.io import storage
-from xentcli.io.blocks import Span, file_blocks, read_ahead, record_end
+from xentcli.io.blocks import OpenQuote, Span, file_blocks, read_ahead, record_end
 from xentcli.io.csv_convert import conversions
 from xentcli.io.csv_header import check_delimiter, looks_like_data
 from xentcli.io.csv_locate import explain_csv_message, locate_csv_error
@@ -222,8 +222,8 @@ class CsvSource:
                 self._bytes_read = min(self._size, self._bytes_read + BLOCK_BYTES)
                 yield span
             return
-        ahead = read_ahead(self._stream, self._rest, BLOCK_BYTES, ring, quoted=True)
-        with contextlib.closing(ahead):
+        ahead = read_ahead(self._stream, self._rest, BLOCK_BYTES, ring, self._quoted())
+        with contextlib.closing(ahead), self._closed_quotes():
             for block in ahead:  # closed with this generator: its thread stops first
                 self._bytes_read += block.size
                 yield block
@@ -237,8 +237,8 @@ class CsvSource:
             stream.seek(start)
             self._bytes_read = start
             bounded = _Until(stream, self._size)  # its size when opened, as the spans read
-            ahead = read_ahead(bounded, b"", BLOCK_BYTES, ring, quoted=True)
-            with contextlib.closing(ahead):
+            ahead = read_ahead(bounded, b"", BLOCK_BYTES, ring, self._quoted())
+            with contextlib.closing(ahead), self._closed_quotes():
                 for block in ahead:
                     self._bytes_read += block.size
                     yield block
@@ -248,6 +248,19 @@ class CsvSource:
                     f"{self._size}): it changed while it was read",
                     file=self.name,
                 )
+
+    def _quoted(self) -> bytes:
+        """The delimiter, for blocks cut where records end (blocks.read_blocks)."""
+        return self.delimiter.encode()
+
+    @contextlib.contextmanager
+    def _closed_quotes(self) -> Iterator[None]:
+        """A quoted value the file ends inside (pyarrow would read the rest into it, rows lost
+        silently; pandas: "EOF inside string") as an error naming the file."""
+        try:
+            yield
+        except OpenQuote as exc:
+            raise InputError(str(exc), file=self.name) from None
 
     def _parse_options(self) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(delimiter=self.delimiter)
