@@ -198,3 +198,14 @@ def test_junit_stays_xml_whatever_the_class_names_hold(cli, tmp_path):
     assert run.code == 1
     failures = [f.get("message") for f in ET.fromstring(run.stdout).iter("failure")]
     assert failures and "class a\\x01b" in failures[0]
+
+
+def test_a_value_that_is_not_a_number_is_shown_as_none(cli, tmp_path):
+    """A group whose weights are all 0 has no macro F1: null in JSON, `—` in the table (it was
+    `nan` beside the `—` of its other metrics)."""
+    (tmp_path / "w.csv").write_text("label,prob,w,g\n1,0.9,1,a\n0,0.2,1,a\n1,0.6,0,b\n0,0.3,0,b\n")
+    args = ["eval", str(tmp_path / "w.csv"), "--weight-col", "w", "--by", "g", "--per-class"]
+    table = cli(*args, "--no-color")
+    assert table.code == 0 and "nan" not in table.stdout
+    group = json.loads(cli(*args, "--json").stdout)["groups"][1]
+    assert group["group"] == {"g": "b"} and group["metrics"]["macro_f1"] is None

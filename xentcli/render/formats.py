@@ -229,8 +229,8 @@ RENDERERS: dict[str, Renderer] = {
 def _human(value: Any, precision: int) -> str:
     """A cell of a table for people: floats at the precision, and text on one line (a kept
     column's newlines written `\\n`, so a row stays a row in the terminal and in markdown)."""
-    if value is None:
-        return "—"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"  # no value, as JSON's null (an empty group's macro F1)
     if isinstance(value, float):
         return f"{value:.{precision}f}"
     return str(value).replace("\r", "\\r").replace("\n", "\\n")

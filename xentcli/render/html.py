@@ -146,7 +146,7 @@ def _table(header: list[str], rows: list[list[Any]], precision: int) -> str:
 
 
 def _cell(value: Any, precision: int) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return '<td class="number">—</td>'
     if isinstance(value, bool):
         return f"<td>{'yes' if value else 'no'}</td>"
