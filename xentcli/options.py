@@ -168,8 +168,10 @@ def _listed(name: str, value: Any) -> Any:
         if value is None:
             return ()
         return (value,) if isinstance(value, str) else _tupled(value)
-    if name == "classes" and value is not None:
-        return tuple(value.split(",")) if isinstance(value, str) else _tupled(value, str)
+    if name == "classes" and value is not None:  # `a, b, c` as people type it: a, b and c
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(","))
+        return _tupled(value, str)
     if name == "class_weights" and value is not None:
         if isinstance(value, str):
             return _numbers(value)

@@ -618,3 +618,16 @@ def test_a_bad_value_in_a_dataset_is_named_at_its_file_and_row_there(cli, tmp_pa
     run = cli("eval", str(folder), "--chunk-rows", "2")
     assert run.code == 2
     assert f"part-2.{suffix}, row 2, column 'prob'" in run.stderr and "1.5" in run.stderr
+
+
+def test_classes_typed_with_spaces_after_the_commas(cli, tmp_path):
+    """`--classes 'cat, dog, bird'` names cat, dog and bird (it named ' dog' and ' bird')."""
+    (tmp_path / "c.csv").write_text(
+        "label,p_0,p_1,p_2\ncat,0.7,0.2,0.1\ndog,0.2,0.7,0.1\nbird,0.1,0.1,0.8\n"
+    )
+    run = cli("eval", str(tmp_path / "c.csv"), "--classes", "cat, dog, bird", "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["classes"] == ["cat", "dog", "bird"]
+    expected = -(np.log(0.7) + np.log(0.7) + np.log(0.8)) / 3
+    assert report["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
