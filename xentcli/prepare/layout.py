@@ -174,6 +174,7 @@ def resolve_layout(
     )
     picked = _prediction_columns(candidates, request, pred_file, holds_labels, class_named, sole)
     pred_cols, stripped = picked.columns, picked.classes
+    _refuse_structs(pred_cols, pred_types, pred_file)
     if group is not None:  # a found group pairs with the predictions by name where it can
         targets = _paired(targets, stripped)
     pred_list = (
@@ -396,6 +397,24 @@ def _holds_labels(types: dict[str, str], column: str) -> bool:
 def _holds_lists(kind: str) -> bool:
     """A list column, or CSV text whose sampled values are JSON arrays such as [0.1, 0.9]."""
     return kind.startswith(LIST_TYPES) or kind == "json-array"
+
+
+def _refuse_structs(
+    columns: list[str], pred_types: Callable[[], dict[str, str]] | None, file: str
+) -> None:
+    """A prediction column of records (JSON's `{"cat": 0.7, "dog": 0.3}`: per-class values by
+    name) is not read as it is: the error says how to make it columns (docs/inputs.md)."""
+    if len(columns) != 1 or pred_types is None:
+        return
+    kind = pred_types().get(columns[0], "")
+    if kind.startswith("struct"):
+        name = columns[0]
+        raise SchemaError(
+            f"{name!r} holds records ({kind}): values by class name are read from columns, one "
+            f"per class — flatten them (pandas: pd.json_normalize(records) names them "
+            f"{name}.CLASS) and pass --pred-col '{name}.*'",
+            file=file,
+        )
 
 
 def _sole(names: list[str] | None, request: ColumnRequest, kept: tuple[str, ...]) -> str | None:
