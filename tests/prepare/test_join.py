@@ -133,3 +133,26 @@ def test_hash_collisions_fall_back_to_exact_lookup(tmp_path, frames, monkeypatch
     twice.to_csv(tmp_path / "l2.csv", index=False)
     with pytest.raises(xentcli.InputError, match="key '2' appears twice"):
         xentcli.evaluate(str(tmp_path / "p.csv"), labels=str(tmp_path / "l2.csv"), on="id")
+
+
+def test_a_kaggle_submission_against_its_solution_file(cli, tmp_path):
+    """`id,target` predictions joined to `id,target` labels: the same name on both sides, the
+    labels file's by its name, the predictions file's as its one column beside the key."""
+    from sklearn.metrics import log_loss
+
+    (tmp_path / "submission.csv").write_text("id,target\n3,0.9\n1,0.2\n2,0.6\n")
+    (tmp_path / "solution.csv").write_text("id,target\n1,0\n2,1\n3,1\n")
+    run = cli(
+        "eval",
+        str(tmp_path / "submission.csv"),
+        "--labels",
+        str(tmp_path / "solution.csv"),
+        "--on",
+        "id",
+        "--json",
+    )
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["columns"]["predictions"] == ["target"]
+    expected = log_loss([1, 0, 1], [0.9, 0.2, 0.6])  # joined on id: rows 3, 1, 2
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
