@@ -655,3 +655,28 @@ def test_per_class_values_as_records_say_how_to_make_them_columns(cli, tmp_path)
     expected = log_loss(["cat", "owl", "dog"], [[0.7, 0.2, 0.1], [0.3, 0.3, 0.4], [0.1, 0.8, 0.1]])
     assert report["classes"] == ["cat", "dog", "owl"]
     assert report["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("line", "delimiter"),
+    [
+        (b"label,prob\n", ","),
+        (b'"label","p,1","say ""hi"""\r\n', ","),
+        (b"\xef\xbb\xbflabel,prob\n", ","),
+        (b" label , prob,,x\n", ","),
+        (b'label\tp 1\t"a\tb"\n', "\t"),
+        (b"label,caf\xc3\xa9\n", ","),
+        (b"label," + b"x" * 200_000 + b"\n", ","),  # longer than the csv module's field limit
+    ],
+)
+def test_header_names_are_pyarrows(line, delimiter):
+    """The header is read by Python's csv module (pyarrow builds a converter per column for a
+    line of names: 170 MiB at 20,000 columns); the names are the ones pyarrow reads."""
+    from xentcli.io.csv_header import names_of
+
+    table = pacsv.read_csv(
+        pa.BufferReader(line),
+        read_options=pacsv.ReadOptions(block_size=1 << 22),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+    )
+    assert names_of(line, delimiter) == table.column_names

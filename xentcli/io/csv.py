@@ -7,6 +7,7 @@ Rows are cut at newlines, the assumption pyarrow's own reader makes by default
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
 import io
 import os
@@ -20,7 +21,7 @@ from xentcli.errors import InputError
 from xentcli.io import storage
 from xentcli.io.blocks import OpenQuote, Span, file_blocks, read_ahead, record_end
 from xentcli.io.csv_convert import conversions
-from xentcli.io.csv_header import check_delimiter, looks_like_data
+from xentcli.io.csv_header import check_delimiter, looks_like_data, names_of
 from xentcli.io.csv_locate import explain_csv_message, locate_csv_error
 from xentcli.io.prefetch import ordered_map
 from xentcli.io.text import (
@@ -65,15 +66,9 @@ class CsvSource:
         self._bytes_read = len(header)  # then counted as blocks are handed to the parser
         self._size = local_size(path)
         try:
-            table = pacsv.read_csv(
-                io.BytesIO(header_line(header)),
-                # a header line longer than pyarrow's 1 MiB block is still one header
-                read_options=pacsv.ReadOptions(block_size=max(1 << 20, 2 * len(header))),
-                parse_options=self._parse_options(),
-            )
-            self.column_names = list(table.column_names)
+            self.column_names = names_of(header_line(header), self.delimiter)
             check_delimiter(self.column_names, self.delimiter, self.name)
-        except pa.ArrowException as exc:
+        except csv.Error as exc:  # a NUL byte, a name longer than csv's field limit
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
         except UnicodeDecodeError:
             raise InputError(
