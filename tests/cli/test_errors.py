@@ -417,3 +417,13 @@ def test_formats_that_are_not_read_are_named_with_the_way_out(cli, tmp_path, suf
     fix = "np.savetxt" if suffix == ".npy" else "to_parquet"
     assert run.code == 2 and f"{named}" in run.stderr and fix in run.stderr
     assert len(run.stderr.splitlines()) == 1
+
+
+def test_an_empty_parquet_file_has_no_data_rows_not_only_a_header(cli, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    empty = pa.table({"label": pa.array([], pa.int64()), "prob": pa.array([], pa.float64())})
+    pq.write_table(empty, tmp_path / "e.parquet")
+    run = cli("eval", str(tmp_path / "e.parquet"))
+    assert run.code == 2 and run.stderr.strip().endswith("e.parquet: no data rows")

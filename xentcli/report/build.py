@@ -26,8 +26,9 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
     """The report; raises where the input, taken whole, is invalid (no row left, bad sums)."""
     raise_for_row_sums(acc.row_sums, plan.sum_tol, preds.name)
     read, used = acc.read, acc.used
-    if read == 0:
-        raise InputError("no data rows (only a header)", file=preds.name)
+    if read == 0:  # a CSV of a header line, an empty Parquet or Arrow file, empty arrays
+        only = " (only a header)" if preds.format in ("csv", "tsv") else ""
+        raise InputError(f"no data rows{only}", file=preds.name)
     if used == 0:
         raise InputError(
             f"no rows left to evaluate ({read} read, {acc.skipped} skipped for missing values, "
