@@ -427,3 +427,11 @@ def test_an_empty_parquet_file_has_no_data_rows_not_only_a_header(cli, tmp_path)
     pq.write_table(empty, tmp_path / "e.parquet")
     run = cli("eval", str(tmp_path / "e.parquet"))
     assert run.code == 2 and run.stderr.strip().endswith("e.parquet: no data rows")
+
+
+def test_a_feather_version_1_file_is_named_with_the_way_out(cli, tmp_path):
+    """Feather v1 is not Arrow IPC (pyarrow deprecates it): the error names it, not the IPC
+    reader's "Expected to read 826361158 metadata bytes"."""
+    (tmp_path / "v1.feather").write_bytes(b"FEA1" + b"\0" * 64 + b"FEA1")
+    run = cli("eval", str(tmp_path / "v1.feather"))
+    assert run.code == 2 and "Feather version 1" in run.stderr and "write_feather" in run.stderr

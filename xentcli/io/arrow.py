@@ -55,10 +55,10 @@ class ArrowFileSource(StoredSchema):
                 with ipc.open_stream(_open(path)) as stream:
                     self.schema = stream.schema
             except BAD_FILE as exc:
-                raise InputError(f"not a readable Arrow IPC file ({exc})", file=path) from None
+                raise InputError(_unreadable(path, exc), file=path) from None
             self.num_rows = None
         except BAD_FILE as exc:
-            raise InputError(f"not a readable Arrow IPC file ({exc})", file=path) from None
+            raise InputError(_unreadable(path, exc), file=path) from None
         self.column_names = column_names(self.schema, path)
 
     def values_per_row(self, column: str) -> int | None:
@@ -107,3 +107,19 @@ def _per_row(array: pa.Array) -> int | None:
 def _open(path: str) -> pa.NativeFile:
     """A local file, or a remote file opened for random access."""
     return storage.open_random(path) if storage.is_url(path) else pa.OSFile(path)
+
+
+def _unreadable(path: str, exc: BaseException) -> str:
+    """Why an Arrow IPC file cannot be read; Feather version 1 (its own format, deprecated by
+    pyarrow) named with the way out."""
+    try:
+        with _open(path) as head:
+            magic = head.read(4)
+    except BAD_FILE:
+        magic = b""
+    if magic == b"FEA1":
+        return (
+            "a Feather version 1 file (deprecated; not Arrow IPC): rewrite it with "
+            "pyarrow.feather.write_feather(table, path) (version 2) or pandas' to_parquet"
+        )
+    return f"not a readable Arrow IPC file ({exc})"
