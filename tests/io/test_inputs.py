@@ -53,6 +53,7 @@ def test_every_input_form_gives_identical_metrics(cli, tmp_path, data):
     feather.write_feather(table, tmp_path / "preds.feather")
     with pa.ipc.new_stream(str(tmp_path / "preds.arrow"), table.schema) as stream:
         stream.write_table(table, max_chunksize=777)
+    (tmp_path / "preds.arrows").write_bytes((tmp_path / "preds.arrow").read_bytes())
     jsonl = tmp_path / "preds.jsonl"
     jsonl.write_text("".join(json.dumps(row) + "\n" for row in table.to_pylist()))
     with gzip.open(tmp_path / "preds.jsonl.gz", "wb") as packed:
@@ -65,6 +66,7 @@ def test_every_input_form_gives_identical_metrics(cli, tmp_path, data):
     for name in [
         "preds.feather",
         "preds.arrow",
+        "preds.arrows",  # the stream format's own suffix
         "preds.jsonl",
         "preds.jsonl.gz",
         "dataset",

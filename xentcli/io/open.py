@@ -27,6 +27,7 @@ SUFFIX_FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
     ".arrow": "arrow",
+    ".arrows": "arrow",  # the stream format's own suffix
     ".feather": "arrow",
     ".ipc": "arrow",
     ".jsonl": "jsonl",
