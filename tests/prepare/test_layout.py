@@ -193,3 +193,13 @@ def test_unknown_api_option_is_rejected():
 def test_options_the_task_would_ignore_are_errors(frame, options, message):
     with pytest.raises(xentcli.UsageError, match=message.replace("-", r"\-")):
         xentcli.evaluate(pd.DataFrame(frame), **options)
+
+
+def test_pred_col_naming_a_column_taken_as_something_else_says_so(cli, tmp_path):
+    """`--pred-col label` was "no column 'label'" beside a file that has one: it is the label
+    column, and the error says so."""
+    (tmp_path / "a.csv").write_text("label,prob,w\n1,0.9,1\n0,0.2,2\n")
+    run = cli("eval", str(tmp_path / "a.csv"), "--pred-col", "label")
+    assert run.code == 2 and "'label', which is the label column" in run.stderr
+    weighted = cli("eval", str(tmp_path / "a.csv"), "--weight-col", "w", "--pred-col", "w")
+    assert weighted.code == 2 and "'w', which is the weight column" in weighted.stderr

@@ -172,7 +172,13 @@ def resolve_layout(
     sole = _sole(
         candidates if label_names is not None else None, request, (*request.by, *request.keep)
     )
-    picked = _prediction_columns(candidates, request, pred_file, holds_labels, class_named, sole)
+    roles: dict[str | None, str] = {label_col: "label column", weight_col: "weight column"}
+    roles |= {request.on: "join key", index_col: "pandas index"}
+    roles |= dict.fromkeys(targets, "label columns")
+    taken_as = {c: role for c, role in roles.items() if c is not None and c in pred_names}
+    picked = _prediction_columns(
+        candidates, request, pred_file, holds_labels, class_named, sole, taken_as
+    )
     pred_cols, stripped = picked.columns, picked.classes
     _refuse_structs(pred_cols, pred_types, pred_file)
     if group is not None:  # a found group pairs with the predictions by name where it can
@@ -525,12 +531,13 @@ def _prediction_columns(
     holds_labels: Callable[[str], bool],
     class_named: Callable[[], list[str]],
     sole: str | None = None,
+    taken: dict[str, str] | None = None,
 ) -> Picked:
     """The prediction columns: named by --pred-col, or detected by name; predicted labels
     (scikit-learn's y_pred) beside probability columns are left aside, the probabilities being
     the richer prediction; else the class-named float columns (_class_named)."""
     if request.pred_col is not None:
-        return Picked(*_named_columns(names, request.pred_col, file))
+        return Picked(*_named_columns(names, request.pred_col, file, taken=taken))
     options: list[tuple[str, list[str], tuple[str, ...]]] = []
     single = [n for n in BINARY_NAMES + (LOGIT_NAMES if request.logits else ()) if n in names]
     if request.task != Task.MULTICLASS:
@@ -603,7 +610,11 @@ def _prediction_columns(
 
 
 def _named_columns(
-    names: list[str], spec: str, file: str | None, flag: str = "--pred-col"
+    names: list[str],
+    spec: str,
+    file: str | None,
+    flag: str = "--pred-col",
+    taken: dict[str, str] | None = None,
 ) -> tuple[list[str], tuple[str, ...]]:
     """Columns named by a glob or a comma list, and the class names their suffixes give."""
     if any(ch in spec for ch in "*?["):
@@ -620,6 +631,10 @@ def _named_columns(
     # a part is stripped of the spaces after commas, unless a column has them in its name
     cols = [c if c in names else c.strip() for c in spec.split(",")]
     missing = [c for c in cols if c not in names]
+    used = [(c, (taken or {})[c]) for c in missing if c in (taken or {})]
+    if used:  # the column is there, taken as something else
+        column, role = used[0]
+        raise UsageError(f"{flag} names {column!r}, which is the {role}; pick another column")
     if missing:
         raise SchemaError(
             f"no column {', '.join(map(repr, missing))} (named by {flag}); "
