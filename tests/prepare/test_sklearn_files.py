@@ -552,3 +552,21 @@ def test_pandas_labels_beside_savetxt_predictions_say_how_to_read_the_header(cli
     assert json.loads(fixed.stdout)["metrics"]["binary_cross_entropy"] == pytest.approx(
         log_loss(y, p), rel=1e-12
     )
+
+
+def test_pandas_multilabel_targets_beside_savetxt_predictions(cli, tmp_path):
+    """`pd.DataFrame(Y).to_csv()` names its K target columns 0..K-1; beside np.savetxt
+    predictions that line is read as a row, so row 1 holds a target 2: the error says so and
+    names the --label-col that reads the line as names."""
+    rng = np.random.default_rng(4)
+    p, y = rng.random((6, 3)), (rng.random((6, 3)) < 0.5).astype(int)
+    np.savetxt(tmp_path / "p.csv", p, delimiter=",")
+    pd.DataFrame(y).to_csv(tmp_path / "y.csv", index=False)
+    files = [str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.csv"), "--task", "multilabel"]
+    run = cli("eval", *files)
+    assert run.code == 2 and "row 1" in run.stderr and "--label-col '0,1,2'" in run.stderr
+    fixed = cli("eval", *files, "--label-col", "0,1,2", "--json")
+    assert fixed.code == 0, fixed.stderr
+    expected = np.mean([log_loss(y[:, k], p[:, k], labels=[0, 1]) for k in range(3)])
+    report = json.loads(fixed.stdout)
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)

@@ -66,11 +66,12 @@ def header_of_numbers(source: Any) -> str | None:
     """For a CSV whose first line of integers was kept as column names (looks_like_data), or
     read as a row beside headerless predictions (headerless_beside), the words that say it may
     be the other — for an error about row counts."""
-    if getattr(source, "first_line", None) is not None:
+    first = getattr(source, "first_line", None)
+    if first is not None:
+        named = first if "," not in first else f"'{first}'"  # K label columns: all of them
         return (
-            f"{source.name}'s first line ({source.first_line}) was read as a row, as the "
-            f"predictions have no header line: if it names the column, pass --label-col "
-            f"{source.first_line.split(',')[0]}"
+            f"{source.name}'s first line ({first}) was read as a row, as the predictions have "
+            f"no header line: if it names the columns, pass --label-col {named}"
         )
     if not getattr(source, "has_header", False):
         return None
