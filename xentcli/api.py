@@ -19,7 +19,7 @@ from xentcli.engine.plan import (
 from xentcli.engine.rows_out import RowsOut
 from xentcli.errors import AlignmentError, UsageError, XentError
 from xentcli.io.atomic import refuse_to_overwrite
-from xentcli.io.csv_header import header_of_numbers
+from xentcli.io.csv_header import read_as_a_row
 from xentcli.io.source import Source
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
@@ -196,12 +196,10 @@ def evaluate_with(
         for read in (preds, label_src):  # a dataset's row: in which file
             placed = getattr(read, "placed", None)
             exc = placed(exc) if placed is not None else exc
-            if exc.row == 1 and exc.file == getattr(read, "name", None):
-                # the first line, read as a row beside headerless predictions, may be names
-                said = header_of_numbers(read) if getattr(read, "first_line", None) else None
-                if said:
-                    exc.message += f"; {said}"
-                    exc.args = (exc.message,)
+            said = read_as_a_row(read)  # a first line read as a row may be names
+            if said and exc.row == 1 and exc.file == getattr(read, "name", None):
+                exc.message += f"; {said}"
+                exc.args = (exc.message,)
         raise layout.explained(exc) from None
 
 

@@ -1,8 +1,8 @@
-"""CSV/TSV (maybe compressed) or stdin: cut at line ends, the blocks parsed by pyarrow in parallel.
-
-Rows are cut at newlines, the assumption pyarrow's own reader makes by default
-(ParseOptions.newlines_in_values=False): a quoted value may hold delimiters, not newlines.
-"""
+"""CSV/TSV (maybe compressed) or stdin: cut into blocks where records end, the blocks parsed by
+pyarrow in parallel. A quoted value may hold delimiters, doubled quotes and newlines: a stream is
+cut after a newline outside quotes (blocks.record_end); a local file's spans are cut at any
+newline, and a span that ends inside a quoted value hands the rest of the file to a stream
+(docs/inputs.md)."""
 
 from __future__ import annotations
 
@@ -201,7 +201,7 @@ class CsvSource:
         return [f.name for f in table.schema if pa.types.is_integer(f.type)]
 
     def _blocks(self, ring: int) -> Iterator[pa.Buffer | Span]:
-        """The rest of the input in blocks that end at line ends, counted as read: a local file
+        """The rest of the input in blocks that end at record ends, counted as read: a local file
         as spans each parse thread reads itself (file_blocks), a stream as read buffers. Read,
         never memory-mapped: a file cut shorter while it is read is then an error here, where a
         mapped one would kill the process with SIGBUS (docs/reliability.md)."""

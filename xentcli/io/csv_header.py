@@ -66,13 +66,23 @@ def header_of_numbers(source: Any) -> str | None:
     """For a CSV whose first line of integers was kept as column names (looks_like_data), or
     read as a row beside headerless predictions (headerless_beside), the words that say it may
     be the other — for an error about row counts."""
+    return read_as_a_row(source) or _read_as_names(source)
+
+
+def read_as_a_row(source: Any) -> str | None:
+    """For labels whose first line of integers was read as a row (headerless_beside), the words
+    that say how to read it as names — for an error at its row 1 or about row counts."""
     first = getattr(source, "first_line", None)
-    if first is not None:
-        named = first if "," not in first else f"'{first}'"  # K label columns: all of them
-        return (
-            f"{source.name}'s first line ({first}) was read as a row, as the predictions have "
-            f"no header line: if it names the columns, pass --label-col {named}"
-        )
+    if first is None:
+        return None
+    named = first if "," not in first else f"'{first}'"  # K label columns: all of them
+    return (
+        f"{source.name}'s first line ({first}) was read as a row, as the predictions have "
+        f"no header line: if it names the columns, pass --label-col {named}"
+    )
+
+
+def _read_as_names(source: Any) -> str | None:
     if not getattr(source, "has_header", False):
         return None
     names = source.column_names
