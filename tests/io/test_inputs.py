@@ -635,30 +635,6 @@ def test_classes_typed_with_spaces_after_the_commas(cli, tmp_path):
     assert report["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
 
 
-def test_per_class_values_as_records_say_how_to_make_them_columns(cli, tmp_path):
-    """`{"probs": {"cat": 0.7, "dog": 0.3}}` (an LLM's or a script's JSON) is a struct column:
-    the error says to flatten it, and the flattened file with the flag it names is read."""
-    from sklearn.metrics import log_loss
-
-    records = [
-        {"label": "cat", "probs": {"cat": 0.7, "dog": 0.2, "owl": 0.1}},
-        {"label": "owl", "probs": {"cat": 0.3, "dog": 0.3, "owl": 0.4}},
-        {"label": "dog", "probs": {"cat": 0.1, "dog": 0.8, "owl": 0.1}},
-    ]
-    nested = tmp_path / "nested.jsonl"
-    nested.write_text("".join(json.dumps(r) + "\n" for r in records))
-    run = cli("eval", str(nested))
-    assert run.code == 2 and "pd.json_normalize" in run.stderr and "'probs.*'" in run.stderr
-    flat = tmp_path / "flat.jsonl"
-    pd.json_normalize(records).to_json(flat, orient="records", lines=True)
-    fixed = cli("eval", str(flat), "--pred-col", "probs.*", "--json")
-    assert fixed.code == 0, fixed.stderr
-    report = json.loads(fixed.stdout)
-    expected = log_loss(["cat", "owl", "dog"], [[0.7, 0.2, 0.1], [0.3, 0.3, 0.4], [0.1, 0.8, 0.1]])
-    assert report["classes"] == ["cat", "dog", "owl"]
-    assert report["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
-
-
 @pytest.mark.parametrize(
     ("line", "delimiter"),
     [

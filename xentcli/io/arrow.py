@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from xentcli.errors import InputError
-from xentcli.io import storage
+from xentcli.io import records, storage
 from xentcli.io.source import BAD_FILE, StoredSchema, column_names, without_views
 
 
@@ -21,11 +21,13 @@ class TableSource(StoredSchema):
         self.table = table
         self.schema = table.schema
         self.name = name
-        self.column_names = list(table.column_names)
+        self.column_names = column_names(self.schema, name)
         self.num_rows: int | None = table.num_rows
 
     def values_per_row(self, column: str) -> int | None:
         """A list column's values per row (what sizes chunks by values, docs/inputs.md)."""
+        if column not in self.table.column_names:  # a record's field
+            return None
         data = self.table.column(column)
         return _per_row(data.chunks[0]) if data.num_chunks else None
 
@@ -34,8 +36,9 @@ class TableSource(StoredSchema):
     ) -> Iterator[pa.RecordBatch]:
         """Zero-copy slices of the named columns."""
         wanted = numeric + labels + list(keys)
-        for batch in self.table.select(wanted).to_batches(max_chunksize=chunk_rows):
-            yield without_views(batch)
+        stored = self.table.select(records.stored_columns(wanted, self.schema))
+        for batch in stored.to_batches(max_chunksize=chunk_rows):
+            yield without_views(records.select(batch, wanted))
 
 
 class ArrowFileSource(StoredSchema):
@@ -83,7 +86,7 @@ class ArrowFileSource(StoredSchema):
             else:
                 stored = iter(ipc.open_stream(_open(self.name)))
             for batch in stored:
-                selected = batch.select(wanted)
+                selected = records.select(batch, wanted)
                 # a file is untrusted input: a bad offset in its buffers would be read out of
                 # bounds (a crash), so every batch is validated before any value is read
                 selected.validate(full=True)

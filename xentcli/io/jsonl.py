@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from xentcli.errors import InputError
+from xentcli.io import records
 from xentcli.io.jsonl_flat import (
     FlatLayout,
     NotFlat,
@@ -63,8 +64,9 @@ class JsonlSource:
         self._sampled = self._sampled_schema()
         # the keys of every line read with the first (up to 4 MiB), in order of appearance: a
         # field that the first line leaves out is still a column
-        sampled = self._sampled.names if self._sampled is not None else []
-        self.column_names = list(dict.fromkeys([*record, *sampled]))
+        # (a record's fields as columns of their own, io/records.py)
+        sampled = records.flat_names(self._sampled) if self._sampled is not None else []
+        self.column_names = list(dict.fromkeys([*records.flat_keys(record), *sampled]))
 
     def _sampled_schema(self) -> pa.Schema | None:
         """The fields of the complete lines read so far, as pyarrow's reader infers them."""
@@ -90,7 +92,7 @@ class JsonlSource:
         """Column → the type pyarrow infers from the rows already read (the first block)."""
         if self._sampled is None:  # a bad line: eval will name it
             return dict.fromkeys(self.column_names, "unknown")
-        return {f.name: str(f.type) for f in self._sampled}
+        return records.flat_types(self._sampled)
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
@@ -100,9 +102,10 @@ class JsonlSource:
         # a key (--by, --keep-col) null throughout the first rows is read as text: pyarrow's
         # reader would take it as null and refuse the first value that is not (docs/inputs.md)
         sampled = self.column_types()
-        unknown = [(c, pa.string()) for c in keys if sampled.get(c) == "null"]
+        top = self._sampled.names if self._sampled is not None else []
+        unknown = [pa.field(c, pa.string()) for c in keys if sampled.get(c) == "null" and c in top]
         parse = pajson.ParseOptions(
-            explicit_schema=pa.schema([(c, pa.float64()) for c in numeric] + unknown),
+            explicit_schema=pa.schema(records.explicit_fields(numeric, self._sampled) + unknown),
             unexpected_field_behavior="infer",
         )
         flat = None
@@ -192,7 +195,8 @@ class JsonlSource:
                     f"a field name in rows {rows + 1}..{rows + batch.num_rows} is not UTF-8 text",
                     file=self.name,
                 ) from None
-            absent = [c for c in wanted if c not in names]
+            present = {*names, *records.flat_names(batch.schema)}
+            absent = [c for c in wanted if c not in present]
             if absent:
                 raise InputError(
                     f"no field {', '.join(map(repr, absent))} in rows {rows + 1}.."
@@ -200,7 +204,7 @@ class JsonlSource:
                     file=self.name,
                 )
             if rows + batch.num_rows > skip:
-                selected = batch.select(wanted)
+                selected = records.select(batch, wanted)
                 check_text(selected, self.name, rows)
                 yield selected.slice(max(0, skip - rows))
             rows += batch.num_rows
@@ -235,7 +239,8 @@ def explain_json_message(message: str, rows_before: int) -> Found | None:
     field = FIELD.search(what)
     if field is None:
         return rows_before + row + 1, None, f"not valid JSON ({what})"
-    return rows_before + row + 1, field.group(1), f"a value unlike the rows before it ({what})"
+    column = field.group(1).replace("/", records.SEP)  # a record's field: probs/cat
+    return rows_before + row + 1, column, f"a value unlike the rows before it ({what})"
 
 
 def locate_json_error(stream: BinaryIO, numeric: list[str]) -> Found | None:
@@ -255,7 +260,7 @@ def locate_json_error(stream: BinaryIO, numeric: list[str]) -> Found | None:
                 if not isinstance(record, dict):
                     return row, None, "not a JSON object"
                 for column in numeric:
-                    value = record.get(column)
+                    value = records.field_of(record, column)
                     if value is not None and isinstance(value, bool | str | list | dict):
                         return row, column, f"{value!r} is not a number"
                     if isinstance(value, float) and math.isinf(value):  # 1e400 is inf here

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 import pyarrow as pa
 
 from xentcli.errors import InputError
-from xentcli.io import storage
+from xentcli.io import records, storage
 from xentcli.io.prefetch import prefetch
 from xentcli.io.source import (
     BAD_FILE,
@@ -80,20 +80,22 @@ class ParquetSource(StoredSchema):
         missing = [c for c in wanted if c not in self.column_names]
         if missing:
             raise InputError(f"has no column {', '.join(map(repr, missing))}", file=self.name)
+        stored = records.stored_columns(wanted, self.schema)
         rows = 0
         try:
             if self.remote:  # pre-buffered: one row group at a time, or all would be held at once
                 groups = range(self._file.num_row_groups) if row_groups is None else row_groups
                 batches = itertools.chain.from_iterable(
-                    self._file.iter_batches(batch_size=chunk_rows, row_groups=[g], columns=wanted)
+                    self._file.iter_batches(batch_size=chunk_rows, row_groups=[g], columns=stored)
                     for g in groups
                 )
             else:  # decoded on the prefetch thread alone: pyarrow's own threads would compete
                 # with the scoring for the two cores
                 batches = self._file.iter_batches(
-                    batch_size=chunk_rows, row_groups=row_groups, columns=wanted, use_threads=False
+                    batch_size=chunk_rows, row_groups=row_groups, columns=stored, use_threads=False
                 )
-            for batch in map(without_views, prefetch(batches)):
+            for stored_batch in prefetch(batches):
+                batch = without_views(records.select(stored_batch, wanted))
                 check_text(batch, self.name, rows)
                 rows += batch.num_rows
                 yield batch

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from xentcli.errors import InputError, SchemaError
+from xentcli.io import records
 
 # what pyarrow raises for a file that is not what it claims (bad bytes, a cut, names that are
 # not UTF-8): each an input error naming the file, never an internal one
@@ -137,15 +138,14 @@ class StoredSchema:
         return rows / self.num_rows if self.num_rows else None
 
     def column_types(self) -> dict[str, str]:
-        """Column → stored type."""
-        return {f.name: str(f.type) for f in self.schema}
+        """Column → stored type (a record's fields as columns of their own, io/records.py)."""
+        return records.flat_types(self.schema)
 
 
 def column_names(schema: pa.Schema, name: str) -> list[str]:
-    """A stored schema's column names; names that are not UTF-8 are an input error."""
-    from xentcli.errors import InputError
-
+    """A stored schema's column names, a record's fields as columns of their own
+    (io/records.py); names that are not UTF-8 are an input error."""
     try:
-        return list(schema.names)
+        return records.flat_names(schema)
     except UnicodeDecodeError:
         raise InputError("a column name is not UTF-8 text (a corrupt file?)", file=name) from None

@@ -180,7 +180,6 @@ def resolve_layout(
         candidates, request, pred_file, holds_labels, class_named, sole, taken_as
     )
     pred_cols, stripped = picked.columns, picked.classes
-    _refuse_structs(pred_cols, pred_types, pred_file)
     if group is not None:  # a found group pairs with the predictions by name where it can
         targets = _paired(targets, stripped)
     pred_list = (
@@ -405,22 +404,9 @@ def _holds_lists(kind: str) -> bool:
     return kind.startswith(LIST_TYPES) or kind == "json-array"
 
 
-def _refuse_structs(
-    columns: list[str], pred_types: Callable[[], dict[str, str]] | None, file: str
-) -> None:
-    """A prediction column of records (JSON's `{"cat": 0.7, "dog": 0.3}`: per-class values by
-    name) is not read as it is: the error says how to make it columns (docs/inputs.md)."""
-    if len(columns) != 1 or pred_types is None:
-        return
-    kind = pred_types().get(columns[0], "")
-    if kind.startswith("struct"):
-        name = columns[0]
-        raise SchemaError(
-            f"{name!r} holds records ({kind}): values by class name are read from columns, one "
-            f"per class — flatten them (pandas: pd.json_normalize(records) names them "
-            f"{name}.CLASS) and pass --pred-col '{name}.*'",
-            file=file,
-        )
+def _fields_of(record: str, names: list[str]) -> list[str]:
+    """The columns a record column's fields became (`probs.cat`, `probs.dog`; io/records.py)."""
+    return [n for n in names if n.startswith(f"{record}.") and len(n) > len(record) + 1]
 
 
 def _sole(names: list[str] | None, request: ColumnRequest, kept: tuple[str, ...]) -> str | None:
@@ -550,6 +536,13 @@ def _prediction_columns(
             if len(group) >= 2:
                 suffixes = tuple(c[len(prefix) :] for c in group)
                 options.append((f"{prefix}* ({len(group)} columns)", group, suffixes))
+        # a record column named as predictions (`probs: {"cat": 0.7, ...}`): its fields, which
+        # the readers give as columns probs.cat, ... (io/records.py)
+        for name in BINARY_NAMES + (LOGIT_NAMES if request.logits else ()):
+            group = _fields_of(name, names)
+            if len(group) >= 2:
+                suffixes = tuple(c[len(name) + 1 :] for c in group)
+                options.append((f"{name}.* ({len(group)} fields)", group, suffixes))
         indexed = sorted((int(m.group(1)), c) for c in names if (m := INDEXED_P.match(c)))
         if len(indexed) >= 2 and [i for i, _ in indexed] == list(range(len(indexed))):
             group = [c for _, c in indexed]
@@ -583,7 +576,9 @@ def _prediction_columns(
     # it is never read as probabilities)
     if not options and sole is not None and (request.logits or sole not in LOGIT_NAMES):
         return Picked([sole], (sole,))
-    guessed = class_named() if not options else []
+    # a record named as logits is never read as probabilities: the error asks for --logits
+    logit_record = any(_fields_of(n, names) for n in LOGIT_NAMES)
+    guessed = class_named() if not options and not logit_record else []
     if len(guessed) >= 2:
         return Picked(guessed, tuple(guessed), guessed=True)
     if not options:
@@ -594,7 +589,11 @@ def _prediction_columns(
             "columns are: "
             f"{shown(names) if names else 'none besides the label, weight and key columns'}; "
             + next(
-                (f"for raw scores in {n!r} pass --logits" for n in LOGIT_NAMES if n in names),
+                (
+                    f"for raw scores in {n!r} pass --logits"
+                    for n in LOGIT_NAMES
+                    if n in names or _fields_of(n, names)
+                ),
                 next(  # a name with spaces around it: `label, prob` written by hand
                     (f"pass --pred-col {n!r}" for n in names if n.strip() in BINARY_NAMES),
                     "pass --pred-col",
@@ -628,6 +627,9 @@ def _named_columns(
         if star and not any(ch in head + tail for ch in "*?["):
             return cols, tuple(c[len(head) : len(c) - len(tail)] for c in cols)
         return cols, tuple(cols)
+    record = _fields_of(spec.strip(), names) if spec.strip() not in names else []
+    if record:  # a record column by its name: its fields, named by what follows the dot
+        return record, tuple(c[len(spec.strip()) + 1 :] for c in record)
     # a part is stripped of the spaces after commas, unless a column has them in its name
     cols = [c if c in names else c.strip() for c in spec.split(",")]
     missing = [c for c in cols if c not in names]
