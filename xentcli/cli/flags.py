@@ -124,7 +124,8 @@ COLUMN_OPTIONS = [
         "--pred-col",
         metavar="COLS",
         help="Prediction column(s): a name, a comma list, or a glob such as 'p_*' (default: "
-        "detected); one list column (or JSON arrays in CSV) holds K probabilities per row.",
+        "detected); one list column (or JSON arrays in CSV) holds K probabilities per row; "
+        "a record column's fields are columns of their own ('probs.*', or just probs).",
     ),
     click.option(
         "--on",
