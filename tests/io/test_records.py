@@ -212,3 +212,14 @@ def test_select_takes_a_fields_nulls_from_its_record():
     selected = records.select(batch, ["label", "probs.b"])
     assert selected.schema.names == ["label", "probs.b"]
     assert selected.column(1).to_pylist() == [4.0, None, 6.0]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_a_field_named_like_a_column_beside_it_is_an_error(cli, tmp_path, kind):
+    """`probs.cat` beside a record `probs` with a field `cat`: which one is meant cannot be told."""
+    rows = [{"label": "cat", "probs": {"cat": 0.7, "dog": 0.3}, "probs.cat": 0.5}]
+    path = tmp_path / f"preds.{kind}"
+    _write(rows, path, kind)
+    run = cli("eval", str(path))
+    assert run.code == 2
+    assert "column 'probs.cat' appears 2 times; give the columns distinct names" in run.stderr

@@ -24,7 +24,7 @@ from xentcli.io.jsonl_flat import (
     read_flat,
     stream_spans,
 )
-from xentcli.io.source import check_text
+from xentcli.io.source import check_distinct, check_text
 from xentcli.io.text import (
     STDIN,
     Found,
@@ -66,6 +66,7 @@ class JsonlSource:
         # field that the first line leaves out is still a column
         # (a record's fields as columns of their own, io/records.py)
         sampled = records.flat_names(self._sampled) if self._sampled is not None else []
+        check_distinct(sampled, self.name)  # `probs.cat` beside a record probs with a field cat
         self.column_names = list(dict.fromkeys([*records.flat_keys(record), *sampled]))
 
     def _sampled_schema(self) -> pa.Schema | None:
