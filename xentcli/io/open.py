@@ -17,6 +17,7 @@ from xentcli.io.dataset import DatasetSource, dataset_paths
 from xentcli.io.frames import FRAME, frame_table, is_frame
 from xentcli.io.json_document import open_json
 from xentcli.io.jsonl import JsonlSource
+from xentcli.io.numpy_files import NumpySource
 from xentcli.io.parquet import ParquetSource
 from xentcli.io.source import Source
 from xentcli.io.text import COMPRESSIONS, STDIN
@@ -33,6 +34,8 @@ SUFFIX_FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "json",
+    ".npy": "npy",
+    ".npz": "npz",
 }
 TEXT_FORMATS = (
     "csv",
@@ -46,8 +49,6 @@ OTHER_FORMATS = {
     ".pickle": "pickle (loading one can run any code)",
     ".pt": "PyTorch (torch.save: loading one can run any code)",
     ".pth": "PyTorch (torch.save: loading one can run any code)",
-    ".npy": "numpy .npy",
-    ".npz": "numpy .npz",
     ".xlsx": "Excel",
     ".xls": "Excel",
     ".h5": "HDF5",
@@ -63,6 +64,8 @@ OPENERS: dict[str, Callable[[str], Any]] = {
     "arrow": ArrowFileSource,
     "jsonl": JsonlSource,
     "json": open_json,
+    "npy": NumpySource,
+    "npz": lambda path: NumpySource(path, "npz"),
 }
 
 
@@ -114,19 +117,14 @@ def detect_format(path: str) -> str:
         stem, suffix = os.path.splitext(stem)
     fmt = SUFFIX_FORMATS.get(suffix)
     if fmt is None and suffix in OTHER_FORMATS:
-        how = (
-            "np.savetxt(path, array, delimiter=',') (read without a header line)"
-            if suffix in (".npy", ".npz")
-            else "pandas' to_parquet (or to_csv)"
-        )
         raise UsageError(
             f"{path}: {OTHER_FORMATS[suffix]} files are not read; save the predictions with "
-            f"{how} and evaluate that"
+            "pandas' to_parquet (or to_csv, or numpy's np.save) and evaluate that"
         )
     if fmt is None:
         raise UsageError(
             f"{path}: cannot tell the format from the name; "
-            "pass --input-format csv|tsv|parquet|arrow|jsonl|json"
+            "pass --input-format csv|tsv|parquet|arrow|jsonl|json|npy|npz"
         )
     if compressed and fmt not in TEXT_FORMATS:
         raise UsageError(f"{path}: a compressed {fmt} file is not supported; decompress it first")

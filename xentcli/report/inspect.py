@@ -11,6 +11,8 @@ from xentcli.report.evaluation import SCHEMA_VERSION
 from xentcli.report.gates import GateResult
 from xentcli.tasks import Task
 
+ROWS_NOTE = "(stored in Parquet, Arrow and numpy files; text is not counted)"
+
 
 @dataclass(frozen=True)
 class InspectReport:
@@ -35,12 +37,16 @@ class InspectReport:
         if lay is None:
             return [
                 ("format", self.format, "--input-format"),
-                ("rows", self.rows, "(stored in Parquet and Arrow files; text is not counted)"),
+                (
+                    "rows",
+                    self.rows,
+                    ROWS_NOTE,
+                ),
                 ("columns", "could not be decided: see the error", "--label-col, --pred-col"),
             ]
         return [
             ("format", self.format, "--input-format"),
-            ("rows", self.rows, "(stored in Parquet and Arrow files; text is not counted)"),
+            ("rows", self.rows, ROWS_NOTE),
             ("task", lay.task, "--task"),
             (
                 "label column" if lay.label_col else "target columns",

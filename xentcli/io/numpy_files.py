@@ -1,0 +1,172 @@
+"""numpy's own files, read a block of rows at a time (never memory-mapped: a file cut shorter
+while mapped would kill the process): `.npy` (np.save) and `.npz` (np.savez, compressed or not)
+(docs/inputs.md)."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator, Sequence
+from typing import IO, Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+
+from xentcli.errors import InputError
+from xentcli.io import storage
+from xentcli.io.source import BAD_FILE, StoredSchema
+
+HOW = "np.ascontiguousarray(values)"
+
+
+class _Array:
+    """One stored array: its header read, its rows read in order from a stream."""
+
+    def __init__(self, stream: BinaryIO | IO[bytes], file: str, name: str) -> None:
+        self.stream, self.file, self.name = stream, file, name
+        fmt = np.lib.format
+        try:
+            version = fmt.read_magic(stream)
+            read_header = (
+                fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            )
+            self.shape, fortran, self.dtype = read_header(stream)
+        except (ValueError, EOFError, OSError) as exc:
+            raise InputError(
+                f"not a readable .npy array{self._member} ({exc})", file=file
+            ) from None
+        if self.dtype.hasobject:
+            raise InputError(
+                f"the array{self._member} holds Python objects (loading it could run code); "
+                "save numbers or text (np.array(values, dtype=str))",
+                file=file,
+            )
+        if len(self.shape) not in (1, 2):
+            raise InputError(
+                f"the array{self._member} has shape {self.shape}: one row per sample is read "
+                "from an array of one or two dimensions",
+                file=file,
+            )
+        if fortran and len(self.shape) == 2:
+            raise InputError(
+                f"the array{self._member} is stored in Fortran order; save {HOW}", file=file
+            )
+        self.rows = self.shape[0]
+        self.width = self.shape[1] if len(self.shape) == 2 else None
+        self.row_bytes = self.dtype.itemsize * (self.width or 1)
+
+    @property
+    def _member(self) -> str:
+        return f" {self.name!r}" if self.name else ""
+
+    def read(self, rows: int, before: int) -> np.ndarray:
+        """The next `rows` rows (`before` rows read already): a cut file is an error."""
+        data = self.stream.read(rows * self.row_bytes)
+        if len(data) < rows * self.row_bytes:
+            raise InputError(
+                f"the array{self._member} is cut short: {self.rows} rows stored, "
+                f"{before + len(data) // self.row_bytes} there",
+                file=self.file,
+            )
+        shape = (rows, self.width) if self.width is not None else (rows,)
+        return np.frombuffer(data, dtype=self.dtype).reshape(shape)
+
+
+def _arrow_type(array: _Array) -> pa.DataType:
+    """What a stored array's column holds: its values, or a list of its row's values."""
+    kind = array.dtype
+    if kind.names:  # a structured array: one column per field, not yet
+        raise InputError(
+            f"the array{array._member} is a structured (record) array: save each field as an "
+            "array of its own (np.savez(path, label=..., prob=...))",
+            file=array.file,
+        )
+    value = pa.string() if kind.kind in "US" else pa.from_numpy_dtype(kind.newbyteorder("="))
+    return pa.list_(value, array.width) if array.width is not None else value
+
+
+def _column(values: np.ndarray) -> pa.Array:
+    """A column of an array's rows (a 2-D block as a fixed-size list)."""
+    if values.dtype.kind == "S":
+        values = np.char.decode(values, "utf-8")
+    if not values.dtype.isnative:
+        values = values.astype(values.dtype.newbyteorder("="))
+    if values.ndim == 2:
+        flat = pa.array(values.reshape(-1))
+        return pa.FixedSizeListArray.from_arrays(flat, values.shape[1])
+    return pa.array(values)
+
+
+class NumpySource(StoredSchema):
+    """A `.npy` array (its columns `0..K-1`, as pandas names a DataFrame of it, or one column
+    `0`) or a `.npz` archive (a column per array, by its name; a 2-D array is a list column)."""
+
+    def __init__(self, path: str, fmt: str = "npy") -> None:
+        self.name = path
+        self.format = fmt
+        arrays = self._open()
+        rows = {a.rows for a in arrays}
+        if len(rows) > 1:
+            counts = ", ".join(f"{a.name} {a.rows}" for a in arrays)
+            raise InputError(f"the arrays have different row counts ({counts})", file=path)
+        self.num_rows: int | None = rows.pop() if rows else 0
+        fields = []
+        for array in arrays:
+            kind = _arrow_type(array)
+            if self.format == "npy" and array.width is not None:
+                fields += [pa.field(str(j), kind.value_type) for j in range(array.width)]
+            else:
+                fields.append(pa.field(array.name or "0", kind))
+        self.schema = pa.schema(fields)
+        self.column_names = list(self.schema.names)
+        self._close(arrays)
+
+    def _open(self) -> list[_Array]:
+        """Every stored array, each on a stream of its own, positioned at its first row."""
+        try:
+            if self.format == "npy":
+                return [_Array(storage.open_stream(self.name, None), self.name, "")]
+            archive = zipfile.ZipFile(storage.open_random(self.name))
+            members = [m for m in archive.namelist() if m.endswith(".npy")]
+            if not members:
+                raise InputError("the archive holds no .npy array", file=self.name)
+            return [_Array(archive.open(m), self.name, m[: -len(".npy")]) for m in members]
+        except zipfile.BadZipFile as exc:
+            raise InputError(f"not a readable .npz archive ({exc})", file=self.name) from None
+        except BAD_FILE as exc:
+            raise InputError(f"cannot read ({exc})", file=self.name) from None
+
+    @staticmethod
+    def _close(arrays: list[_Array]) -> None:
+        for array in arrays:
+            array.stream.close()
+
+    def values_per_row(self, column: str) -> int | None:
+        """A list column's values per row (what sizes chunks by values, docs/inputs.md)."""
+        kind = self.schema.field(column).type if column in self.column_names else None
+        return kind.list_size if isinstance(kind, pa.FixedSizeListType) else None
+
+    def batches(
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
+    ) -> Iterator[pa.RecordBatch]:
+        """The named columns, chunk_rows rows at a time."""
+        wanted = numeric + labels + list(keys)
+        arrays = self._open()
+        try:
+            done = 0
+            while done < (self.num_rows or 0):
+                rows = min(chunk_rows, (self.num_rows or 0) - done)
+                columns: dict[str, Any] = {}
+                for array in arrays:
+                    block = array.read(rows, done)
+                    if self.format == "npy" and block.ndim == 2:
+                        columns |= {str(j): block[:, j] for j in range(block.shape[1])}
+                    else:
+                        columns[array.name or "0"] = block
+                yield pa.RecordBatch.from_arrays(
+                    [_column(columns[c]) for c in wanted], names=wanted
+                )
+                done += rows
+        except (zipfile.BadZipFile, *BAD_FILE) as exc:
+            raise InputError(f"cannot read ({exc})", file=self.name) from None
+        finally:
+            self._close(arrays)
