@@ -223,3 +223,81 @@ def test_a_field_named_like_a_column_beside_it_is_an_error(cli, tmp_path, kind):
     run = cli("eval", str(path))
     assert run.code == 2
     assert "column 'probs.cat' appears 2 times; give the columns distinct names" in run.stderr
+
+
+VECTOR = pa.struct(
+    [
+        ("type", pa.int8()),
+        ("size", pa.int32()),
+        ("indices", pa.list_(pa.int32())),
+        ("values", pa.list_(pa.float64())),
+    ]
+)
+
+
+def _spark_table(p: np.ndarray, y: np.ndarray) -> pa.Table:
+    """What Spark ML's `model.transform(df).write.parquet(...)` writes: double labels and
+    predictions, vectors as structs (dense: type 1, values)."""
+
+    def vectors(m: np.ndarray) -> pa.Array:
+        rows = [{"type": 1, "size": None, "indices": None, "values": list(r)} for r in m]
+        return pa.array(rows, type=VECTOR)
+
+    return pa.table(
+        {
+            "label": y.astype(float),
+            "rawPrediction": vectors(np.log(p)),
+            "probability": vectors(p),
+            "prediction": p.argmax(axis=1).astype(float),
+        }
+    )
+
+
+def test_spark_ml_output_reads_its_probability_vector(cli, tmp_path):
+    rng = np.random.default_rng(21)
+    p = softmax(rng.normal(size=(3000, 4)))
+    y = rng.integers(0, 4, 3000)
+    path = tmp_path / "spark.parquet"
+    pq.write_table(_spark_table(p, y), path, row_group_size=1000)
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["metrics"]["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    # the double `prediction` is left aside, with the flags that score it
+    assert "'prediction' holds predicted labels and is left aside" in run.stderr
+    assert "--pred-col prediction --hard" in run.stderr
+    hard = cli("eval", str(path), "--pred-col", "prediction", "--hard", "--json")
+    expected_error = np.mean(p.argmax(axis=1) != y)
+    assert json.loads(hard.stdout)["metrics"]["error"] == pytest.approx(expected_error, rel=1e-12)
+    raw = cli("eval", str(path), "--pred-col", "rawPrediction", "--logits", "--json")
+    assert json.loads(raw.stdout)["metrics"]["cross_entropy"] == pytest.approx(
+        log_loss(y, p), rel=1e-12
+    )
+
+
+def test_a_spark_vector_sizes_the_chunks_by_its_values(tmp_path):
+    from xentcli.io.parquet import ParquetSource
+
+    path = tmp_path / "spark.parquet"
+    pq.write_table(_spark_table(np.full((10, 7), 1 / 7), np.zeros(10, dtype=int)), path)
+    assert ParquetSource(str(path)).values_per_row("probability") == 7
+
+
+def test_spark_vectors_in_json_lines_and_a_sparse_one(cli, tmp_path):
+    """Spark's JSON writer leaves a dense vector's size and indices out."""
+    rows = [
+        {"label": 0.0, "probability": {"type": 1, "values": [0.7, 0.2, 0.1]}, "prediction": 0.0},
+        {"label": 2.0, "probability": {"type": 1, "values": [0.1, 0.2, 0.7]}, "prediction": 2.0},
+    ]
+    path = tmp_path / "spark.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0, run.stderr
+    expected = log_loss([0, 2], [[0.7, 0.2, 0.1], [0.1, 0.2, 0.7]], labels=[0, 1, 2])
+    assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+    rows[1]["probability"] = {"type": 0, "size": 3, "indices": [2], "values": [1.0]}
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    sparse = cli("eval", str(path))
+    assert sparse.code == 2
+    assert "spark.jsonl, row 2, column 'probability': a sparse vector (Spark ML)" in sparse.stderr
+    assert "vector_to_array(probability)" in sparse.stderr

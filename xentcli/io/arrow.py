@@ -38,7 +38,7 @@ class TableSource(StoredSchema):
         wanted = numeric + labels + list(keys)
         stored = self.table.select(records.stored_columns(wanted, self.schema))
         for batch in stored.to_batches(max_chunksize=chunk_rows):
-            yield without_views(records.select(batch, wanted))
+            yield without_views(records.select(batch, wanted, self.name))
 
 
 class ArrowFileSource(StoredSchema):
@@ -86,7 +86,7 @@ class ArrowFileSource(StoredSchema):
             else:
                 stored = iter(ipc.open_stream(_open(self.name)))
             for batch in stored:
-                selected = records.select(batch, wanted)
+                selected = records.select(batch, wanted, self.name)
                 # a file is untrusted input: a bad offset in its buffers would be read out of
                 # bounds (a crash), so every batch is validated before any value is read
                 selected.validate(full=True)

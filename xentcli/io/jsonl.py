@@ -205,7 +205,7 @@ class JsonlSource:
                     file=self.name,
                 )
             if rows + batch.num_rows > skip:
-                selected = records.select(batch, wanted)
+                selected = records.select(batch, wanted, self.name, rows)
                 check_text(selected, self.name, rows)
                 yield selected.slice(max(0, skip - rows))
             rows += batch.num_rows

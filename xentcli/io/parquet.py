@@ -53,10 +53,11 @@ class ParquetSource(StoredSchema):
         if not meta.num_row_groups or not meta.row_group(0).num_rows:
             return None
         group = meta.row_group(0)
+        path = records.SEP.join(records.path_of(column, self.schema))
         try:
             for i in range(group.num_columns):
                 chunk = group.column(i)
-                if chunk.path_in_schema.split(".")[0] == column:
+                if chunk.path_in_schema.startswith(f"{path}{records.SEP}"):  # its list's values
                     return max(1, round(chunk.num_values / group.num_rows))
         except BAD_FILE:  # corrupt metadata: reading the column will say so, naming the file
             return None
@@ -95,7 +96,7 @@ class ParquetSource(StoredSchema):
                     batch_size=chunk_rows, row_groups=row_groups, columns=stored, use_threads=False
                 )
             for stored_batch in prefetch(batches):
-                batch = without_views(records.select(stored_batch, wanted))
+                batch = without_views(records.select(stored_batch, wanted, self.name, rows))
                 check_text(batch, self.name, rows)
                 rows += batch.num_rows
                 yield batch

@@ -6,15 +6,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pyarrow as pa
 
+from xentcli.errors import InputError
+
 SEP = "."
+VECTOR_FIELDS = ["type", "size", "indices", "values"]
+
+
+def is_vector(kind: pa.DataType) -> bool:
+    """Spark ML's vector as Spark writes it (`probability`, `rawPrediction`): a struct of type
+    (1 dense, 0 sparse), size, indices and values."""
+    if not pa.types.is_struct(kind):
+        return False
+    names = {kind.field(i).name for i in range(kind.num_fields)}
+    return (
+        {"type", "values"} <= names <= set(VECTOR_FIELDS)  # JSON leaves size and indices out
+        and pa.types.is_list(kind.field("values").type)
+    )
 
 
 def _leaves(
     name: str, kind: pa.DataType, path: tuple[str, ...]
 ) -> Iterator[tuple[str, tuple[str, ...], pa.DataType]]:
-    if pa.types.is_struct(kind) and kind.num_fields:
+    if is_vector(kind):  # a list column of its dense values
+        yield name, (*path, "values"), kind.field("values").type
+    elif pa.types.is_struct(kind) and kind.num_fields:
         for i in range(kind.num_fields):
             child = kind.field(i)
             yield from _leaves(f"{name}{SEP}{child.name}", child.type, (*path, child.name))
@@ -47,7 +65,8 @@ def flat_keys(record: dict) -> list[str]:
     """A JSON object's keys, its objects' keys in their place (as flat_names names them)."""
     keys = []
     for key, value in record.items():
-        if isinstance(value, dict) and value:
+        vector = isinstance(value, dict) and {"type", "values"} <= set(value) <= set(VECTOR_FIELDS)
+        if isinstance(value, dict) and value and not vector:
             keys += [f"{key}{SEP}{inner}" for inner in flat_keys(value)]
         else:
             keys.append(key)
@@ -66,17 +85,27 @@ def field_of(record: dict, column: str) -> object:
     return None
 
 
+def path_of(column: str, schema: pa.Schema) -> tuple[str, ...]:
+    """The field names that lead to a column (a record's field, or a Spark vector's values)."""
+    return next((path for name, path, _ in leaves(schema) if name == column), (column,))
+
+
 def stored_columns(wanted: list[str], schema: pa.Schema) -> list[str]:
     """The stored columns that hold the wanted ones (a record column once for all its fields)."""
     paths = {name: path for name, path, _ in leaves(schema)}
     return list(dict.fromkeys(paths[name][0] if name in paths else name for name in wanted))
 
 
-def select(batch: pa.RecordBatch, wanted: list[str]) -> pa.RecordBatch:
+def select(
+    batch: pa.RecordBatch,
+    wanted: list[str],
+    file: str | None = None,
+    rows_before: int | None = None,
+) -> pa.RecordBatch:
     """The wanted columns of a batch of stored columns; a record's field is null where the
     record is (StructArray.flatten merges the parent's validity; `.field` would not)."""
-    names = batch.schema.names
-    if all(name in names for name in wanted):
+    plain = {f.name for f in batch.schema if not pa.types.is_struct(f.type)}
+    if all(name in plain for name in wanted):
         return batch.select(wanted)
     paths = {name: path for name, path, _ in leaves(batch.schema)}
     arrays = []
@@ -84,9 +113,26 @@ def select(batch: pa.RecordBatch, wanted: list[str]) -> pa.RecordBatch:
         path = paths[name]
         array = batch.column(path[0])
         for field in path[1:]:
-            array = array.flatten()[array.type.get_field_index(field)]
+            fields = array.flatten()
+            if is_vector(array.type):
+                kinds = fields[array.type.get_field_index("type")]
+                _refuse_sparse(kinds, name, file, rows_before)
+            array = fields[array.type.get_field_index(field)]
         arrays.append(array)
     return pa.RecordBatch.from_arrays(arrays, names=wanted)
+
+
+def _refuse_sparse(kinds: pa.Array, name: str, file: str | None, rows_before: int | None) -> None:
+    """A Spark vector stored sparse holds only its nonzero values: not read as K values."""
+    sparse = np.flatnonzero(kinds.to_numpy(zero_copy_only=False) == 0)
+    if sparse.size:
+        raise InputError(
+            "a sparse vector (Spark ML): write the vectors dense, with "
+            f"pyspark.ml.functions.vector_to_array({name})",
+            file=file,
+            row=None if rows_before is None else rows_before + int(sparse[0]) + 1,
+            column=name,
+        )
 
 
 def explicit_fields(numeric: list[str], schema: pa.Schema | None) -> list[pa.Field]:

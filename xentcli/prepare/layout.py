@@ -166,6 +166,9 @@ def resolve_layout(
     def holds_labels(column: str) -> bool:
         return pred_types is not None and _holds_labels(pred_types(), column)
 
+    def holds_list(column: str) -> bool:
+        return pred_types is not None and _holds_lists(pred_types().get(column, ""))
+
     def class_named() -> list[str]:  # asked only when no column is named as predictions
         return _class_named(candidates, label_col, label_names, request, pred_types)
 
@@ -177,7 +180,7 @@ def resolve_layout(
     roles |= dict.fromkeys(targets, "label columns")
     taken_as = {c: role for c, role in roles.items() if c is not None and c in pred_names}
     picked = _prediction_columns(
-        candidates, request, pred_file, holds_labels, class_named, sole, taken_as
+        candidates, request, pred_file, (holds_labels, holds_list), class_named, sole, taken_as
     )
     pred_cols, stripped = picked.columns, picked.classes
     if group is not None:  # a found group pairs with the predictions by name where it can
@@ -263,10 +266,11 @@ def _found_note(
     columns left unread beside detected predicted labels."""
     columns = picked.columns
     if picked.aside is not None:
+        typed = pred_types is not None and _holds_labels(pred_types(), picked.aside)
         return (
             f"{picked.aside!r} holds predicted labels and is left aside: the probabilities "
-            f"({', '.join(columns)}) are scored; --pred-col {picked.aside} scores the labels "
-            "instead"
+            f"({', '.join(columns)}) are scored; --pred-col {picked.aside}"
+            f"{'' if typed else ' --hard'} scores the labels instead"
         )
     if picked.guessed:
         return (
@@ -514,7 +518,7 @@ def _prediction_columns(
     names: list[str],
     request: ColumnRequest,
     file: str,
-    holds_labels: Callable[[str], bool],
+    holds: tuple[Callable[[str], bool], Callable[[str], bool]],
     class_named: Callable[[], list[str]],
     sole: str | None = None,
     taken: dict[str, str] | None = None,
@@ -562,11 +566,22 @@ def _prediction_columns(
             )
     if request.task == Task.MULTICLASS and not options:  # a list column, or predicted labels
         options = [(repr(n), [n], (n,)) for n in single]
+    holds_labels, holds_list = holds
     if len(options) == 2 and not request.hard:
         named = [o[1][0] for o in options if o[1][0] in LABEL_PREDICTION_NAMES]
         groups = [o for o in options if len(o[1]) > 1]
         if len(named) == 1 and len(groups) == 1 and holds_labels(named[0]):
             return Picked(groups[0][1], groups[0][2], aside=named[0])
+        # a list of K probabilities beside a column named as predicted labels, whatever its
+        # type (Spark ML's `probability` vector and its double `prediction`)
+        lists = [o for o in options if len(o[1]) == 1 and o[1][0] not in named]
+        if (
+            len(named) == 1
+            and len(lists) == 1
+            and holds_list(lists[0][1][0])
+            and not holds_list(named[0])
+        ):
+            return Picked(lists[0][1], lists[0][2], aside=named[0])
     if request.hard:  # --hard: the predicted labels, where probabilities are beside them
         labels = [o for o in options if len(o[1]) == 1 and holds_labels(o[1][0])]
         options = labels if len(labels) == 1 else options
