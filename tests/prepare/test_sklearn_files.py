@@ -570,3 +570,63 @@ def test_pandas_multilabel_targets_beside_savetxt_predictions(cli, tmp_path):
     expected = np.mean([log_loss(y[:, k], p[:, k], labels=[0, 1]) for k in range(3)])
     report = json.loads(fixed.stdout)
     assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def _printed(values: np.ndarray) -> np.ndarray:
+    """The values numpy's print of them holds (what to_csv writes for a column of arrays)."""
+    return np.array([np.array(str(r).strip("[]").split(), dtype=float) for r in values])
+
+
+@pytest.mark.parametrize("classes", [3, 50])
+def test_a_column_of_numpy_arrays_as_to_csv_writes_it(cli, tmp_path, classes):
+    """`df["probs"] = list(P)`: to_csv writes numpy's print of each row, `[0.1 0.2 0.7]`,
+    wrapped over lines beyond 75 characters; read as the numbers it holds."""
+    rng = np.random.default_rng(classes)
+    p = rng.dirichlet(np.ones(classes), 3000)
+    y = rng.integers(0, classes, 3000)
+    frame = pd.DataFrame({"label": y})
+    frame["probs"] = list(p)
+    frame.to_csv(tmp_path / "preds.csv", index=False)
+    assert ("\n " in (tmp_path / "preds.csv").read_text()) == (classes == 50)
+    run = cli("eval", str(tmp_path / "preds.csv"), "--json")
+    assert run.code == 0, run.stderr
+    printed = _printed(p)  # log_loss warns on their sums, 1 ± 1e-8
+    expected = -np.mean(np.log(printed[np.arange(len(y)), y]))
+    assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_column_of_numpy_logits_with_signs(cli, tmp_path):
+    z = np.array([[-1.5, 0.25, 3.0], [2.0, -0.125, -7.5]])
+    frame = pd.DataFrame({"label": [2, 0]})
+    frame["logits"] = list(z)  # printed "[-1.5    0.25   3.  ]"
+    frame.to_csv(tmp_path / "preds.csv", index=False)
+    run = cli("eval", str(tmp_path / "preds.csv"), "--logits", "--json")
+    assert run.code == 0, run.stderr
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    expected = -(log_p[0, 2] + log_p[1, 0]) / 2
+    assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_column_of_lists_of_numpy_scalars(cli, tmp_path, iris):
+    """`df["probs"] = [list(row) for row in P]`: numpy 2 writes `[np.float64(0.97...), ...]`."""
+    y, p = iris
+    frame = pd.DataFrame({"label": y})
+    frame["probs"] = [list(row) for row in p]
+    frame.to_csv(tmp_path / "preds.csv", index=False)
+    assert "np.float64(" in (tmp_path / "preds.csv").read_text()
+    run = cli("eval", str(tmp_path / "preds.csv"), "--json")
+    assert run.code == 0, run.stderr
+    expected = log_loss(y, p)
+    assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_an_array_numpy_printed_shortened_names_the_fix(cli, tmp_path):
+    p = np.random.default_rng(2).dirichlet(np.ones(1200), 3)
+    frame = pd.DataFrame({"label": [0, 1, 2]})
+    frame["probs"] = list(p)  # more than 1000 values: printed with '...'
+    frame.to_csv(tmp_path / "preds.csv", index=False)
+    run = cli("eval", str(tmp_path / "preds.csv"))
+    assert run.code == 2
+    assert "row 1, column 'probs'" in run.stderr and "printed this array shortened" in run.stderr
+    assert "P.tolist()" in run.stderr and len(run.stderr.splitlines()) == 1

@@ -113,7 +113,7 @@ class CsvSource:
         try:
             table = pacsv.read_csv(
                 io.BytesIO(body),
-                read_options=pacsv.ReadOptions(column_names=self.column_names),
+                read_options=self._whole(body),
                 parse_options=self._parse_options(),
             )
         except pa.ArrowException:  # a bad row in the sample: eval will name it
@@ -192,7 +192,7 @@ class CsvSource:
         try:
             table = pacsv.read_csv(
                 io.BytesIO(body),
-                read_options=pacsv.ReadOptions(column_names=self.column_names),
+                read_options=self._whole(body),
                 parse_options=self._parse_options(),
                 convert_options=pacsv.ConvertOptions(include_columns=labels),
             )
@@ -257,6 +257,13 @@ class CsvSource:
         except OpenQuote as exc:
             raise InputError(str(exc), file=self.name) from None
 
+    def _whole(self, body: bytes) -> pacsv.ReadOptions:
+        """Read a sample as one block: pyarrow's own blocks are cut at any newline, also one
+        inside a quoted value (a column of numpy arrays as pandas writes them)."""
+        return pacsv.ReadOptions(
+            column_names=self.column_names, use_threads=False, block_size=len(body) + 1
+        )
+
     def _parse_options(self) -> pacsv.ParseOptions:
         return pacsv.ParseOptions(delimiter=self.delimiter)
 
@@ -305,6 +312,6 @@ def _kind(column: pa.ChunkedArray) -> str:
     import pyarrow.compute as pc  # slow to import: only for text columns
 
     values = column.drop_null()
-    if len(values) and pc.all(pc.match_substring_regex(values, r"^\s*\[.*\]\s*$")).as_py():
+    if len(values) and pc.all(pc.match_substring_regex(values, r"(?s)^\s*\[.*\]\s*$")).as_py():
         return "json-array"
     return "string"

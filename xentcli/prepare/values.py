@@ -9,8 +9,14 @@ from xentcli.errors import InputError, SchemaError
 from xentcli.io.arrow_numpy import float_values, int_values, null_mask
 from xentcli.prepare.scratch import Scratch
 
-_NUMBER = r"-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|-?[Ii]nf(inity)?|NaN|nan"
-JSON_ARRAY = rf"^\s*\[\s*(({_NUMBER})\s*(,\s*({_NUMBER})\s*)*)?\]\s*$"
+_NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|-?[Ii]nf(inity)?|NaN|nan"
+# an array's text between its brackets: JSON's (commas), or numpy's print of an array (spaces,
+# maybe across lines: what pandas' to_csv writes for a column of numpy arrays)
+BRACKETS = r"(?s)^\s*\[(.*)\]\s*$"
+COMMAS = rf"^\s*(({_NUMBER})\s*(,\s*({_NUMBER})\s*)*)?$"
+SPACES = rf"^\s*({_NUMBER})(\s+({_NUMBER}))*\s*$"
+# numpy 2's repr of its scalars, what to_csv writes for a column of lists of them
+SCALAR_REPR = r"np\.float(?:16|32|64)\(([^()]*)\)"
 NUMERIC = (pa.types.is_floating, pa.types.is_integer, pa.types.is_boolean, pa.types.is_decimal)
 
 
@@ -36,16 +42,7 @@ def list_rows(
     import pyarrow.compute as pc  # slow to import: only when needed
 
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        well_formed = pc.match_substring_regex(column, JSON_ARRAY)
-        bad = np.flatnonzero(~null_mask(column) & ~np.asarray(well_formed.fill_null(True)))
-        if bad.size:  # "[[0.1, 0.9]]", "[0.3, 0 .4]": not one flat JSON array of numbers
-            raise InputError(
-                f"{column[int(bad[0])].as_py()!r} is not a JSON array of numbers",
-                file=file,
-                row=offset + int(bad[0]) + 1,
-                column=name,
-            )
-        column = pc.split_pattern(pc.replace_substring_regex(column, r"[\[\]\s]", ""), ",")
+        column = pc.split_pattern(_array_text(column, file, name, offset), ",")
     kind = column.type
     if not (
         pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
@@ -76,6 +73,33 @@ def list_rows(
     rows = np.full((width, len(column)), np.nan)
     rows[:, ~missing] = flat.reshape(-1, width).T
     return rows, width
+
+
+def _array_text(column: pa.Array, file: str, name: str, offset: int) -> pa.Array:
+    """Arrays written as text — JSON's `[0.1, 0.9]`, numpy's printed `[0.1 0.9]` or
+    `[np.float64(0.1), np.float64(0.9)]` — as their numbers joined by commas; anything else
+    ("[[0.1, 0.9]]", "[0.3, 0 .4]", numpy's shortened `[0.1 ... 0.9]`) is an error at its row."""
+    import pyarrow.compute as pc
+
+    text = pc.replace_substring_regex(column, SCALAR_REPR, r"\1")
+    inner = pc.replace_substring_regex(text, BRACKETS, r"\1")
+    well_formed = pc.and_(
+        pc.match_substring_regex(text, BRACKETS),
+        pc.or_(pc.match_substring_regex(inner, COMMAS), pc.match_substring_regex(inner, SPACES)),
+    )
+    bad = np.flatnonzero(~null_mask(column) & ~np.asarray(well_formed.fill_null(True)))
+    if bad.size:
+        value = column[int(bad[0])].as_py()
+        why = (
+            "numpy printed this array shortened ('...'): save the values themselves "
+            "(to_parquet, or a column of lists: P.tolist())"
+            if "..." in value
+            else "not a JSON array of numbers"
+        )
+        raise InputError(
+            f"{value!r} is {why}", file=file, row=offset + int(bad[0]) + 1, column=name
+        )
+    return pc.replace_substring_regex(pc.utf8_trim_whitespace(inner), r"\s*,\s*|\s+", ",")
 
 
 def _numbers(values: pa.Array) -> np.ndarray:
