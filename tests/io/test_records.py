@@ -301,3 +301,20 @@ def test_spark_vectors_in_json_lines_and_a_sparse_one(cli, tmp_path):
     assert sparse.code == 2
     assert "spark.jsonl, row 2, column 'probability': a sparse vector (Spark ML)" in sparse.stderr
     assert "vector_to_array(probability)" in sparse.stderr
+
+
+def test_records_written_as_text_in_csv_name_the_way_out(cli, tmp_path):
+    """pandas' to_csv of a column of dicts writes their repr: not read, the error says how."""
+    frame = pd.DataFrame({"label": ["a", "b"]})
+    frame["probs"] = [{"a": 0.7, "b": 0.3}, {"a": 0.1, "b": 0.9}]
+    frame.to_csv(tmp_path / "preds.csv", index=False)
+    run = cli("eval", str(tmp_path / "preds.csv"))
+    assert run.code == 2 and len(run.stderr.splitlines()) == 1
+    assert "row 1, column 'probs'" in run.stderr and "to_parquet" in run.stderr
+    frame.to_parquet(tmp_path / "preds.parquet")  # the same frame, as the error says
+    fixed = cli("eval", str(tmp_path / "preds.parquet"), "--json")
+    assert fixed.code == 0, fixed.stderr
+    expected = log_loss(["a", "b"], [0.3, 0.9])
+    assert json.loads(fixed.stdout)["metrics"]["binary_cross_entropy"] == pytest.approx(
+        expected, rel=1e-12
+    )

@@ -46,10 +46,22 @@ def locate_csv_error(
                 for index, column in positions:
                     cell = cells[index].strip()
                     if cell not in NULL_TEXT and not _is_number(cell):
-                        return number, column, f"{cells[index]!r} is not a number"
+                        return number, column, not_a_number(cells[index])
     except (OSError, EOFError, csv.Error, pa.ArrowException) as exc:
         return None, None, f"cannot decompress or read the file ({exc})"
     return None
+
+
+def not_a_number(cell: str) -> str:
+    """What is said of a cell that should be a number; a record written as text (pandas'
+    to_csv of a column of dicts) with the way to keep it as columns (docs/inputs.md)."""
+    if cell.strip().startswith("{"):
+        return (
+            f"{cell!r} is not a number: records written as text are not read; save them with "
+            "to_parquet (a column of dicts is read by field, probs.cat) or flatten them first "
+            "(pd.json_normalize)"
+        )
+    return f"{cell!r} is not a number"
 
 
 def _is_number(cell: str) -> bool:
@@ -77,5 +89,5 @@ def explain_csv_message(
     if found := NOT_A_NUMBER.search(message):
         index, row = int(found.group(1)), int(found.group(2))
         column = header[index] if index < len(header) else None
-        return rows_before + row, column, f"{found.group(3)!r} is not a number"
+        return rows_before + row, column, not_a_number(found.group(3))
     return None
