@@ -219,7 +219,7 @@ CASES = {
         ("raw-xyz", b"a,b\n"),
         [],
         "{f}: cannot tell the format from the name; pass --input-format "
-        "csv|tsv|parquet|arrow|jsonl|json|npy|npz",
+        "csv|tsv|parquet|arrow|jsonl|json|npy|npz|pt",
     ),
 }
 
@@ -404,7 +404,6 @@ def test_a_header_separated_otherwise_says_so(cli, tmp_path, name, text, fix):
     ("suffix", "named"),
     [
         (".pkl", "pickle"),
-        (".pt", "PyTorch"),
         (".xlsx", "Excel"),
         (".h5", "HDF5"),
     ],

@@ -1,11 +1,11 @@
-"""numpy's own files, read a block of rows at a time (never memory-mapped: a file cut shorter
-while mapped would kill the process): `.npy` (np.save) and `.npz` (np.savez, compressed or not)
-(docs/inputs.md)."""
+"""Files of arrays, read a block of rows at a time (never memory-mapped: a file cut shorter while
+mapped would kill the process): numpy's `.npy` (np.save) and `.npz` (np.savez, compressed or
+not), and PyTorch's `.pt` (torch.save, its tensors found by torch_files.py) (docs/inputs.md)."""
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, BinaryIO
 
 import numpy as np
@@ -18,44 +18,39 @@ from xentcli.io.source import BAD_FILE, StoredSchema
 HOW = "np.ascontiguousarray(values)"
 
 
-class _Array:
-    """One stored array: its header read, its rows read in order from a stream."""
+class StoredArray:
+    """One stored array of one or two dimensions, C order: its rows read in order from a stream
+    positioned at its first row (a .npy array, an .npz member, a torch.save tensor)."""
 
-    def __init__(self, stream: BinaryIO | IO[bytes], file: str, name: str) -> None:
-        self.stream, self.file, self.name = stream, file, name
-        fmt = np.lib.format
-        try:
-            version = fmt.read_magic(stream)
-            read_header = (
-                fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-            )
-            self.shape, fortran, self.dtype = read_header(stream)
-        except (ValueError, EOFError, OSError) as exc:
+    def __init__(
+        self,
+        stream: BinaryIO | IO[bytes],
+        file: str,
+        name: str,
+        shape: tuple[int, ...],
+        dtype: np.dtype,
+        decode: tuple[Callable[[np.ndarray], np.ndarray], type] | None = None,
+    ) -> None:
+        self.stream, self.file, self.name, self.shape = stream, file, name, shape
+        self.stored = dtype
+        # stored values to what they mean, and its type (bfloat16's bits to float32)
+        self.decode, self.dtype = (
+            decode[0] if decode else None,
+            np.dtype(decode[1] if decode else dtype),
+        )
+        if len(shape) not in (1, 2):
             raise InputError(
-                f"not a readable .npy array{self._member} ({exc})", file=file
-            ) from None
-        if self.dtype.hasobject:
-            raise InputError(
-                f"the array{self._member} holds Python objects (loading it could run code); "
-                "save numbers or text (np.array(values, dtype=str))",
+                f"the array{self.member} has shape {shape}: one row per sample is read from an "
+                "array of one or two dimensions",
                 file=file,
             )
-        if len(self.shape) not in (1, 2):
-            raise InputError(
-                f"the array{self._member} has shape {self.shape}: one row per sample is read "
-                "from an array of one or two dimensions",
-                file=file,
-            )
-        if fortran and len(self.shape) == 2:
-            raise InputError(
-                f"the array{self._member} is stored in Fortran order; save {HOW}", file=file
-            )
-        self.rows = self.shape[0]
-        self.width = self.shape[1] if len(self.shape) == 2 else None
-        self.row_bytes = self.dtype.itemsize * (self.width or 1)
+        self.rows = shape[0]
+        self.width = shape[1] if len(shape) == 2 else None
+        self.row_bytes = self.stored.itemsize * (self.width or 1)
 
     @property
-    def _member(self) -> str:
+    def member(self) -> str:
+        """The array's name as said in a message, if it has one."""
         return f" {self.name!r}" if self.name else ""
 
     def read(self, rows: int, before: int) -> np.ndarray:
@@ -63,20 +58,42 @@ class _Array:
         data = self.stream.read(rows * self.row_bytes)
         if len(data) < rows * self.row_bytes:
             raise InputError(
-                f"the array{self._member} is cut short: {self.rows} rows stored, "
+                f"the array{self.member} is cut short: {self.rows} rows stored, "
                 f"{before + len(data) // self.row_bytes} there",
                 file=self.file,
             )
         shape = (rows, self.width) if self.width is not None else (rows,)
-        return np.frombuffer(data, dtype=self.dtype).reshape(shape)
+        values = np.frombuffer(data, dtype=self.stored).reshape(shape)
+        return self.decode(values) if self.decode is not None else values
 
 
-def _arrow_type(array: _Array) -> pa.DataType:
+def _npy_array(stream: BinaryIO | IO[bytes], file: str, name: str) -> StoredArray:
+    """A .npy array (a file, or an .npz member) from its header."""
+    member = f" {name!r}" if name else ""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(stream)
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, fortran, dtype = read_header(stream)
+    except (ValueError, EOFError, OSError) as exc:
+        raise InputError(f"not a readable .npy array{member} ({exc})", file=file) from None
+    if dtype.hasobject:
+        raise InputError(
+            f"the array{member} holds Python objects (loading it could run code); save numbers "
+            "or text (np.array(values, dtype=str))",
+            file=file,
+        )
+    if fortran and len(shape) == 2:
+        raise InputError(f"the array{member} is stored in Fortran order; save {HOW}", file=file)
+    return StoredArray(stream, file, name, shape, dtype)
+
+
+def _arrow_type(array: StoredArray) -> pa.DataType:
     """What a stored array's column holds: its values, or a list of its row's values."""
     kind = array.dtype
     if kind.names:  # a structured array: one column per field, not yet
         raise InputError(
-            f"the array{array._member} is a structured (record) array: save each field as an "
+            f"the array{array.member} is a structured (record) array: save each field as an "
             "array of its own (np.savez(path, label=..., prob=...))",
             file=array.file,
         )
@@ -97,8 +114,9 @@ def _column(values: np.ndarray) -> pa.Array:
 
 
 class NumpySource(StoredSchema):
-    """A `.npy` array (its columns `0..K-1`, as pandas names a DataFrame of it, or one column
-    `0`) or a `.npz` archive (a column per array, by its name; a 2-D array is a list column)."""
+    """One array — a `.npy` file, a torch.save tensor — is its columns `0..K-1`, as pandas names
+    a DataFrame of it (one column `0` if it has one dimension); named arrays — an `.npz`
+    archive, a torch.save dict of tensors — are a column each, a 2-D array a list column."""
 
     def __init__(self, path: str, fmt: str = "npy") -> None:
         self.name = path
@@ -112,7 +130,7 @@ class NumpySource(StoredSchema):
         fields = []
         for array in arrays:
             kind = _arrow_type(array)
-            if self.format == "npy" and array.width is not None:
+            if not array.name and array.width is not None:  # one array: K columns
                 fields += [pa.field(str(j), kind.value_type) for j in range(array.width)]
             else:
                 fields.append(pa.field(array.name or "0", kind))
@@ -120,23 +138,29 @@ class NumpySource(StoredSchema):
         self.column_names = list(self.schema.names)
         self._close(arrays)
 
-    def _open(self) -> list[_Array]:
+    def _open(self) -> list[StoredArray]:
         """Every stored array, each on a stream of its own, positioned at its first row."""
         try:
             if self.format == "npy":
-                return [_Array(storage.open_stream(self.name, None), self.name, "")]
+                return [_npy_array(storage.open_stream(self.name, None), self.name, "")]
+            if self.format == "pt":
+                from xentcli.io.torch_files import tensors
+
+                return tensors(self.name, storage.open_random(self.name))
             archive = zipfile.ZipFile(storage.open_random(self.name))
             members = [m for m in archive.namelist() if m.endswith(".npy")]
             if not members:
                 raise InputError("the archive holds no .npy array", file=self.name)
-            return [_Array(archive.open(m), self.name, m[: -len(".npy")]) for m in members]
+            arrays = [_npy_array(archive.open(m), self.name, m[: -len(".npy")]) for m in members]
+            archive.close()  # the file closes when its members' streams are
+            return arrays
         except zipfile.BadZipFile as exc:
             raise InputError(f"not a readable .npz archive ({exc})", file=self.name) from None
         except BAD_FILE as exc:
             raise InputError(f"cannot read ({exc})", file=self.name) from None
 
     @staticmethod
-    def _close(arrays: list[_Array]) -> None:
+    def _close(arrays: list[StoredArray]) -> None:
         for array in arrays:
             array.stream.close()
 
@@ -158,7 +182,7 @@ class NumpySource(StoredSchema):
                 columns: dict[str, Any] = {}
                 for array in arrays:
                     block = array.read(rows, done)
-                    if self.format == "npy" and block.ndim == 2:
+                    if not array.name and block.ndim == 2:
                         # one transpose (and cast) for all K columns, each then contiguous: a
                         # strided copy and a cast per column cost three times as much
                         wide = block.dtype.kind == "f" and block.dtype.itemsize < 8

@@ -36,6 +36,8 @@ SUFFIX_FORMATS = {
     ".json": "json",
     ".npy": "npy",
     ".npz": "npz",
+    ".pt": "pt",
+    ".pth": "pt",
 }
 TEXT_FORMATS = (
     "csv",
@@ -47,8 +49,6 @@ TEXT_FORMATS = (
 OTHER_FORMATS = {
     ".pkl": "pickle (loading one can run any code)",
     ".pickle": "pickle (loading one can run any code)",
-    ".pt": "PyTorch (torch.save: loading one can run any code)",
-    ".pth": "PyTorch (torch.save: loading one can run any code)",
     ".xlsx": "Excel",
     ".xls": "Excel",
     ".h5": "HDF5",
@@ -66,6 +66,7 @@ OPENERS: dict[str, Callable[[str], Any]] = {
     "json": open_json,
     "npy": NumpySource,
     "npz": lambda path: NumpySource(path, "npz"),
+    "pt": lambda path: NumpySource(path, "pt"),
 }
 
 
@@ -119,12 +120,12 @@ def detect_format(path: str) -> str:
     if fmt is None and suffix in OTHER_FORMATS:
         raise UsageError(
             f"{path}: {OTHER_FORMATS[suffix]} files are not read; save the predictions with "
-            "pandas' to_parquet (or to_csv, or numpy's np.save) and evaluate that"
+            "pandas' to_parquet (or to_csv, numpy's np.save or torch.save) and evaluate that"
         )
     if fmt is None:
         raise UsageError(
             f"{path}: cannot tell the format from the name; "
-            "pass --input-format csv|tsv|parquet|arrow|jsonl|json|npy|npz"
+            "pass --input-format csv|tsv|parquet|arrow|jsonl|json|npy|npz|pt"
         )
     if compressed and fmt not in TEXT_FORMATS:
         raise UsageError(f"{path}: a compressed {fmt} file is not supported; decompress it first")
