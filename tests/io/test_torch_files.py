@@ -119,3 +119,55 @@ def test_a_cut_archive(cli, tmp_path):
     run = cli("eval", str(tmp_path / "cut.pt"), "--logits")
     assert run.code == 2 and "cut.pt: a cut or corrupt torch.save archive" in run.stderr
     assert len(run.stderr.splitlines()) == 1
+
+
+def _crafted(offset: int, size: tuple[int, ...]) -> bytes:
+    """A torch.save archive whose one tensor claims this offset and size (pickle opcodes by
+    hand, as a crafted file would write them)."""
+
+    def number(v: int) -> bytes:
+        return b"J" + v.to_bytes(4, "little", signed=True)
+
+    body = (
+        b"\x80\x02}(X\x01\x00\x00\x00zctorch._utils\n_rebuild_tensor_v2\n("
+        b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000"
+        b"X\x03\x00\x00\x00cpuK\x10tQ"
+        + number(offset)
+        + b"("
+        + b"".join(map(number, size))
+        + b"t("
+        + number(1)
+        + b"t\x89ccollections\nOrderedDict\n)RtRu."
+    )
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as folder:
+        folder.writestr("p/data.pkl", body)
+        folder.writestr("p/data/0", np.full(16, 0.5, dtype="<f4").tobytes())
+    return archive.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("offset", "size", "said"),
+    [
+        (-3, (4,), "a tensor whose storage or layout is not one torch writes"),
+        (0, (-4,), "a tensor whose storage or layout is not one torch writes"),
+        (0, (1_000_000_000,), "is cut short: 1000000000 rows stored, 16 there"),
+    ],
+)
+def test_a_crafted_layout_is_an_input_error(cli, tmp_path, offset, size, said):
+    path = tmp_path / "preds.pt"
+    path.write_bytes(_crafted(offset, size))
+    np.save(tmp_path / "y.npy", np.zeros(16, dtype=int))
+    run = cli("eval", str(path), "--labels", str(tmp_path / "y.npy"), "--task", "regression")
+    assert run.code == 2 and said in run.stderr, run.stderr
+    assert len(run.stderr.splitlines()) == 1
+
+
+def test_a_crafted_archive_that_is_well_formed_reads(cli, tmp_path):
+    path = tmp_path / "preds.pt"
+    path.write_bytes(_crafted(0, (16,)))
+    np.save(tmp_path / "y.npy", np.ones(16))
+    run = cli(
+        "eval", str(path), "--labels", str(tmp_path / "y.npy"), "--task", "regression", "--json"
+    )
+    assert metrics_of(run)["mse"] == pytest.approx(0.25, rel=1e-12)

@@ -50,7 +50,13 @@ class Tensor(NamedTuple):
 
 
 def _tensor(storage: Any, offset: Any, size: Any, stride: Any, *_: Any) -> Tensor:
-    return Tensor(storage, int(offset), tuple(size), tuple(stride))
+    """A tensor as _rebuild_tensor_v2 is asked to make it, its layout checked (a crafted file
+    could say anything)."""
+    tensor = Tensor(storage, offset, tuple(size), tuple(stride))
+    numbers = (offset, *tensor.size, *tensor.stride)
+    if not isinstance(storage, _Storage) or not all(type(n) is int and n >= 0 for n in numbers):
+        raise ValueError("a tensor whose storage or layout is not one torch writes")
+    return tensor
 
 
 def _parameter(data: Any, *_: Any) -> Any:
