@@ -111,6 +111,13 @@ def _bad(path, kind: str) -> None:
     elif kind == "cut":
         np.save(path, np.full((1000, 3), 1 / 3))
         path.write_bytes(path.read_bytes()[:5000])
+    elif kind == "a header that claims 16 GB":
+        with open(path, "wb") as file:
+            header = {"descr": "<f8", "fortran_order": False, "shape": (2, 10**9)}
+            np.lib.format.write_array_header_1_0(file, header)
+            file.write(bytes(64))
+    elif kind == "too wide":
+        np.save(path, np.zeros((2, 100_001)))
     else:  # not numpy's at all
         path.write_bytes(b"label,prob\n1,0.5\n")
 
@@ -124,6 +131,8 @@ def _bad(path, kind: str) -> None:
         ("structured", "structured (record) array"),
         ("cut", "is cut short: 1000 rows stored, 203 there"),
         ("text", "not a readable .npy array"),
+        ("a header that claims 16 GB", "is cut short: 2 rows stored, 0 there"),
+        ("too wide", "has 100001 columns: more than 100000 are read as a list column"),
     ],
 )
 def test_arrays_that_cannot_be_read_are_one_clear_line(cli, tmp_path, kind, said):

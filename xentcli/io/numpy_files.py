@@ -16,6 +16,7 @@ from xentcli.io import storage
 from xentcli.io.source import BAD_FILE, StoredSchema
 
 HOW = "np.ascontiguousarray(values)"
+MAX_COLUMNS = 100_000  # one array's columns; a named array's rows are lists, of any length
 
 
 class StoredArray:
@@ -29,6 +30,7 @@ class StoredArray:
         name: str,
         shape: tuple[int, ...],
         dtype: np.dtype,
+        available: int | None,
         decode: tuple[Callable[[np.ndarray], np.ndarray], type] | None = None,
     ) -> None:
         self.stream, self.file, self.name, self.shape = stream, file, name, shape
@@ -47,6 +49,12 @@ class StoredArray:
         self.rows = shape[0]
         self.width = shape[1] if len(shape) == 2 else None
         self.row_bytes = self.stored.itemsize * (self.width or 1)
+        if available is not None and self.rows * self.row_bytes > available:  # before any read
+            raise InputError(
+                f"the array{self.member} is cut short: {self.rows} rows stored, "
+                f"{available // max(self.row_bytes, 1)} there",
+                file=file,
+            )
 
     @property
     def member(self) -> str:
@@ -67,8 +75,8 @@ class StoredArray:
         return self.decode(values) if self.decode is not None else values
 
 
-def _npy_array(stream: BinaryIO | IO[bytes], file: str, name: str) -> StoredArray:
-    """A .npy array (a file, or an .npz member) from its header."""
+def _npy_array(stream: BinaryIO | IO[bytes], file: str, name: str, size: int) -> StoredArray:
+    """A .npy array (a file, or an .npz member, of `size` bytes) from its header."""
     member = f" {name!r}" if name else ""
     fmt = np.lib.format
     try:
@@ -85,7 +93,7 @@ def _npy_array(stream: BinaryIO | IO[bytes], file: str, name: str) -> StoredArra
         )
     if fortran and len(shape) == 2:
         raise InputError(f"the array{member} is stored in Fortran order; save {HOW}", file=file)
-    return StoredArray(stream, file, name, shape, dtype)
+    return StoredArray(stream, file, name, shape, dtype, size - stream.tell())
 
 
 def _arrow_type(array: StoredArray) -> pa.DataType:
@@ -130,6 +138,12 @@ class NumpySource(StoredSchema):
         fields = []
         for array in arrays:
             kind = _arrow_type(array)
+            if not array.name and (array.width or 0) > MAX_COLUMNS:
+                raise InputError(
+                    f"the array has {array.width} columns: more than {MAX_COLUMNS} are read as a "
+                    "list column of a named array (np.savez(path, probs=values, label=labels))",
+                    file=path,
+                )
             if not array.name and array.width is not None:  # one array: K columns
                 fields += [pa.field(str(j), kind.value_type) for j in range(array.width)]
             else:
@@ -142,7 +156,8 @@ class NumpySource(StoredSchema):
         """Every stored array, each on a stream of its own, positioned at its first row."""
         try:
             if self.format == "npy":
-                return [_npy_array(storage.open_stream(self.name, None), self.name, "")]
+                stream = storage.open_stream(self.name, None)
+                return [_npy_array(stream, self.name, "", storage.size(self.name))]
             if self.format == "pt":
                 from xentcli.io.torch_files import tensors
 
@@ -151,7 +166,12 @@ class NumpySource(StoredSchema):
             members = [m for m in archive.namelist() if m.endswith(".npy")]
             if not members:
                 raise InputError("the archive holds no .npy array", file=self.name)
-            arrays = [_npy_array(archive.open(m), self.name, m[: -len(".npy")]) for m in members]
+            arrays = [
+                _npy_array(
+                    archive.open(m), self.name, m[: -len(".npy")], archive.getinfo(m).file_size
+                )
+                for m in members
+            ]
             archive.close()  # the file closes when its members' streams are
             return arrays
         except zipfile.BadZipFile as exc:

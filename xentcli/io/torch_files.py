@@ -164,14 +164,17 @@ def _array(
             f"{what} is not stored row by row (strides {tensor.stride}): save tensor.contiguous()",
             file=path,
         )
+    member = f"{folder}data/{tensor.storage.key}"
     try:
-        stream = archive.open(f"{folder}data/{tensor.storage.key}")
+        stream, size = archive.open(member), archive.getinfo(member).file_size
     except KeyError:
         raise InputError(f"{what}'s storage is missing from the archive", file=path) from None
-    stream.seek(tensor.offset * dtype.itemsize)
-    if kind == "bf16":
-        return StoredArray(stream, path, name, tensor.size, dtype, (_bfloat16, np.float32))
-    return StoredArray(stream, path, name, tensor.size, dtype)
+    start = tensor.offset * dtype.itemsize
+    if start > size:
+        raise InputError(f"{what} starts after the end of its storage", file=path)
+    stream.seek(start)
+    decode = (_bfloat16, np.float32) if kind == "bf16" else None
+    return StoredArray(stream, path, name, tensor.size, dtype, size - start, decode)
 
 
 def _bfloat16(bits: np.ndarray) -> np.ndarray:

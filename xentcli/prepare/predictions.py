@@ -125,7 +125,8 @@ def prediction_columns(
                 options.append((f"{prefix}* ({len(group)} columns)", group, suffixes))
         # a record column named as predictions (`probs: {"cat": 0.7, ...}`): its fields, which
         # the readers give as columns probs.cat, ... (io/records.py)
-        for name in BINARY_NAMES + (LOGIT_NAMES if request.logits else ()):
+        records = {n.split(".", 1)[0] for n in names if "." in n}  # one pass over the names
+        for name in [n for n in BINARY_NAMES + LOGIT_NAMES * request.logits if n in records]:
             group = fields_of(name, names)
             if len(group) >= 2:
                 suffixes = tuple(c[len(name) + 1 :] for c in group)
@@ -175,7 +176,7 @@ def prediction_columns(
     if not options and sole is not None and (request.logits or sole not in LOGIT_NAMES):
         return Picked([sole], (sole,))
     # a record named as logits is never read as probabilities: the error asks for --logits
-    logit_record = any(fields_of(n, names) for n in LOGIT_NAMES)
+    logit_record = any(n.startswith(tuple(f"{r}." for r in LOGIT_NAMES)) for n in names)
     guessed = class_named() if not options and not logit_record else []
     if len(guessed) >= 2:
         return Picked(guessed, tuple(guessed), guessed=True)
