@@ -658,3 +658,24 @@ def test_header_names_are_pyarrows(line, delimiter):
         parse_options=pacsv.ParseOptions(delimiter=delimiter),
     )
     assert names_of(line, delimiter) == table.column_names
+
+
+def test_a_hugging_face_dataset_saved_to_disk(cli, tmp_path):
+    """Dataset.save_to_disk writes Arrow stream files beside dataset_info.json and state.json,
+    which are not data (was "the files are of several formats (json, arrow)")."""
+    import pyarrow.ipc as ipc
+
+    rng = np.random.default_rng(9)
+    p = softmax(rng.normal(size=(120, 3)))
+    y = rng.integers(0, 3, 120)
+    table = pa.table({"label": y, "probs": pa.array(p.tolist()), "text": ["t"] * 120})
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    with ipc.new_stream(folder / "data-00000-of-00001.arrow", table.schema) as writer:
+        writer.write_table(table, max_chunksize=50)
+    (folder / "dataset_info.json").write_text('{"features": {}}')
+    (folder / "state.json").write_text(
+        '{"_data_files": [{"filename": "data-00000-of-00001.arrow"}]}'
+    )
+    run = cli("eval", str(folder), "--json")
+    assert metrics_of(run)["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)

@@ -117,7 +117,11 @@ def dataset_paths(target: str) -> tuple[list[str], str]:
         paths = []
         for folder, dirs, names in os.walk(target):
             dirs[:] = [d for d in dirs if not d.startswith(HIDDEN)]
-            paths += [os.path.join(folder, n) for n in names if not n.startswith(HIDDEN)]
+            paths += [
+                os.path.join(folder, n)
+                for n in names
+                if not n.startswith(HIDDEN) and n not in storage.METADATA
+            ]
         paths.sort()
         if not paths:
             raise InputError("the directory holds no data files", file=target)

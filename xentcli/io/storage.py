@@ -147,8 +147,14 @@ def _info(store: pafs.FileSystem, inner: str, url: str) -> pafs.FileInfo:
         raise InputError(f"cannot reach ({exc})", file=url) from None
 
 
+# what Hugging Face's Dataset.save_to_disk writes beside its Arrow files: not data
+METADATA = ("dataset_info.json", "state.json", "dataset_dict.json")
+
+
 def _hidden(relative: str) -> bool:
-    return any(part.startswith(("_", ".")) for part in relative.split("/") if part)
+    """Not data: a name starting with `_` or `.` (_SUCCESS, .crc) on the way, or metadata."""
+    parts = [part for part in relative.split("/") if part]
+    return any(p.startswith(("_", ".")) for p in parts) or bool(parts and parts[-1] in METADATA)
 
 
 def _glob_match(pattern: list[str], parts: list[str]) -> bool:
