@@ -173,3 +173,40 @@ def test_array_lengths_and_emptiness_are_said_plainly():
         xentcli.evaluate(y_true=[0, 1, 1], y_prob=[0.2, 0.7, 0.9], sample_weight=[1, 2])
     with pytest.raises(xentcli.UsageError, match="are empty"):
         xentcli.evaluate(y_true=[], y_prob=[])
+
+
+class _Tensor:
+    """What numpy sees of a PyTorch tensor that requires grad: __array__ refuses until it is
+    detached (torch: "Can't call numpy() on Tensor that requires grad")."""
+
+    def __init__(self, values, attached: bool = True) -> None:
+        self.values, self.attached = np.asarray(values), attached
+
+    def __array__(self, dtype=None, copy=None):
+        if self.attached:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad")
+        return self.values if dtype is None else self.values.astype(dtype)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def detach(self) -> _Tensor:
+        return _Tensor(self.values, attached=False)
+
+    def cpu(self) -> _Tensor:
+        return self
+
+
+def test_tensors_that_require_grad_are_detached_as_sklearn_users_expect():
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(40, 3))
+    y = rng.integers(0, 3, 40)
+    w = rng.random(40)
+    report = xentcli.evaluate(
+        y_true=_Tensor(y), y_prob=_Tensor(z), sample_weight=_Tensor(w), logits=True
+    )
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    expected = log_loss(y, p, sample_weight=w)
+    assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-12)

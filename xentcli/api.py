@@ -78,6 +78,14 @@ def _is_array(value: Any) -> bool:
     return isinstance(value, list | tuple) or kind in ("ndarray", "Series")
 
 
+def _host(values: Any) -> Any:
+    """A PyTorch tensor as values numpy can take: detached from autograd, on the CPU (numpy
+    refuses a tensor that requires grad or lives on a GPU); anything else as it is."""
+    if callable(getattr(values, "detach", None)) and callable(getattr(values, "cpu", None)):
+        return values.detach().cpu()
+    return values
+
+
 def _arrays(
     source: Any, y_true: Any, y_prob: Any, sample_weight: Any, options: dict[str, Any]
 ) -> tuple[Any, dict[str, Any]]:
@@ -94,7 +102,7 @@ def _arrays(
         names = [str(c) for c in y_prob.columns]
         probabilities = y_prob.to_numpy(dtype=np.float64)
     else:
-        probabilities = np.asarray(y_prob, dtype=np.float64)
+        probabilities = np.asarray(_host(y_prob), dtype=np.float64)
         names = [str(k) for k in range(probabilities.shape[1])] if probabilities.ndim == 2 else []
     if probabilities.ndim == 1:
         columns["prob"] = probabilities
@@ -104,7 +112,7 @@ def _arrays(
         columns |= {col: probabilities[:, k] for k, col in enumerate(pred)}
     else:
         raise UsageError(f"y_prob= must be (n,) or (n, K), not of shape {probabilities.shape}")
-    truth = y_true.to_numpy() if hasattr(y_true, "to_numpy") else np.asarray(y_true)
+    truth = y_true.to_numpy() if hasattr(y_true, "to_numpy") else np.asarray(_host(y_true))
     if truth.ndim == 2:  # K label columns: soft labels, or multilabel 0/1
         labels = [f"y_{name}" for name in names or range(truth.shape[1])]
         columns |= {col: truth[:, k].astype(np.float64) for k, col in enumerate(labels)}
@@ -116,7 +124,7 @@ def _arrays(
             # a plain array, or pd.DataFrame(predict_proba(X)): columns 0..K-1 name no class
             options = _classes_of(truth, probabilities.shape[1], options)
     if sample_weight is not None:
-        columns["weight"] = np.asarray(sample_weight, dtype=np.float64)
+        columns["weight"] = np.asarray(_host(sample_weight), dtype=np.float64)
         options = {**options, "weight_col": "weight"}
     lengths = {name: len(values) for name, values in columns.items()}
     if len(set(lengths.values())) > 1:
