@@ -432,3 +432,21 @@ def test_a_feather_version_1_file_is_named_with_the_way_out(cli, tmp_path):
     (tmp_path / "v1.feather").write_bytes(b"FEA1" + b"\0" * 64 + b"FEA1")
     run = cli("eval", str(tmp_path / "v1.feather"))
     assert run.code == 2 and "Feather version 1" in run.stderr and "write_feather" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "said"),
+    [
+        ("label,p_0,p_1,p_2", "-100,0.3,0.3,0.4", "pass --ignore-label -100 to drop rows with it"),
+        ("label,p_0,p_1,p_2", "-1,0.3,0.3,0.4", "pass --ignore-label -1 to drop rows with it"),
+        ("label,prob", "-100,0.3", "pass --ignore-label -100 to drop rows with it"),
+        ("label,prob", "-1,0.3", "pass --positive VALUE for two label values"),  # -1/1 labels
+    ],
+)
+def test_a_negative_label_names_ignore_label(cli, tmp_path, header, row, said):
+    """PyTorch's ignore_index (-100, as Hugging Face pads labels) marks rows to leave out."""
+    first = "0,0.7,0.2,0.1" if header.count(",") == 3 else "1,0.7"
+    path = write_csv(tmp_path / "preds.csv", header.split(","), [first.split(","), row.split(",")])
+    run = cli("eval", str(path))
+    assert run.code == 2 and "row 2, column 'label'" in run.stderr and said in run.stderr
+    assert len(run.stderr.splitlines()) == 1

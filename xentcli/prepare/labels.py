@@ -200,9 +200,12 @@ class LabelMapper:
                 if self.int_names is not None
                 else "a string label names a class, an integer label is a 0-based position"
             )
+            fix = _ignore_hint(value) or (
+                "pass --classes with the class of each prediction column, in column order"
+            )
             message = (
                 f"label {value!r} maps to no class (classes: {', '.join(self.classes)}; {rule}); "
-                "pass --classes with the class of each prediction column, in column order"
+                + fix
             )
             positions = [str(k) for k in range(len(self.classes))]
             if list(self.classes) == positions and _as_number(str(value)) is None:
@@ -221,11 +224,25 @@ class LabelMapper:
                 f"label {value!r} is a third value: binary labels here are "
                 f"{str(self.positive)!r} and {str(self.negative)!r}"
             )
+        elif _as_number(str(value)) == -100:  # -1 may be a class (-1/1 labels): -100 only
+            message = f"label {value!r} is not 0/1 or true/false; {_ignore_hint(value)}"
         else:
             message = f"label {value!r} is not 0/1 or true/false; pass --positive VALUE"
             if _as_number(value) is not None:  # a number: most often a regression target
                 message += " for two label values, or --task regression for a numeric target"
         return InputError(message, file=self.file, row=row, column=self.column)
+
+
+def _ignore_hint(value: Any) -> str | None:
+    """A negative integer label is most often a marker of rows to leave out (PyTorch's
+    ignore_index, -100 by default, as Hugging Face pads its labels): the flag that drops them."""
+    number = _as_number(str(value))
+    if number is None or not math.isfinite(number) or number >= 0 or number != int(number):
+        return None
+    return (
+        f"pass --ignore-label {int(number)} to drop rows with it (like PyTorch's ignore_index, "
+        "-100 by default)"
+    )
 
 
 class ClassIndex:
