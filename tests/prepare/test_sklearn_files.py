@@ -630,3 +630,33 @@ def test_an_array_numpy_printed_shortened_names_the_fix(cli, tmp_path):
     assert run.code == 2
     assert "row 1, column 'probs'" in run.stderr and "printed this array shortened" in run.stderr
     assert "P.tolist()" in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("beside", ["id", "sample_id", "n_tokens", "uuid"])
+def test_class_named_columns_beside_a_text_label_and_an_id(cli, tmp_path, iris, beside):
+    """An id (integer, or text under an id's name) or a count beside them: the one text column
+    is still the labels, and the note says how the columns were found."""
+    y, p = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    frame = pd.DataFrame(p, columns=names)
+    frame.insert(0, "species", names[y])
+    ids = np.arange(len(y))
+    frame.insert(0, beside, [f"u-{i}" for i in ids] if beside == "uuid" else ids)
+    frame.to_csv(tmp_path / "named.csv", index=False)
+    run = cli("eval", str(tmp_path / "named.csv"), "--json")
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(
+        log_loss(y, p), rel=1e-12
+    )
+    assert "'species' is read as the labels" in run.stderr and "--label-col" in run.stderr
+
+
+def test_two_text_columns_beside_class_named_floats_still_ask(cli, tmp_path, iris):
+    y, p = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    frame = pd.DataFrame(p, columns=names)
+    frame["species"] = names[y]
+    frame["model"] = "rf"
+    frame.to_csv(tmp_path / "named.csv", index=False)
+    run = cli("eval", str(tmp_path / "named.csv"))
+    assert run.code == 2 and "no label column found" in run.stderr and "--label-col" in run.stderr

@@ -215,6 +215,12 @@ def resolve_layout(
         )
         pred_cols = [pred_cols[at]]
     found = _found_note(picked, hard and not request.hard, candidates, request, pred_types)
+    if typed is not None:  # said, as the other guesses are: the columns were not named
+        found = (
+            f"no column is named as labels or predictions: {typed[0]!r} is read as the labels "
+            f"and {', '.join(typed[1])} as the probabilities of the classes they name; "
+            "--label-col and --pred-col pick others"
+        )
     note = found if note is None else note if found is None else f"{found}; {note}"
     return Layout(
         Task(task),

@@ -13,6 +13,7 @@ from xentcli.prepare.columns import (
     CLASS_PREFIXES,
     INDEXED_P,
     INTEGER_NAME,
+    KEY_NAMES,
     LABEL_NAMES,
     LABEL_PREDICTION_NAMES,
     LOGIT_NAMES,
@@ -37,12 +38,15 @@ def by_types(
         return None
     if any(name in names for name in LABEL_NAMES):
         return None
-    skip = {index_column(names), request.weight_col, request.on, *request.by}
+    skip = {index_column(names), request.weight_col, request.on, *request.by, *request.keep}
     types = pred_types()
-    columns = [n for n in names if n not in skip]
+    columns = [n for n in names if n not in skip and n not in KEY_NAMES]
     floats = [n for n in columns if types.get(n, "").startswith(("double", "float", "halffloat"))]
-    others = [n for n in columns if n not in floats]
-    text = ("string", "large_string", "dictionary", "bool")  # not integers: ids are integers too
+    # integers are left aside, never labels here: ids and counts are integers too
+    others = [
+        n for n in columns if n not in floats and not types.get(n, "").startswith(("int", "uint"))
+    ]
+    text = ("string", "large_string", "dictionary", "bool")
     if len(others) != 1 or len(floats) < 2 or not types.get(others[0], "").startswith(text):
         return None
     return others[0], floats
