@@ -679,3 +679,64 @@ def test_a_hugging_face_dataset_saved_to_disk(cli, tmp_path):
     )
     run = cli("eval", str(folder), "--json")
     assert metrics_of(run)["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+
+
+def _hugging_face_table(y: np.ndarray, p: np.ndarray | None, names: list[str], **more) -> pa.Table:
+    """What `datasets` writes: integer labels, their ClassLabel names in the schema metadata."""
+    columns = {"label": y, **more}
+    if p is not None:
+        columns["probs"] = pa.array(p.tolist())
+    features = {"label": {"names": names, "_type": "ClassLabel"}}
+    meta = {"huggingface": json.dumps({"info": {"features": features}})}
+    return pa.table(columns).replace_schema_metadata(meta)
+
+
+def test_a_hugging_face_class_label_names_the_classes(cli, tmp_path):
+    from sklearn.metrics import confusion_matrix
+
+    rng = np.random.default_rng(10)
+    p = softmax(rng.normal(size=(90, 3)))
+    y = rng.integers(0, 3, 90)
+    names = ["neg", "neu", "pos"]
+    pq.write_table(_hugging_face_table(y, p, names), tmp_path / "preds.parquet")
+    run = cli("eval", str(tmp_path / "preds.parquet"), "--per-class", "--json")
+    report = json.loads(run.stdout)
+    assert report["classes"] == names
+    assert report["metrics"]["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    assert report["confusion_matrix"]["labels"] == names
+    assert report["confusion_matrix"]["matrix"] == confusion_matrix(y, p.argmax(1)).tolist()
+    assert "ClassLabel feature of 'label': neg, neu, pos" in run.stderr
+    given = cli("eval", str(tmp_path / "preds.parquet"), "--classes", "a,b,c", "--json")
+    assert json.loads(given.stdout)["classes"] == ["a", "b", "c"]
+    # predicted labels beside them are named too, by position
+    hard = _hugging_face_table(y, None, names, prediction=p.argmax(1))
+    pq.write_table(hard, tmp_path / "hard.parquet")
+    run = cli("eval", str(tmp_path / "hard.parquet"), "--per-class", "--json")
+    report = json.loads(run.stdout)
+    assert report["classes"] == names
+    assert report["confusion_matrix"]["matrix"] == confusion_matrix(y, p.argmax(1)).tolist()
+
+
+def test_a_class_label_of_another_size_than_the_lists_names_nothing(cli, tmp_path):
+    rng = np.random.default_rng(11)
+    p = softmax(rng.normal(size=(40, 4)))
+    y = rng.integers(0, 3, 40)
+    pq.write_table(_hugging_face_table(y, p, ["neg", "neu", "pos"]), tmp_path / "preds.parquet")
+    run = cli("eval", str(tmp_path / "preds.parquet"), "--json")
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["classes"] == ["0", "1", "2", "3"]
+
+
+def test_a_dataset_of_list_files_sizes_its_chunks_by_the_lists(tmp_path):
+    from xentcli.io.open import open_source
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    p = softmax(np.random.default_rng(12).normal(size=(10, 7)))
+    for part in range(2):
+        table = pa.table({"label": np.zeros(10, dtype=int), "probs": pa.array(p.tolist())})
+        pq.write_table(table, folder / f"part-{part}.parquet")
+        with pa.ipc.new_stream(folder.parent / f"s{part}.arrows", table.schema) as writer:
+            writer.write_table(table)
+    assert open_source(str(folder)).values_per_row("probs") == 7
+    assert open_source(str(folder.parent / "s0.arrows")).values_per_row("probs") == 7

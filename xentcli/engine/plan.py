@@ -175,7 +175,31 @@ def layout_of(preds: Source, label_src: Source | None, opts: EvalOptions) -> Lay
             error.message = f"{error.message} ({'; '.join(told)})"
             error.args = (error.message,)
         raise
+    named = _class_label_names(label_src or preds, layout, opts, list_width(preds, layout))
+    if named is not None:
+        told.append(
+            f"the classes are named by the dataset's ClassLabel feature of {layout.label_col!r}: "
+            f"{', '.join(named)} (--classes names others)"
+        )
+        layout = replace(layout, classes=named)
     return replace(layout, told=tuple(told))
+
+
+def _class_label_names(
+    source: Source, layout: Layout, opts: EvalOptions, width: int | None
+) -> tuple[str, ...] | None:
+    """A Hugging Face dataset's class names for integer labels (its ClassLabel feature), when
+    the predictions name no classes of their own — a list column of as many values, predicted
+    labels, or columns 0..K-1 (docs/inputs.md)."""
+    find = getattr(source, "class_names", None)
+    if find is None or opts.classes or layout.label_col is None or layout.task != Task.MULTICLASS:
+        return None
+    names = find(layout.label_col)
+    if names is None or (layout.pred_list and width != len(names)):
+        return None
+    if layout.classes is None:
+        return names
+    return names if layout.classes == tuple(map(str, range(len(names)))) else None
 
 
 def checked_layout(

@@ -65,14 +65,20 @@ class ArrowFileSource(StoredSchema):
         self.column_names = column_names(self.schema, path)
 
     def values_per_row(self, column: str) -> int | None:
-        """A list column's values per row, from the file's first batch (docs/inputs.md)."""
-        if self._reader is None or not self._reader.num_record_batches:
-            return None  # the stream format: its batches can be read once only
+        """A list column's values per row, from the file's first batch (docs/inputs.md); a
+        stream's first batch is read from the file opened once more."""
+        if self._reader is not None and not self._reader.num_record_batches:
+            return None
         try:
-            data = self._reader.get_batch(0).column(column)
+            if self._reader is not None:
+                first = self._reader.get_batch(0)
+            else:
+                with ipc.open_stream(_open(self.name)) as stream:
+                    first = stream.read_next_batch()
+            data = records.select(first, [column]).column(0)
             data.validate(full=True)  # untrusted offsets would be read out of bounds (a crash)
             return _per_row(data)
-        except (*BAD_FILE, KeyError):  # reading the batches will name the problem
+        except (*BAD_FILE, KeyError, StopIteration):  # reading the batches will name it
             return None
 
     def batches(

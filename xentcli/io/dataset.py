@@ -48,6 +48,16 @@ class DatasetSource:
         """The fraction of the rows read: the row count is stored."""
         return rows / self.num_rows if self.num_rows else None
 
+    def values_per_row(self, column: str) -> int | None:
+        """A list column's values per row, from the first file (what sizes chunks by values)."""
+        known = getattr(self._first, "values_per_row", None)
+        return known(column) if known is not None and column in self._first.column_names else None
+
+    def class_names(self, column: str) -> tuple[str, ...] | None:
+        """The first file's names of a label column's classes, if it keeps them."""
+        names = getattr(self._first, "class_names", None)
+        return names(column) if names is not None else None
+
     def column_types(self) -> dict[str, str]:
         """The first file's column types, and the partition columns'."""
         first = self._first.column_types()

@@ -141,6 +141,27 @@ class StoredSchema:
         """Column → stored type (a record's fields as columns of their own, io/records.py)."""
         return records.flat_types(self.schema)
 
+    def class_names(self, column: str) -> tuple[str, ...] | None:
+        """The names of an integer label column's classes, where the file keeps them: a
+        Hugging Face dataset's ClassLabel feature, in the schema's `huggingface` metadata."""
+        return class_label_names(self.schema, column)
+
+
+def class_label_names(schema: pa.Schema, column: str) -> tuple[str, ...] | None:
+    """A Hugging Face ClassLabel's names for a column, from the schema's metadata; None when
+    there are none (or the metadata is not what `datasets` writes)."""
+    import json
+
+    try:
+        meta = json.loads((schema.metadata or {}).get(b"huggingface", b"{}"))
+        feature = meta["info"]["features"][column]
+        names = feature["names"] if feature.get("_type") == "ClassLabel" else None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        return None
+    return tuple(names) if len(set(names)) == len(names) else None
+
 
 def column_names(schema: pa.Schema, name: str) -> list[str]:
     """A stored schema's column names, a record's fields as columns of their own
