@@ -46,7 +46,8 @@ def test_predict_proba_and_labels_saved_with_np_save(cli, tmp_path, arrays, dtyp
 def test_an_npz_archive_is_a_column_per_array(cli, tmp_path, arrays, save):
     y, p = arrays
     w = np.random.default_rng(3).random(len(y))
-    save(tmp_path / "preds.npz", y_true=y, y_prob=p, w=w)
+    features = np.random.default_rng(4).random((len(y), 50))  # not read: no column wanted
+    save(tmp_path / "preds.npz", x=features, y_true=y, y_prob=p, w=w)
     run = cli("eval", str(tmp_path / "preds.npz"), "--weight-col", "w", "--json")
     expected = log_loss(y, p, sample_weight=w)
     assert metrics_of(run)["cross_entropy"] == pytest.approx(expected, rel=1e-12)
@@ -116,6 +117,8 @@ def _bad(path, kind: str) -> None:
             header = {"descr": "<f8", "fortran_order": False, "shape": (2, 10**9)}
             np.lib.format.write_array_header_1_0(file, header)
             file.write(bytes(64))
+    elif kind == "complex":
+        np.save(path, np.array([[1 + 2j, 3j], [0j, 1 + 0j]]))
     elif kind == "too wide":
         np.save(path, np.zeros((2, 100_001)))
     else:  # not numpy's at all
@@ -133,6 +136,7 @@ def _bad(path, kind: str) -> None:
         ("text", "not a readable .npy array"),
         ("a header that claims 16 GB", "is cut short: 2 rows stored, 0 there"),
         ("too wide", "has 100001 columns: more than 100000 are read as a list column"),
+        ("complex", "holds complex128 values: save numbers, booleans or text"),
     ],
 )
 def test_arrays_that_cannot_be_read_are_one_clear_line(cli, tmp_path, kind, said):

@@ -105,6 +105,11 @@ def _arrow_type(array: StoredArray) -> pa.DataType:
             "array of its own (np.savez(path, label=..., prob=...))",
             file=array.file,
         )
+    if kind.kind not in "biufUS":  # complex numbers, dates, raw bytes
+        raise InputError(
+            f"the array{array.member} holds {kind} values: save numbers, booleans or text",
+            file=array.file,
+        )
     value = pa.string() if kind.kind in "US" else pa.from_numpy_dtype(kind.newbyteorder("="))
     return pa.list_(value, array.width) if array.width is not None else value
 
@@ -194,7 +199,8 @@ class NumpySource(StoredSchema):
     ) -> Iterator[pa.RecordBatch]:
         """The named columns, chunk_rows rows at a time."""
         wanted = numeric + labels + list(keys)
-        arrays = self._open()
+        opened = self._open()
+        arrays = [a for a in opened if not a.name or a.name in wanted]  # the others: not read
         try:
             done = 0
             while done < (self.num_rows or 0):
@@ -219,4 +225,4 @@ class NumpySource(StoredSchema):
         except (zipfile.BadZipFile, *BAD_FILE) as exc:
             raise InputError(f"cannot read ({exc})", file=self.name) from None
         finally:
-            self._close(arrays)
+            self._close(opened)
