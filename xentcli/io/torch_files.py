@@ -79,13 +79,17 @@ class _Unpickler(pickle.Unpickler):
         if module == "torch" and name in STORAGES:
             return _StorageType(name)
         found = self.ALLOWED.get((module, name))
+        if found is None and module == "torch" and name.endswith("Storage"):
+            raise _Refused(f"tensors of {name} (complex or quantized numbers), which are not read")
         if found is None:
-            raise _Refused(f"{module}.{name}")
+            raise _Refused(
+                f"{module}.{name} objects, which are not read (loading them could run code)"
+            )
         return found
 
     def persistent_load(self, pid: Any) -> Any:
         if not (isinstance(pid, tuple) and len(pid) == 5 and isinstance(pid[1], _StorageType)):
-            raise _Refused("a storage of another kind")
+            raise _Refused("a storage of another kind, which is not read")
         return _Storage(str(pid[2]), pid[1].name)
 
 
@@ -98,8 +102,7 @@ def _saved(archive: zipfile.ZipFile, file: str) -> tuple[Any, str]:
         saved = _Unpickler(archive.open(pickles[0])).load()
     except _Refused as exc:
         raise InputError(
-            f"holds {exc} objects, which are not read (loading them could run code); save "
-            f"tensors, one or a dict of them: {HOW}",
+            f"holds {exc}; save tensors of numbers, one or a dict of them: {HOW}",
             file=file,
         ) from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
