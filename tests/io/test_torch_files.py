@@ -121,7 +121,7 @@ def test_a_cut_archive(cli, tmp_path):
     assert len(run.stderr.splitlines()) == 1
 
 
-def _crafted(offset: int, size: tuple[int, ...]) -> bytes:
+def _crafted(offset: int, size: tuple[int, ...], storage: bytes = b"FloatStorage") -> bytes:
     """A torch.save archive whose one tensor claims this offset and size (pickle opcodes by
     hand, as a crafted file would write them)."""
 
@@ -130,7 +130,7 @@ def _crafted(offset: int, size: tuple[int, ...]) -> bytes:
 
     body = (
         b"\x80\x02}(X\x01\x00\x00\x00zctorch._utils\n_rebuild_tensor_v2\n("
-        b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000"
+        b"(X\x07\x00\x00\x00storagectorch\n" + storage + b"\nX\x01\x00\x00\x000"
         b"X\x03\x00\x00\x00cpuK\x10tQ"
         + number(offset)
         + b"("
@@ -171,3 +171,11 @@ def test_a_crafted_archive_that_is_well_formed_reads(cli, tmp_path):
         "eval", str(path), "--labels", str(tmp_path / "y.npy"), "--task", "regression", "--json"
     )
     assert metrics_of(run)["mse"] == pytest.approx(0.25, rel=1e-12)
+
+
+def test_complex_tensors_are_named_as_such(cli, tmp_path):
+    path = tmp_path / "preds.pt"
+    path.write_bytes(_crafted(0, (4,), b"ComplexFloatStorage"))
+    run = cli("eval", str(path), "--label-col", "z")
+    assert run.code == 2 and "tensors of ComplexFloatStorage" in run.stderr
+    assert "could run code" not in run.stderr
