@@ -219,7 +219,7 @@ CASES = {
         ("raw-xyz", b"a,b\n"),
         [],
         "{f}: cannot tell the format from the name; pass --input-format "
-        "csv|tsv|parquet|arrow|jsonl|json|npy|npz|pt",
+        "csv|tsv|parquet|arrow|orc|jsonl|json|npy|npz|pt",
     ),
 }
 
@@ -449,4 +449,15 @@ def test_a_negative_label_names_ignore_label(cli, tmp_path, header, row, said):
     path = write_csv(tmp_path / "preds.csv", header.split(","), [first.split(","), row.split(",")])
     run = cli("eval", str(path))
     assert run.code == 2 and "row 2, column 'label'" in run.stderr and said in run.stderr
+    assert len(run.stderr.splitlines()) == 1
+
+
+def test_a_cut_orc_file_is_named(cli, tmp_path):
+    import pyarrow.orc as orc
+
+    orc.write_table(pa.table({"label": [0, 1], "prob": [0.2, 0.9]}), tmp_path / "preds.orc")
+    data = (tmp_path / "preds.orc").read_bytes()
+    (tmp_path / "cut.orc").write_bytes(data[: len(data) // 2])
+    run = cli("eval", str(tmp_path / "cut.orc"))
+    assert run.code == 2 and "cut.orc: not a readable ORC file" in run.stderr
     assert len(run.stderr.splitlines()) == 1

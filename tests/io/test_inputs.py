@@ -63,7 +63,12 @@ def test_every_input_form_gives_identical_metrics(cli, tmp_path, data):
         folder.mkdir(parents=True)
         pq.write_table(table.slice(part * 3000, 3000), folder / "data.parquet")
     (tmp_path / "dataset" / "_SUCCESS").write_text("")
+    import pyarrow.orc as orc
+
+    orc.write_table(table, tmp_path / "preds.orc", stripe_size=64 << 10)  # several stripes
+    assert orc.ORCFile(tmp_path / "preds.orc").nstripes > 1
     for name in [
+        "preds.orc",
         "preds.feather",
         "preds.arrow",
         "preds.arrows",  # the stream format's own suffix

@@ -52,11 +52,15 @@ def _write(rows: list[dict], path, kind: str) -> None:
         pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=700)
     elif kind == "arrow":
         feather.write_feather(pa.Table.from_pylist(rows), path, chunksize=700)
+    elif kind == "orc":
+        import pyarrow.orc as orc
+
+        orc.write_table(pa.Table.from_pylist(rows), path)
     else:  # a JSON document of records, as pandas' to_json(orient="records") writes it
         path.write_text(json.dumps(rows))
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "jsonl.gz", "parquet", "arrow", "json"])
+@pytest.mark.parametrize("kind", ["jsonl", "jsonl.gz", "parquet", "arrow", "orc", "json"])
 def test_a_record_of_class_probabilities_is_read_as_the_class_columns(cli, tmp_path, kind):
     rows = _records(2000)
     path = tmp_path / f"preds.{kind}"

@@ -85,7 +85,7 @@ def cli() -> None:
 @gate_options
 @output_options
 def eval_command(**params: Any) -> None:
-    """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, JSON lines, a JSON
+    """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, ORC, JSON lines, a JSON
     document as pandas' to_json writes it, maybe compressed; numpy's .npy and .npz, PyTorch's
     .pt), a directory or quoted glob of files, or - for stdin — and print a report."""
     _output_is_no_input(params)

@@ -18,6 +18,7 @@ from xentcli.io.frames import FRAME, frame_table, is_frame
 from xentcli.io.json_document import open_json
 from xentcli.io.jsonl import JsonlSource
 from xentcli.io.numpy_files import NumpySource
+from xentcli.io.orc import OrcSource
 from xentcli.io.parquet import ParquetSource
 from xentcli.io.source import Source
 from xentcli.io.text import COMPRESSIONS, STDIN
@@ -38,6 +39,7 @@ SUFFIX_FORMATS = {
     ".npz": "npz",
     ".pt": "pt",
     ".pth": "pt",
+    ".orc": "orc",
 }
 TEXT_FORMATS = (
     "csv",
@@ -53,7 +55,6 @@ OTHER_FORMATS = {
     ".xls": "Excel",
     ".h5": "HDF5",
     ".hdf5": "HDF5",
-    ".orc": "ORC",
     ".avro": "Avro",
 }
 UNSUPPORTED_COMPRESSIONS = (".xz", ".br", ".lzma", ".zip", ".7z", ".z", ".sz")
@@ -67,6 +68,7 @@ OPENERS: dict[str, Callable[[str], Any]] = {
     "npy": NumpySource,
     "npz": lambda path: NumpySource(path, "npz"),
     "pt": lambda path: NumpySource(path, "pt"),
+    "orc": OrcSource,
 }
 
 
@@ -125,7 +127,7 @@ def detect_format(path: str) -> str:
     if fmt is None:
         raise UsageError(
             f"{path}: cannot tell the format from the name; "
-            "pass --input-format csv|tsv|parquet|arrow|jsonl|json|npy|npz|pt"
+            "pass --input-format csv|tsv|parquet|arrow|orc|jsonl|json|npy|npz|pt"
         )
     if compressed and fmt not in TEXT_FORMATS:
         raise UsageError(f"{path}: a compressed {fmt} file is not supported; decompress it first")

@@ -11,7 +11,7 @@ from xentcli.report.evaluation import SCHEMA_VERSION
 from xentcli.report.gates import GateResult
 from xentcli.tasks import Task
 
-ROWS_NOTE = "(stored in Parquet, Arrow and numpy files; text is not counted)"
+ROWS_NOTE = "(stored in Parquet, Arrow, ORC and numpy files; text is not counted)"
 
 
 @dataclass(frozen=True)
