@@ -4,7 +4,9 @@ not), and PyTorch's `.pt` (torch.save, its tensors found by torch_files.py) (doc
 
 from __future__ import annotations
 
+import tokenize
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, BinaryIO
 
@@ -16,6 +18,9 @@ from xentcli.io import storage
 from xentcli.io.source import BAD_FILE, StoredSchema
 
 HOW = "np.ascontiguousarray(values)"
+# what reading a damaged array raises: a bad zip member (its inflation too), a header numpy
+# cannot parse, and what any file read raises
+BAD_ARRAY = (*BAD_FILE, zipfile.BadZipFile, zlib.error, tokenize.TokenError, SyntaxError)
 MAX_COLUMNS = 100_000  # one array's columns; a named array's rows are lists, of any length
 
 
@@ -83,7 +88,7 @@ def _npy_array(stream: BinaryIO | IO[bytes], file: str, name: str, size: int) ->
         version = fmt.read_magic(stream)
         read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
         shape, fortran, dtype = read_header(stream)
-    except (ValueError, EOFError, OSError) as exc:
+    except (*BAD_ARRAY, ValueError) as exc:
         raise InputError(f"not a readable .npy array{member} ({exc})", file=file) from None
     if dtype.hasobject:
         raise InputError(
@@ -181,7 +186,7 @@ class NumpySource(StoredSchema):
             return arrays
         except zipfile.BadZipFile as exc:
             raise InputError(f"not a readable .npz archive ({exc})", file=self.name) from None
-        except BAD_FILE as exc:
+        except BAD_ARRAY as exc:
             raise InputError(f"cannot read ({exc})", file=self.name) from None
 
     @staticmethod
@@ -222,7 +227,7 @@ class NumpySource(StoredSchema):
                     [_column(columns[c]) for c in wanted], names=wanted
                 )
                 done += rows
-        except (zipfile.BadZipFile, *BAD_FILE) as exc:
+        except BAD_ARRAY as exc:
             raise InputError(f"cannot read ({exc})", file=self.name) from None
         finally:
             self._close(opened)

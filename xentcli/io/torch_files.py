@@ -105,7 +105,7 @@ def _saved(archive: zipfile.ZipFile, file: str) -> tuple[Any, str]:
             f"holds {exc}; save tensors of numbers, one or a dict of them: {HOW}",
             file=file,
         ) from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
+    except Exception as exc:  # a damaged pickle fails in any way: unreadable
         raise InputError(f"not a readable torch.save file ({exc})", file=file) from None
     return saved, pickles[0][: -len("data.pkl")]
 
