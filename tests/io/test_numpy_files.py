@@ -169,3 +169,26 @@ def test_inspect_counts_the_rows_of_an_npz_archive(cli, tmp_path, arrays):
     report = json.loads(run.stdout)
     assert report["rows"] == len(y) and report["label"] == "y_true"
     assert report["predictions"] == ["y_prob"] and report["list"] is True
+
+
+@pytest.mark.parametrize("at", [0.3, 0.5, 0.7, 0.9])
+def test_a_damaged_compressed_archive_is_one_clear_line(cli, tmp_path, arrays, at):
+    """Bytes changed inside a compressed member: its inflation fails, or its checksum does."""
+    y, p = arrays
+    np.savez_compressed(tmp_path / "preds.npz", y_true=y, y_prob=p)
+    data = bytearray((tmp_path / "preds.npz").read_bytes())
+    start = int(len(data) * at)
+    data[start : start + 16] = bytes(range(16))
+    (tmp_path / "preds.npz").write_bytes(bytes(data))
+    run = cli("eval", str(tmp_path / "preds.npz"))
+    assert run.code == 2, run.stderr
+    assert "preds.npz" in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+def test_a_header_numpy_cannot_parse(cli, tmp_path):
+    path = tmp_path / "preds.npy"
+    np.save(path, np.full(10, 0.5))
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"'descr': '<f8'", b"'descr': ('<f8"))
+    run = cli("eval", str(path), "--label-col", "0")
+    assert run.code == 2 and "not a readable .npy array" in run.stderr

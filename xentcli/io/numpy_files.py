@@ -20,7 +20,14 @@ from xentcli.io.source import BAD_FILE, StoredSchema
 HOW = "np.ascontiguousarray(values)"
 # what reading a damaged array raises: a bad zip member (its inflation too), a header numpy
 # cannot parse, and what any file read raises
-BAD_ARRAY = (*BAD_FILE, zipfile.BadZipFile, zlib.error, tokenize.TokenError, SyntaxError)
+BAD_ARRAY = (
+    *BAD_FILE,
+    zipfile.BadZipFile,
+    zlib.error,
+    tokenize.TokenError,
+    SyntaxError,
+    NotImplementedError,  # a zip member compressed by a method zipfile lacks
+)
 MAX_COLUMNS = 100_000  # one array's columns; a named array's rows are lists, of any length
 
 
