@@ -32,7 +32,8 @@ CASES = {
         csv([[1, 0.3]], ["y", "a"]),
         [],
         "{f}: no prediction column found (looked for prob, probability, proba, p, score, pred, "
-        "prediction, y_pred, y_prob, y_score, y_proba, probs, probabilities or columns p_*, "
+        "prediction, y_pred, y_prob, y_score, y_proba, probs, probabilities, scores, preds, "
+        "predictions or columns p_*, "
         "prob_*, proba_*, logit_*, p0..pK-1, 0..K-1); columns are: a; pass --pred-col",
     ),
     "ambiguous predictions": (
@@ -107,7 +108,8 @@ CASES = {
         ("csv", ["y", "prob"], [[1, 0.5], [0, 0.5]]),
         ["--weight-col", "prob"],
         "{f}: no prediction column found (looked for prob, probability, proba, p, score, pred, "
-        "prediction, y_pred, y_prob, y_score, y_proba, probs, probabilities or columns p_*, "
+        "prediction, y_pred, y_prob, y_score, y_proba, probs, probabilities, scores, preds, "
+        "predictions or columns p_*, "
         "prob_*, proba_*, logit_*, p0..pK-1, 0..K-1); columns are: none besides the label, weight "
         "and key columns; pass --pred-col",
     ),

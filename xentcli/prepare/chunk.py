@@ -12,7 +12,7 @@ from xentcli.errors import InputError
 from xentcli.prepare.labels import IGNORED, MISSING, ClassIndex, LabelMapper
 from xentcli.prepare.layout import Layout
 from xentcli.prepare.scratch import Scratch
-from xentcli.prepare.values import floats, list_rows, stacked
+from xentcli.prepare.values import floats, label_score_rows, list_rows, stacked
 from xentcli.tasks import Task
 
 
@@ -228,8 +228,14 @@ class ChunkPreparer:
             return self._predicted_labels(preds.column(lay.pred_cols[0]), offset)
         if lay.pred_list:
             name = lay.pred_cols[0]
+            column = preds.column(name)
+            if _of_records(column.type):  # {label, score} per class: the classes by name
+                values, self.classes = label_score_rows(
+                    column, self.classes, self.pred_file, name, offset
+                )
+                return values
             width = len(self.classes) if self.classes else (len(lay.target_cols) or None)
-            values, found = list_rows(preds.column(name), width, self.pred_file, name, offset)
+            values, found = list_rows(column, width, self.pred_file, name, offset)
             if self.classes is None:
                 self.classes = tuple(str(k) for k in range(found))
             return values
@@ -324,6 +330,12 @@ class ChunkPreparer:
             return _nan_error(None, self.label_file, offset + at + 1, column)
         assert weights is not None
         return _nan_error(weights[at], self.weight_file, offset + at + 1, lay.weight_col)
+
+
+def _of_records(kind: pa.DataType) -> bool:
+    """A list column of records (a pipeline's {label, score} per class)."""
+    is_list = pa.types.is_list(kind) or pa.types.is_large_list(kind)
+    return is_list and pa.types.is_struct(kind.value_type)
 
 
 def _discovers(layout: Layout) -> bool:

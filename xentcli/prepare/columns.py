@@ -24,6 +24,9 @@ BINARY_NAMES = (
     "y_proba",
     "probs",
     "probabilities",
+    "scores",
+    "preds",
+    "predictions",
 )
 
 
@@ -87,7 +90,7 @@ def _shown(name: str) -> str:
     return repr(name) if name != name.strip() else name
 
 
-LABEL_PREDICTION_NAMES = ("pred", "prediction", "y_pred")
+LABEL_PREDICTION_NAMES = ("pred", "prediction", "y_pred", "preds", "predictions")
 
 
 SCORE_NAMES = {n for n in BINARY_NAMES if n not in LABEL_PREDICTION_NAMES}

@@ -75,6 +75,68 @@ def list_rows(
     return rows, width
 
 
+def label_score_rows(
+    column: pa.Array, classes: tuple[str, ...] | None, file: str, name: str, offset: int
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Lists of {label, score} records — a Hugging Face pipeline's output with top_k=None, in
+    any order per row — as (K, n) scores by class, and the classes: `classes`, or the labels
+    of this first chunk, sorted. Every row scores every class once (docs/inputs.md)."""
+    import pyarrow.compute as pc
+
+    label_at, score_at = _label_score_fields(column.type.value_type, file, name)
+    n = len(column)
+    lengths = int_values(pc.list_value_length(column).fill_null(0).cast(pa.int64()))
+    fields = pc.list_flatten(column).flatten()
+    labels, scores = fields[label_at], fields[score_at]
+    if not pa.types.is_string(labels.type):
+        labels = labels.cast(pa.string())
+    if classes is None:
+        classes = tuple(sorted(pc.unique(labels.drop_null()).to_pylist()))
+    k = len(classes)
+    codes = pc.index_in(labels, value_set=pa.array(classes, pa.string()))
+    rows = np.repeat(np.arange(n), lengths)
+    unknown = np.flatnonzero(null_mask(codes))
+    if unknown.size:
+        at = int(unknown[0])
+        raise InputError(
+            f"scores {labels[at].as_py()!r}, which is not a class (classes: {', '.join(classes)})",
+            file=file,
+            row=offset + int(rows[at]) + 1,
+            column=name,
+        )
+    codes_np = int_values(codes.cast(pa.int64()))
+    seen = np.bincount(rows * k + codes_np, minlength=n * k).reshape(n, k)
+    short = np.flatnonzero(~null_mask(column) & (seen != 1).any(axis=1))
+    if short.size:
+        at = int(short[0])
+        raise InputError(
+            f"scores {int(lengths[at])} labels, not each of the {k} classes once "
+            f"({', '.join(classes)}): save every class's score (a pipeline's top_k=None)",
+            file=file,
+            row=offset + at + 1,
+            column=name,
+        )
+    values = np.full((k, n), np.nan)
+    values[codes_np, rows] = float_values(scores)
+    return values, classes
+
+
+def _label_score_fields(kind: pa.DataType, file: str, name: str) -> tuple[int, int]:
+    """Which field of a {label, score} record is the label (text or an integer), which the
+    score (a float)."""
+    types = [kind.field(i).type for i in range(kind.num_fields)] if pa.types.is_struct(kind) else []
+    labels = [i for i, t in enumerate(types) if pa.types.is_string(t) or pa.types.is_integer(t)]
+    scores = [i for i, t in enumerate(types) if pa.types.is_floating(t)]
+    if len(types) != 2 or len(labels) != 1 or len(scores) != 1:
+        raise SchemaError(
+            f"holds lists of {kind} values; expected lists of numbers, or of records of a "
+            "label and a score ({label, score}, as a pipeline writes them)",
+            file=file,
+            column=name,
+        )
+    return labels[0], scores[0]
+
+
 def _array_text(column: pa.Array, file: str, name: str, offset: int) -> pa.Array:
     """Arrays written as text — JSON's `[0.1, 0.9]`, numpy's printed `[0.1 0.9]` or
     `[np.float64(0.1), np.float64(0.9)]` — as their numbers joined by commas; anything else

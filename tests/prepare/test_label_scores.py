@@ -1,0 +1,103 @@
+"""Lists of {label, score} records — what a Hugging Face pipeline returns with top_k=None, each
+row's classes in order of score — read as the scores of the classes they name
+(docs/inputs.md)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sklearn.metrics import log_loss
+
+import xentcli
+
+NAMES = ["NEGATIVE", "NEUTRAL", "POSITIVE"]
+
+
+def _rows(n: int, seed: int = 0) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.ones(3), n)
+    y = rng.integers(0, 3, n)
+    rows = []
+    for i in range(n):
+        order = np.argsort(-p[i])  # a pipeline sorts each row's classes by score
+        scores = [{"label": NAMES[j], "score": float(p[i, j])} for j in order]
+        rows.append({"text": f"t{i}", "label": NAMES[y[i]], "predictions": scores})
+    return rows, p, y
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_pipeline_scores_in_any_order_per_row(cli, tmp_path, kind):
+    rows, p, y = _rows(3000)
+    path = tmp_path / f"preds.{kind}"
+    if kind == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    else:
+        pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=500)
+    run = cli("eval", str(path), "--per-class", "--top-k", "2", "--chunk-rows", "333", "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["classes"] == NAMES  # sorted, as log_loss sorts them
+    expected = log_loss(np.array(NAMES)[y], p, labels=NAMES)
+    assert report["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+    assert report["metrics"]["error"] == pytest.approx(np.mean(p.argmax(1) != y), rel=1e-12)
+
+
+def test_a_dataframe_column_of_pipeline_outputs(tmp_path):
+    rows, p, y = _rows(200, seed=1)
+    frame = pd.DataFrame(rows)
+    report = xentcli.evaluate(frame)
+    assert report.metrics["cross_entropy"] == pytest.approx(
+        log_loss(np.array(NAMES)[y], p, labels=NAMES), rel=1e-12
+    )
+
+
+def test_integer_labels_in_the_records_and_given_classes(cli, tmp_path):
+    rows, p, y = _rows(100, seed=2)
+    for row, truth in zip(rows, y, strict=True):
+        row["label"] = int(truth)
+        for entry in row["predictions"]:
+            entry["label"] = NAMES.index(entry["label"])
+    path = tmp_path / "preds.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["classes"] == ["0", "1", "2"]
+    assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(
+        log_loss(y, p), rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("top_k=2", "row 4, column 'predictions': scores 2 labels, not each of the 3 classes"),
+        ("a label twice", "row 4, column 'predictions': scores 3 labels, not each of the 3"),
+        ("a new label late", "row 500, column 'predictions': scores 'MIXED', which is not a class"),
+    ],
+)
+def test_rows_that_do_not_score_every_class_once(cli, tmp_path, change, said):
+    rows, _, _ = _rows(600, seed=3)
+    if change == "top_k=2":
+        rows[3]["predictions"] = rows[3]["predictions"][:2]
+    elif change == "a label twice":
+        rows[3]["predictions"][2]["label"] = rows[3]["predictions"][0]["label"]
+    else:
+        rows[499]["predictions"][1]["label"] = "MIXED"
+    path = tmp_path / "preds.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = cli("eval", str(path), "--chunk-rows", "100")
+    assert run.code == 2 and said in run.stderr, run.stderr
+    assert len(run.stderr.splitlines()) == 1
+
+
+def test_records_of_other_fields_are_named(cli, tmp_path):
+    rows = [{"label": 0, "predictions": [{"a": "x", "b": "y", "c": 0.5}]}]
+    path = tmp_path / "preds.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = cli("eval", str(path))
+    assert run.code == 2 and "records of a label and a score" in run.stderr
