@@ -210,3 +210,15 @@ def test_tensors_that_require_grad_are_detached_as_sklearn_users_expect():
     p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     expected = log_loss(y, p, sample_weight=w)
     assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_polars_frames_and_series_as_scikit_learn_takes_them():
+    import polars as pl
+    from sklearn.metrics import log_loss
+
+    rng = np.random.default_rng(6)
+    p = rng.dirichlet(np.ones(3), 60)
+    y = np.array(["a", "b", "c"])[rng.integers(0, 3, 60)]
+    report = xentcli.evaluate(y_true=pl.Series(y), y_prob=pl.DataFrame(p, schema=["a", "b", "c"]))
+    assert report.classes == ("a", "b", "c")
+    assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)

@@ -100,7 +100,7 @@ def _arrays(
     columns: dict[str, Any] = {}
     if type(y_prob).__name__ == "DataFrame":
         names = [str(c) for c in y_prob.columns]
-        probabilities = y_prob.to_numpy(dtype=np.float64)
+        probabilities = np.asarray(y_prob.to_numpy(), dtype=np.float64)  # pandas' or polars'
     else:
         probabilities = np.asarray(_host(y_prob), dtype=np.float64)
         names = [str(k) for k in range(probabilities.shape[1])] if probabilities.ndim == 2 else []
