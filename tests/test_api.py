@@ -222,3 +222,40 @@ def test_polars_frames_and_series_as_scikit_learn_takes_them():
     report = xentcli.evaluate(y_true=pl.Series(y), y_prob=pl.DataFrame(p, schema=["a", "b", "c"]))
     assert report.classes == ("a", "b", "c")
     assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("arrays", "said"),
+    [
+        (
+            {"y_true": [1, 0], "y_prob": pd.Series([0.9, None], dtype="Float64")},
+            "<arrays>, row 2, column 'y_prob': a missing value",
+        ),
+        (
+            {"y_true": ["a", "b"], "y_prob": pd.DataFrame({"a": [0.2, None], "b": [0.3, 0.5]})},
+            "<arrays>, row 2, column \"y_prob['a']\": a missing value",
+        ),
+        ({"y_true": [1, 2], "y_prob": [0.9, 0.1]}, "column 'y_true': label 2 is not 0/1"),
+        (
+            {"y_true": [1, 0], "y_prob": [0.9, 0.1], "sample_weight": [1, -1]},
+            "column 'sample_weight': negative weight",
+        ),
+    ],
+)
+def test_array_errors_name_the_keyword_the_values_came_from(arrays, said):
+    """A nullable pandas column's NA is a missing value, not a TypeError; the column of an
+    error is the keyword (was the table's inner name, 'prob' or 'p_a')."""
+    with pytest.raises(xentcli.InputError) as caught:
+        xentcli.evaluate(**arrays, task="multiclass" if "b" in arrays["y_true"] else None)
+    assert said in str(caught.value)
+    assert "pass positive=VALUE" in str(caught.value) or "label 2" not in said
+
+
+def test_a_nullable_pandas_column_with_nan_skip():
+    report = xentcli.evaluate(
+        y_true=[1, 0, 1], y_prob=pd.Series([0.9, None, 0.6], dtype="Float64"), nan="skip"
+    )
+    assert report.rows.skipped == 1
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(
+        -(np.log(0.9) + np.log(0.6)) / 2, rel=1e-12
+    )

@@ -30,6 +30,8 @@ from xentcli.report.gates import Gate, apply_gates, check_metrics_exist, check_p
 from xentcli.report.inspect import InspectReport, label_rule
 from xentcli.tasks import TASKS
 
+ARRAYS = "<arrays>"  # how messages name y_true=, y_prob= and sample_weight=
+
 
 def _report_html(report: Report) -> str:
     """The HTML report, for a notebook's display (imported then, not at every start-up)."""
@@ -68,6 +70,8 @@ def evaluate(
         return evaluate_with(source, labels, EvalOptions.from_kwargs(options))
     except XentError as exc:
         exc.message = _keywords(exc.message)
+        if exc.file == ARRAYS and exc.column is not None:  # the keyword the column came from
+            exc.column = _keyword_of(exc.column)
         exc.args = (exc.message,)
         raise
 
@@ -86,6 +90,19 @@ def _host(values: Any) -> Any:
     return values
 
 
+def _floats(values: Any) -> Any:
+    """float64 values of an array-like: pandas' missing values (NA of a nullable column) as NaN,
+    polars' and numpy's as they come, a PyTorch tensor detached (_host)."""
+    import numpy as np
+
+    if hasattr(values, "to_numpy"):
+        try:
+            values = values.to_numpy(dtype=np.float64, na_value=np.nan)  # pandas
+        except TypeError:
+            values = values.to_numpy()  # polars: no such keywords; nulls of floats are NaN
+    return np.asarray(_host(values), dtype=np.float64)
+
+
 def _arrays(
     source: Any, y_true: Any, y_prob: Any, sample_weight: Any, options: dict[str, Any]
 ) -> tuple[Any, dict[str, Any]]:
@@ -100,9 +117,9 @@ def _arrays(
     columns: dict[str, Any] = {}
     if type(y_prob).__name__ == "DataFrame":
         names = [str(c) for c in y_prob.columns]
-        probabilities = np.asarray(y_prob.to_numpy(), dtype=np.float64)  # pandas' or polars'
+        probabilities = _floats(y_prob)
     else:
-        probabilities = np.asarray(_host(y_prob), dtype=np.float64)
+        probabilities = _floats(y_prob)
         names = [str(k) for k in range(probabilities.shape[1])] if probabilities.ndim == 2 else []
     if probabilities.ndim == 1:
         columns["prob"] = probabilities
@@ -124,7 +141,7 @@ def _arrays(
             # a plain array, or pd.DataFrame(predict_proba(X)): columns 0..K-1 name no class
             options = _classes_of(truth, probabilities.shape[1], options)
     if sample_weight is not None:
-        columns["weight"] = np.asarray(_host(sample_weight), dtype=np.float64)
+        columns["weight"] = _floats(sample_weight)
         options = {**options, "weight_col": "weight"}
     lengths = {name: len(values) for name, values in columns.items()}
     if len(set(lengths.values())) > 1:
@@ -138,7 +155,7 @@ def _arrays(
         raise UsageError("y_true= and y_prob= are empty: there is nothing to evaluate")
     table = pa.table(
         {name: pa.array(values) for name, values in columns.items()},
-        metadata={"xentcli.name": "<arrays>"},  # how messages name the input
+        metadata={"xentcli.name": ARRAYS},  # how messages name the input
     )
     return table, {"label_col": label_col, "pred_col": ",".join(pred)} | options
 
@@ -160,6 +177,15 @@ def _classes_of(truth: Any, k: int, options: dict[str, Any]) -> dict[str, Any]:
     return {**options, "classes": [str(v) for v in distinct]}
 
 
+def _keyword_of(column: str) -> str:
+    """The keyword (and class) a column of the arrays table holds: `y_prob`, `y_prob['cat']`,
+    `y_true`, `sample_weight`."""
+    for prefix, keyword in (("p_", "y_prob"), ("y_", "y_true")):
+        if column.startswith(prefix):
+            return f"{keyword}[{column[len(prefix) :]!r}]"
+    return {"prob": "y_prob", "label": "y_true", "weight": "sample_weight"}.get(column, column)
+
+
 def _keywords(message: str) -> str:
     """A message for Python: `--pred-col` becomes `pred_col=`, `--task multilabel` becomes
     `task='multilabel'`."""
@@ -174,9 +200,11 @@ def _keywords(message: str) -> str:
             return match.group(0)
         if value and value.strip() in values:
             return f"{name}={value.strip()!r}"
+        if value and value.strip().isupper():  # a placeholder: `--positive VALUE`
+            return f"{name}={value.strip()}"
         return f"{name}=" + (value or "")
 
-    return re.sub(r"--([a-z][a-z-]*)( [a-z]+\b)?", keyword, message)
+    return re.sub(r"--([a-z][a-z-]*)( [a-z]+\b| [A-Z][A-Z_]*\b)?", keyword, message)
 
 
 def evaluate_with(
