@@ -56,11 +56,6 @@ def flat_types(schema: pa.Schema) -> dict[str, str]:
     return {name: str(kind) for name, _, kind in leaves(schema)}
 
 
-def has_records(schema: pa.Schema) -> bool:
-    """Whether any column holds records."""
-    return any(pa.types.is_struct(f.type) and f.type.num_fields for f in schema)
-
-
 def flat_keys(record: dict) -> list[str]:
     """A JSON object's keys, its objects' keys in their place (as flat_names names them)."""
     keys = []
