@@ -129,7 +129,7 @@ def test_binary_label_kinds(labels, options):
 
 @pytest.mark.parametrize("other", ["ham", "2", "0.5", "nan"])
 def test_string_labels_without_positive_are_an_error(other):
-    with pytest.raises(xentcli.InputError, match="pass positive= VALUE"):
+    with pytest.raises(xentcli.InputError, match="pass positive=VALUE"):
         xentcli.evaluate(pd.DataFrame({"y": ["1", other], "prob": [0.9, 0.2]}))
 
 
