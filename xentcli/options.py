@@ -11,7 +11,19 @@ from xentcli.errors import UsageError
 from xentcli.tasks import TASKS
 
 NAN_POLICIES = ("error", "skip")
-INPUT_FORMATS = ("csv", "tsv", "parquet", "arrow", "orc", "jsonl", "json", "npy", "npz", "pt")
+INPUT_FORMATS = (
+    "csv",
+    "tsv",
+    "parquet",
+    "arrow",
+    "orc",
+    "jsonl",
+    "json",
+    "npy",
+    "npz",
+    "pt",
+    "safetensors",
+)
 ENGINES = ("local", "dask")
 AVERAGES = ("macro", "weighted", "micro")
 MAX_CURVE_POINTS = 100_000

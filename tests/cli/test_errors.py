@@ -221,7 +221,7 @@ CASES = {
         ("raw-xyz", b"a,b\n"),
         [],
         "{f}: cannot tell the format from the name; pass --input-format "
-        "csv|tsv|parquet|arrow|orc|jsonl|json|npy|npz|pt",
+        "csv|tsv|parquet|arrow|orc|jsonl|json|npy|npz|pt|safetensors",
     ),
 }
 

@@ -87,7 +87,8 @@ def cli() -> None:
 def eval_command(**params: Any) -> None:
     """Evaluate PREDICTIONS — a file (CSV, TSV, Parquet, Arrow/Feather, ORC, JSON lines, a JSON
     document as pandas' to_json writes it, maybe compressed; numpy's .npy and .npz, PyTorch's
-    .pt), a directory or quoted glob of files, or - for stdin — and print a report."""
+    .pt, .safetensors), a directory or quoted glob of files, or - for stdin — and print a
+    report."""
     _output_is_no_input(params)
     gates = _gates(params)
     opts = _with_sections(_options(params), gates)

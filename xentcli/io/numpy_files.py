@@ -87,6 +87,11 @@ class StoredArray:
         return self.decode(values) if self.decode is not None else values
 
 
+def bfloat16(bits: np.ndarray) -> np.ndarray:
+    """bfloat16 values (their 16 bits) as the float32 they are: the upper half of its bits."""
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
 def _npy_array(stream: BinaryIO | IO[bytes], file: str, name: str, size: int) -> StoredArray:
     """A .npy array (a file, or an .npz member, of `size` bytes) from its header."""
     member = f" {name!r}" if name else ""
@@ -179,6 +184,10 @@ class NumpySource(StoredSchema):
                 from xentcli.io.torch_files import tensors
 
                 return tensors(self.name, storage.open_random(self.name))
+            if self.format == "safetensors":
+                from xentcli.io import safetensors
+
+                return safetensors.tensors(self.name)
             archive = zipfile.ZipFile(storage.open_random(self.name))
             members = [m for m in archive.namelist() if m.endswith(".npy")]
             if not members:

@@ -40,6 +40,7 @@ SUFFIX_FORMATS = {
     ".pt": "pt",
     ".pth": "pt",
     ".orc": "orc",
+    ".safetensors": "safetensors",
 }
 TEXT_FORMATS = (
     "csv",
@@ -69,6 +70,7 @@ OPENERS: dict[str, Callable[[str], Any]] = {
     "npz": lambda path: NumpySource(path, "npz"),
     "pt": lambda path: NumpySource(path, "pt"),
     "orc": OrcSource,
+    "safetensors": lambda path: NumpySource(path, "safetensors"),
 }
 
 
@@ -127,7 +129,7 @@ def detect_format(path: str) -> str:
     if fmt is None:
         raise UsageError(
             f"{path}: cannot tell the format from the name; "
-            "pass --input-format csv|tsv|parquet|arrow|orc|jsonl|json|npy|npz|pt"
+            "pass --input-format csv|tsv|parquet|arrow|orc|jsonl|json|npy|npz|pt|safetensors"
         )
     if compressed and fmt not in TEXT_FORMATS:
         raise UsageError(f"{path}: a compressed {fmt} file is not supported; decompress it first")

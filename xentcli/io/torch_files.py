@@ -13,7 +13,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from xentcli.errors import InputError
-from xentcli.io.numpy_files import StoredArray
+from xentcli.io.numpy_files import StoredArray, bfloat16
 
 # storage classes by name → numpy type ("bf16": bfloat16, read as its 16 bits)
 STORAGES = {
@@ -176,10 +176,5 @@ def _array(
     if start > size:
         raise InputError(f"{what} starts after the end of its storage", file=path)
     stream.seek(start)
-    decode = (_bfloat16, np.float32) if kind == "bf16" else None
+    decode = (bfloat16, np.float32) if kind == "bf16" else None
     return StoredArray(stream, path, name, tensor.size, dtype, size - start, decode)
-
-
-def _bfloat16(bits: np.ndarray) -> np.ndarray:
-    """bfloat16 values (their 16 bits) as the float32 they are: the upper half of its bits."""
-    return (bits.astype(np.uint32) << 16).view(np.float32)
