@@ -66,6 +66,9 @@ def _file(header: dict, data: bytes) -> bytes:
         (_file({"probs": {"dtype": "F64", "shape": [8], "data_offsets": [0, 32]}}, bytes(32)),
          "the array 'probs' is cut short: 8 rows stored, 4 there"),
         (_file({"__metadata__": {"a": "b"}}, b""), "the file holds no tensor"),
+        (_file({"probs": {"dtype": ["F64"], "shape": [4], "data_offsets": [0, 32]}}, bytes(32)),
+         "the tensor 'probs' is not described as safetensors are"),
+        (_file({"probs": [1, 2]}, bytes(32)), "the tensor 'probs' is not described"),
         (b"\x05\x00\x00\x00\x00\x00\x00\x00[1,2]", "its header is not an object"),
     ],
 )  # fmt: skip

@@ -43,6 +43,7 @@ def tensors(path: str) -> list[StoredArray]:
             kind, shape, (begin, end) = entry["dtype"], tuple(entry["shape"]), entry["data_offsets"]
             numbers = (*shape, begin, end)
             valid = all(type(n) is int and n >= 0 for n in numbers) and begin <= end
+            valid = valid and isinstance(kind, str)
         except (KeyError, TypeError, ValueError):
             valid = False
         if not valid or start + end > size:
