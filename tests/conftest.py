@@ -57,3 +57,19 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     lines = [",".join(header)] + [",".join(str(v) for v in row) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def metrics_of(run: Run) -> dict:
+    """The metrics of a run that must have succeeded with --json."""
+    import json
+
+    assert run.code == 0, run.stderr
+    return json.loads(run.stdout)["metrics"]
+
+
+def saved_values(folder: Path) -> dict:
+    """The numbers a fixture folder's values.npz holds (what its make_fixtures.py wrote)."""
+    import numpy as np
+
+    with np.load(folder / "values.npz") as saved:
+        return dict(saved)

@@ -17,6 +17,7 @@ import pytest
 from sklearn.metrics import log_loss
 
 import xentcli
+from tests.conftest import metrics_of
 from tests.references import softmax
 
 
@@ -30,11 +31,6 @@ def data() -> pd.DataFrame:
         df[f"p_{j}"] = p[:, j]
     df["w"] = rng.random(n)
     return df
-
-
-def metrics_of(run) -> dict:
-    assert run.code == 0, run.stderr
-    return json.loads(run.stdout)["metrics"]
 
 
 def test_every_input_form_gives_identical_metrics(cli, tmp_path, data):

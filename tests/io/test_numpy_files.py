@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import brier_score_loss, log_loss, top_k_accuracy_score
 
+from tests.conftest import metrics_of
 from tests.references import softmax
 
 
@@ -17,11 +18,6 @@ def arrays() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(11)
     n, k = 9000, 4
     return rng.integers(0, k, n), softmax(rng.normal(size=(n, k)) * 2)
-
-
-def metrics_of(run) -> dict:
-    assert run.code == 0, run.stderr
-    return json.loads(run.stdout)["metrics"]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, ">f4"])

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss
 
+from tests.conftest import metrics_of, saved_values
 from tests.references import softmax
 
 DATA = Path(__file__).parent.parent / "data" / "safetensors"
@@ -19,13 +20,7 @@ DATA = Path(__file__).parent.parent / "data" / "safetensors"
 
 @pytest.fixture(scope="module")
 def values() -> dict[str, np.ndarray]:
-    with np.load(DATA / "values.npz") as saved:
-        return dict(saved)
-
-
-def metrics_of(run) -> dict:
-    assert run.code == 0, run.stderr
-    return json.loads(run.stdout)["metrics"]
+    return saved_values(DATA)
 
 
 def test_logits_and_labels(cli, values):
