@@ -10,7 +10,9 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
 
 
 def main() -> None:
@@ -19,16 +21,35 @@ def main() -> None:
     # CPU that the parse threads need (benchmarks/README.md). The hot path uses no BLAS; a
     # setting of the user's own is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    try:
+    with _ctrl_c_deferred() as interrupted:
         from xentcli.cli.commands import main as run
-    except KeyboardInterrupt:
-        sys.exit(130)
+    if interrupted:
+        _leave(130)
     try:
         run()
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     _leave(code)
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[list[int]]:
+    """Ctrl-C while the modules load is noted, not raised: raised there, it can land in the
+    import machinery's own callbacks, which print it as "Exception ignored" and go on — a
+    traceback, and the Ctrl-C lost. Only the main thread may set the handler."""
+    interrupted: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+    except ValueError:  # not the main thread (a notebook's or a test's)
+        yield interrupted
+        return
+    try:
+        yield interrupted
+    finally:  # None: a handler set outside Python; Python's own then
+        signal.signal(
+            signal.SIGINT, previous if previous is not None else signal.default_int_handler
+        )
 
 
 def _leave(code: int) -> None:
