@@ -116,9 +116,14 @@ def test_a_cut_archive(cli, tmp_path):
     assert len(run.stderr.splitlines()) == 1
 
 
-def _crafted(offset: int, size: tuple[int, ...], storage: bytes = b"FloatStorage") -> bytes:
-    """A torch.save archive whose one tensor claims this offset and size (pickle opcodes by
-    hand, as a crafted file would write them)."""
+def _crafted(
+    offset: int,
+    size: tuple[int, ...],
+    storage: bytes = b"FloatStorage",
+    stride: tuple[int, ...] = (1,),
+) -> bytes:
+    """A torch.save archive whose one tensor claims this offset, size and stride (pickle
+    opcodes by hand, as a crafted file would write them)."""
 
     def number(v: int) -> bytes:
         return b"J" + v.to_bytes(4, "little", signed=True)
@@ -131,7 +136,7 @@ def _crafted(offset: int, size: tuple[int, ...], storage: bytes = b"FloatStorage
         + b"("
         + b"".join(map(number, size))
         + b"t("
-        + number(1)
+        + b"".join(map(number, stride))
         + b"t\x89ccollections\nOrderedDict\n)RtRu."
     )
     archive = io.BytesIO()
@@ -174,3 +179,24 @@ def test_complex_tensors_are_named_as_such(cli, tmp_path):
     run = cli("eval", str(path), "--label-col", "z")
     assert run.code == 2 and "tensors of ComplexFloatStorage" in run.stderr
     assert "could run code" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("size", "stride"),
+    [((4, 1), (2, 1)), ((8,), (2,)), ((4, 2), (1, 4))],  # z[:, :1], z[:, 0], z.T
+)
+def test_a_tensor_not_stored_row_by_row_is_refused(cli, tmp_path, size, stride):
+    """A column slice of shape (n, 1) strides over the columns it left out: read row by row,
+    its values would be the wrong ones (it was read so before)."""
+    path = tmp_path / "preds.pt"
+    path.write_bytes(_crafted(0, size, stride=stride))
+    np.save(tmp_path / "y.npy", np.zeros(size[0]))
+    run = cli("eval", str(path), "--labels", str(tmp_path / "y.npy"), "--task", "regression")
+    assert run.code == 2 and "is not stored row by row" in run.stderr, run.stderr
+
+
+def test_a_tensor_whose_sizes_and_strides_differ_in_number(cli, tmp_path):
+    path = tmp_path / "preds.pt"
+    path.write_bytes(_crafted(0, (4,), stride=(1, 1)))
+    run = cli("eval", str(path), "--label-col", "z")
+    assert run.code == 2 and "not a readable torch.save file" in run.stderr

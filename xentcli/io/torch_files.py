@@ -6,6 +6,7 @@ archive, a block at a time (docs/inputs.md)."""
 from __future__ import annotations
 
 import contextlib
+import math
 import pickle
 import zipfile
 from typing import Any, Literal, NamedTuple
@@ -54,7 +55,9 @@ def _tensor(storage: Any, offset: Any, size: Any, stride: Any, *_: Any) -> Tenso
     could say anything)."""
     tensor = Tensor(storage, offset, tuple(size), tuple(stride))
     numbers = (offset, *tensor.size, *tensor.stride)
-    if not isinstance(storage, _Storage) or not all(type(n) is int and n >= 0 for n in numbers):
+    numbers_ok = all(type(n) is int and n >= 0 for n in numbers)
+    same_length = len(tensor.size) == len(tensor.stride)
+    if not isinstance(storage, _Storage) or not numbers_ok or not same_length:
         raise ValueError("a tensor whose storage or layout is not one torch writes")
     return tensor
 
@@ -161,8 +164,16 @@ def _array(
     what = f"the tensor {name!r}" if name else "the tensor"
     kind = STORAGES[tensor.storage.kind]
     dtype = np.dtype("u2" if kind == "bf16" else kind).newbyteorder(order)
-    contiguous = (tensor.size[1], 1) if len(tensor.size) == 2 else (1,)
-    if len(tensor.size) in (1, 2) and tensor.size[-1] > 1 and tensor.stride != contiguous:
+    # row by row: each dimension of more than one value strides over the ones after it (a
+    # column slice z[:, :1] is (n, 1) with strides (K, 1): not row by row though its last
+    # dimension has one value)
+    expected = [math.prod(tensor.size[i + 1 :]) for i in range(len(tensor.size))]
+    row_by_row = all(
+        step == want
+        for size, step, want in zip(tensor.size, tensor.stride, expected, strict=True)
+        if size > 1
+    )
+    if len(tensor.size) in (1, 2) and not row_by_row:
         raise InputError(
             f"{what} is not stored row by row (strides {tensor.stride}): save tensor.contiguous()",
             file=path,
