@@ -1,6 +1,7 @@
 """Files of arrays, read a block of rows at a time (never memory-mapped: a file cut shorter while
 mapped would kill the process): numpy's `.npy` (np.save) and `.npz` (np.savez, compressed or
-not), and PyTorch's `.pt` (torch.save, its tensors found by torch_files.py) (docs/inputs.md)."""
+not), PyTorch's `.pt` (torch.save, its tensors found by torch_files.py) and `.safetensors`
+(safetensors.py) (docs/inputs.md)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class StoredArray:
         available: int | None,
         decode: tuple[Callable[[np.ndarray], np.ndarray], type] | None = None,
     ) -> None:
-        self.stream, self.file, self.name, self.shape = stream, file, name, shape
+        self.stream, self.file, self.name = stream, file, name
         self.stored = dtype
         # stored values to what they mean, and its type (bfloat16's bits to float32)
         self.decode, self.dtype = (

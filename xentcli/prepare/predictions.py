@@ -130,7 +130,8 @@ def prediction_columns(
         # a record column named as predictions (`probs: {"cat": 0.7, ...}`): its fields, which
         # the readers give as columns probs.cat, ... (io/records.py)
         records = {n.split(".", 1)[0] for n in names if "." in n}  # one pass over the names
-        for name in [n for n in BINARY_NAMES + LOGIT_NAMES * request.logits if n in records]:
+        looked_for = BINARY_NAMES + (LOGIT_NAMES if request.logits else ())
+        for name in [n for n in looked_for if n in records]:
             group = fields_of(name, names)
             if len(group) >= 2:
                 suffixes = tuple(c[len(name) + 1 :] for c in group)
