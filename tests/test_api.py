@@ -235,7 +235,10 @@ def test_polars_frames_and_series_as_scikit_learn_takes_them():
             {"y_true": ["a", "b"], "y_prob": pd.DataFrame({"a": [0.2, None], "b": [0.3, 0.5]})},
             "<arrays>, row 2, column \"y_prob['a']\": a missing value",
         ),
-        ({"y_true": [1, 2], "y_prob": [0.9, 0.1]}, "column 'y_true': label 2 is not 0/1"),
+        (
+            {"y_true": [1, 2], "y_prob": [0.9, 0.1]},
+            "column 'y_true': label 2 is not 0/1 or true/false; pass positive=VALUE",
+        ),
         (
             {"y_true": [1, 0], "y_prob": [0.9, 0.1], "sample_weight": [1, -1]},
             "column 'sample_weight': negative weight",
@@ -248,7 +251,6 @@ def test_array_errors_name_the_keyword_the_values_came_from(arrays, said):
     with pytest.raises(xentcli.InputError) as caught:
         xentcli.evaluate(**arrays, task="multiclass" if "b" in arrays["y_true"] else None)
     assert said in str(caught.value)
-    assert "pass positive=VALUE" in str(caught.value) or "label 2" not in said
 
 
 def test_a_nullable_pandas_column_with_nan_skip():

@@ -47,7 +47,7 @@ def test_pipeline_scores_in_any_order_per_row(cli, tmp_path, kind):
     assert report["metrics"]["error"] == pytest.approx(np.mean(p.argmax(1) != y), rel=1e-12)
 
 
-def test_a_dataframe_column_of_pipeline_outputs(tmp_path):
+def test_a_dataframe_column_of_pipeline_outputs():
     rows, p, y = _rows(200, seed=1)
     frame = pd.DataFrame(rows)
     report = xentcli.evaluate(frame)
