@@ -175,7 +175,7 @@ def layout_of(preds: Source, label_src: Source | None, opts: EvalOptions) -> Lay
             error.message = f"{error.message} ({'; '.join(told)})"
             error.args = (error.message,)
         raise
-    named = _class_label_names(label_src or preds, layout, opts, list_width(preds, layout))
+    named = _class_label_names(label_src or preds, preds, layout, opts)
     if named is not None:
         told.append(
             f"the classes are named by the dataset's ClassLabel feature of {layout.label_col!r}: "
@@ -186,7 +186,7 @@ def layout_of(preds: Source, label_src: Source | None, opts: EvalOptions) -> Lay
 
 
 def _class_label_names(
-    source: Source, layout: Layout, opts: EvalOptions, width: int | None
+    source: Source, preds: Source, layout: Layout, opts: EvalOptions
 ) -> tuple[str, ...] | None:
     """A Hugging Face dataset's class names for integer labels (its ClassLabel feature), when
     the predictions name no classes of their own — a list column of as many values, predicted
@@ -195,7 +195,7 @@ def _class_label_names(
     if find is None or opts.classes or layout.label_col is None or layout.task != Task.MULTICLASS:
         return None
     names = find(layout.label_col)
-    if names is None or (layout.pred_list and width != len(names)):
+    if names is None or (layout.pred_list and list_width(preds, layout) != len(names)):
         return None
     if layout.classes is None:
         return names
