@@ -156,6 +156,29 @@ def test_breakdowns_equal_the_local_engine(tmp_path, cluster, name):
     assert_same(local, remote)
 
 
+def test_classes_of_rows_of_weight_0_merge_as_the_local_engine_counts_them(tmp_path, cluster):
+    """A class met only in rows of weight 0 is in scikit-learn's macro means: its flags merge
+    across fragments and groups like the totals (class 3 only in the last fragments here)."""
+    from sklearn.metrics import f1_score
+
+    table, _ = TABLES["multiclass-wide"]
+    probs = np.column_stack([table[f"p_{k}"].to_numpy() for k in range(4)])
+    labels, early = table["label"].to_numpy().copy(), np.arange(N) < N // 2
+    probs[early, 3] = 0.0
+    probs /= probs.sum(axis=1, keepdims=True)
+    labels[early & (labels == 3)] = 0
+    predicted = probs.argmax(axis=1)
+    w = np.where((labels == 3) | (predicted == 3), 0.0, 1.0)
+    columns = {f"p_{k}": probs[:, k] for k in range(4)}
+    data = pa.table(columns | {"label": labels, "region": table["region"], "w": w})
+    path = tmp_path / "weights.parquet"
+    pq.write_table(data, path, row_group_size=ROW_GROUP)
+    local, remote = both(str(path), cluster, weight_col="w", by=("region",), per_class=True)
+    expected = f1_score(labels, predicted, average="macro", sample_weight=w, zero_division=0)
+    assert local["metrics"]["macro_f1"] == pytest.approx(expected, rel=1e-12)
+    assert_same(local, remote)
+
+
 @pytest.mark.parametrize("ranges", [1, 7])
 @pytest.mark.parametrize("name", ["binary", "multiclass-wide", "binary-logits", "multilabel"])
 def test_ranking_metrics_equal_the_local_engine(tmp_path, cluster, monkeypatch, name, ranges):

@@ -49,6 +49,40 @@ def test_multiclass_report_matches_sklearn(weighted, chunk):
     close(m["cohen_kappa"], cohen_kappa_score(y, predicted, sample_weight=w))
 
 
+@pytest.mark.parametrize("chunk", [None, 5])
+def test_a_class_met_only_in_rows_of_weight_0_counts_in_the_macro_means(chunk):
+    """scikit-learn's macro means are over unique_labels(y_true, y_pred), whatever the
+    weights: a class whose rows all weigh 0 is a class with precision and recall 0."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    p = softmax(np.random.default_rng(8).normal(size=(12, 4)))
+    p[10], p[11] = [0.1, 0.1, 0.1, 0.7], [0.1, 0.1, 0.7, 0.1]  # predicted 3 and 2 ...
+    y = np.array([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 1])  # ... label 2 in row 11 only
+    w = np.array([1.0, 2, 1, 1, 3, 1, 1, 2, 1, 1, 0, 0])
+    predicted = p.argmax(axis=1)
+    data = pd.DataFrame({f"p_{j}": p[:, j] for j in range(4)} | {"label": y, "w": w})
+    data["g"] = ["a"] * 6 + ["b"] * 6
+    report = xentcli.evaluate(data, per_class=True, weight_col="w", by="g", chunk_rows=chunk)
+    for metric, ours in (("precision", precision_score), ("recall", recall_score)):
+        for rows, metrics in (
+            (slice(None), report.metrics),
+            (slice(6, 12), report.groups[1].metrics),
+        ):
+            expected = ours(
+                y[rows], predicted[rows], average="macro", sample_weight=w[rows], zero_division=0
+            )
+            close(metrics[f"macro_{metric}"], expected)
+    expected = f1_score(y, predicted, average="macro", sample_weight=w, zero_division=0)
+    assert expected != f1_score(
+        y[:10], predicted[:10], average="macro", sample_weight=w[:10], zero_division=0
+    )
+    close(report.metrics["macro_f1"], expected)
+    close(
+        report.metrics["macro_accuracy"],
+        recall_score(y, predicted, average="macro", sample_weight=w, zero_division=0),
+    )
+
+
 def test_binary_positive_class():
     rng = np.random.default_rng(4)
     p = rng.random(2000)

@@ -19,16 +19,24 @@ def _divide(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     return out
 
 
-def report_metrics(totals: np.ndarray, task: Task) -> dict[str, float]:
+def report_metrics(
+    totals: np.ndarray, task: Task, seen: np.ndarray | None = None
+) -> dict[str, float]:
     """macro/weighted precision, recall and F1, balanced accuracy, MCC, Cohen's kappa, macro
     accuracy; binary also the positive class's precision, recall and F1 — all from the per-class
     totals (3, K): Σw of hits (the confusion matrix's diagonal), of true rows (its row sums) and
-    of predicted rows (its column sums), so no K × K matrix is needed."""
+    of predicted rows (its column sums), so no K × K matrix is needed.
+
+    The macro means are over the classes `seen` in the labels or the predictions of the rows
+    used, as scikit-learn's unique_labels(y_true, y_pred) finds them — a row of weight 0 too;
+    without `seen`, the classes of positive weight (the same, when no weight is 0). Rows that
+    all weigh 0 have no means (NaN), as they have no other metric."""
     hits, support, predicted = totals
     precision, recall = _divide(hits, predicted), _divide(hits, support)
     f1 = _divide(2 * precision * recall, precision + recall)
-    # scikit-learn averages over the labels seen in the truth or the predictions
-    seen = (support > 0) | (predicted > 0)
+    seen_weighed = (support > 0) | (predicted > 0)
+    # no weight at all (a group of rows of weight 0): no means, as for its other metrics
+    seen = seen_weighed if seen is None or not support.any() else seen | seen_weighed
     share = support[seen] / support[seen].sum()
     values: dict[str, float] = {}
     if task == Task.BINARY:

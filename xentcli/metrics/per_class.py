@@ -102,6 +102,10 @@ class PerClass:
     loss: np.ndarray | None = None
     confusion: np.ndarray | None = None  # (K, K); None beyond MATRIX_CLASSES
     weighted: bool = False
+    # with weights: the classes met in the labels or predictions of rows of weight 0 (K,), and
+    # per group (groups, K) — scikit-learn's macro means count them (report_metrics)
+    unweighed: np.ndarray | None = None
+    group_unweighed: np.ndarray | None = None
     by: tuple[str, ...] = ()  # --by: the totals per group too, for its report metrics
     group_ids: dict[str, int] = field(default_factory=dict)
     grouped: np.ndarray | None = None  # (groups, 3, K)
@@ -155,11 +159,29 @@ class PerClass:
             self.grouped += _totals(true, predicted, ones[None, :], k, ids[codes], size)
             if self.replicates:
                 self._resample(scored.rows(), true, predicted, weights, k, ids[codes])
+        if weights is not None and not weights.all():
+            self._note_unweighed(true, predicted, weights == 0, k, scored)
         if "loss" in stats:
             weighted = stats["loss"] if weights is None else stats["loss"] * weights
             self.loss += np.bincount(true, weights=weighted, minlength=k)
         else:
             self.loss[:] = np.nan  # predicted labels have no loss
+
+    def _note_unweighed(
+        self, true: np.ndarray, predicted: np.ndarray, zero: np.ndarray, k: int, scored: Scored
+    ) -> None:
+        """The classes of the rows of weight 0: in no total, yet seen (report_metrics)."""
+        true, predicted = true[zero], predicted[zero]
+        self.unweighed = _flags(self.unweighed, 1, k)
+        self.unweighed[0, true] = True
+        self.unweighed[0, predicted] = True
+        if self.by:
+            codes, names = group_keys([scored.column(c).filter(zero) for c in self.by])
+            ids = np.array([self.group_ids.setdefault(n, len(self.group_ids)) for n in names])
+            self._grow_groups(len(self.group_ids), k)
+            self.group_unweighed = _flags(self.group_unweighed, len(self.group_ids), k)
+            self.group_unweighed[ids[codes], true] = True
+            self.group_unweighed[ids[codes], predicted] = True
 
     def _resample(
         self,
@@ -243,6 +265,9 @@ class PerClass:
             else:
                 self.confusion = None
         self.weighted |= other.weighted
+        if other.unweighed is not None:
+            self.unweighed = _flags(self.unweighed, 1, other.unweighed.shape[1])
+            self.unweighed[:, : other.unweighed.shape[1]] |= other.unweighed
         if other.resampled is not None:
             self.resampled = _grown(self.resampled, self.replicates, size)
             self.resampled[:, :, :size] += other.resampled
@@ -253,6 +278,11 @@ class PerClass:
             assert self.grouped is not None
             for theirs, mine in enumerate(mapping):
                 self.grouped[mine, :, :size] += other.grouped[theirs]
+            if other.group_unweighed is not None:
+                theirs_flags = other.group_unweighed
+                self.group_unweighed = _flags(self.group_unweighed, len(self.group_ids), k)
+                for theirs, mine in enumerate(mapping[: len(theirs_flags)]):
+                    self.group_unweighed[mine, : theirs_flags.shape[1]] |= theirs_flags[theirs]
             self._merge_resampled_groups(other, mapping, k)
 
     def _fold_groups(self, other: PerClass | None = None) -> None:
@@ -313,7 +343,9 @@ class PerClass:
             )
         made: dict[str, Section] = {
             "per_class": PerClassTable(tuple(rows)),
-            "metrics": MetricValues(report_metrics(self.totals, finished.task)),
+            "metrics": MetricValues(
+                report_metrics(self.totals, finished.task, _flags(self.unweighed, 1, k)[0])
+            ),
         }
         if self.confusion is not None:
             matrix = _normalized(self.confusion, self.normalize)
@@ -343,9 +375,10 @@ class PerClass:
         if self.grouped is not None:
             self._grow_groups(len(self.group_ids), k)
             grouped = self.grouped
+            seen = _flags(self.group_unweighed, len(self.group_ids), k)
             made["group_metrics"] = GroupValues(
                 {
-                    key: dict(report_metrics(grouped[g], finished.task))
+                    key: dict(report_metrics(grouped[g], finished.task, seen[g]))
                     for key, g in self.group_ids.items()
                 }
             )
@@ -420,6 +453,17 @@ def _totals(
         index = (base + classes[None, :]).reshape(-1)
         out[:, at] = np.bincount(index, w.reshape(-1), minlength=b * k).reshape(b, k)
     return out
+
+
+def _flags(state: np.ndarray | None, first: int, k: int) -> np.ndarray:
+    """A (first, k) boolean array holding `state` (None: all False), grown in either axis."""
+    if state is None:
+        return np.zeros((first, k), bool)
+    if state.shape[0] >= first and state.shape[1] >= k:
+        return state
+    grown = np.zeros((max(first, state.shape[0]), max(k, state.shape[1])), bool)
+    grown[: state.shape[0], : state.shape[1]] = state
+    return grown
 
 
 def _grown(state: np.ndarray | None, first: int, k: int) -> np.ndarray:
