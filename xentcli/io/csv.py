@@ -28,6 +28,7 @@ from xentcli.io.text import (
     BOM,
     STDIN,
     Found,
+    check_read_whole,
     compression_of,
     guarded,
     header_line,
@@ -41,6 +42,7 @@ WORKERS = min(4, (os.cpu_count() or 1) + 1)  # one more than cores: parsing neve
 LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # labels are mapped via the dictionary
 PARSE_COLUMN_BUDGET = 8192  # columns parsed at once across the threads: ~64 MiB of converters
 SAMPLE_BYTES = 64 << 10  # of the first block: enough to guess whether labels are integers
+CR_AS_LF = bytes.maketrans(b"\r", b"\n")
 
 
 class Recut(NamedTuple):
@@ -62,9 +64,16 @@ class CsvSource:
         plain = path != STDIN and compression_of(path) is None
         self._bytes_total = storage.size(path) if plain else 0
         header, self._rest = split_header(self._stream, self.name)
+        self._size = local_size(path)
+        self._stream_size: int | None = None  # a local file read as a stream: its size
+        if header.endswith(b"\r") and not self._rest.startswith(b"\n"):
+            # lines end in a lone CR (Excel's "CSV (Macintosh)"): read as a stream, CR as LF,
+            # so blocks are cut at line ends as in any other file (docs/inputs.md)
+            self._stream = _CrAsLf(self._stream)
+            self._rest = self._rest.translate(CR_AS_LF)
+            self._size, self._stream_size = None, self._size
         self._header_bytes = len(header)
         self._bytes_read = len(header)  # then counted as blocks are handed to the parser
-        self._size = local_size(path)
         try:
             self.column_names = names_of(header_line(header), self.delimiter)
             check_delimiter(self.column_names, self.delimiter, self.name)
@@ -222,6 +231,7 @@ class CsvSource:
             for block in ahead:  # closed with this generator: its thread stops first
                 self._bytes_read += block.size
                 yield block
+        check_read_whole(self._bytes_read, self._stream_size, self.name)
 
     def _stream_from(self, start: int, ring: int) -> Iterator[pa.Buffer]:
         """A local file from byte `start` (a record's start) to its end, read as a stream and
@@ -280,6 +290,25 @@ class CsvSource:
             numeric,
             self.has_header,
         )
+
+
+class _CrAsLf(io.RawIOBase):
+    """A stream whose carriage returns read as line feeds."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data.translate(CR_AS_LF)
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
 class _Until(io.RawIOBase):
