@@ -12,7 +12,7 @@ import functools
 import io
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple, cast
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -69,7 +69,7 @@ class CsvSource:
         if header.endswith(b"\r") and not self._rest.startswith(b"\n"):
             # lines end in a lone CR (Excel's "CSV (Macintosh)"): read as a stream, CR as LF,
             # so blocks are cut at line ends as in any other file (docs/inputs.md)
-            self._stream = _CrAsLf(self._stream)
+            self._stream = cast(BinaryIO, _CrAsLf(self._stream))
             self._rest = self._rest.translate(CR_AS_LF)
             self._size, self._stream_size = None, self._size
         self._header_bytes = len(header)
