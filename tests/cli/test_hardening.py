@@ -204,7 +204,7 @@ def test_integers_beyond_float_range_and_bytes_that_are_not_text(cli, tmp_path):
     noise.write_bytes(bytes(range(128, 256)) * 8)
     assert_clean_error(cli("eval", str(noise)), "noise.csv", "header line")
     noise.write_bytes(b"\xff\xfel,p\n1,0.5\n")
-    assert_clean_error(cli("eval", str(noise)), "not UTF-8 text")
+    assert_clean_error(cli("eval", str(noise)), "not UTF-8")
 
 
 def test_a_header_line_over_one_mebibyte_and_a_missing_weight_column(cli, tmp_path):
@@ -276,6 +276,33 @@ def test_lone_cr_files_are_read_in_blocks_like_any_other(cli, tmp_path, monkeypa
         stdin = (tmp_path / "x.csv").read_bytes() if args == ["-"] else None
         run = cli("eval", *args, input=stdin)
         assert run.code == 2 and "row 4322, column 'prob': 'abc' is not a number" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "said"),
+    [
+        (b"label,prob,name\n1,0.9,x\n0,0.2,caf\xe9\n", ["--by", "name"], "row 2, column 'name'"),
+        (b"label,p_a,p_b\na,0.7,0.3\ncaf\xe9,0.2,0.8\n", [], "row 2, column 'label'"),
+        (b"label,p_caf\xe9,p_th\xe9\ncaf\xe9,0.7,0.3\n", [], "the header line is text"),
+    ],
+)
+def test_text_in_a_windows_code_page_names_its_row_and_the_fix(cli, tmp_path, content, args, said):
+    """A CSV saved in Windows-1252 (Excel's plain "CSV" in western Europe): the row and column
+    of the first such text, and how to save it as UTF-8 — was pyarrow's "CSV conversion error
+    to string: invalid UTF8 data" after row 0 (docs/inputs.md)."""
+    (tmp_path / "x.csv").write_bytes(content)
+    for where in (str(tmp_path / "x.csv"), "-"):
+        run = cli("eval", where, *args, input=content if where == "-" else None)
+        assert_clean_error(run, said, "not UTF-8 (a Windows-1252", "iconv -f cp1252 -t utf-8")
+
+
+def test_utf16_and_binary_headers_are_told_apart(cli, tmp_path):
+    """Excel's "Unicode Text" is UTF-16 (by its byte-order mark): said so; bytes that are no
+    text in any code page are asked whether they are CSV at all."""
+    (tmp_path / "u.tsv").write_bytes("label\tprob\n1\t0.9\n".encode("utf-16"))
+    assert_clean_error(cli("eval", str(tmp_path / "u.tsv")), "UTF-16", "iconv -f utf-16")
+    (tmp_path / "b.csv").write_bytes(b"PAR1\x15\x04\x00\x81label\n1\n")
+    assert_clean_error(cli("eval", str(tmp_path / "b.csv")), "not UTF-8 text; is this a CSV")
 
 
 def test_a_named_pipe_with_a_bad_cell_exits(tmp_path):

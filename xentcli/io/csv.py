@@ -22,7 +22,7 @@ from xentcli.io import storage
 from xentcli.io.blocks import OpenQuote, Span, file_blocks, read_ahead, record_end
 from xentcli.io.csv_convert import conversions
 from xentcli.io.csv_header import check_delimiter, looks_like_data, names_of
-from xentcli.io.csv_locate import explain_csv_message, locate_csv_error
+from xentcli.io.csv_locate import NOT_UTF8_TEXT, explain_csv_message, locate_csv_error
 from xentcli.io.prefetch import ordered_map
 from xentcli.io.text import (
     BOM,
@@ -80,11 +80,7 @@ class CsvSource:
         except csv.Error as exc:  # a NUL byte, a name longer than csv's field limit
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
         except UnicodeDecodeError:
-            raise InputError(
-                "the header line is not UTF-8 text; is this a CSV file? (pass --input-format "
-                "for another format)",
-                file=self.name,
-            ) from None
+            raise InputError(_not_utf8(header), file=self.name) from None
 
         self._header = header
         self.has_header = True
@@ -325,6 +321,27 @@ class _Until(io.RawIOBase):
         got = self._stream.readinto(memoryview(buffer)[: max(0, self._left)])
         self._left -= got
         return got
+
+
+def _not_utf8(header: bytes) -> str:
+    """What is said of a header line that is not UTF-8: UTF-16 (Excel's "Unicode Text") by its
+    byte-order mark and the NULs of its ASCII; a CSV in a Windows code page; or no text."""
+    if header.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in header:
+        return (
+            "the file is UTF-16 text (Excel's Unicode Text): save it as UTF-8 (Excel: CSV "
+            "UTF-8; or iconv -f utf-16 -t utf-8)"
+        )
+    controls = header.translate(None, b"\t\r\n").translate(None, bytes(range(32, 256)))
+    try:
+        header.decode("cp1252")
+    except UnicodeDecodeError:
+        controls = b"?"
+    if controls:  # binary bytes: no text file in any code page
+        return (
+            "the header line is not UTF-8 text; is this a CSV file? (pass --input-format for "
+            "another format)"
+        )
+    return f"the header line is {NOT_UTF8_TEXT}"
 
 
 def parse_threads(columns: int) -> int:

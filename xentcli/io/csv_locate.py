@@ -77,6 +77,14 @@ NOT_A_NUMBER = re.compile(
     r"In CSV column #(\d+): Row #(\d+): CSV conversion error to \w+: invalid value '(.*)'"
 )
 
+NOT_UTF8 = re.compile(
+    r"In CSV column #(\d+): Row #(\d+): CSV conversion error to \w+: invalid UTF8"
+)
+NOT_UTF8_TEXT = (
+    "text that is not UTF-8 (a Windows-1252 or Latin-1 file?): save it as UTF-8 (Excel: "
+    "CSV UTF-8; or iconv -f cp1252 -t utf-8)"
+)
+
 
 def explain_csv_message(
     message: str, rows_before: int, header: list[str]
@@ -90,4 +98,8 @@ def explain_csv_message(
         index, row = int(found.group(1)), int(found.group(2))
         column = header[index] if index < len(header) else None
         return rows_before + row, column, not_a_number(found.group(3))
+    if found := NOT_UTF8.search(message):
+        index, row = int(found.group(1)), int(found.group(2))
+        column = header[index] if index < len(header) else None
+        return rows_before + row, column, NOT_UTF8_TEXT
     return None
