@@ -741,3 +741,21 @@ def test_a_dataset_of_list_files_sizes_its_chunks_by_the_lists(tmp_path):
             writer.write_table(table)
     assert open_source(str(folder)).values_per_row("probs") == 7
     assert open_source(str(folder.parent / "s0.arrows")).values_per_row("probs") == 7
+
+
+def test_a_quoted_newline_in_the_header_is_part_of_a_name(cli, tmp_path):
+    """pandas quotes a column name's newline (`to_csv`): the header line ends after the quoted
+    name, not inside it (it was read as a one-column header, every row then ragged)."""
+    p = {"p_a\nb": [0.8, 0.3, 0.1], "p_c": [0.1, 0.6, 0.1], "p_d": [0.1, 0.1, 0.8]}
+    frame = pd.DataFrame({"label": ["a\nb", "c", "d"]} | p)
+    frame.to_csv(tmp_path / "x.csv", index=False)
+    for where in (str(tmp_path / "x.csv"), "-"):
+        stdin = (tmp_path / "x.csv").read_bytes() if where == "-" else None
+        report = json.loads(cli("eval", where, "--json", input=stdin).stdout)
+        assert report["classes"] == ["a\nb", "c", "d"]
+        expected = -(np.log(0.8) + np.log(0.6) + np.log(0.8)) / 3
+        assert report["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+    frame.drop(columns="p_d").iloc[:2].to_csv(tmp_path / "two.csv", index=False)
+    run = cli("eval", str(tmp_path / "two.csv"), "--json")  # a note names both columns
+    assert "(p_a\\nb, p_c) are one binary problem" in run.stderr
+    assert all(line.startswith("xentcli: ") for line in run.stderr.splitlines())

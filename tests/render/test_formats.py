@@ -209,3 +209,30 @@ def test_a_value_that_is_not_a_number_is_shown_as_none(cli, tmp_path):
     assert table.code == 0 and " nan " not in table.stdout  # (the signature says nan:error)
     group = json.loads(cli(*args, "--json").stdout)["groups"][1]
     assert group["group"] == {"g": "b"} and group["metrics"]["macro_f1"] is None
+
+
+def test_class_names_that_look_like_html_or_hold_newlines_keep_tables_whole(cli, tmp_path):
+    """Token classes such as `<unk>` are tags to a markdown renderer (GitHub drops them from a
+    step summary): escaped; a class name's newline is `\\n` in every table's cells, headers
+    (the confusion matrix's `pred e\\nf`) and notes, so no table row or note is cut in two."""
+    names = ["<unk>", "&amp;", "e\nf"]
+    header = "label," + ",".join(f'"p_{n}"' for n in names)
+    rows = [
+        '"<unk>",0.7,0.2,0.1',
+        '"&amp;",0.2,0.7,0.1',
+        '"e\nf",0.1,0.2,0.7',
+        '"e\nf",0.6,0.2,0.2',
+    ]
+    (tmp_path / "x.csv").write_text("\n".join([header, *rows]) + "\n")
+    args = ["eval", str(tmp_path / "x.csv"), "--per-class", "--max", "cross_entropy=0.1"]
+    md = cli(*args, "--format", "markdown")
+    assert md.code == 1
+    assert "| &lt;unk> | 1 |" in md.stdout and "| &amp;amp; | 1 |" in md.stdout
+    assert "| pred &lt;unk> | pred &amp;amp; | pred e\\nf |" in md.stdout
+    assert "classes: &lt;unk>, &amp;amp;, e\\nf</sub>" in md.stdout
+    assert "| `--max cross_entropy=0.1` |" in md.stdout and "| <= 0.1 |" in md.stdout
+    table_lines = [line for line in md.stdout.splitlines() if line.startswith("|")]
+    assert all(line.endswith("|") for line in table_lines)
+    table = cli(*args, "--no-color")
+    assert "pred e\\nf" in table.stdout and "classes: <unk>, &amp;, e\\nf" in table.stdout
+    assert not any(line.strip() == "f" or line.endswith("e") for line in table.stdout.splitlines())

@@ -408,7 +408,7 @@ def main(argv: list[str] | None = None) -> None:
         say(f"xentcli: error: {exc.format_message()}{hint}")
         code = EXIT_USAGE
     except XentError as exc:
-        say(f"xentcli: error: {_one_line(str(exc))}")
+        say(f"xentcli: error: {exc}")
         code = EXIT_USAGE
     except KeyboardInterrupt:
         code = EXIT_INTERRUPT
@@ -431,11 +431,6 @@ def _prog_name() -> str:
     (_XENT_COMPLETE for xent) is read under it."""
     name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     return name if name in ("xentcli", "xent") else "xentcli"
-
-
-def _one_line(message: str) -> str:
-    """A message on one line, whatever a file name holds (newlines, carriage returns)."""
-    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _click_defaults(settings: Settings) -> dict[str, dict[str, Any]]:

@@ -13,7 +13,7 @@ import click
 
 from xentcli.errors import InputError, UsageError
 from xentcli.io.atomic import reason, written
-from xentcli.render.formats import RENDERERS, Style, gate_failure, markdown
+from xentcli.render.formats import RENDERERS, Style, gate_failure, markdown, one_line
 from xentcli.render.views import view_of
 from xentcli.report.evaluation import Report
 from xentcli.report.gates import Gated
@@ -31,10 +31,10 @@ SUFFIX_FORMATS = {
 
 
 def say(text: str) -> None:
-    """One line on stderr; a closed stderr (2>&-) leaves nowhere to say it, and the exit code
-    still tells."""
+    """One line on stderr, whatever a file, column or class name holds (its newlines written
+    `\\n`); a closed stderr (2>&-) leaves nowhere to say it, and the exit code still tells."""
     with contextlib.suppress(OSError):
-        click.echo(text, err=True)
+        click.echo(one_line(text), err=True)
 
 
 def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | None) -> None:

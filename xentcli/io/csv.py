@@ -63,7 +63,7 @@ class CsvSource:
         self._stream = open_text(path, self.name)
         plain = path != STDIN and compression_of(path) is None
         self._bytes_total = storage.size(path) if plain else 0
-        header, self._rest = split_header(self._stream, self.name)
+        header, self._rest = split_header(self._stream, self.name, delimiter.encode())
         self._size = local_size(path)
         self._stream_size: int | None = None  # a local file read as a stream: its size
         if header.endswith(b"\r") and not self._rest.startswith(b"\n"):

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from xentcli.errors import InputError
 from xentcli.io import storage
+from xentcli.io.blocks import ends_quoted
 from xentcli.io.source import BAD_FILE
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
@@ -90,13 +91,16 @@ def check_read_whole(read: int, size: int | None, name: str) -> None:
         )
 
 
-def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
+def split_header(
+    stream: BinaryIO, name: str, delimiter: bytes | None = None
+) -> tuple[bytes, bytes]:
     """(the first line that is not blank, with the blank lines before it; the bytes read after
     it) — pandas skips blank lines before a CSV's header, and JSON allows them; empty input is
-    an error. header_line() gives the line alone."""
+    an error. With a CSV's `delimiter`, a line end inside a quoted name (pandas quotes a
+    column name's newline) is no line end. header_line() gives the line alone."""
     try:
         head = stream.read(HEAD_BYTES)
-        while head and not _line_end(head.lstrip()):
+        while head and not _line_end(head.lstrip(), delimiter):
             more = stream.read(HEAD_BYTES)
             if not more:
                 break
@@ -105,28 +109,38 @@ def split_header(stream: BinaryIO, name: str) -> tuple[bytes, bytes]:
         raise InputError(f"cannot read ({exc})", file=name) from None
     if not head.strip():
         raise InputError("the file is empty", file=name)
-    bom = len(BOM) if head.startswith(BOM) else 0  # a spreadsheet's, before blank lines too
-    start = len(head) - len(head[bom:].lstrip())
-    start = max(bom, head.rfind(b"\n", 0, start) + 1, head.rfind(b"\r", 0, start) + 1)
-    end = _line_end(head[start:])  # LF, CRLF, or a lone CR (old Mac files)
+    start = _line_start(head)
+    end = _line_end(head[start:], delimiter)  # LF, CRLF, or a lone CR (old Mac files)
     cut = start + end if end else len(head)
     return head[:cut], head[cut:]
 
 
-def _line_end(data: bytes) -> int:
-    """Just past the first line end (LF, CRLF or a lone CR) of data, or 0 when there is none."""
-    ends = [at for at in (data.find(b"\n"), data.find(b"\r")) if at >= 0]
-    if not ends:
+def _line_start(head: bytes) -> int:
+    """Where the first line that is not blank starts (a BOM before blank lines is skipped)."""
+    bom = len(BOM) if head.startswith(BOM) else 0  # a spreadsheet's, before blank lines too
+    start = len(head) - len(head[bom:].lstrip())
+    if start == bom:
         return 0
-    at = min(ends)
-    return at + 2 if data[at : at + 2] == b"\r\n" else at + 1
+    return max(bom, head.rfind(b"\n", 0, start) + 1, head.rfind(b"\r", 0, start) + 1)
+
+
+def _line_end(data: bytes, delimiter: bytes | None = None) -> int:
+    """Just past the first line end (LF, CRLF or a lone CR) of data, or 0 when there is none;
+    with a CSV's `delimiter`, the first one outside a quoted value."""
+    at = -1
+    while True:
+        ends = [e for e in (data.find(b"\n", at + 1), data.find(b"\r", at + 1)) if e >= 0]
+        if not ends:
+            return 0
+        at = min(ends)
+        if delimiter is None or not ends_quoted(data[:at], delimiter):
+            return at + 2 if data[at : at + 2] == b"\r\n" else at + 1
 
 
 def header_line(header: bytes) -> bytes:
     """The header line of what split_header returned, without the blank lines before it (and
     the BOM, when they were between)."""
-    body = header.rstrip(b"\r\n")
-    start = max(body.rfind(b"\n"), body.rfind(b"\r")) + 1
+    start = _line_start(header)
     return header[start:] if start else header
 
 

@@ -51,18 +51,20 @@ def render_markdown(view: View, out: TextIO, style: Style) -> None:
 
 def markdown(view: View, style: Style) -> str:
     """The markdown text of a report."""
-    header, rows = view.header, view.rows
-    lines = [f"### {view.title}", "", _md_row(header), _md_row(["---"] * len(header))]
-    lines += [_md_row([_human(v, style.precision) for v in row]) for row in rows]
+    header, rows = [_md_text(h) for h in view.header], view.rows
+    lines = [f"### {_md_text(view.title)}", "", _md_row(header), _md_row(["---"] * len(header))]
+    lines += [_md_row([_md_text(_human(v, style.precision)) for v in row]) for row in rows]
     for title, extra_header, extra_rows in view.extra_tables:
         lines += [
             "",
-            f"**{title}**",
+            f"**{_md_text(title)}**",
             "",
-            _md_row(extra_header),
+            _md_row([_md_text(h) for h in extra_header]),
             _md_row(["---"] * len(extra_header)),
         ]
-        lines += [_md_row([_human(v, style.precision) for v in row]) for row in extra_rows]
+        lines += [
+            _md_row([_md_text(_human(v, style.precision)) for v in row]) for row in extra_rows
+        ]
     if view.gates:
         lines += ["", _md_row(["gate", "value", "limit", "result"]), _md_row(["---"] * 4)]
         for gate in view.gates:
@@ -77,7 +79,7 @@ def markdown(view: View, style: Style) -> str:
                     ]
                 )
             )
-    lines += [""] + [f"<sub>{note}</sub>  " for note in view.notes] + [""]
+    lines += [""] + [f"<sub>{_md_text(note)}</sub>  " for note in view.notes] + [""]
     return "\n".join(lines)
 
 
@@ -139,7 +141,8 @@ def render_table(view: View, out: TextIO, style: Style) -> None:
         said = f"{gate.metric} = {gate.value!r}, limit {gate.op} {gate.limit!r}  ({gate.flag})"
         console.print(f"{mark}  {escape(said)}")
     for note in view.notes:  # notes name files and columns: `[b]` is text, not markup
-        console.print(note, style="dim" if note.startswith("signature") else None, markup=False)
+        dim = "dim" if note.startswith("signature") else None
+        console.print(one_line(note), style=dim, markup=False)
 
 
 class _Lossy:
@@ -176,8 +179,8 @@ def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Sty
 
     # Text, not markup: a file, column, class or kept value may hold `[b]` or `[/x]`
     cells = [[_human(v, style.precision) for v in row] for row in rows]
-    table = Table(title=Text(title), title_justify="left")
-    for i, name in enumerate(header):
+    table = Table(title=Text(one_line(title)), title_justify="left")
+    for i, name in enumerate(map(one_line, header)):
         numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
         # no value is ever cut short or wrapped ("0.243…"): a column is at least as wide as its
         # widest value, and only the header folds; a table wider than the terminal stays whole
@@ -226,6 +229,9 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
+HTML_LIKE = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)")  # a tag's or an entity's start
+
+
 def _human(value: Any, precision: int) -> str:
     """A cell of a table for people: floats at the precision, and text on one line (a kept
     column's newlines written `\\n`, so a row stays a row in the terminal and in markdown)."""
@@ -233,7 +239,20 @@ def _human(value: Any, precision: int) -> str:
         return "—"  # no value, as JSON's null (an empty group's macro F1)
     if isinstance(value, float):
         return f"{value:.{precision}f}"
-    return str(value).replace("\r", "\\r").replace("\n", "\\n")
+    return one_line(value)
+
+
+def one_line(text: Any) -> str:
+    """Text on one line: a class, column or file name's newlines written `\\n` (a row of a
+    table stays a row)."""
+    return str(text).replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _md_text(text: str) -> str:
+    """Text as markdown shows it: on one line (`\\n` for a newline), and what a renderer would
+    take for an HTML tag or entity (a class named `<unk>`, `&amp;`) escaped; `<=` and a lone
+    `&` stay as they are."""
+    return HTML_LIKE.sub(lambda m: "&lt;" if m.group() == "<" else "&amp;", one_line(text))
 
 
 def _md_row(cells: Sequence[str]) -> str:
