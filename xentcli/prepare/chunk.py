@@ -12,7 +12,7 @@ from xentcli.errors import InputError
 from xentcli.prepare.labels import IGNORED, MISSING, ClassIndex, LabelMapper
 from xentcli.prepare.layout import Layout
 from xentcli.prepare.scratch import Scratch
-from xentcli.prepare.values import floats, label_score_rows, list_rows, stacked
+from xentcli.prepare.values import class_columns, floats, label_score_rows, list_rows
 from xentcli.tasks import Task
 
 
@@ -239,10 +239,9 @@ class ChunkPreparer:
             if self.classes is None:
                 self.classes = tuple(str(k) for k in range(found))
             return values
-        columns = [floats(preds.column(c), self.pred_file, c) for c in lay.pred_cols]
         if lay.task in (Task.BINARY, Task.REGRESSION):
-            return columns[0]
-        return stacked(columns, self.scratch, "preds")
+            return floats(preds.column(lay.pred_cols[0]), self.pred_file, lay.pred_cols[0])
+        return class_columns(preds, lay.pred_cols, self.pred_file, self.scratch, "preds")
 
     def _predicted_labels(self, column: pa.Array, offset: int) -> np.ndarray:
         if self.index is not None:
@@ -261,8 +260,9 @@ class ChunkPreparer:
         are not finite; or no targets and the class codes of one label column."""
         lay = self.layout
         if lay.target_cols:
-            columns = [floats(labels.column(c), self.label_file, c) for c in lay.target_cols]
-            targets = stacked(columns, self.scratch, "targets")
+            targets = class_columns(
+                labels, lay.target_cols, self.label_file, self.scratch, "targets"
+            )
             finite = np.isfinite(targets).all(axis=0)
         elif lay.task == Task.REGRESSION:
             assert lay.label_col is not None
