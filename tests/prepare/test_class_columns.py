@@ -28,8 +28,7 @@ def table(seed: int = 0, n: int = 300) -> tuple[pa.Table, np.ndarray, np.ndarray
 
 @pytest.fixture(params=["tensor", "column by column"])
 def path(request, monkeypatch):
-    if request.param != "tensor":
-        monkeypatch.setattr(values, "TENSOR_FROM", 10**9)
+    monkeypatch.setattr(values, "TENSOR_FROM", K if request.param == "tensor" else 10**9)
     return request.param
 
 
