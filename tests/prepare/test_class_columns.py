@@ -79,3 +79,15 @@ def test_many_soft_label_columns(path):
     report = xentcli.evaluate(soft, label_col="y_*", chunk_rows=33)
     expected = -(t * np.log(p)).sum(axis=1).mean()
     assert report.metrics["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_list_column_of_lists_names_its_type(cli, tmp_path):
+    """A list column one level too deep (a (n, 1, K) array saved as lists): its type and what
+    is expected, not pyarrow's "Unsupported cast from list<element: double> to double"."""
+    nested = pa.array([[[0.1, 0.9]], [[0.8, 0.2]]])
+    pq.write_table(pa.table({"label": [1, 0], "probs": nested}), tmp_path / "x.parquet")
+    run = cli("eval", str(tmp_path / "x.parquet"))
+    assert run.code == 2 and run.stderr.count("\n") == 1
+    assert "column 'probs': holds lists of list<element: double> values; expected lists" in (
+        run.stderr
+    )

@@ -85,6 +85,15 @@ def list_rows(
             row=offset + at + 1,
             column=name,
         )
+    inner = kind.value_type
+    text = pa.types.is_string(inner) or pa.types.is_large_string(inner)  # JSON arrays' split
+    if not (text or any(test(inner) for test in NUMERIC)):  # lists of lists, of records
+        raise SchemaError(
+            f"holds lists of {inner} values; expected lists of numbers (one list of class "
+            "scores per row)",
+            file=file,
+            column=name,
+        )
     try:
         flat = _numbers(pc.list_flatten(column))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
