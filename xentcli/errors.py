@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+LISTED = 40  # names a message or note lists before it says how many more there are
+
+
+def listed(names: list[str] | tuple[str, ...], what: str = "") -> str:
+    """Names joined for a message, the first LISTED of them and then how many in all (a file
+    of 300,000 class columns made a 2 MB line)."""
+    if len(names) <= LISTED:
+        return ", ".join(names)
+    return f"{', '.join(names[:LISTED])}, … ({len(names):,} {what or 'in all'})"
+
 
 class XentError(Exception):
     """A problem the user can fix: bad usage, configuration or input (exit code 2)."""

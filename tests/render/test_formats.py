@@ -236,3 +236,21 @@ def test_class_names_that_look_like_html_or_hold_newlines_keep_tables_whole(cli,
     table = cli(*args, "--no-color")
     assert "pred e\\nf" in table.stdout and "classes: <unk>, &amp;, e\\nf" in table.stdout
     assert not any(line.strip() == "f" or line.endswith("e") for line in table.stdout.splitlines())
+
+
+def test_long_lists_of_classes_and_columns_are_cut_with_their_count(cli, tmp_path):
+    """A file of 300,000 class columns printed each name in a note (2 MB lines): messages and
+    notes list the first names and how many there are."""
+    k = 60
+    header = "label," + ",".join(f"p_{j}" for j in range(k))
+    row = "3," + ",".join(["0.5", "0.5"] + ["0"] * (k - 2))
+    (tmp_path / "x.csv").write_text(f"{header}\n{row}\n")
+    table = cli("eval", str(tmp_path / "x.csv"), "--no-color")
+    assert table.code == 0
+    assert "classes: 0, 1, 2," in table.stdout and ", 39, … (60 classes)" in table.stdout
+    assert "40, 41" not in table.stdout
+    (tmp_path / "labels.csv").write_text("id,label\n1,3\n")
+    joined = cli(
+        "eval", str(tmp_path / "x.csv"), "--labels", str(tmp_path / "labels.csv"), "--on", "id"
+    )
+    assert joined.code == 2 and ", p_38, … (61 columns)" in joined.stderr

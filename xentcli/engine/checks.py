@@ -7,7 +7,7 @@ import math
 import os
 from dataclasses import replace
 
-from xentcli.errors import UsageError
+from xentcli.errors import UsageError, listed
 from xentcli.metrics.conventions import COMPATS, KERAS_EPS
 from xentcli.options import EvalOptions
 from xentcli.prepare.layout import Layout
@@ -17,11 +17,11 @@ from xentcli.tasks import Task
 def check_task(layout: Layout, opts: EvalOptions) -> None:
     """The columns a task needs (docs/inputs.md), or a usage error saying what to pass."""
     task, pred_cols, targets = layout.task, layout.pred_cols, layout.target_cols
-    cols = ", ".join(pred_cols)
+    cols = listed(pred_cols, "columns")
     if task in (Task.BINARY, Task.REGRESSION) and (len(pred_cols) != 1 or targets):
         raise UsageError(
             f"--task {task} takes one prediction column and one label column, got "
-            f"predictions {cols}" + (f" and labels {', '.join(targets)}" if targets else "")
+            f"predictions {cols}" + (f" and labels {listed(targets, 'columns')}" if targets else "")
         )
     if task == Task.REGRESSION and opts.logits:
         raise UsageError("--logits does not apply to --task regression")
@@ -156,12 +156,12 @@ def _check_classes(layout: Layout) -> None:
     if classes is not None and width is not None and len(classes) != width:
         raise UsageError(
             f"--classes names {len(classes)} classes but there are {width} "
-            f"prediction columns ({', '.join(pred_cols)})"
+            f"prediction columns ({listed(pred_cols, 'columns')})"
         )
     if targets and not pred_list and len(targets) != len(pred_cols):
         raise UsageError(
-            f"{len(targets)} label columns ({', '.join(targets)}) but {len(pred_cols)} "
-            f"prediction columns ({', '.join(pred_cols)}); they pair up in order"
+            f"{len(targets)} label columns ({listed(targets, 'columns')}) but {len(pred_cols)} "
+            f"prediction columns ({listed(pred_cols, 'columns')}); they pair up in order"
         )
 
 

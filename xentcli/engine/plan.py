@@ -18,7 +18,7 @@ from xentcli.engine.checks import (
     with_convention,
 )
 from xentcli.engine.signature import signature
-from xentcli.errors import SchemaError, UsageError
+from xentcli.errors import SchemaError, UsageError, listed
 from xentcli.io.csv_header import headerless_beside
 from xentcli.io.open import open_source
 from xentcli.io.source import Source
@@ -151,7 +151,7 @@ def open_inputs(source: Any, labels: Any, opts: EvalOptions) -> tuple[Source, So
         headerless_beside(preds, label_src)
     if opts.on is not None and opts.on not in preds.column_names:
         raise SchemaError(
-            f"no key column {opts.on!r}; columns are: {', '.join(preds.column_names)}",
+            f"no key column {opts.on!r}; columns are: {listed(preds.column_names, 'columns')}",
             file=preds.name,
         )
     return preds, label_src

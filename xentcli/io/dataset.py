@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from xentcli.errors import InputError, XentError
+from xentcli.errors import InputError, XentError, listed
 from xentcli.io import storage
 
 HIDDEN = ("_", ".")  # _SUCCESS, _metadata, .crc and the like are not data
@@ -106,7 +106,7 @@ def with_partitions(
     if missing:  # the first file gave the columns; a later one must hold those used
         raise InputError(
             f"no column {', '.join(map(repr, missing))} here, though the dataset's first file "
-            f"has it; columns are: {', '.join(part.column_names)}",
+            f"has it; columns are: {listed(part.column_names, 'columns')}",
             file=part.name,
         )
     own_numeric = [c for c in numeric if c in own]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from xentcli.errors import SchemaError
+from xentcli.errors import SchemaError, listed
 from xentcli.tasks import Task
 
 LABEL_NAMES = ("label", "labels", "target", "y", "y_true", "class", "truth")
@@ -81,7 +81,7 @@ def index_column(names: list[str]) -> str | None:
 def shown(names: list[str]) -> str:
     """Column names for a message; pandas' blank index name shown as such, and a name with
     spaces around it (a hand-written `label, prob` header) quoted, so its space shows."""
-    return ", ".join(_shown(name) for name in names) or "none"
+    return listed([_shown(name) for name in names], "columns") or "none"
 
 
 def _shown(name: str) -> str:

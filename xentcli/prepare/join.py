@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from xentcli.errors import InputError, SchemaError
+from xentcli.errors import InputError, SchemaError, listed
 from xentcli.io.arrow_numpy import int_values, null_mask
 from xentcli.io.source import Source
 from xentcli.prepare.keyhash import text_hashes
@@ -21,7 +21,7 @@ class LabelIndex:
 
         if key not in source.column_names:
             raise SchemaError(
-                f"no key column {key!r}; columns are: {', '.join(source.column_names)}",
+                f"no key column {key!r}; columns are: {listed(source.column_names, 'columns')}",
                 file=source.name,
             )
         self.name = source.name

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from xentcli.errors import InputError, SchemaError
+from xentcli.errors import InputError, SchemaError, listed
 from xentcli.io.arrow_numpy import float_values, int_values, null_mask
 
 UNMAPPED, MISSING, IGNORED = -1, -2, -3
@@ -204,8 +204,8 @@ class LabelMapper:
                 "pass --classes with the class of each prediction column, in column order"
             )
             message = (
-                f"label {value!r} maps to no class (classes: {', '.join(self.classes)}; {rule}); "
-                + fix
+                f"label {value!r} maps to no class (classes: "
+                f"{listed(self.classes, 'classes')}; {rule}); " + fix
             )
             positions = [str(k) for k in range(len(self.classes))]
             if list(self.classes) == positions and _as_number(str(value)) is None:

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from xentcli.errors import SchemaError, XentError
+from xentcli.errors import SchemaError, XentError, listed
 from xentcli.io.source import check_distinct
 from xentcli.prepare.columns import (
     KEY_NAMES,
@@ -218,7 +218,7 @@ def resolve_layout(
     if typed is not None:  # said, as the other guesses are: the columns were not named
         found = (
             f"no column is named as labels or predictions: {typed[0]!r} is read as the labels "
-            f"and {', '.join(typed[1])} as the probabilities of the classes they name; "
+            f"and {listed(typed[1], 'columns')} as the probabilities of the classes they name; "
             "--label-col and --pred-col pick others"
         )
     note = found if note is None else note if found is None else f"{found}; {note}"
@@ -257,21 +257,22 @@ def _found_note(
         typed = pred_types is not None and holds_labels(pred_types(), picked.aside)
         return (
             f"{picked.aside!r} holds predicted labels and is left aside: the probabilities "
-            f"({', '.join(columns)}) are scored; --pred-col {picked.aside}"
+            f"({listed(columns, 'columns')}) are scored; --pred-col {picked.aside}"
             f"{'' if typed else ' --hard'} scores the labels instead"
         )
     if picked.guessed:
         return (
-            f"no column is named as predictions: the float columns {', '.join(columns)} are "
-            "read as the probabilities of the classes they name; --pred-col picks others"
+            "no column is named as predictions: the float columns "
+            f"{listed(columns, 'columns')} are read as the probabilities of the classes they "
+            "name; --pred-col picks others"
         )
     if hard and request.pred_col is None and pred_types is not None:
         unread = unread_floats(candidates, columns, request, pred_types())
         if len(unread) >= 2:  # perhaps predict_proba's columns named by the classes
             return (
                 f"scoring the predicted labels in {columns[0]!r}; the float columns "
-                f"{', '.join(unread)} are not read (if they are probabilities, pass --pred-col "
-                f"{','.join(unread)})"
+                f"{listed(unread, 'columns')} are not read (if they are probabilities, pass "
+                f"--pred-col {','.join(unread)})"
             )
     return None
 

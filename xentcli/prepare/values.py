@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
-from xentcli.errors import InputError, SchemaError
+from xentcli.errors import InputError, SchemaError, listed
 from xentcli.io.arrow_numpy import float_values, int_values, null_mask
 from xentcli.prepare.scratch import Scratch
 
@@ -131,7 +131,8 @@ def label_score_rows(
     if unknown.size:
         at = int(unknown[0])
         raise InputError(
-            f"scores {labels[at].as_py()!r}, which is not a class (classes: {', '.join(classes)})",
+            f"scores {labels[at].as_py()!r}, which is not a class "
+            f"(classes: {listed(classes, 'classes')})",
             file=file,
             row=offset + int(rows[at]) + 1,
             column=name,
@@ -143,7 +144,7 @@ def label_score_rows(
         at = int(short[0])
         raise InputError(
             f"scores {int(lengths[at])} labels, not each of the {k} classes once "
-            f"({', '.join(classes)}): save every class's score (a pipeline's top_k=None)",
+            f"({listed(classes, 'classes')}): save every class's score (a pipeline's top_k=None)",
             file=file,
             row=offset + at + 1,
             column=name,

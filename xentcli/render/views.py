@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xentcli.engine.rows_out import RowsFile
+from xentcli.errors import listed
 from xentcli.metrics.calibration import CalibrationResult
 from xentcli.metrics.groups import GroupsTable
 from xentcli.metrics.per_class import ConfusionMatrix, PerClassTable
@@ -98,7 +99,7 @@ def _eval_notes(report: Report) -> list[str]:
         + f" · clipped: {report.clipped}"
     )
     if report.classes:
-        line += f" · classes: {', '.join(report.classes)}"
+        line += f" · classes: {listed(report.classes, 'classes')}"
     return [*[f"note: {n}" for n in report.notes], line, f"signature: {report.signature}"]
 
 

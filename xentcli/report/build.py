@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from xentcli.engine.accumulate import Accumulator
 from xentcli.engine.plan import Plan
-from xentcli.errors import InputError
+from xentcli.errors import InputError, listed
 from xentcli.io.source import Source
 from xentcli.metrics.bootstrap import GroupIntervals, Intervals, Notes
 from xentcli.metrics.breakdown import Finished, Section
@@ -141,8 +141,8 @@ def _zero_one(acc: Accumulator, layout: Layout) -> str | None:
     if not acc.zero_one:
         return None
     return (
-        f"every prediction in {', '.join(layout.pred_cols)} is exactly 0 or 1: if these are "
-        "predicted labels, not probabilities, pass --hard"
+        f"every prediction in {listed(layout.pred_cols, 'columns')} is exactly 0 or 1: if "
+        "these are predicted labels, not probabilities, pass --hard"
     )
 
 
