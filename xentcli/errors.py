@@ -6,8 +6,7 @@ LISTED = 40  # names a message or note lists before it says how many more there 
 
 
 def listed(names: list[str] | tuple[str, ...], what: str = "") -> str:
-    """Names joined for a message, the first LISTED of them and then how many in all (a file
-    of 300,000 class columns made a 2 MB line)."""
+    """Names joined for a message or note: the first LISTED of them, then how many in all."""
     if len(names) <= LISTED:
         return ", ".join(names)
     return f"{', '.join(names[:LISTED])}, … ({len(names):,} {what or 'in all'})"

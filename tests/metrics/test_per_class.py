@@ -238,7 +238,7 @@ def test_beyond_the_matrix_limit_the_totals_give_the_same_report(monkeypatch, ha
     equal those of a run that kept the matrix — also when predicted labels find classes late."""
     from sklearn.metrics import cohen_kappa_score, matthews_corrcoef
 
-    from xentcli.metrics import per_class
+    from xentcli.metrics import class_totals, per_class
 
     rng = np.random.default_rng(8)
     n, k = 3000, 5
@@ -254,7 +254,7 @@ def test_beyond_the_matrix_limit_the_totals_give_the_same_report(monkeypatch, ha
     kept = xentcli.evaluate(data, **options).to_dict()
     monkeypatch.setattr(per_class, "MATRIX_CLASSES", 3)
     if pair_cells is not None:
-        monkeypatch.setattr(per_class, "PAIR_CELLS", pair_cells)
+        monkeypatch.setattr(class_totals, "PAIR_CELLS", pair_cells)
     totals = xentcli.evaluate(data, **options).to_dict()
     assert "confusion_matrix" in kept and "confusion_matrix" not in totals
     assert any("no confusion_matrix: 5 classes" in note for note in totals["notes"])

@@ -18,6 +18,7 @@ from xentcli.metrics.bootstrap import (
     percentile_interval,
     replicate_blocks,
 )
+from xentcli.metrics.class_totals import class_totals, grown
 from xentcli.metrics.classification import report_metrics
 from xentcli.metrics.groups import group_keys
 from xentcli.metrics.registry import GroupValues, MetricValues
@@ -25,7 +26,6 @@ from xentcli.tasks import Task
 
 MAX_GROUP_CELLS = 1 << 25  # class totals per group or replicate (8 bytes each): 256 MiB
 MATRIX_CLASSES = 2048  # the confusion matrix is kept up to this many classes (32 MiB)
-PAIR_CELLS = 4096  # up to 64 classes, class totals are summed from one count of class pairs
 
 if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
@@ -147,7 +147,7 @@ class PerClass:
             self.confusion += pairs
             self.totals += np.stack([np.diagonal(pairs), pairs.sum(axis=1), pairs.sum(axis=0)])
         else:
-            self.totals += _totals(true, predicted, ones[None, :], k)[0]
+            self.totals += class_totals(true, predicted, ones[None, :], k)[0]
         if self.replicates and not self.by:  # with --by, the groups' totals sum to these
             self._resample(scored.rows(), true, predicted, weights, k)
         if self.by:
@@ -156,7 +156,7 @@ class PerClass:
             size = len(self.group_ids)
             self._grow_groups(size, k)
             assert self.grouped is not None
-            self.grouped += _totals(true, predicted, ones[None, :], k, ids[codes], size)
+            self.grouped += class_totals(true, predicted, ones[None, :], k, ids[codes], size)
             if self.replicates:
                 self._resample(scored.rows(), true, predicted, weights, k, ids[codes])
         if weights is not None and not weights.all():
@@ -172,14 +172,14 @@ class PerClass:
     ) -> None:
         """The classes of the rows of weight 0: in no total, yet seen (report_metrics)."""
         true, predicted = true[zero], predicted[zero]
-        self.unweighed = _flags(self.unweighed, 1, k)
+        self.unweighed = grown(self.unweighed, (1, k), bool)
         self.unweighed[0, true] = True
         self.unweighed[0, predicted] = True
         if self.by:
             codes, names = group_keys([scored.column(c).filter(zero) for c in self.by])
             ids = np.array([self.group_ids.setdefault(n, len(self.group_ids)) for n in names])
             self._grow_groups(len(self.group_ids), k)
-            self.group_unweighed = _flags(self.group_unweighed, len(self.group_ids), k)
+            self.group_unweighed = grown(self.group_unweighed, (len(self.group_ids), k), bool)
             self.group_unweighed[ids[codes], true] = True
             self.group_unweighed[ids[codes], predicted] = True
 
@@ -207,16 +207,16 @@ class PerClass:
                 "--bootstrap replicates, or leave out --per-class"
             )
         if groups is None:
-            whole = self.resampled = _grown(self.resampled, replicates, k)
+            whole = self.resampled = grown(self.resampled, (replicates, 3, k))
         else:
-            held = self.group_resampled = _grown(self.group_resampled, size * replicates, k)
+            held = self.group_resampled = grown(self.group_resampled, (size * replicates, 3, k))
         for block, draws in replicate_blocks(self.seed, replicates, rows):
             if weights is not None:
                 draws *= weights
             if groups is None:
-                whole[block, :, :k] += _totals(true, predicted, draws, k)
+                whole[block, :, :k] += class_totals(true, predicted, draws, k)
                 continue
-            local = _totals(true, predicted, draws, k, groups, size)  # row b·size + g
+            local = class_totals(true, predicted, draws, k, groups, size)  # row b·size + g
             at = (np.arange(size)[None, :] * replicates + block[:, None]).reshape(-1)
             held[at, :, :k] += local
 
@@ -228,7 +228,7 @@ class PerClass:
                 f"× 3 × {k} exceed {MAX_GROUP_CELLS:,}; use a coarser --by column, or "
                 "--per-class without --by"
             )
-        self.grouped = _grown(self.grouped, size, k)
+        self.grouped = grown(self.grouped, (size, 3, k))
 
     def _grow(self, k: int) -> None:
         """Room for k classes (predicted labels find theirs as they come); the confusion matrix
@@ -238,7 +238,7 @@ class PerClass:
             self.confusion = np.zeros((k, k)) if k <= MATRIX_CLASSES else None
         elif k > len(self.loss):
             size = len(self.loss)
-            self.totals = _grown(self.totals[None], 1, k)[0]
+            self.totals = grown(self.totals[None], (1, 3, k))[0]
             self.loss = np.concatenate([self.loss, np.zeros(k - size)])
             if self.confusion is not None and k <= MATRIX_CLASSES:
                 confusion = np.zeros((k, k))
@@ -266,10 +266,10 @@ class PerClass:
                 self.confusion = None
         self.weighted |= other.weighted
         if other.unweighed is not None:
-            self.unweighed = _flags(self.unweighed, 1, other.unweighed.shape[1])
+            self.unweighed = grown(self.unweighed, (1, other.unweighed.shape[1]), bool)
             self.unweighed[:, : other.unweighed.shape[1]] |= other.unweighed
         if other.resampled is not None:
-            self.resampled = _grown(self.resampled, self.replicates, size)
+            self.resampled = grown(self.resampled, (self.replicates, 3, size))
             self.resampled[:, :, :size] += other.resampled
         if other.grouped is not None:
             mapping = [self.group_ids.setdefault(n, len(self.group_ids)) for n in other.group_ids]
@@ -280,7 +280,7 @@ class PerClass:
                 self.grouped[mine, :, :size] += other.grouped[theirs]
             if other.group_unweighed is not None:
                 theirs_flags = other.group_unweighed
-                self.group_unweighed = _flags(self.group_unweighed, len(self.group_ids), k)
+                self.group_unweighed = grown(self.group_unweighed, (len(self.group_ids), k), bool)
                 for theirs, mine in enumerate(mapping[: len(theirs_flags)]):
                     self.group_unweighed[mine, : theirs_flags.shape[1]] |= theirs_flags[theirs]
             self._merge_resampled_groups(other, mapping, k)
@@ -293,7 +293,7 @@ class PerClass:
         if held is None:
             return
         width = held.shape[2]
-        self.resampled = _grown(self.resampled, self.replicates, width)
+        self.resampled = grown(self.resampled, (self.replicates, 3, width))
         self.resampled[:, :, :width] += held.reshape(-1, self.replicates, 3, width).sum(axis=0)
         if other is None:
             self.group_resampled = None
@@ -308,7 +308,7 @@ class PerClass:
             return
         if other.group_resampled is None:
             return
-        self.group_resampled = _grown(self.group_resampled, len(self.group_ids) * r, k)
+        self.group_resampled = grown(self.group_resampled, (len(self.group_ids) * r, 3, k))
         width = other.group_resampled.shape[2]
         for theirs, mine in enumerate(mapping):
             held = other.group_resampled[theirs * r : (theirs + 1) * r]
@@ -344,7 +344,7 @@ class PerClass:
         made: dict[str, Section] = {
             "per_class": PerClassTable(tuple(rows)),
             "metrics": MetricValues(
-                report_metrics(self.totals, finished.task, _flags(self.unweighed, 1, k)[0])
+                report_metrics(self.totals, finished.task, grown(self.unweighed, (1, k), bool)[0])
             ),
         }
         if self.confusion is not None:
@@ -375,7 +375,7 @@ class PerClass:
         if self.grouped is not None:
             self._grow_groups(len(self.group_ids), k)
             grouped = self.grouped
-            seen = _flags(self.group_unweighed, len(self.group_ids), k)
+            seen = grown(self.group_unweighed, (len(self.group_ids), k), bool)
             made["group_metrics"] = GroupValues(
                 {
                     key: dict(report_metrics(grouped[g], finished.task, seen[g]))
@@ -390,9 +390,9 @@ class PerClass:
         """The whole's totals per replicate: kept as they are, or summed from the groups'."""
         if self.resampled is None and self.group_resampled is None:
             return None
-        overall = _grown(self.resampled, self.replicates, k).copy()
+        overall = grown(self.resampled, (self.replicates, 3, k)).copy()
         if self.group_resampled is not None:
-            held = _grown(self.group_resampled, len(self.group_ids) * self.replicates, k)
+            held = grown(self.group_resampled, (len(self.group_ids) * self.replicates, 3, k))
             overall += held.reshape(-1, self.replicates, 3, k).sum(axis=0)
         return overall
 
@@ -411,7 +411,7 @@ class PerClass:
             )
             return
         r = self.replicates
-        held = _grown(self.group_resampled, len(self.group_ids) * r, k)
+        held = grown(self.group_resampled, (len(self.group_ids) * r, 3, k))
         bounds = {}
         for key, g in self.group_ids.items():
             per_replicate = [report_metrics(totals, task) for totals in held[g * r : (g + 1) * r]]
@@ -422,59 +422,6 @@ class PerClass:
                 for name in per_replicate[0]
             }
         made["group_intervals"] = GroupIntervals(bounds)
-
-
-def _totals(
-    true: np.ndarray,
-    predicted: np.ndarray,
-    weights: np.ndarray,
-    k: int,
-    groups: np.ndarray | None = None,
-    size: int = 1,
-) -> np.ndarray:
-    """(B, 3, k): for each of B weightings of the rows (B, n: the rows' weights, or a block of
-    replicates' draws), Σ of hits, true rows and predicted rows per class; with `groups` (a
-    group index per row), per weighting and group instead: (B·size, 3, k), row b·size + g."""
-    b = len(weights) * (size if groups is not None else 1)
-    rows = np.arange(len(weights))[:, None] * (size if groups is not None else 1)
-    if groups is not None:
-        rows = rows + groups[None, :]
-    if k * k <= PAIR_CELLS and b * k * k <= MAX_GROUP_CELLS:  # one count of class pairs
-        index = (rows * (k * k) + (true * k + predicted)[None, :]).reshape(-1)
-        pairs = np.bincount(index, weights.reshape(-1), minlength=b * k * k).reshape(b, k, k)
-        diagonal = pairs[:, np.arange(k), np.arange(k)]
-        return np.stack([diagonal, pairs.sum(axis=2), pairs.sum(axis=1)], axis=1)
-    base = rows * k
-    hit = true == predicted
-    out = np.empty((b, 3, k))
-    for at, (classes, w) in enumerate(
-        ((true, weights * hit), (true, weights), (predicted, weights))
-    ):
-        index = (base + classes[None, :]).reshape(-1)
-        out[:, at] = np.bincount(index, w.reshape(-1), minlength=b * k).reshape(b, k)
-    return out
-
-
-def _flags(state: np.ndarray | None, first: int, k: int) -> np.ndarray:
-    """A (first, k) boolean array holding `state` (None: all False), grown in either axis."""
-    if state is None:
-        return np.zeros((first, k), bool)
-    if state.shape[0] >= first and state.shape[1] >= k:
-        return state
-    grown = np.zeros((max(first, state.shape[0]), max(k, state.shape[1])), bool)
-    grown[: state.shape[0], : state.shape[1]] = state
-    return grown
-
-
-def _grown(state: np.ndarray | None, first: int, k: int) -> np.ndarray:
-    """A (first, 3, k) array holding `state` (None: zeros), grown in either axis."""
-    if state is None:
-        return np.zeros((first, 3, k))
-    if state.shape[0] >= first and state.shape[2] >= k:
-        return state
-    grown = np.zeros((max(first, state.shape[0]), 3, max(k, state.shape[2])))
-    grown[: state.shape[0], :, : state.shape[2]] = state
-    return grown
 
 
 def _normalized(counts: np.ndarray, normalize: str | None) -> np.ndarray:

@@ -19,8 +19,8 @@ COMMAS = rf"^\s*(({_NUMBER})\s*(,\s*({_NUMBER})\s*)*)?$"
 SPACES = rf"^\s*({_NUMBER})(\s+({_NUMBER}))*\s*$"
 # numpy 2's repr of its scalars, what to_csv writes for a column of lists of them
 SCALAR_REPR = r"np\.float(?:16|32|64)\(([^()]*)\)"
-# columns: from here class_columns converts them all at once (at 100 it saved 1%, and its
-# fresh memory per chunk cost 13 MiB of peak RSS; at 1,000, 12% of a wide CSV's whole run)
+# columns: from here class_columns converts them all at once; below, that saves little and
+# its fresh array per chunk (not reused scratch) raises peak memory (benchmarks/README.md)
 TENSOR_FROM = 256
 NUMERIC = (pa.types.is_floating, pa.types.is_integer, pa.types.is_boolean, pa.types.is_decimal)
 
@@ -41,9 +41,9 @@ def class_columns(
     batch: pa.RecordBatch, names: Sequence[str], file: str, scratch: Scratch, name: str
 ) -> np.ndarray:
     """K numeric columns of a batch as one (K, n) float64 array (nulls as NaN). Many at once
-    through Arrow's to_tensor, one pass in C++ (per chunk of a million values: 3.4 → 1.0 ms at
-    1,000 columns, 62 → 10 ms at 20,000); few, each from its buffers into reused memory.
-    Columns to_tensor does not take (bool, decimal, text) go one by one, and are named there."""
+    through Arrow's to_tensor, one pass in C++ instead of a Python call per column; few, each
+    from its buffers into reused memory. Columns to_tensor does not take (bool, decimal, text)
+    go one by one, and are named there."""
     if len(names) >= TENSOR_FROM and len(batch):
         try:
             tensor = batch.select(list(names)).to_tensor(null_to_nan=True, row_major=False)
