@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import jsonschema
+import numpy as np
+import pandas as pd
 import pytest
 import xmlschema
 
@@ -254,3 +256,31 @@ def test_long_lists_of_classes_and_columns_are_cut_with_their_count(cli, tmp_pat
         "eval", str(tmp_path / "x.csv"), "--labels", str(tmp_path / "labels.csv"), "--on", "id"
     )
     assert joined.code == 2 and ", p_38, … (61 columns)" in joined.stderr
+
+
+def test_a_confusion_matrix_too_wide_to_draw_lists_the_largest_confusions(cli, tmp_path):
+    """Past 25 classes a K × K table fits no terminal (at 300 every column was squeezed to
+    nothing): table, markdown and HTML list the most frequent (true, predicted) pairs
+    instead; JSON keeps the whole matrix."""
+    k = 30
+    p = np.full((k + 3, k), 0.5 / (k - 1))
+    p[np.arange(k), np.arange(k)] = 0.5  # every class once, right
+    y = [*range(k), 4, 4, 7]
+    p[k:, :] = 0.5 / (k - 1)
+    p[k, 9] = p[k + 1, 9] = p[k + 2, 2] = 0.5  # 4 taken for 9 twice, 7 for 2 once
+    frame = pd.DataFrame({f"p_{j}": p[:, j] for j in range(k)} | {"label": y})
+    frame.to_csv(tmp_path / "x.csv", index=False)
+    args = ["eval", str(tmp_path / "x.csv"), "--per-class"]
+    table = cli(*args, "--no-color").stdout
+    assert "30 classes, too many to draw; the 2 most frequent confusions" in table
+    lines = [line for line in table.splitlines() if line.startswith("│")]
+    assert lines[-2:] == [
+        "│ 4    │ 9         │     2 │",
+        "│ 7    │ 2         │     1 │",
+    ]
+    markdown = cli(*args, "--format", "markdown").stdout
+    assert "| true | predicted | count |" in markdown and "| 4 | 9 | 2 |" in markdown
+    html = cli(*args, "--format", "html").stdout
+    assert "<td>4</td><td>9</td>" in html.replace("\n", "")
+    matrix = json.loads(cli(*args, "--json").stdout)["confusion_matrix"]["matrix"]
+    assert len(matrix) == k and matrix[4][9] == 2 and matrix[7][2] == 1

@@ -9,7 +9,7 @@ import math
 from html import escape
 from typing import Any
 
-from xentcli.render.figures import MAX_CLASSES_SHOWN, figures
+from xentcli.render.figures import figures
 from xentcli.render.views import View
 
 WIDE = ("confusion",)  # charts a row of their own
@@ -75,13 +75,6 @@ def html_body(view: View, precision: int = 6) -> str:
             )
         parts.append("</div>")
     for title, header, rows in view.extra_tables:
-        if title.startswith("confusion matrix") and len(header) > MAX_CLASSES_SHOWN + 1:
-            parts.append(f"<h2>{escape(title[:1].upper() + title[1:])}</h2>")
-            parts.append(
-                f"<p>{len(header) - 1} classes: too many for a table; the chart shows the most "
-                "frequent, and the JSON report has the whole matrix.</p>"
-            )
-            continue
         parts.append(f"<h2>{escape(title[:1].upper() + title[1:])}</h2>")
         if "accuracy bar" in header:  # the text bars of the terminal; the chart draws them
             at = header.index("accuracy bar")

@@ -21,6 +21,8 @@ from xentcli.report.gates import GateResult
 from xentcli.report.inspect import InspectReport
 
 GROUP_ROWS_SHOWN = 100
+MATRIX_CLASSES_SHOWN = 25  # a confusion matrix drawn as a table up to this many classes
+CONFUSIONS_SHOWN = 20  # beyond, this many of its largest cells off the diagonal
 Table = tuple[str, list[str], list[list[Any]]]  # (title, header, rows)
 
 
@@ -112,13 +114,38 @@ def per_class_table(section: PerClassTable) -> Table | None:
 
 
 def confusion_table(section: ConfusionMatrix) -> Table:
-    """True classes down, predicted across."""
+    """True classes down, predicted across; beyond MATRIX_CLASSES_SHOWN classes (a table no
+    terminal holds), the most frequent confusions instead, one (true, predicted) pair a row."""
+    kind = section.normalize
+    title = "confusion matrix" + (f" (normalized over {kind})" if kind else "")
+    if len(section.labels) > MATRIX_CLASSES_SHOWN:
+        return _confusions(section, title)
     rows = [
         [f"true {name}", *row] for name, row in zip(section.labels, section.matrix, strict=True)
     ]
-    kind = section.normalize
-    title = "confusion matrix" + (f" (normalized over {kind})" if kind else "")
     return title, ["", *[f"pred {n}" for n in section.labels]], rows
+
+
+def _confusions(section: ConfusionMatrix, title: str) -> Table:
+    """The CONFUSIONS_SHOWN largest cells off the diagonal of a matrix too wide to draw."""
+    import numpy as np
+
+    cells = np.array(section.matrix, dtype=np.float64)
+    np.fill_diagonal(cells, 0.0)
+    order = np.argsort(-cells, axis=None, kind="stable")[:CONFUSIONS_SHOWN]
+    order = order[cells.flat[order] > 0]
+    k = len(section.labels)
+    weighted = any(isinstance(v, float) for v in section.matrix[0])
+    value = "share" if section.normalize else "weight" if weighted else "count"
+    rows = [
+        [section.labels[at // k], section.labels[at % k], section.matrix[at // k][at % k]]
+        for at in order.tolist()
+    ]
+    said = (
+        f"{title}: {k} classes, too many to draw; the {len(rows)} most frequent confusions "
+        "(--format json has the whole matrix)"
+    )
+    return said, ["true", "predicted", value], rows
 
 
 def reliability_table(section: CalibrationResult) -> Table:
