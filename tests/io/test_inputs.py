@@ -759,3 +759,22 @@ def test_a_quoted_newline_in_the_header_is_part_of_a_name(cli, tmp_path):
     run = cli("eval", str(tmp_path / "two.csv"), "--json")  # a note names both columns
     assert "(p_a\\nb, p_c) are one binary problem" in run.stderr
     assert all(line.startswith("xentcli: ") for line in run.stderr.splitlines())
+
+
+def test_a_header_quote_never_closed_is_an_error_at_once(tmp_path):
+    """A header line ends outside quotes, looked for over a few line ends: a quote never
+    closed made the search go over every line of the file, each time from its start (a
+    300,000-line file did not finish in a minute)."""
+    import subprocess
+    import sys
+
+    lines = ['label,"prob'] + [f"{i % 2},0.5" for i in range(300_000)]
+    (tmp_path / "x.csv").write_text("\n".join(lines) + "\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "xentcli", "eval", str(tmp_path / "x.csv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2 and run.stderr.startswith("xentcli: error: ")
+    assert run.stderr.count("\n") == 1

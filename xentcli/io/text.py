@@ -20,6 +20,7 @@ COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
 STDIN = "-"
 HEAD_BYTES = 4 << 20
 BOM = b"\xef\xbb\xbf"
+QUOTED_HEADER_LINES = 64  # line ends a header's quoted names may hold
 
 Found = tuple[int | None, str | None, str]  # (1-based row, column, message)
 
@@ -126,15 +127,21 @@ def _line_start(head: bytes) -> int:
 
 def _line_end(data: bytes, delimiter: bytes | None = None) -> int:
     """Just past the first line end (LF, CRLF or a lone CR) of data, or 0 when there is none;
-    with a CSV's `delimiter`, the first one outside a quoted value."""
-    at = -1
-    while True:
+    with a CSV's `delimiter`, the first one outside a quoted value among the first
+    QUOTED_HEADER_LINES (a quote never closed: the first line end, as pyarrow's own header
+    would be cut)."""
+    first = at = -1
+    for _ in range(QUOTED_HEADER_LINES if delimiter is not None else 1):
         ends = [e for e in (data.find(b"\n", at + 1), data.find(b"\r", at + 1)) if e >= 0]
         if not ends:
-            return 0
+            break
         at = min(ends)
+        first = at if first < 0 else first
         if delimiter is None or not ends_quoted(data[:at], delimiter):
             return at + 2 if data[at : at + 2] == b"\r\n" else at + 1
+    if first < 0:
+        return 0
+    return first + 2 if data[first : first + 2] == b"\r\n" else first + 1
 
 
 def header_line(header: bytes) -> bytes:
