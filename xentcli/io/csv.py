@@ -41,6 +41,7 @@ BLOCK_BYTES = 4 << 20  # larger blocks parse faster; memory stays flat at this s
 WORKERS = min(4, (os.cpu_count() or 1) + 1)  # one more than cores: parsing never waits on compute
 LABEL_TEXT = pa.dictionary(pa.int32(), pa.string())  # labels are mapped via the dictionary
 PARSE_COLUMN_BUDGET = 8192  # columns parsed at once across the threads: ~64 MiB of converters
+GROUPED_FROM = 4 * PARSE_COLUMN_BUDGET  # columns: past this many, parsed a group at a time
 SAMPLE_BYTES = 64 << 10  # of the first block: enough to guess whether labels are integers
 CR_AS_LF = bytes.maketrans(b"\r", b"\n")
 
@@ -115,16 +116,27 @@ class CsvSource:
         body = self._rest[: record_end(self._rest, len(self._rest))]
         if not body.strip():
             return dict.fromkeys(self.column_names, "null")
-        try:
-            table = pacsv.read_csv(
-                io.BytesIO(body),
-                read_options=self._whole(body),
-                parse_options=self._parse_options(),
-            )
-        except pa.ArrowException:  # a bad row in the sample: eval will name it
-            return dict.fromkeys(self.column_names, "unknown")
-        # by position: a name given twice is the layout's error to report, not a crash here
-        return {name: _kind(table.column(i)) for i, name in enumerate(table.column_names)}
+        names = self.column_names
+        groups = [names]  # by position: a name given twice is the layout's error to report
+        if len(names) > GROUPED_FROM and len(set(names)) == len(names):
+            groups = [
+                names[at : at + PARSE_COLUMN_BUDGET]
+                for at in range(0, len(names), PARSE_COLUMN_BUDGET)
+            ]
+        kinds: dict[str, str] = {}
+        for group in groups:
+            convert = pacsv.ConvertOptions(include_columns=group if len(groups) > 1 else [])
+            try:
+                table = pacsv.read_csv(
+                    io.BytesIO(body),
+                    read_options=self._whole(body),
+                    parse_options=self._parse_options(),
+                    convert_options=convert,
+                )
+            except pa.ArrowException:  # a bad row in the sample: eval will name it
+                return dict.fromkeys(names, "unknown")
+            kinds |= {name: _kind(table.column(i)) for i, name in enumerate(table.column_names)}
+        return kinds
 
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
@@ -134,7 +146,7 @@ class CsvSource:
         types = {c: pa.float64() for c in numeric} | {c: LABEL_TEXT for c in labels}
         types |= {c: pa.string() for c in keys}
         integers = self._integer_columns(labels)
-        tiers = conversions(types, integers)
+        tiers = [column_groups(tier) for tier in conversions(types, integers)]
         first = [0]  # the first tier still tried: a block that fails one skips it for good
 
         def parse(block: pa.Buffer | Span) -> pa.Table | Recut | None:
@@ -177,16 +189,25 @@ class CsvSource:
         explain = functools.partial(explain_csv_message, header=self.column_names)
         yield from guarded(batches, self._stream, self.name, self._locator(numeric), explain)
 
-    def _parse(self, block: pa.Buffer, convert: pacsv.ConvertOptions) -> pa.Table:
+    def _parse(self, block: pa.Buffer, groups: list[pacsv.ConvertOptions]) -> pa.Table:
+        """A block as a table of the columns the `groups` include (column_groups), parsed a
+        group at a time."""
         read = pacsv.ReadOptions(
             column_names=self.column_names, use_threads=False, block_size=block.size + 1
         )
-        return pacsv.read_csv(
-            pa.BufferReader(block),
-            read_options=read,
-            parse_options=self._parse_options(),
-            convert_options=convert,
-        )
+        parts = [
+            pacsv.read_csv(
+                pa.BufferReader(block),
+                read_options=read,
+                parse_options=self._parse_options(),
+                convert_options=group,
+            )
+            for group in groups
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        columns = [column for part in parts for column in part.columns]
+        return pa.Table.from_arrays(columns, names=[n for p in parts for n in p.column_names])
 
     def _integer_columns(self, labels: list[str]) -> list[str]:
         """The label columns whose values in the first rows are all integers (or empty)."""
@@ -342,6 +363,28 @@ def _not_utf8(header: bytes) -> str:
             "another format)"
         )
     return f"the header line is {NOT_UTF8_TEXT}"
+
+
+def column_groups(convert: pacsv.ConvertOptions) -> list[pacsv.ConvertOptions]:
+    """`convert` as it is, or past GROUPED_FROM columns as options of PARSE_COLUMN_BUDGET
+    included columns each: pyarrow's converters (~8 KiB a column) are then held for one group
+    of a block at a time, not for every column, at the price of tokenizing each block once per
+    group (benchmarks/README.md)."""
+    names = list(convert.include_columns)
+    if len(names) <= GROUPED_FROM:
+        return [convert]
+    groups = []
+    types = convert.column_types  # a dict built anew on each access
+    for start in range(0, len(names), PARSE_COLUMN_BUDGET):
+        group = names[start : start + PARSE_COLUMN_BUDGET]
+        options = pacsv.ConvertOptions(
+            column_types={n: types[n] for n in group if n in types},
+            include_columns=group,
+            null_values=convert.null_values,
+            strings_can_be_null=convert.strings_can_be_null,
+        )
+        groups.append(options)
+    return groups
 
 
 def parse_threads(columns: int) -> int:
