@@ -138,6 +138,9 @@ def test_top_k_error_matches_sklearn(k, weighted):
         assert report.metrics["top_k_error"] == pytest.approx(report.metrics["error"])
     every = xentcli.evaluate(data, top_k=4)  # k = K: every label is among the top K
     assert every.metrics["top_k_error"] == 0.0
+    # scikit-learn warns that such a k is meaningless; a note says so
+    assert any("--top-k 4 is not below the number of classes (4)" in n for n in every.notes)
+    assert not any("--top-k" in n for n in report.notes)
 
 
 def test_top_k_ties_rank_the_higher_index_first():

@@ -128,6 +128,7 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
                 *layout.notes,
                 _zero_one(acc, layout),
                 _two_labels(acc, plan),
+                _top_k_all(acc, plan),
                 *acc.notes,
                 *said,
             )
@@ -143,6 +144,18 @@ def _zero_one(acc: Accumulator, layout: Layout) -> str | None:
     return (
         f"every prediction in {listed(layout.pred_cols, 'columns')} is exactly 0 or 1: if "
         "these are predicted labels, not probabilities, pass --hard"
+    )
+
+
+def _top_k_all(acc: Accumulator, plan: Plan) -> str | None:
+    """--top-k at least the number of classes: every label is among the top k, as
+    scikit-learn's top_k_accuracy_score warns ("meaningless")."""
+    k = dict(plan.options).get("top_k")
+    if not k or not acc.classes or k < len(acc.classes) or plan.task != Task.MULTICLASS:
+        return None
+    return (
+        f"--top-k {k} is not below the number of classes ({len(acc.classes)}): every label is "
+        "among the top k, so top_k_error is 0 whatever the predictions"
     )
 
 
