@@ -386,7 +386,6 @@ def test_parquet_text_that_is_not_utf8_names_its_row(cli, tmp_path):
 @pytest.mark.parametrize(
     ("name", "text", "fix"),
     [
-        ("semi.csv", "label;prob\n1;0,8\n0;0,3\n", "read_csv(path, sep=';', decimal=',')"),
         ("pipe.csv", "label|prob\n1|0.8\n", "read_csv(path, sep='|')"),
         ("tabs.csv", "label\tprob\n1\t0.8\n", "pass --input-format tsv"),
         ("commas.tsv", "label,prob\n1,0.8\n", "pass --input-format csv"),

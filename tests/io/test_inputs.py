@@ -778,3 +778,39 @@ def test_a_header_quote_never_closed_is_an_error_at_once(tmp_path):
     )
     assert run.returncode == 2 and run.stderr.startswith("xentcli: error: ")
     assert run.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("decimal", [",", "."])
+def test_a_semicolon_separated_spreadsheet_csv_is_read(cli, tmp_path, decimal):
+    """Excel's CSV where the decimal separator is the comma: `;` between values, `0,7` for
+    0.7 — read so with a note, as pandas reads it with sep=';', decimal=','; it was exit 2
+    saying to convert it."""
+    rng = np.random.default_rng(4)
+    p = np.round(softmax(rng.normal(size=(50, 3))), 6)
+    p[:, 2] = 1 - p[:, 0] - p[:, 1]
+    frame = pd.DataFrame({"label": rng.choice(["cat", "dog", "ant"], 50)})
+    frame[["p_ant", "p_cat", "p_dog"]] = p
+    frame["w"] = rng.choice([0.5, 1.5, 2.0], 50)
+    frame.to_csv(tmp_path / "x.csv", sep=";", decimal=decimal, index=False)
+    reference = log_loss(frame["label"], p, labels=["ant", "cat", "dog"], sample_weight=frame["w"])
+    for where in (str(tmp_path / "x.csv"), "-"):
+        stdin = (tmp_path / "x.csv").read_bytes() if where == "-" else None
+        run = cli("eval", where, "--weight-col", "w", "--json", input=stdin)
+        assert run.code == 0, run.stderr
+        report = json.loads(run.stdout)
+        assert report["metrics"]["cross_entropy"] == pytest.approx(reference, rel=1e-9)
+        point = "decimal commas" if decimal == "," else "decimal points"
+        assert f"is separated by semicolons, with {point}" in run.stderr
+
+
+def test_a_semicolon_csv_names_a_bad_cell_and_a_ragged_row(cli, tmp_path):
+    """Its errors name the row and column as any CSV's do; a decimal comma is a number there
+    (the row of a ragged line is found past cells such as 0,8)."""
+    (tmp_path / "x.csv").write_text("label;prob\n1;0,8\n0;abc\n")
+    for where in (str(tmp_path / "x.csv"), "-"):
+        stdin = (tmp_path / "x.csv").read_bytes() if where == "-" else None
+        run = cli("eval", where, input=stdin)
+        assert run.code == 2 and "row 2, column 'prob': 'abc' is not a number" in run.stderr
+    (tmp_path / "x.csv").write_text("label;prob\n1;0,8\n0;0,3\n1;0,7;9\n")
+    run = cli("eval", str(tmp_path / "x.csv"))
+    assert run.code == 2 and "row 3: expected 2 fields, found 3" in run.stderr

@@ -21,7 +21,13 @@ from xentcli.errors import InputError
 from xentcli.io import storage
 from xentcli.io.blocks import OpenQuote, Span, file_blocks, read_ahead, record_end
 from xentcli.io.csv_convert import conversions
-from xentcli.io.csv_header import check_delimiter, looks_like_data, names_of
+from xentcli.io.csv_header import (
+    check_delimiter,
+    decimal_of,
+    looks_like_data,
+    names_of,
+    semicolon_separated,
+)
 from xentcli.io.csv_locate import NOT_UTF8_TEXT, explain_csv_message, locate_csv_error
 from xentcli.io.prefetch import ordered_map
 from xentcli.io.text import (
@@ -75,8 +81,12 @@ class CsvSource:
             self._size, self._stream_size = None, self._size
         self._header_bytes = len(header)
         self._bytes_read = len(header)  # then counted as blocks are handed to the parser
+        self.decimal = "."  # a semicolon-separated file's may be the comma
+        self.note: str | None = None
         try:
             self.column_names = names_of(header_line(header), self.delimiter)
+            if semicolon_separated(self.column_names, self.delimiter):
+                self._read_semicolons(header)
             check_delimiter(self.column_names, self.delimiter, self.name)
         except csv.Error as exc:  # a NUL byte, a name longer than csv's field limit
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
@@ -86,9 +96,20 @@ class CsvSource:
         self._header = header
         self.has_header = True
         self.first_line: str | None = None  # integers read as a row beside headerless predictions
-        self.note: str | None = None
         if looks_like_data(self.column_names):
             self.read_first_line_as_a_row("its first line is numbers")
+
+    def _read_semicolons(self, header: bytes) -> None:
+        """A spreadsheet's CSV separated by `;`, with decimal commas where its first rows
+        have them (docs/inputs.md): read so, with a note."""
+        self.delimiter = ";"
+        self.column_names = names_of(header_line(header), self.delimiter)
+        self.decimal = decimal_of(self._rest[:SAMPLE_BYTES])
+        point = "decimal commas" if self.decimal == "," else "decimal points"
+        self.note = (
+            f"{self.name} is separated by semicolons, with {point} (a spreadsheet's CSV in "
+            "many locales): read so"
+        )
 
     def read_first_line_as_a_row(self, why: str) -> None:
         """Take the file as having no header line (docs/inputs.md): its first line is a row, and
@@ -96,10 +117,11 @@ class CsvSource:
         count = len(self.column_names)
         self.column_names = [str(i) for i in range(count)]
         named = "its column named 0" if count == 1 else f"its columns named 0..{count - 1}"
-        self.note = (
+        said = (
             f"{self.name} has no header line ({why}): every line is read as a row, {named} as "
             "pandas' header=None names them"
         )
+        self.note = said if self.note is None else f"{self.note}; {said}"
         line = header_line(self._header)
         skip = len(self._header) - len(line)  # blank lines before it
         skip += len(BOM) if line.startswith(BOM) else 0
@@ -125,7 +147,9 @@ class CsvSource:
             ]
         kinds: dict[str, str] = {}
         for group in groups:
-            convert = pacsv.ConvertOptions(include_columns=group if len(groups) > 1 else [])
+            convert = pacsv.ConvertOptions(
+                include_columns=group if len(groups) > 1 else [], decimal_point=self.decimal
+            )
             try:
                 table = pacsv.read_csv(
                     io.BytesIO(body),
@@ -146,7 +170,7 @@ class CsvSource:
         types = {c: pa.float64() for c in numeric} | {c: LABEL_TEXT for c in labels}
         types |= {c: pa.string() for c in keys}
         integers = self._integer_columns(labels)
-        tiers = [column_groups(tier) for tier in conversions(types, integers)]
+        tiers = [column_groups(tier) for tier in conversions(types, integers, self.decimal)]
         first = [0]  # the first tier still tried: a block that fails one skips it for good
 
         def parse(block: pa.Buffer | Span) -> pa.Table | Recut | None:
@@ -220,7 +244,9 @@ class CsvSource:
                 io.BytesIO(body),
                 read_options=self._whole(body),
                 parse_options=self._parse_options(),
-                convert_options=pacsv.ConvertOptions(include_columns=labels),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=labels, decimal_point=self.decimal
+                ),
             )
         except pa.ArrowException:  # a bad row in the sample: the text parse will name it
             return []
@@ -306,6 +332,7 @@ class CsvSource:
             self.column_names,
             numeric,
             self.has_header,
+            self.decimal,
         )
 
 
@@ -382,6 +409,7 @@ def column_groups(convert: pacsv.ConvertOptions) -> list[pacsv.ConvertOptions]:
             include_columns=group,
             null_values=convert.null_values,
             strings_can_be_null=convert.strings_can_be_null,
+            decimal_point=convert.decimal_point,
         )
         groups.append(options)
     return groups

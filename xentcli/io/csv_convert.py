@@ -11,7 +11,9 @@ import pyarrow.csv as pacsv
 NUMBER_NULLS = ["", "NaN", "nan", "-NaN", "-nan"]
 
 
-def conversions(types: dict[str, pa.DataType], integers: list[str]) -> list[pacsv.ConvertOptions]:
+def conversions(
+    types: dict[str, pa.DataType], integers: list[str], decimal: str = "."
+) -> list[pacsv.ConvertOptions]:
     """How a block is parsed, fastest first; a block one tier cannot parse is parsed by the
     next, and so is every later block (a file of mixed labels is not parsed twice throughout).
 
@@ -29,6 +31,8 @@ def conversions(types: dict[str, pa.DataType], integers: list[str]) -> list[pacs
     elif _numbers_only(types):
         tiers.append(_convert_options(types, NUMBER_NULLS))
     tiers.append(_convert_options(types))
+    for tier in tiers:
+        tier.decimal_point = decimal  # `,` in a semicolon-separated file that writes it so
     return tiers
 
 

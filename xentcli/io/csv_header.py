@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from xentcli.errors import InputError
@@ -92,6 +93,23 @@ def _read_as_names(source: Any) -> str | None:
         f"{source.name}'s first line ({','.join(names)}) was read as its column names: if it "
         "is a row, give the file a header line (e.g. `label`)"
     )
+
+
+SEMICOLON_DECIMAL = re.compile(
+    rb"(?:^|;)\s*[+-]?[0-9]+,[0-9]+(?:[eE][+-]?[0-9]+)?\s*(?=;|\r?$)", re.M
+)
+
+
+def semicolon_separated(names: list[str], delimiter: str) -> bool:
+    """A header of one comma-free column holding semicolons: a spreadsheet's CSV in the many
+    locales whose decimal separator is the comma (`label;prob`), read as separated by `;`."""
+    return delimiter == "," and len(names) == 1 and ";" in names[0]
+
+
+def decimal_of(sample: bytes) -> str:
+    """The decimal separator of a semicolon-separated file's first rows: `,` where a value
+    is written so (`0,25`), `.` otherwise (docs/inputs.md)."""
+    return "," if SEMICOLON_DECIMAL.search(sample) else "."
 
 
 def check_delimiter(names: list[str], delimiter: str, file: str) -> None:

@@ -22,6 +22,7 @@ def locate_csv_error(
     header: list[str],
     numeric: list[str],
     has_header: bool = True,
+    decimal: str = ".",
 ) -> tuple[int | None, str | None, str] | None:
     """The first (1-based data row, column, message) that is ragged or not a number, if any
     (`header`: the column names, from the file's first line unless it has none)."""
@@ -45,7 +46,8 @@ def locate_csv_error(
                     )
                 for index, column in positions:
                     cell = cells[index].strip()
-                    if cell not in NULL_TEXT and not _is_number(cell):
+                    spelled = cell.replace(",", ".") if decimal == "," else cell
+                    if cell not in NULL_TEXT and not _is_number(spelled):
                         return number, column, not_a_number(cells[index])
     except (OSError, EOFError, csv.Error, pa.ArrowException) as exc:
         return None, None, f"cannot decompress or read the file ({exc})"
