@@ -803,6 +803,22 @@ def test_a_semicolon_separated_spreadsheet_csv_is_read(cli, tmp_path, decimal):
         assert f"is separated by semicolons, with {point}" in run.stderr
 
 
+def test_a_semicolon_csv_whose_names_hold_commas(cli, tmp_path):
+    """pandas does not quote a comma in a semicolon-separated file: `p_a,b` is one name, the
+    header read at semicolons because it (and its first row) splits into more columns so; a
+    comma CSV with a semicolon in a name stays a comma CSV."""
+    (tmp_path / "x.csv").write_text("label;p_a,b;p_c\na,b;0,8;0,2\nc;0,3;0,7\n")
+    run = cli("eval", str(tmp_path / "x.csv"), "--json", "--task", "multiclass")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["classes"] == ["a,b", "c"]
+    assert report["metrics"]["cross_entropy"] == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2)
+    (tmp_path / "y.csv").write_text("label,prob;raw,prob\n1,0.5,0.8\n0,0.1,0.3\n")
+    run = cli("eval", str(tmp_path / "y.csv"), "--json")
+    assert run.code == 0 and "semicolons" not in run.stderr
+    assert json.loads(run.stdout)["columns"]["predictions"] == ["prob"]
+
+
 def test_a_semicolon_csv_names_a_bad_cell_and_a_ragged_row(cli, tmp_path):
     """Its errors name the row and column as any CSV's do; a decimal comma is a number there
     (the row of a ragged line is found past cells such as 0,8)."""

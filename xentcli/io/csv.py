@@ -85,7 +85,8 @@ class CsvSource:
         self.note: str | None = None
         try:
             self.column_names = names_of(header_line(header), self.delimiter)
-            if semicolon_separated(self.column_names, self.delimiter):
+            line = header_line(header)
+            if semicolon_separated(line, self.column_names, self.delimiter, self._rest):
                 self._read_semicolons(header)
             check_delimiter(self.column_names, self.delimiter, self.name)
         except csv.Error as exc:  # a NUL byte, a name longer than csv's field limit

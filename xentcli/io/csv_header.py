@@ -100,10 +100,20 @@ SEMICOLON_DECIMAL = re.compile(
 )
 
 
-def semicolon_separated(names: list[str], delimiter: str) -> bool:
-    """A header of one comma-free column holding semicolons: a spreadsheet's CSV in the many
-    locales whose decimal separator is the comma (`label;prob`), read as separated by `;`."""
-    return delimiter == "," and len(names) == 1 and ";" in names[0]
+def semicolon_separated(line: bytes, names: list[str], delimiter: str, rows: bytes) -> bool:
+    """A spreadsheet's CSV in the many locales whose decimal separator is the comma
+    (`label;prob`): its header line splits into more columns at semicolons than at commas (a
+    name may hold a comma), and so does its first row, if there is one."""
+    if delimiter != "," or b";" not in line:
+        return False
+    by_semicolons = names_of(line, ";")
+    if len(by_semicolons) <= len(names):
+        return False
+    first = rows.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        return not first.strip() or len(names_of(first, ";")) == len(by_semicolons)
+    except (UnicodeDecodeError, csv.Error):  # the row's own error is named when it is read
+        return True
 
 
 def decimal_of(sample: bytes) -> str:
