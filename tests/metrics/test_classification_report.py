@@ -296,3 +296,28 @@ def test_too_many_group_replicate_totals_are_left_out_with_a_note(monkeypatch):
     whole = xentcli.evaluate(data, per_class=True, bootstrap=20, chunk_rows=50).intervals
     for name in ("macro_f1", "mcc"):  # the groups' totals, folded in when let go, count
         assert report["intervals"][name] == pytest.approx(whole[name], rel=1e-12)
+
+
+def test_a_note_names_the_classes_whose_precision_or_recall_is_undefined():
+    """scikit-learn warns (UndefinedMetricWarning) and reports 0 for the precision of a class
+    never predicted and the recall of a class in no label; a note names them."""
+    import warnings
+
+    from sklearn.exceptions import UndefinedMetricWarning
+    from sklearn.metrics import precision_score, recall_score
+
+    data = pd.DataFrame({"label": ["a", "b", "c", "a"], "y_pred": ["a", "a", "d", "a"]})
+    report = xentcli.evaluate(data, per_class=True, hard=True)
+    note = next(n for n in report.notes if "zero_division" in n)
+    assert note.startswith(
+        "precision is 0 for 2 classes never predicted (b, c); recall is 0 for 1 class in no "
+        "label (d)"
+    )
+    for score in (precision_score, recall_score):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            score(data["label"], data["y_pred"], average="macro")
+        assert any(issubclass(w.category, UndefinedMetricWarning) for w in caught)
+    data["y_pred"] = data["label"]
+    clean = xentcli.evaluate(data, per_class=True, hard=True)
+    assert not any("zero_division" in n for n in clean.notes)

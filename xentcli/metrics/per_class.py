@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xentcli.errors import UsageError
+from xentcli.errors import UsageError, listed
 from xentcli.metrics.bootstrap import (
     GroupIntervals,
     Intervals,
@@ -347,6 +347,9 @@ class PerClass:
                 report_metrics(self.totals, finished.task, grown(self.unweighed, (1, k), bool)[0])
             ),
         }
+        undefined = _zero_division(names, support, predicted)
+        if undefined is not None:
+            made["notes"] = Notes((undefined,))
         if self.confusion is not None:
             matrix = _normalized(self.confusion, self.normalize)
             if self.normalize is None and not self.weighted:
@@ -358,8 +361,10 @@ class PerClass:
                 None if self.normalize is None else _counts(self.confusion, self.weighted),
             )
         else:
+            told = made.get("notes")
             made["notes"] = Notes(
                 (
+                    *(told.lines if isinstance(told, Notes) else ()),
                     f"no confusion_matrix: {k} classes would need {k}² cells (it is kept up to "
                     f"{MATRIX_CLASSES} classes); per_class and the report's metrics are exact "
                     "from the class totals",
@@ -422,6 +427,25 @@ class PerClass:
                 for name in per_replicate[0]
             }
         made["group_intervals"] = GroupIntervals(bounds)
+
+
+def _zero_division(
+    names: tuple[str, ...], support: np.ndarray, predicted: np.ndarray
+) -> str | None:
+    """The classes whose precision (never predicted) or recall (in no label) is undefined and
+    reported as 0 — what scikit-learn's zero_division=0 does, with a warning."""
+    never = [name for name, s, p in zip(names, support, predicted, strict=True) if s and not p]
+    absent = [name for name, s, p in zip(names, support, predicted, strict=True) if p and not s]
+    said = []
+    if never:
+        count = f"{len(never)} class{'es' if len(never) > 1 else ''}"
+        said.append(f"precision is 0 for {count} never predicted ({listed(never, 'classes')})")
+    if absent:
+        count = f"{len(absent)} class{'es' if len(absent) > 1 else ''}"
+        said.append(f"recall is 0 for {count} in no label ({listed(absent, 'classes')})")
+    if not said:
+        return None
+    return f"{'; '.join(said)}: undefined, and 0 as scikit-learn's zero_division=0 makes them"
 
 
 def _normalized(counts: np.ndarray, normalize: str | None) -> np.ndarray:
