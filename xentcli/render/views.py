@@ -143,7 +143,7 @@ def _confusions(section: ConfusionMatrix, title: str) -> Table:
     ]
     said = (
         f"{title}: {k} classes, too many to draw; the {len(rows)} most frequent confusions "
-        "(--format json has the whole matrix)"
+        "(the JSON report has the whole matrix)"
     )
     return said, ["true", "predicted", value], rows
 
