@@ -101,7 +101,7 @@ def split_header(
     column name's newline) is no line end. header_line() gives the line alone."""
     try:
         head = stream.read(HEAD_BYTES)
-        while head and not _line_end(head.lstrip(), delimiter):
+        while head and not _line_end(head.lstrip(), delimiter)[0]:
             more = stream.read(HEAD_BYTES)
             if not more:
                 break
@@ -111,7 +111,13 @@ def split_header(
     if not head.strip():
         raise InputError("the file is empty", file=name)
     start = _line_start(head)
-    end = _line_end(head[start:], delimiter)  # LF, CRLF, or a lone CR (old Mac files)
+    end, closed = _line_end(head[start:], delimiter)  # LF, CRLF, or a lone CR (old Mac files)
+    if not closed:
+        raise InputError(
+            f"the header line opens a quote that no line end of its first {QUOTED_HEADER_LINES} "
+            "closes: a quote is missing (pandas: EOF inside string)",
+            file=name,
+        )
     cut = start + end if end else len(head)
     return head[:cut], head[cut:]
 
@@ -125,11 +131,10 @@ def _line_start(head: bytes) -> int:
     return max(bom, head.rfind(b"\n", 0, start) + 1, head.rfind(b"\r", 0, start) + 1)
 
 
-def _line_end(data: bytes, delimiter: bytes | None = None) -> int:
-    """Just past the first line end (LF, CRLF or a lone CR) of data, or 0 when there is none;
-    with a CSV's `delimiter`, the first one outside a quoted value among the first
-    QUOTED_HEADER_LINES (a quote never closed: the first line end, as pyarrow's own header
-    would be cut)."""
+def _line_end(data: bytes, delimiter: bytes | None = None) -> tuple[int, bool]:
+    """(just past the first line end — LF, CRLF or a lone CR — of data, or 0 when there is
+    none; True) — with a CSV's `delimiter`, the first one outside a quoted value among the
+    first QUOTED_HEADER_LINES, and (the first line end, False) when each is inside a quote."""
     first = at = -1
     for _ in range(QUOTED_HEADER_LINES if delimiter is not None else 1):
         ends = [e for e in (data.find(b"\n", at + 1), data.find(b"\r", at + 1)) if e >= 0]
@@ -138,10 +143,10 @@ def _line_end(data: bytes, delimiter: bytes | None = None) -> int:
         at = min(ends)
         first = at if first < 0 else first
         if delimiter is None or not ends_quoted(data[:at], delimiter):
-            return at + 2 if data[at : at + 2] == b"\r\n" else at + 1
+            return (at + 2 if data[at : at + 2] == b"\r\n" else at + 1), True
     if first < 0:
-        return 0
-    return first + 2 if data[first : first + 2] == b"\r\n" else first + 1
+        return 0, True
+    return (first + 2 if data[first : first + 2] == b"\r\n" else first + 1), False
 
 
 def header_line(header: bytes) -> bytes:

@@ -80,14 +80,15 @@ def index_column(names: list[str]) -> str | None:
 
 def shown(names: list[str]) -> str:
     """Column names for a message; pandas' blank index name shown as such, and a name with
-    spaces around it (a hand-written `label, prob` header) quoted, so its space shows."""
+    spaces around it (a hand-written `label, prob` header) or a line break in it quoted, so
+    its space or `\\n` shows."""
     return listed([_shown(name) for name in names], "columns") or "none"
 
 
 def _shown(name: str) -> str:
     if not name:
         return "(unnamed index)"
-    return repr(name) if name != name.strip() else name
+    return repr(name) if name != name.strip() or "\n" in name or "\r" in name else name
 
 
 LABEL_PREDICTION_NAMES = ("pred", "prediction", "y_pred", "preds", "predictions")
