@@ -19,6 +19,7 @@ def csv(rows, header=H3):
     return ("csv", header, rows)
 
 
+JSON_NOT_UTF8 = " (a Windows-1252 or Latin-1 file?): save it as UTF-8 (iconv -f cp1252 -t utf-8)"
 CASES = {
     "empty file": (("raw", b""), [], "{f}: the file is empty"),
     "header only": (csv([]), [], "{f}: no data rows (only a header)"),
@@ -181,7 +182,7 @@ CASES = {
             b'{"label":"cat","p_cat":0.5,"p_dog":0.5}\n{"label":"\xff","p_cat":0.5,"p_dog":0.5}\n',
         ),
         [],
-        "{f}, row 2, column 'label': text that is not UTF-8",
+        "{f}, row 2, column 'label': text that is not UTF-8" + JSON_NOT_UTF8,
     ),
     "json text label not UTF-8, spaced": (
         (
@@ -190,17 +191,17 @@ CASES = {
             b' "p_dog": 0.5}\n{"label": "\xff", "p_cat": 0.5, "p_dog": 0.5}\n',
         ),
         ["--task", "multiclass"],
-        "{f}, row 3, column 'label': text that is not UTF-8",
+        "{f}, row 3, column 'label': text that is not UTF-8" + JSON_NOT_UTF8,
     ),
     "json --by key not UTF-8": (
         ("raw-jsonl", b'{"label":1,"prob":0.5,"r":"eu"}\n{"label":0,"prob":0.2,"r":"\xff"}\n'),
         ["--by", "r"],
-        "{f}, row 2, column 'r': text that is not UTF-8",
+        "{f}, row 2, column 'r': text that is not UTF-8" + JSON_NOT_UTF8,
     ),
     "json kept column not UTF-8": (
         ("raw-jsonl", b'{"label":1,"prob":0.5,"r":"eu"}\n{"label":0,"prob":0.2,"r":"\xff"}\n'),
         ["--worst", "2", "--keep-col", "r"],
-        "{f}, row 2, column 'r': text that is not UTF-8",
+        "{f}, row 2, column 'r': text that is not UTF-8" + JSON_NOT_UTF8,
     ),
     "gzip csv, a value not a number": (
         ("raw-csv.gz", b"label,prob\n1,0.5\n0,x\n"),

@@ -35,6 +35,8 @@ from xentcli.io.text import (
     split_header,
 )
 
+# JSON is UTF-8 text: other bytes are most often a file written in a Windows code page
+NOT_UTF8_JSON = " (a Windows-1252 or Latin-1 file?): save it as UTF-8 (iconv -f cp1252 -t utf-8)"
 BLOCK_BYTES = 1 << 20  # pyarrow's reader's block, at least: larger ones hold more memory
 MAX_BLOCK = 1 << 30  # a line longer than a quarter of this is an error
 
@@ -206,7 +208,7 @@ class JsonlSource:
                 )
             if rows + batch.num_rows > skip:
                 selected = records.select(batch, wanted, self.name, rows)
-                check_text(selected, self.name, rows)
+                check_text(selected, self.name, rows, NOT_UTF8_JSON)
                 yield selected.slice(max(0, skip - rows))
             rows += batch.num_rows
 

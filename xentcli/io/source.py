@@ -19,10 +19,10 @@ BAD_FILE = (pa.ArrowException, OSError, EOFError, UnicodeDecodeError)
 TEXT = (pa.string(), pa.large_string())
 
 
-def check_text(batch: pa.RecordBatch, file: str, rows_before: int) -> None:
+def check_text(batch: pa.RecordBatch, file: str, rows_before: int, why: str = "") -> None:
     """Text from a reader that does not check it (pyarrow's JSON and Parquet readers) must be
-    UTF-8: else an InputError naming the first row and column that is not, before any stage
-    decodes it (labels, --by keys, kept columns)."""
+    UTF-8: else an InputError naming the first row and column that is not, and `why` it may
+    be, before any stage decodes it (labels, --by keys, kept columns)."""
     for name, column in zip(batch.schema.names, batch.columns, strict=True):
         kind = column.type
         if pa.types.is_dictionary(kind) and kind.value_type in TEXT:
@@ -37,7 +37,8 @@ def check_text(batch: pa.RecordBatch, file: str, rows_before: int) -> None:
             column.validate(full=True)
         except pa.ArrowInvalid:
             row = rows_before + _first_not_utf8(column) + 1
-            raise InputError("text that is not UTF-8", file=file, row=row, column=name) from None
+            said = f"text that is not UTF-8{why}"
+            raise InputError(said, file=file, row=row, column=name) from None
 
 
 def _first_not_utf8(column: pa.Array) -> int:
