@@ -388,8 +388,6 @@ def test_parquet_text_that_is_not_utf8_names_its_row(cli, tmp_path):
     ("name", "text", "fix"),
     [
         ("pipe.csv", "label|prob\n1|0.8\n", "read_csv(path, sep='|')"),
-        ("tabs.csv", "label\tprob\n1\t0.8\n", "pass --input-format tsv"),
-        ("commas.tsv", "label,prob\n1,0.8\n", "pass --input-format csv"),
     ],
 )
 def test_a_header_separated_otherwise_says_so(cli, tmp_path, name, text, fix):

@@ -803,6 +803,28 @@ def test_a_semicolon_separated_spreadsheet_csv_is_read(cli, tmp_path, decimal):
         assert f"is separated by semicolons, with {point}" in run.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "said", "format"),
+    [
+        ("x.csv", "label\tprob\n1\t0.8\n0\t0.3\n", "x.csv is separated by tabs", "tsv"),
+        ("x.tsv", "label,prob\n1,0.8\n0,0.3\n", "x.tsv is separated by commas", "csv"),
+    ],
+)
+def test_a_file_named_otherwise_than_it_is_separated_is_read(
+    cli, tmp_path, name, text, said, format
+):
+    """A tab-separated `.csv` or a comma-separated `.tsv` is read as it is written, with a
+    note (it was exit 2 saying which --input-format to pass)."""
+    (tmp_path / name).write_text(text)
+    run = cli("eval", str(tmp_path / name), "--json")
+    assert run.code == 0 and f"{said}: read so" in run.stderr
+    report = json.loads(run.stdout)
+    assert report["inputs"]["format"] == format
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(
+        -(np.log(0.8) + np.log(0.7)) / 2
+    )
+
+
 def test_a_semicolon_csv_whose_names_hold_commas(cli, tmp_path):
     """pandas does not quote a comma in a semicolon-separated file: `p_a,b` is one name, the
     header read at semicolons because it (and its first row) splits into more columns so; a

@@ -22,11 +22,12 @@ from xentcli.io import storage
 from xentcli.io.blocks import OpenQuote, Span, file_blocks, read_ahead, record_end
 from xentcli.io.csv_convert import conversions
 from xentcli.io.csv_header import (
+    SEPARATOR_NAMES,
     check_delimiter,
     decimal_of,
     looks_like_data,
     names_of,
-    semicolon_separated,
+    separated_otherwise,
 )
 from xentcli.io.csv_locate import NOT_UTF8_TEXT, explain_csv_message, locate_csv_error
 from xentcli.io.prefetch import ordered_map
@@ -86,8 +87,9 @@ class CsvSource:
         try:
             self.column_names = names_of(header_line(header), self.delimiter)
             line = header_line(header)
-            if semicolon_separated(line, self.column_names, self.delimiter, self._rest):
-                self._read_semicolons(header)
+            other = separated_otherwise(line, self.column_names, self.delimiter, self._rest)
+            if other is not None:
+                self._read_separated(header, other)
             check_delimiter(self.column_names, self.delimiter, self.name)
         except csv.Error as exc:  # a NUL byte, a name longer than csv's field limit
             raise InputError(f"cannot parse the header line ({exc})", file=self.name) from None
@@ -100,17 +102,18 @@ class CsvSource:
         if looks_like_data(self.column_names):
             self.read_first_line_as_a_row("its first line is numbers")
 
-    def _read_semicolons(self, header: bytes) -> None:
-        """A spreadsheet's CSV separated by `;`, with decimal commas where its first rows
-        have them (docs/inputs.md): read so, with a note."""
-        self.delimiter = ";"
-        self.column_names = names_of(header_line(header), self.delimiter)
-        self.decimal = decimal_of(self._rest[:SAMPLE_BYTES])
-        point = "decimal commas" if self.decimal == "," else "decimal points"
-        self.note = (
-            f"{self.name} is separated by semicolons, with {point} (a spreadsheet's CSV in "
-            "many locales): read so"
-        )
+    def _read_separated(self, header: bytes, delimiter: str) -> None:
+        """A file separated otherwise than its name says (separated_otherwise): read so, with
+        a note; separated by `;`, with decimal commas where its first rows have them."""
+        self.delimiter = delimiter
+        self.format = "tsv" if delimiter == "\t" else "csv"
+        self.column_names = names_of(header_line(header), delimiter)
+        said = f"{self.name} is separated by {SEPARATOR_NAMES[delimiter]}"
+        if delimiter == ";":
+            self.decimal = decimal_of(self._rest[:SAMPLE_BYTES])
+            point = "decimal commas" if self.decimal == "," else "decimal points"
+            said += f", with {point} (a spreadsheet's CSV in many locales)"
+        self.note = f"{said}: read so"
 
     def read_first_line_as_a_row(self, why: str) -> None:
         """Take the file as having no header line (docs/inputs.md): its first line is a row, and

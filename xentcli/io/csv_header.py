@@ -100,20 +100,28 @@ SEMICOLON_DECIMAL = re.compile(
 )
 
 
-def semicolon_separated(line: bytes, names: list[str], delimiter: str, rows: bytes) -> bool:
-    """A spreadsheet's CSV in the many locales whose decimal separator is the comma
-    (`label;prob`): its header line splits into more columns at semicolons than at commas (a
-    name may hold a comma), and so does its first row, if there is one."""
-    if delimiter != "," or b";" not in line:
-        return False
-    by_semicolons = names_of(line, ";")
-    if len(by_semicolons) <= len(names):
-        return False
-    first = rows.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        return not first.strip() or len(names_of(first, ";")) == len(by_semicolons)
-    except (UnicodeDecodeError, csv.Error):  # the row's own error is named when it is read
-        return True
+SEPARATORS = {",": (";", "\t"), "\t": (",",)}  # what else a file so named may be separated by
+SEPARATOR_NAMES = {";": "semicolons", "\t": "tabs", ",": "commas"}
+
+
+def separated_otherwise(line: bytes, names: list[str], delimiter: str, rows: bytes) -> str | None:
+    """The separator of a file named as CSV (or TSV) that is separated otherwise — `;` in a
+    spreadsheet's CSV wherever the decimal separator is the comma, tabs in a `.csv`: its
+    header line splits into more columns at it (a name may hold the named separator), and so
+    does its first row, if there is one."""
+    for other in SEPARATORS.get(delimiter, ()):
+        if other.encode() not in line:
+            continue
+        split = names_of(line, other)
+        if len(split) <= len(names):
+            continue
+        first = rows.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+        try:
+            if not first.strip() or len(names_of(first, other)) == len(split):
+                return other
+        except (UnicodeDecodeError, csv.Error):  # the row's own error is named when read
+            return other
+    return None
 
 
 def decimal_of(sample: bytes) -> str:
