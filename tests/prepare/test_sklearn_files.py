@@ -412,10 +412,12 @@ def test_space_separated_savetxt_is_named(cli, tmp_path):
     run = cli("eval", *files)
     assert run.code == 2 and "separated by spaces" in run.stderr and "delimiter=','" in run.stderr
     np.savetxt(tmp_path / "p.csv", [[0.2, 0.8], [0.6, 0.4]], delimiter="\t")  # tabs: TSV
-    tabs = cli("eval", *files)
-    assert tabs.code == 2 and "--input-format tsv" in tabs.stderr
+    tabs = cli("eval", *files, "--json")
+    assert tabs.code == 0 and "p.csv is separated by tabs: read so" in tabs.stderr
+    assert "has no header line" in tabs.stderr
     fixed = cli("eval", *files, "--input-format", "tsv", "--json")
     assert fixed.code == 0, fixed.stderr
+    assert json.loads(tabs.stdout)["metrics"] == json.loads(fixed.stdout)["metrics"]
 
 
 def test_labels_in_the_first_column_of_a_headerless_file(cli, tmp_path):
