@@ -85,8 +85,8 @@ class CsvSource:
         self.decimal = "."  # a semicolon-separated file's may be the comma
         self.note: str | None = None
         try:
-            self.column_names = names_of(header_line(header), self.delimiter)
             line = header_line(header)
+            self.column_names = names_of(line, self.delimiter)
             other = separated_otherwise(line, self.column_names, self.delimiter, self._rest)
             if other is not None:
                 self._read_separated(header, other)
