@@ -189,3 +189,19 @@ def test_compare_on_a_key_pairs_shuffled_rows(cli, tmp_path):
         assert x["difference"] == pytest.approx(y_["difference"], rel=1e-12)
         assert x["interval"] == pytest.approx(y_["interval"], rel=1e-12)
         assert x["verdict"] == y_["verdict"]
+
+
+def test_compare_says_how_each_side_was_read(cli, tmp_path):
+    """The notes of an eval (how a file was read, probabilities clipped) are said of each
+    model too, A or B (compare said none)."""
+    (tmp_path / "a.csv").write_text(
+        "label;p_x;p_y;p_z\nx;0,7;0,2;0,1\ny;0,2;0,5;0,3\nz;0,1;0,2;0,7\n"
+    )
+    (tmp_path / "b.csv").write_text(
+        "label,p_x,p_y,p_z\nx,0.5,0.3,0.2\ny,0.6,0,0.4\nz,0.2,0.2,0.6\n"
+    )
+    run = cli("compare", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--json")
+    assert run.code == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert any(line.startswith("xentcli: note: A: ") and "semicolons" in line for line in lines)
+    assert "xentcli: note: B: clipped 1 probabilities to [eps, 1-eps]" in lines

@@ -15,6 +15,7 @@ from xentcli.errors import InputError, UsageError
 from xentcli.io.atomic import reason, written
 from xentcli.render.formats import RENDERERS, Style, gate_failure, markdown, one_line
 from xentcli.render.views import view_of
+from xentcli.report.compare import CompareReport
 from xentcli.report.evaluation import Report
 from xentcli.report.gates import Gated
 
@@ -92,18 +93,25 @@ def output_format(output: str | None) -> str | None:
 
 
 def notes(report: Gated) -> None:
-    """Notes on stderr about rows skipped, ignored or clipped (eval reports)."""
-    if not isinstance(report, Report):
-        return
+    """Notes on stderr: how the input was read, rows skipped, ignored or clipped (an eval
+    report's; a comparison's, of each model, A and B)."""
+    if isinstance(report, CompareReport):
+        _notes(report.a, "A: ")
+        _notes(report.b, "B: ")
+    elif isinstance(report, Report):
+        _notes(report, "")
+
+
+def _notes(report: Report, side: str) -> None:
     for note in report.notes:
-        say(f"xentcli: note: {note}")
+        say(f"xentcli: note: {side}{note}")
     rows = report.rows
     if rows.skipped:
-        say(f"xentcli: note: skipped {rows.skipped} row(s) with missing values")
+        say(f"xentcli: note: {side}skipped {rows.skipped} row(s) with missing values")
     if rows.ignored:
-        say(f"xentcli: note: ignored {rows.ignored} row(s) by --ignore-label")
+        say(f"xentcli: note: {side}ignored {rows.ignored} row(s) by --ignore-label")
     if report.clipped:
-        say(f"xentcli: note: clipped {report.clipped} probabilities to [eps, 1-eps]")
+        say(f"xentcli: note: {side}clipped {report.clipped} probabilities to [eps, 1-eps]")
 
 
 def gate_failures(report: Gated) -> None:
