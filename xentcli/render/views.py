@@ -14,6 +14,7 @@ from xentcli.metrics.calibration import CalibrationResult
 from xentcli.metrics.groups import GroupsTable
 from xentcli.metrics.per_class import ConfusionMatrix, PerClassTable
 from xentcli.metrics.worst import WorstRows
+from xentcli.render.figures import MAX_CLASSES_SHOWN
 from xentcli.report.compare import CompareReport
 from xentcli.report.diff import DiffReport
 from xentcli.report.evaluation import Report
@@ -21,8 +22,7 @@ from xentcli.report.gates import GateResult
 from xentcli.report.inspect import InspectReport
 
 GROUP_ROWS_SHOWN = 100
-MATRIX_CLASSES_SHOWN = 25  # a confusion matrix drawn as a table up to this many classes
-CONFUSIONS_SHOWN = 20  # beyond, this many of its largest cells off the diagonal
+CONFUSIONS_SHOWN = 20  # past the chart's MAX_CLASSES_SHOWN: a matrix's largest cells listed
 Table = tuple[str, list[str], list[list[Any]]]  # (title, header, rows)
 
 
@@ -114,11 +114,11 @@ def per_class_table(section: PerClassTable) -> Table | None:
 
 
 def confusion_table(section: ConfusionMatrix) -> Table:
-    """True classes down, predicted across; beyond MATRIX_CLASSES_SHOWN classes (a table no
+    """True classes down, predicted across; beyond MAX_CLASSES_SHOWN classes (a table no
     terminal holds), the most frequent confusions instead, one (true, predicted) pair a row."""
     kind = section.normalize
     title = "confusion matrix" + (f" (normalized over {kind})" if kind else "")
-    if len(section.labels) > MATRIX_CLASSES_SHOWN:
+    if len(section.labels) > MAX_CLASSES_SHOWN:
         return _confusions(section, title)
     rows = [
         [f"true {name}", *row] for name, row in zip(section.labels, section.matrix, strict=True)
