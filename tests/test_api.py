@@ -164,6 +164,39 @@ def test_plain_arrays_columns_are_read_as_log_loss_reads_them():
         xentcli.evaluate(y_true=["b", "a", "b", "b"], y_prob=p)  # two labels, three columns
 
 
+def test_labels_beside_y_true_are_log_losss_labels():
+    """`labels=` with y_true= is scikit-learn's: the classes, sorted, naming y_prob's columns,
+    or the two classes of a binary y_prob, the greater positive. Cases from scikit-learn's
+    test_log_loss ("works when the labels argument is used", "ensure labels work when
+    len(np.unique(y_true)) != y_pred.shape[1]"), each against log_loss itself."""
+    score = np.array([[0.1, 0.9], [0.1, 0.9]])
+    report = xentcli.evaluate(y_true=[2, 2], y_prob=score, labels=[1, 2])
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(-np.log(0.9), rel=1e-12)
+    three = [[0.7, 0.1, 0.2], [0.2, 0.7, 0.1], [0.1, 0.7, 0.2]]
+    for given in ([1, 2, 3], [3, 2, 1], np.array([2, 3, 1]), pd.Index([1, 2, 3])):
+        report = xentcli.evaluate(y_true=[1, 2, 2], y_prob=three, labels=given)
+        assert report.metrics["cross_entropy"] == pytest.approx(-np.log(0.7), rel=1e-15)
+    words, prob = ["b", "a", "a", "b"], [0.2, 0.3, 0.6, 0.9]
+    for given in (["a", "b"], ["b", "a"]):
+        report = xentcli.evaluate(y_true=words, y_prob=prob, labels=given)
+        expected = log_loss(words, prob, labels=["a", "b"])
+        assert report.metrics["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+    frame = pd.DataFrame({"q": [0.2, 0.6], "r": [0.8, 0.4]})  # its names are not the classes
+    report = xentcli.evaluate(y_true=["x", "y"], y_prob=frame, labels=["x", "y"])
+    expected = log_loss(["x", "y"], frame.to_numpy(), labels=["x", "y"])
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(xentcli.UsageError, match="labels= holds 2 classes but y_prob= has 3"):
+        xentcli.evaluate(y_true=[1, 2, 2], y_prob=three, labels=[1, 2])
+    with pytest.raises(xentcli.UsageError, match="labels= holds 3 classes; y_prob= of shape"):
+        xentcli.evaluate(y_true=[0, 1], y_prob=[0.2, 0.3], labels=[0, 1, 2])
+    with pytest.raises(xentcli.UsageError, match="labels= or classes=, not both"):
+        xentcli.evaluate(y_true=[1, 2, 2], y_prob=three, labels=[1, 2, 3], classes=[1, 2, 3])
+    with pytest.raises(xentcli.UsageError, match="labels= beside y_true= is the list"):
+        xentcli.evaluate(y_true=[0, 1], y_prob=[0.2, 0.3], labels="labels.csv")
+    with pytest.raises(xentcli.InputError, match="label 4"):
+        xentcli.evaluate(y_true=[1, 4, 2], y_prob=three, labels=[1, 2, 3])
+
+
 def test_array_lengths_and_emptiness_are_said_plainly():
     with pytest.raises(
         xentcli.UsageError, match=r"y_true= and y_prob= differ in length \(y_true= 2, y_prob= 3\)"

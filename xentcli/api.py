@@ -61,6 +61,9 @@ def evaluate(
     """
     try:
         if y_prob is not None or y_true is not None:
+            if labels is not None:
+                options = _sklearn_labels(labels, y_prob, options)
+                labels = None
             source, options = _arrays(source, y_true, y_prob, sample_weight, options)
         elif _is_array(labels):
             source, options = _arrays(None, labels, source, sample_weight, options)
@@ -158,6 +161,33 @@ def _arrays(
         metadata={"xentcli.name": ARRAYS},  # how messages name the input
     )
     return table, {"label_col": label_col, "pred_col": ",".join(pred)} | options
+
+
+def _sklearn_labels(labels: Any, y_prob: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """`labels=` beside y_true=, as scikit-learn's log_loss takes it: the classes, sorted (as
+    its LabelBinarizer sorts them), naming y_prob's columns — or, for binary y_prob of shape
+    (n,), two classes of which the greater is the positive one (docs/api.md)."""
+    import numpy as np
+
+    if not (_is_array(labels) or type(labels).__name__ == "Index"):
+        raise UsageError("labels= beside y_true= is the list of classes, as in scikit-learn")
+    if "classes" in options:
+        raise UsageError("pass labels= or classes=, not both")
+    distinct = np.unique(np.asarray(_host(labels)))
+    names = [str(v) for v in distinct]
+    if len(set(names)) != len(names):  # 1 and "1"
+        raise UsageError(f"labels= holds {len(distinct)} values but only {len(set(names))} names")
+    if np.ndim(y_prob) == 1 or type(y_prob).__name__ == "Series":
+        if len(names) != 2:
+            raise UsageError(
+                f"labels= holds {len(names)} classes; y_prob= of shape (n,) is binary: two "
+                "classes, the greater one positive"
+            )
+        return options if options.get("positive") is not None else {**options, "positive": names[1]}
+    columns = np.shape(_host(y_prob))[-1]
+    if len(names) != columns:
+        raise UsageError(f"labels= holds {len(names)} classes but y_prob= has {columns} columns")
+    return {**options, "classes": names}
 
 
 def _classes_of(truth: Any, k: int, options: dict[str, Any]) -> dict[str, Any]:
