@@ -195,6 +195,8 @@ def test_labels_beside_y_true_are_log_losss_labels():
         xentcli.evaluate(y_true=[0, 1], y_prob=[0.2, 0.3], labels="labels.csv")
     with pytest.raises(xentcli.InputError, match="label 4"):
         xentcli.evaluate(y_true=[1, 4, 2], y_prob=three, labels=[1, 2, 3])
+    with pytest.raises(xentcli.UsageError, match="normalize=False, a sum of losses"):
+        xentcli.evaluate(y_true=[0, 1], y_prob=[0.2, 0.3], normalize=False)
 
 
 def test_array_lengths_and_emptiness_are_said_plainly():

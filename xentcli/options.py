@@ -184,6 +184,12 @@ def _listed(name: str, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(","))
         return _tupled(value, str)
+    if name == "normalize" and isinstance(value, bool):  # log_loss(..., normalize=False)
+        raise UsageError(
+            "normalize= is the confusion matrix's, as scikit-learn's confusion_matrix takes it "
+            "('true', 'pred' or 'all'); log_loss's normalize=False, a sum of losses, is the mean "
+            "times the rows used (with sample_weight=, times the weights' sum)"
+        )
     if name == "class_weights" and value is not None:
         if isinstance(value, str):
             return _numbers(value)
