@@ -284,3 +284,17 @@ def test_a_confusion_matrix_too_wide_to_draw_lists_the_largest_confusions(cli, t
     assert "<td>4</td><td>9</td>" in html.replace("\n", "")
     matrix = json.loads(cli(*args, "--json").stdout)["confusion_matrix"]["matrix"]
     assert len(matrix) == k and matrix[4][9] == 2 and matrix[7][2] == 1
+
+
+def test_table_headers_break_after_underscores_only_when_the_table_would_not_fit(cli):
+    """A per-class table too wide for the terminal breaks `average_precision` after its
+    underscore, not inside a word (`average_precisio` / `n`); one that fits keeps it whole."""
+    args = ["eval", str(SAMPLES / "multiclass10.parquet"), "--per-class", "--auc", "--no-color"]
+    for columns in ("80", "110"):
+        table = cli(*args, env={"COLUMNS": columns}).stdout
+        header = table[table.index("per class") :].splitlines()[1:4]
+        assert "average_ ┃" in header[1] and "precision ┃" in header[2], header
+        assert "cross_ ┃" in header[1] and "entropy ┃" in header[2], header
+        assert "precisio " not in table and "entrop " not in table
+    wide = cli(*args, env={"COLUMNS": "200"}).stdout
+    assert "┃ cross_entropy ┃" in wide and "┃ average_precision ┃" in wide

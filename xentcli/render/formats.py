@@ -133,9 +133,9 @@ def render_table(view: View, out: TextIO, style: Style) -> None:
     console = Console(file=_encodable(out), no_color=no_color, highlight=False, soft_wrap=True)
     console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # rich would exit 1
     header, rows = view.header, view.rows
-    console.print(_rich_table(view.title, header, rows, style))
+    console.print(_rich_table(view.title, header, rows, style, console.width))
     for title, extra_header, extra_rows in view.extra_tables:
-        console.print(_rich_table(title, extra_header, extra_rows, style))
+        console.print(_rich_table(title, extra_header, extra_rows, style, console.width))
     for gate in view.gates:
         mark = "[green]pass[/green]" if gate.passed else "[bold red]FAIL[/bold red]"
         said = f"{gate.metric} = {gate.value!r}, limit {gate.op} {gate.limit!r}  ({gate.flag})"
@@ -173,22 +173,31 @@ def _broken_pipe() -> None:
     raise BrokenPipeError
 
 
-def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Style) -> Any:
+def _rich_table(
+    title: str, header: list[str], rows: list[list[Any]], style: Style, width: int
+) -> Any:
     from rich.table import Table
     from rich.text import Text
 
     # Text, not markup: a file, column, class or kept value may hold `[b]` or `[/x]`
     cells = [[_human(v, style.precision) for v in row] for row in rows]
+    names = list(map(one_line, header))
+    values = [max([len(row[i]) for row in cells], default=0) for i in range(len(names))]
+    # a table that fits the terminal only with narrower headers breaks them after their
+    # underscores (`average_` / `precision`), not inside a word
+    whole = sum(max(v, len(n)) + 3 for v, n in zip(values, names, strict=True)) + 1
     table = Table(title=Text(one_line(title)), title_justify="left")
-    for i, name in enumerate(map(one_line, header)):
+    for i, name in enumerate(names):
         numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
+        shown = _broken(name, values[i]) if whole > width and i else name
         # no value is ever cut short or wrapped ("0.243…"): a column is at least as wide as its
         # widest value, and only the header folds; a table wider than the terminal stays whole
-        widest = max([len(row[i]) for row in cells] + [min(len(name), 12)])  # headers fold past 12
+        longest = max(map(len, shown.split("\n")))
+        widest = max(values[i], min(longest, 12))  # headers fold past 12
         if i == 0:
             widest = max(widest, len(name))
         table.add_column(
-            Text(name),
+            Text(shown),
             style="bold" if i == 0 else "cyan",
             justify="right" if numeric else "left",
             min_width=widest,
@@ -197,6 +206,19 @@ def _rich_table(title: str, header: list[str], rows: list[list[Any]], style: Sty
     for row in cells:
         table.add_row(*map(Text, row))
     return table
+
+
+def _broken(name: str, width: int) -> str:
+    """A header on lines broken after underscores, each as long as the column's values or its
+    longest part allow: `average_precision` over values 8 wide is `average_` / `precision`."""
+    parts = re.findall(r"[^_]*_+|[^_]+", name)
+    room = max(width, *map(len, parts)) if parts else width
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > room:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
 
 
 def gate_failure(gate: GateResult) -> str:
