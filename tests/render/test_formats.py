@@ -287,14 +287,20 @@ def test_a_confusion_matrix_too_wide_to_draw_lists_the_largest_confusions(cli, t
 
 
 def test_table_headers_break_after_underscores_only_when_the_table_would_not_fit(cli):
-    """A per-class table too wide for the terminal breaks `average_precision` after its
-    underscore, not inside a word (`average_precisio` / `n`); one that fits keeps it whole."""
+    """A per-class table too wide for the terminal breaks its longest headers after their
+    underscores (`average_` / `precision`), not inside a word (`average_precisio` / `n`), and
+    no more of them than it must; one that fits keeps them whole."""
     args = ["eval", str(SAMPLES / "multiclass10.parquet"), "--per-class", "--auc", "--no-color"]
-    for columns in ("80", "110"):
+
+    def header(columns: str) -> tuple[str, list[str]]:
         table = cli(*args, env={"COLUMNS": columns}).stdout
-        header = table[table.index("per class") :].splitlines()[1:4]
-        assert "average_ ┃" in header[1] and "precision ┃" in header[2], header
-        assert "cross_ ┃" in header[1] and "entropy ┃" in header[2], header
         assert "precisio " not in table and "entrop " not in table
-    wide = cli(*args, env={"COLUMNS": "200"}).stdout
+        return table, table[table.index("per class") :].splitlines()[1:4]
+
+    _, narrow = header("80")
+    assert "average_ ┃" in narrow[1] and "precision ┃" in narrow[2], narrow
+    assert "cross_ ┃" in narrow[1] and "entropy ┃" in narrow[2], narrow
+    _, middle = header("110")  # the longest header broken is enough
+    assert "average_ ┃" in middle[1] and "┃ cross_entropy ┃" in middle[2], middle
+    wide, _ = header("200")
     assert "┃ cross_entropy ┃" in wide and "┃ average_precision ┃" in wide

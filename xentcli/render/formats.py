@@ -183,13 +183,11 @@ def _rich_table(
     cells = [[_human(v, style.precision) for v in row] for row in rows]
     names = list(map(one_line, header))
     values = [max([len(row[i]) for row in cells], default=0) for i in range(len(names))]
-    # a table that fits the terminal only with narrower headers breaks them after their
-    # underscores (`average_` / `precision`), not inside a word
-    whole = sum(max(v, len(n)) + 3 for v, n in zip(values, names, strict=True)) + 1
+    headers = _fitted(names, values, width)
     table = Table(title=Text(one_line(title)), title_justify="left")
     for i, name in enumerate(names):
         numeric = all(isinstance(row[i], int | float) or row[i] is None for row in rows)
-        shown = _broken(name, values[i]) if whole > width and i else name
+        shown = headers[i]
         # no value is ever cut short or wrapped ("0.243…"): a column is at least as wide as its
         # widest value, and only the header folds; a table wider than the terminal stays whole
         longest = max(map(len, shown.split("\n")))
@@ -206,6 +204,22 @@ def _rich_table(
     for row in cells:
         table.add_row(*map(Text, row))
     return table
+
+
+def _fitted(names: list[str], values: list[int], width: int) -> list[str]:
+    """Headers for a table `width` wide: while it is wider, the longest header (not the first
+    column's) is broken after its underscores (`average_` / `precision`), not inside a word."""
+    headers = list(names)
+
+    def wide() -> int:
+        lines = (max(map(len, h.split("\n"))) for h in headers)
+        return sum(max(v, n) + 3 for v, n in zip(values, lines, strict=True)) + 1
+
+    for i in sorted(range(1, len(names)), key=lambda i: -len(names[i])):
+        if wide() <= width:
+            break
+        headers[i] = _broken(names[i], values[i])
+    return headers
 
 
 def _broken(name: str, width: int) -> str:
