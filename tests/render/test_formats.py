@@ -304,3 +304,18 @@ def test_table_headers_break_after_underscores_only_when_the_table_would_not_fit
     assert "average_ ┃" in middle[1] and "┃ cross_entropy ┃" in middle[2], middle
     wide, _ = header("200")
     assert "┃ cross_entropy ┃" in wide and "┃ average_precision ┃" in wide
+
+
+def test_inspect_fits_an_80_column_terminal_wrapping_sentences_at_spaces(cli):
+    """inspect's values and hints are sentences: in 80 columns they wrap between words (the
+    table was 150 wide, and a terminal broke every line of it); wide, a row is one line."""
+    args = ["inspect", str(SAMPLES / "multiclass10.parquet"), "--no-color"]
+    table = cli(*args, env={"COLUMNS": "80"}).stdout
+    lines = table[: table.index("columns:")].splitlines()
+    assert max(map(len, lines)) <= 80, table
+    cells = [part.strip() for line in lines for part in line.split("│")[2:4]]
+    said = " ".join(cell for cell in cells if cell)
+    for sentence in ("(pandas' index: never a label or prediction)", "an integer label names"):
+        assert sentence in said, said  # its words whole, in order, across the wrapped lines
+    wide = cli(*args, env={"COLUMNS": "200"}).stdout
+    assert "│ (pandas' index: never a label or prediction) " in wide

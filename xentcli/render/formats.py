@@ -133,7 +133,7 @@ def render_table(view: View, out: TextIO, style: Style) -> None:
     console = Console(file=_encodable(out), no_color=no_color, highlight=False, soft_wrap=True)
     console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]  # rich would exit 1
     header, rows = view.header, view.rows
-    console.print(_rich_table(view.title, header, rows, style, console.width))
+    console.print(_rich_table(view.title, header, rows, style, console.width, view.prose))
     for title, extra_header, extra_rows in view.extra_tables:
         console.print(_rich_table(title, extra_header, extra_rows, style, console.width))
     for gate in view.gates:
@@ -174,7 +174,12 @@ def _broken_pipe() -> None:
 
 
 def _rich_table(
-    title: str, header: list[str], rows: list[list[Any]], style: Style, width: int
+    title: str,
+    header: list[str],
+    rows: list[list[Any]],
+    style: Style,
+    width: int,
+    prose: tuple[int, ...] = (),
 ) -> Any:
     from rich.table import Table
     from rich.text import Text
@@ -194,6 +199,9 @@ def _rich_table(
         widest = max(values[i], min(longest, 12))  # headers fold past 12
         if i == 0:
             widest = max(widest, len(name))
+        elif i in prose:  # sentences wrap at spaces, never inside a word
+            words = [len(word) for row in cells for word in row[i].split()]
+            widest = max([longest, *words])
         table.add_column(
             Text(shown),
             style="bold" if i == 0 else "cyan",

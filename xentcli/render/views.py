@@ -39,6 +39,7 @@ class View:
     document: dict[str, Any]  # the JSON document
     gates: tuple[GateResult, ...] = ()
     extra_tables: list[Table] = field(default_factory=list)
+    prose: tuple[int, ...] = ()  # columns of sentences: in a narrow terminal they wrap at spaces
 
 
 def view_of(report: Any) -> View:
@@ -264,6 +265,7 @@ def inspect_view(report: InspectReport) -> View:
         records=[{"decision": n, "value": v, "flag": f} for n, v, f in decisions],
         summary={name: value for name, value, _ in decisions},
         document=report.to_dict(),
+        prose=(1, 2),
     )
 
 
