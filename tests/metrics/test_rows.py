@@ -289,3 +289,26 @@ def test_worst_kept_columns_have_the_same_types_from_csv_as_from_parquet(tmp_pat
     rows = xentcli.evaluate(str(tmp_path / "mixed.csv"), worst=3, keep_col=["id"]).to_dict()
     assert [r["columns"]["id"] for r in rows["worst"]["rows"]][0] == "x-1"
     assert all(isinstance(r["columns"]["id"], str) for r in rows["worst"]["rows"])
+
+
+def test_a_kept_column_named_like_a_fixed_one_is_shown_as_in_the_rows_file(tmp_path, cli):
+    """`--keep-col label` beside the worst rows' own label: the table names it `label_input`,
+    as the --rows-out file does, not a second `label`."""
+    path = tmp_path / "p.csv"
+    pd.DataFrame({"label": [0, 1, 1], "prob": [0.9, 0.2, 0.6]}).to_csv(path, index=False)
+    out = tmp_path / "rows.csv"
+    run = cli(
+        "eval",
+        str(path),
+        "--worst",
+        "2",
+        "--keep-col",
+        "label",
+        "--no-color",
+        "--rows-out",
+        str(out),
+        env={"COLUMNS": "200"},
+    )
+    header = next(line for line in run.stdout.splitlines() if "┃ row" in line)
+    assert [cell.strip() for cell in header.strip("┃").split("┃")][-2:] == ["weight", "label_input"]
+    assert "label_input" in pd.read_csv(out).columns

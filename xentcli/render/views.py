@@ -179,7 +179,8 @@ def worst_table(section: WorstRows) -> Table:
     fixed = [name for name in section.rows[0] if name != "columns"] if section.rows else []
     rows = [[*(row[name] for name in fixed), *row["columns"].values()] for row in section.rows]
     title = f"the {len(rows)} worst rows by {section.metric}"
-    return title, [*fixed, *section.columns], rows
+    kept = [f"{name}_input" if name in fixed else name for name in section.columns]
+    return title, [*fixed, *kept], rows  # as the --rows-out file names a kept `label`
 
 
 def rows_file_table(section: RowsFile) -> Table:
