@@ -56,3 +56,29 @@ class SchemaError(XentError):
 
 class AlignmentError(XentError):
     """Predictions and labels that do not line up."""
+
+
+class ResourceError(XentError):
+    """The machine's limits, not the input: memory or threads ran out (exit code 2, as grep and
+    sort exit on "memory exhausted")."""
+
+
+THREADS_EXHAUSTED = ("Failed to launch worker thread", "can't start new thread")
+
+
+def resource_error(exc: BaseException, file: str | None = None) -> ResourceError | None:
+    """`exc` as the limit it hit — memory (MemoryError, pyarrow's ArrowMemoryError) or threads
+    (pyarrow's and Python's "could not start a thread") — or None for anything else."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, MemoryError):
+        return ResourceError(
+            f"out of memory ({text}): raise the memory limit (ulimit -v, the container's)",
+            file=file,
+        )
+    if any(said in text for said in THREADS_EXHAUSTED):
+        return ResourceError(
+            f"out of threads ({text}): raise the limits on threads and memory (ulimit -u, "
+            "ulimit -v; each thread reserves its stack)",
+            file=file,
+        )
+    return None

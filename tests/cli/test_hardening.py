@@ -10,6 +10,9 @@ import stat
 import subprocess
 import sys
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import xentcli
@@ -381,3 +384,48 @@ def test_an_output_never_replaces_an_input(cli, tmp_path, b_csv):
         "eval", str(preds), "--baseline", str(report), "--max-increase", "mse=1%", "-o", str(report)
     )
     assert run.code == 0, run.stderr
+
+
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        (lambda: pa.ArrowMemoryError("malloc of size 4194304 failed"), "out of memory"),
+        (lambda: MemoryError(), "out of memory (MemoryError)"),
+        (
+            lambda: pa.ArrowException(
+                "Unknown error: Failed to launch worker thread: Resource temporarily unavailable"
+            ),
+            "out of threads",
+        ),
+        (lambda: RuntimeError("can't start new thread"), "out of threads"),
+    ],
+)
+def test_running_out_of_memory_or_threads_is_said_so_not_blamed_on_the_file(
+    cli, tmp_path, monkeypatch, fault, said
+):
+    """Under `ulimit -v` pyarrow's CSV reader failed to start its threads or to allocate a
+    block: that was "cannot parse the data after row 41291" (the file blamed), a Parquet file
+    "corrupt or truncated", numpy's MemoryError an internal error (exit 3). Each is now exit
+    2 saying which limit ran out and how to raise it."""
+    from xentcli.io.csv import CsvSource
+
+    def failing(*args, **kwargs):
+        raise fault()
+
+    frame = pd.DataFrame({"label": [0, 1, 1], "prob": [0.2, 0.7, 0.9]})
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    frame.to_parquet(tmp_path / "p.parquet")
+    with monkeypatch.context() as patched:
+        patched.setattr(CsvSource, "_parse", failing)
+        run = cli("eval", str(tmp_path / "p.csv"))
+    assert_clean_error(run, said, "ulimit")
+    assert "parse" not in run.stderr and "internal" not in run.stderr
+    with monkeypatch.context() as patched:
+        patched.setattr(pq.ParquetFile, "iter_batches", failing)
+        run = cli("eval", str(tmp_path / "p.parquet"))
+    assert_clean_error(run, said, "ulimit")
+    assert "corrupt" not in run.stderr and "internal" not in run.stderr
+    with monkeypatch.context() as patched:  # in the metrics, after the file was read
+        patched.setattr("xentcli.api.accumulate", failing)
+        run = cli("eval", str(tmp_path / "p.parquet"))
+    assert_clean_error(run, said, "ulimit")

@@ -35,7 +35,7 @@ from xentcli.cli.output import (
     silence_stdout,
 )
 from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settings
-from xentcli.errors import UsageError, XentError
+from xentcli.errors import UsageError, XentError, resource_error
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.options import EvalOptions
 from xentcli.render.figures import KINDS
@@ -416,14 +416,23 @@ def main(argv: list[str] | None = None) -> None:
         silence_stdout()
         code = EXIT_OK
     except Exception as exc:  # a bug: short message, traceback only on request
-        if "--debug" in args:
-            traceback.print_exc()
-        say(
-            f"xentcli: internal error: {type(exc).__name__}: {exc} "
-            "(a bug; rerun with --debug for the traceback and please report it)"
-        )
-        code = EXIT_INTERNAL
+        code = _internal_error(exc, "--debug" in args)
     sys.exit(code)
+
+
+def _internal_error(exc: Exception, debug: bool) -> int:
+    """Say an unexpected error; its exit code. Running out of memory or threads is the
+    machine's limit, not a bug: said as such, exit 2 (docs/reliability.md)."""
+    if (limit := resource_error(exc)) is not None:
+        say(f"xentcli: error: {limit}")
+        return EXIT_USAGE
+    if debug:
+        traceback.print_exc()
+    say(
+        f"xentcli: internal error: {type(exc).__name__}: {exc} "
+        "(a bug; rerun with --debug for the traceback and please report it)"
+    )
+    return EXIT_INTERNAL
 
 
 def _prog_name() -> str:

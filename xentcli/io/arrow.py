@@ -10,7 +10,7 @@ import pyarrow.ipc as ipc
 
 from xentcli.errors import InputError
 from xentcli.io import records, storage
-from xentcli.io.source import BAD_FILE, StoredSchema, column_names, without_views
+from xentcli.io.source import BAD_FILE, StoredSchema, column_names, not_the_file, without_views
 
 
 class TableSource(StoredSchema):
@@ -100,6 +100,7 @@ class ArrowFileSource(StoredSchema):
                 for start in range(0, selected.num_rows, chunk_rows):
                     yield selected.slice(start, chunk_rows)
         except BAD_FILE as exc:
+            not_the_file(exc, self.name)
             raise InputError(f"corrupt or truncated Arrow data ({exc})", file=self.name) from None
 
 

@@ -9,7 +9,14 @@ import pyarrow as pa
 
 from xentcli.errors import InputError
 from xentcli.io import records, storage
-from xentcli.io.source import BAD_FILE, StoredSchema, check_text, column_names, without_views
+from xentcli.io.source import (
+    BAD_FILE,
+    StoredSchema,
+    check_text,
+    column_names,
+    not_the_file,
+    without_views,
+)
 
 
 class OrcSource(StoredSchema):
@@ -45,6 +52,7 @@ class OrcSource(StoredSchema):
                     yield batch.slice(start, chunk_rows)
                 rows += batch.num_rows
         except BAD_FILE as exc:
+            not_the_file(exc, self.name)
             raise InputError(
                 f"corrupt or truncated ORC data after row {rows} ({exc})", file=self.name
             ) from None

@@ -15,6 +15,7 @@ from xentcli.io.source import (
     StoredSchema,
     check_text,
     column_names,
+    not_the_file,
     without_views,
 )
 
@@ -103,6 +104,7 @@ class ParquetSource(StoredSchema):
         except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
             raise KeyboardInterrupt from None
         except BAD_FILE as exc:
+            not_the_file(exc, self.name)
             where = f" in row groups {row_groups[0]}-{row_groups[-1]}" if row_groups else ""
             raise InputError(
                 f"corrupt or truncated Parquet data{where} after row {rows} ({exc})",

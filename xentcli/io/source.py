@@ -10,12 +10,21 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from xentcli.errors import InputError, SchemaError
+from xentcli.errors import InputError, SchemaError, resource_error
 from xentcli.io import records
 
 # what pyarrow raises for a file that is not what it claims (bad bytes, a cut, names that are
 # not UTF-8): each an input error naming the file, never an internal one
 BAD_FILE = (pa.ArrowException, OSError, EOFError, UnicodeDecodeError)
+
+
+def not_the_file(exc: BaseException, name: str) -> None:
+    """Raise the machine's limit that `exc` is — out of memory (pyarrow's ArrowMemoryError is a
+    BAD_FILE) or threads — rather than let a reader blame the file for it."""
+    if (limit := resource_error(exc, name)) is not None:
+        raise limit from None
+
+
 TEXT = (pa.string(), pa.large_string())
 
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 from xentcli.errors import InputError
 from xentcli.io import storage
 from xentcli.io.blocks import ends_quoted
-from xentcli.io.source import BAD_FILE
+from xentcli.io.source import BAD_FILE, not_the_file
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
 STDIN = "-"
@@ -174,6 +174,7 @@ def guarded(
     except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
         raise KeyboardInterrupt from None
     except BAD_FILE as exc:
+        not_the_file(exc, name)
         found = locate() if locate is not None else None
         if found is None and explain is not None:
             found = explain(str(exc), rows)
