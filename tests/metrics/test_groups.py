@@ -99,6 +99,39 @@ def test_null_keys_text_labels_and_first_appearance_order(tmp_path):
     assert [g.group["label"] for g in by_label.groups] == list(dict.fromkeys(data["label"]))
 
 
+def test_a_value_spelled_like_a_null_or_holding_the_key_separator_is_a_group_of_its_own():
+    """Group keys are the --by values joined: a null and the text `<null>` were one group (their
+    rows merged, silently), and a value holding the join character with two --by columns was an
+    internal error. Each is its own group, with its own metrics, AUC and intervals, equal to
+    its rows evaluated alone."""
+    from sklearn.metrics import log_loss
+
+    g = ["x\x1fy", "a", "a", None, "<null>", "\\0", None, "<null>", "a\\s"]
+    data = pd.DataFrame(
+        {
+            "g": g,
+            "h": ["1", "2", "2", "3", None, "4", "3", None, "5"],
+            "label": [0, 1, 1, 0, 1, 0, 1, 0, 1],
+            "prob": [0.2, 0.3, 0.9, 0.4, 0.6, 0.1, 0.8, 0.7, 0.6],
+        }
+    )
+    for by in (["g"], ["g", "h"]):
+        report = xentcli.evaluate(data, by=by, bootstrap=20, auc=True)
+        keys = [tuple(None if pd.isna(v) else v for v in row) for row in data[by].itertuples(False)]
+        expected = list(dict.fromkeys(keys))
+        assert len(report.groups) == len(expected)
+        for group, values in zip(report.groups, expected, strict=True):
+            shown = tuple("<null>" if v is None else v for v in values)
+            assert tuple(group.group.values()) == shown
+            alone = data[[key == values for key in keys]]
+            assert group.rows == len(alone)
+            expected_loss = log_loss(alone["label"], alone["prob"], labels=[0, 1])
+            assert group.metrics["binary_cross_entropy"] == pytest.approx(expected_loss)
+            assert group.intervals is not None and "binary_cross_entropy" in group.intervals
+    nulls = [grp for grp in xentcli.evaluate(data, by="g").groups if grp.group["g"] == "<null>"]
+    assert [grp.rows for grp in nulls] == [2, 2]  # the nulls, and the text <null>
+
+
 def test_groups_whose_rows_were_all_skipped_do_not_appear(tmp_path):
     data = frame(n=2000, seed=4)
     data["label"] = np.array(["a", "b", "c"])[data["label"]]

@@ -4,8 +4,9 @@ distinct values to group ids (a loop over distinct values, never over rows), the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,14 +18,16 @@ from xentcli.metrics.registry import METRICS
 if TYPE_CHECKING:
     from xentcli.metrics.breakdown import BreakdownRequest, Finished, Scored, Section
 
-NULL_NAME = "<null>"
-SEPARATOR = "\x1f"
+NULL_NAME = "<null>"  # how a null group value is shown
+SEPARATOR = "\x1f"  # between the --by columns' values in a group's key
+NULL_KEY = "\\0"  # a null value in a key: a value's own backslashes are doubled (_key_text)
 
 
 def group_keys(columns: list[pa.Array]) -> tuple[np.ndarray, list[str]]:
     """Per row, the index of its key among the chunk's distinct keys (in order of first
-    appearance); and those keys as text: the --by columns' values joined, nulls spelled <null>.
-    Values are hashed in their own type and only distinct ones become text, never every row."""
+    appearance); and those keys as text: the --by columns' values joined, escaped so that no
+    two groups share a key (_key_text; key_values reads one back). Values are hashed in their
+    own type and only distinct ones become text, never every row."""
     codes, keys = _encoded(columns[0])
     dense = not pa.types.is_dictionary(columns[0].type) and not columns[0].null_count
     for column in columns[1:]:
@@ -39,15 +42,36 @@ def group_keys(columns: list[pa.Array]) -> tuple[np.ndarray, list[str]]:
 
 
 def _encoded(column: pa.Array) -> tuple[np.ndarray, list[str]]:
-    """Per row an index into the column's distinct values as text (<null> last, if any)."""
+    """Per row an index into the column's distinct values as key text (null last, if any)."""
     encoded = column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
     values = encoded.dictionary.cast(pa.string()).to_pylist()
-    texts = [NULL_NAME if v is None else v for v in values]
+    texts = [_key_text(v) for v in values]
     indices = encoded.indices
     if column.null_count:
         indices = indices.fill_null(len(texts))
-        texts.append(NULL_NAME)
+        texts.append(NULL_KEY)
     return int_values(indices).astype(np.int64), texts
+
+
+def _key_text(value: str | None) -> str:
+    """A value as part of a group's key: a null is NULL_KEY, a value's backslashes are doubled
+    and its SEPARATORs written `\\s`, so a value `<null>`, `\\0` or one holding SEPARATOR
+    is a group of its own."""
+    if value is None:
+        return NULL_KEY
+    if "\\" in value or SEPARATOR in value:
+        return value.replace("\\", "\\\\").replace(SEPARATOR, "\\s")
+    return value
+
+
+def key_values(key: str) -> list[str]:
+    """A group's key as the values it stands for, shown: a null as <null>."""
+    return [
+        NULL_NAME
+        if part == NULL_KEY
+        else re.sub(r"\\(.)", lambda m: "\\" if m.group(1) == "\\" else SEPARATOR, part)
+        for part in key.split(SEPARATOR)
+    ]
 
 
 def _first_appearance(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,6 +88,7 @@ class GroupRow:
     rows: int
     metrics: dict[str, float | None]
     intervals: dict[str, list[float | None]] | None = None  # with --bootstrap
+    key: str = ""  # as the breakdowns know the group (group_keys)
 
     def to_json(self) -> dict[str, Any]:
         """The group as the JSON report holds it."""
@@ -99,25 +124,19 @@ class GroupsTable:
             intervals = row.intervals
             if intervals is not None:
                 intervals = {n: intervals[n] for n in first if n in intervals}
-            rows.append(GroupRow(row.group, row.rows, first | row.metrics, intervals))
+            rows.append(replace(row, metrics=first | row.metrics, intervals=intervals))
         return GroupsTable(self.columns, tuple(rows))
 
     def with_intervals(self, bounds: dict[str, dict[str, list[float | None]]]) -> GroupsTable:
         """The table with each group's --bootstrap intervals (group key → metric → bounds)."""
-        rows = [
-            GroupRow(
-                row.group, row.rows, row.metrics, bounds.get(SEPARATOR.join(row.group.values()))
-            )
-            for row in self.rows
-        ]
+        rows = [replace(row, intervals=bounds.get(row.key)) for row in self.rows]
         return GroupsTable(self.columns, tuple(rows))
 
     def with_metrics(self, values: dict[str, dict[str, float | None]]) -> GroupsTable:
         """The table with more metrics per group (group key → name → value)."""
         rows = []
         for row in self.rows:
-            extra = values.get(SEPARATOR.join(row.group.values()), {})
-            rows.append(GroupRow(row.group, row.rows, row.metrics | extra, row.intervals))
+            rows.append(replace(row, metrics=row.metrics | values.get(row.key, {})))
         return GroupsTable(self.columns, tuple(rows))
 
 
@@ -177,7 +196,6 @@ class Groups:
         """The groups section: key values, rows and metrics per group."""
         entries = []
         for key, g in self.ids.items():
-            values = key.split(SEPARATOR) if len(self.columns) > 1 else [key]
             metrics = {}
             for name in finished.metrics:
                 metric = METRICS[name]
@@ -189,8 +207,8 @@ class Groups:
                     else None
                 )
                 metrics[name] = metric.final(mean) if mean is not None else None
-            group = dict(zip(self.columns, values, strict=True))
-            entries.append(GroupRow(group, int(self.rows[g]), metrics))
+            group = dict(zip(self.columns, key_values(key), strict=True))
+            entries.append(GroupRow(group, int(self.rows[g]), metrics, key=key))
         return {"groups": GroupsTable(self.columns, tuple(entries))}
 
 
