@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
-from sklearn.metrics import log_loss
+from sklearn.metrics import brier_score_loss, log_loss
 
 import xentcli
 from tests.conftest import metrics_of
@@ -532,13 +532,35 @@ def test_inspect_of_a_csv_with_a_repeated_column_name_names_it(cli, tmp_path):
     assert "column 'label' appears 2 times" in run.stderr
 
 
-def test_a_hand_written_header_with_spaces_says_the_name_to_pass(cli, tmp_path):
-    (tmp_path / "s.csv").write_text("label, prob\n1, 0.9\n0, 0.2\n")
+@pytest.mark.parametrize(
+    "header",
+    [
+        "label, prob",  # written by hand
+        "label , prob ",
+        "Label,Probability",
+        "Target,Prob",
+        "y_test,y_pred_proba",  # scikit-learn's names: X_test, y_test, predict_proba
+        "ground_truth,pred_proba",
+    ],
+)
+def test_columns_are_found_by_name_whatever_their_case_and_spaces(cli, tmp_path, header):
+    """A label and a probability column named as detection looks for them, but for case and
+    spaces around the name, are found (a hand-written `label, prob` was exit 2 asking for
+    `--pred-col ' prob'`); scikit-learn's y_test and y_pred_proba too."""
+    (tmp_path / "s.csv").write_text(f"{header}\n1, 0.9\n0, 0.2\n")
+    run = cli("eval", str(tmp_path / "s.csv"), "--json")
+    assert run.code == 0, run.stderr
+    expected = brier_score_loss([1, 0], [0.9, 0.2])
+    assert json.loads(run.stdout)["metrics"]["mse"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_two_columns_named_alike_but_for_case_are_not_guessed_between(cli, tmp_path):
+    (tmp_path / "s.csv").write_text("Label,LABEL,prob\n1,0,0.9\n0,1,0.2\n")
     run = cli("eval", str(tmp_path / "s.csv"))
-    assert run.code == 2 and "columns are: ' prob'; pass --pred-col ' prob'" in run.stderr
-    fixed = cli("eval", str(tmp_path / "s.csv"), "--pred-col", " prob", "--json")
-    assert fixed.code == 0, fixed.stderr
-    assert json.loads(fixed.stdout)["metrics"]["mse"] == pytest.approx((0.1**2 + 0.2**2) / 2)
+    assert run.code == 2 and "no label column found" in run.stderr, run.stderr
+    (tmp_path / "t.csv").write_text("label,Label,prob\n1,0,0.9\n0,1,0.2\n")  # the exact name
+    run = cli("eval", str(tmp_path / "t.csv"), "--json")
+    assert json.loads(run.stdout)["metrics"]["mse"] == pytest.approx((0.1**2 + 0.2**2) / 2)
 
 
 @pytest.mark.parametrize("blank", ["\n", "\n\n", "  \n", "\r\n \r\n", "\ufeff\n"])

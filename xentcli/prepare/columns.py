@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from xentcli.errors import SchemaError, listed
 from xentcli.tasks import Task
 
-LABEL_NAMES = ("label", "labels", "target", "y", "y_true", "class", "truth")
+LABEL_NAMES = (
+    "label",
+    "labels",
+    "target",
+    "y",
+    "y_true",
+    "class",
+    "truth",
+    "targets",
+    "y_test",  # scikit-learn's X_test, y_test
+    "true_label",
+    "ground_truth",
+)
 BINARY_NAMES = (
     "prob",
     "probability",
@@ -27,6 +39,10 @@ BINARY_NAMES = (
     "scores",
     "preds",
     "predictions",
+    "y_pred_proba",  # y_pred_proba = model.predict_proba(X_test)[:, 1]
+    "y_pred_prob",
+    "pred_proba",
+    "predict_proba",
 )
 
 
@@ -68,6 +84,27 @@ class ColumnRequest:
     hard: bool = False
 
 
+def plain(name: str) -> str:
+    """A column name as detection compares it: case and spaces around it aside."""
+    return name.strip().lower()
+
+
+def by_name(names: list[str], candidates: tuple[str, ...]) -> list[str]:
+    """The columns named as `candidates`, in their order: by the exact name, or else by the
+    plain one when a single column has it (`Label`, `Target`; ` prob` of a hand-written
+    `label, prob` header) — never two columns for one candidate."""
+    loose: dict[str, list[str]] = {}
+    for name in names:
+        loose.setdefault(plain(name), []).append(name)
+    found = []
+    for candidate in candidates:
+        if candidate in names:
+            found.append(candidate)
+        elif len(loose.get(candidate, ())) == 1:
+            found.append(loose[candidate][0])
+    return found
+
+
 KEY_NAMES = ("id", "key", "sample_id", "row_id", "uid", "uuid", *INDEX_NAMES)
 
 
@@ -101,7 +138,7 @@ def holds_labels(types: dict[str, str], column: str) -> bool:
     """A prediction column typed as labels — integers, text, booleans — holds predicted labels
     (scikit-learn's y_pred): decided by the type, never the values; but a column named as
     scores (prob, score, p_*) stays scores, so a bad cell in it is named (docs/inputs.md)."""
-    if column in SCORE_NAMES or column.startswith(CLASS_PREFIXES):
+    if plain(column) in SCORE_NAMES or column.startswith(CLASS_PREFIXES):
         return False
     kind = types.get(column, "")
     return kind.startswith(("int", "uint", "string", "large_string", "bool", "dictionary"))
@@ -174,9 +211,8 @@ def label_column(
         if wanted not in names:
             raise SchemaError(f"no label column {wanted!r}; columns are: {shown(names)}", file=file)
         return wanted
-    for name in LABEL_NAMES:
-        if name in names:
-            return name
+    if found := by_name(names, LABEL_NAMES):
+        return found[0]
     if sole is not None:
         return sole
     hint = "pass --label-col"

@@ -19,6 +19,7 @@ from xentcli.prepare.columns import (
     label_column,
     label_group,
     paired,
+    plain,
     shown,
     sole_column,
     weight_column,
@@ -80,7 +81,8 @@ class Layout:
         if (  # a float column of predicted labels (0.0, 1.0, 2.0) beside multiclass labels
             self.task == Task.BINARY
             and not self.hard
-            and named in LABEL_PREDICTION_NAMES
+            and named is not None
+            and plain(named) in LABEL_PREDICTION_NAMES
             and error.column == self.label_col
             and "is not 0/1" in error.message
         ):
@@ -182,7 +184,7 @@ def resolve_layout(
             request.hard
             or (  # --logits says a column holds raw scores, integers or not, unless its name
                 # says predicted labels (y_pred): then the refusal explains
-                (not request.logits or pred_cols[0] in LABEL_PREDICTION_NAMES)
+                (not request.logits or plain(pred_cols[0]) in LABEL_PREDICTION_NAMES)
                 and pred_types is not None
                 and holds_labels(pred_types(), pred_cols[0])
             )

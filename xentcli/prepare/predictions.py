@@ -18,8 +18,10 @@ from xentcli.prepare.columns import (
     LABEL_PREDICTION_NAMES,
     LOGIT_NAMES,
     ColumnRequest,
+    by_name,
     fields_of,
     index_column,
+    plain,
     shown,
 )
 from xentcli.tasks import Task
@@ -36,7 +38,7 @@ def by_types(
     class-named columns of predict_proba beside a `species` label (docs/inputs.md)."""
     if request.label_col or request.pred_col or label_names is not None or pred_types is None:
         return None
-    if any(name in names for name in LABEL_NAMES):
+    if by_name(names, LABEL_NAMES):
         return None
     skip = {index_column(names), request.weight_col, request.on, *request.by, *request.keep}
     types = pred_types()
@@ -116,7 +118,7 @@ def prediction_columns(
     if request.pred_col is not None:
         return Picked(*named_columns(names, request.pred_col, file, taken=taken))
     options: list[tuple[str, list[str], tuple[str, ...]]] = []
-    single = [n for n in BINARY_NAMES + (LOGIT_NAMES if request.logits else ()) if n in names]
+    single = by_name(names, BINARY_NAMES + (LOGIT_NAMES if request.logits else ()))
     if request.task != Task.MULTICLASS:
         options += [(repr(n), [n], (n,)) for n in single]
     # with --task binary, class columns when no score column is there: two complementary
@@ -157,7 +159,7 @@ def prediction_columns(
         options = [(repr(n), [n], (n,)) for n in single]
     typed_as_labels, typed_as_list = holds
     if len(options) == 2 and not request.hard:
-        named = [o[1][0] for o in options if o[1][0] in LABEL_PREDICTION_NAMES]
+        named = [o[1][0] for o in options if plain(o[1][0]) in LABEL_PREDICTION_NAMES]
         groups = [o for o in options if len(o[1]) > 1]
         if len(named) == 1 and len(groups) == 1 and typed_as_labels(named[0]):
             return Picked(groups[0][1], groups[0][2], aside=named[0])
