@@ -228,13 +228,15 @@ def _keywords(message: str) -> str:
         name, value = match.group(1).replace("-", "_"), match.group(2)
         if name not in fields:
             return match.group(0)
+        if value and value.startswith(" '"):  # a quoted value: `--label-col 'y_*'`
+            return f"{name}={value.strip()}"
         if value and value.strip() in values:
             return f"{name}={value.strip()!r}"
         if value and value.strip().isupper():  # a placeholder: `--positive VALUE`
             return f"{name}={value.strip()}"
         return f"{name}=" + (value or "")
 
-    return re.sub(r"--([a-z][a-z-]*)( [a-z]+\b| [A-Z][A-Z_]*\b)?", keyword, message)
+    return re.sub(r"--([a-z][a-z-]*)( '[^']*'| [a-z]+\b| [A-Z][A-Z_]*\b)?", keyword, message)
 
 
 def evaluate_with(

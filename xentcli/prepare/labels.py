@@ -89,11 +89,14 @@ class LabelMapper:
             return table[int_values(labels.indices)]
         if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
             return self._codes_of_numbers(float_values(labels))
-        raise SchemaError(
-            f"labels of type {kind} are not supported; use integers, strings or booleans",
-            file=self.file,
-            column=self.column,
-        )
+        said = f"labels of type {kind} are not supported; use integers, strings or booleans"
+        if (
+            pa.types.is_list(kind)
+            or pa.types.is_large_list(kind)
+            or pa.types.is_fixed_size_list(kind)
+        ):
+            said = f"holds lists ({kind}); {TARGETS_AS_COLUMNS}"
+        raise SchemaError(said, file=self.file, column=self.column)
 
     def _codes_by_lookup(self, labels: pa.Array) -> np.ndarray | None:
         """Integer labels all within the lookup table: one gather (the caller marks nulls)."""
@@ -194,6 +197,10 @@ class LabelMapper:
         return bool(self.negative == value)
 
     def _unmapped(self, value: Any, row: int) -> InputError:
+        text = str(value).strip()
+        if text.startswith("[") and text.endswith("]"):  # a JSON array: a row's K targets
+            message = f"label {value!r} is a list; {TARGETS_AS_COLUMNS}"
+            return InputError(message, file=self.file, row=row, column=self.column)
         if self.classes is not None:
             rule = (
                 "labels name a class"
@@ -231,6 +238,13 @@ class LabelMapper:
             if _as_number(value) is not None:  # a number: most often a regression target
                 message += " for two label values, or --task regression for a numeric target"
         return InputError(message, file=self.file, row=row, column=self.column)
+
+
+# a label column of lists: one-hot or soft targets, which xentcli reads as K columns
+TARGETS_AS_COLUMNS = (
+    "one-hot or soft targets are read as K columns: write them as y_0..y_K-1 and pass "
+    "--label-col 'y_*' (or write each row's class, the argmax, as its label)"
+)
 
 
 def _ignore_hint(value: Any) -> str | None:
