@@ -181,14 +181,58 @@ def test_compressed_stdin_is_inflated(tmp_path, data, compression):
     assert json.loads(run.stdout)["metrics"] == dict(xentcli.evaluate(str(csv)).metrics)
 
 
-@pytest.mark.parametrize("suffix", ["parquet", "arrow"])
-def test_parquet_or_arrow_on_stdin_says_to_pass_the_file(tmp_path, data, suffix):
+@pytest.mark.parametrize(
+    ("suffix", "flags"),
+    [
+        ("parquet", []),  # told by its magic
+        ("arrow", []),
+        ("npy", ["--label-col", "1", "--pred-col", "2,3,4,5", "--classes", "0,1,2,3"]),
+        ("parquet", ["--input-format", "parquet"]),
+        ("orc", ["--input-format", "orc"]),
+        ("npz", ["--input-format", "npz"]),
+    ],
+)
+def test_file_formats_on_stdin_are_read_from_a_temporary_copy(tmp_path, data, suffix, flags):
+    """`cat preds.parquet | xentcli eval -` (was exit 2: "cannot be read from stdin"): stdin is
+    copied to a file in --tmp-dir, read as that file, named <stdin>, and removed at exit."""
+    import numpy as np
+    import pyarrow.orc as orc
+
     path = tmp_path / f"preds.{suffix}"
     table = pa.Table.from_pandas(data, preserve_index=False)
-    pq.write_table(table, path) if suffix == "parquet" else feather.write_feather(table, path)
+    if suffix == "parquet":
+        pq.write_table(table, path)
+    elif suffix == "arrow":
+        feather.write_feather(table, path)
+    elif suffix == "orc":
+        orc.write_table(table, path)
+    elif suffix == "npy":
+        np.save(path, np.ascontiguousarray(data.to_numpy()))
+    else:
+        np.savez(path, **{c: data[c].to_numpy() for c in data.columns})
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    run = eval_stdin(path, *flags, "--json", "--tmp-dir", str(spool))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["inputs"]["predictions"] == "<stdin>"
+    options = dict(zip(flags[::2], flags[1::2], strict=True))
+    by_name = {k.lstrip("-").replace("-", "_"): v for k, v in options.items()}
+    assert report["metrics"] == dict(xentcli.evaluate(str(path), **by_name).metrics)
+    assert not list(spool.iterdir())  # the copy is gone
+
+
+def test_a_file_format_on_stdin_names_stdin_in_errors(tmp_path, data):
+    path = tmp_path / "cut.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), path)
+    path.write_bytes(path.read_bytes()[:100])  # its footer cut off
     run = eval_stdin(path)
-    assert run.returncode == 2 and "cannot be read from stdin" in run.stderr, run.stderr
-    assert "pass the file by name" in run.stderr and len(run.stderr.splitlines()) == 1
+    assert run.returncode == 2 and run.stderr.startswith("xentcli: error: <stdin>: "), run.stderr
+    assert "Parquet" in run.stderr and len(run.stderr.splitlines()) == 1
+    run = eval_stdin(path, "--input-format", "csv")
+    assert run.returncode == 2 and "--input-format says: drop the flag" in run.stderr
+    full = eval_stdin(path, "--tmp-dir", str(tmp_path / "missing"))
+    assert full.returncode == 2 and "pass --tmp-dir with a writable folder" in full.stderr
 
 
 def test_quoted_fields_crlf_and_bom_work(tmp_path):

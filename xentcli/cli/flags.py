@@ -261,8 +261,9 @@ RANKING_OPTIONS = [
         "--tmp-dir",
         metavar="DIR",
         type=click.Path(file_okay=False),
-        help="With --auc: where sorted scores are spilled when they outgrow memory [default: the "
-        "system's temporary folder]; removed at exit.",
+        help="Where --auc spills sorted scores that outgrow memory, and where Parquet (or other "
+        "file-format) data on stdin is copied to be read [default: the system's temporary "
+        "folder]; removed at exit.",
     ),
 ]
 

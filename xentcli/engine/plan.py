@@ -145,8 +145,8 @@ def open_inputs(source: Any, labels: Any, opts: EvalOptions) -> tuple[Source, So
             "--engine dask evaluates one Parquet dataset holding predictions and labels; "
             "--labels needs --engine local"
         )
-    preds = open_source(source, opts.input_format)
-    label_src = open_source(labels) if labels is not None else None
+    preds = open_source(source, opts.input_format, opts.tmp_dir)
+    label_src = open_source(labels, tmp_dir=opts.tmp_dir) if labels is not None else None
     if opts.on is None and opts.label_col is None:  # a key or a named column: a header
         headerless_beside(preds, label_src)
     if opts.on is not None and opts.on not in preds.column_names:

@@ -47,6 +47,7 @@ class ArrowFileSource(StoredSchema):
     format = "arrow"
 
     def __init__(self, path: str) -> None:
+        self.path = path  # where it is read from; `name`, how messages name it, may differ
         self.name = path
         try:
             self._reader: ipc.RecordBatchFileReader | None = ipc.open_file(_open(path))
@@ -73,7 +74,7 @@ class ArrowFileSource(StoredSchema):
             if self._reader is not None:
                 first = self._reader.get_batch(0)
             else:
-                with ipc.open_stream(_open(self.name)) as stream:
+                with ipc.open_stream(_open(self.path)) as stream:
                     first = stream.read_next_batch()
             data = records.select(first, [column]).column(0)
             data.validate(full=True)  # untrusted offsets would be read out of bounds (a crash)
@@ -90,7 +91,7 @@ class ArrowFileSource(StoredSchema):
             if self._reader is not None:
                 stored = (self._reader.get_batch(i) for i in range(self._reader.num_record_batches))
             else:
-                stored = iter(ipc.open_stream(_open(self.name)))
+                stored = iter(ipc.open_stream(_open(self.path)))
             for batch in stored:
                 selected = records.select(batch, wanted, self.name)
                 # a file is untrusted input: a bad offset in its buffers would be read out of

@@ -150,6 +150,7 @@ class NumpySource(StoredSchema):
     archive, a torch.save dict of tensors — are a column each, a 2-D array a list column."""
 
     def __init__(self, path: str, fmt: str = "npy") -> None:
+        self.path = path  # where it is read from; `name`, how messages name it, may differ
         self.name = path
         self.format = fmt
         arrays = self._open()
@@ -179,17 +180,17 @@ class NumpySource(StoredSchema):
         """Every stored array, each on a stream of its own, positioned at its first row."""
         try:
             if self.format == "npy":
-                stream = storage.open_stream(self.name, None)
-                return [_npy_array(stream, self.name, "", storage.size(self.name))]
+                stream = storage.open_stream(self.path, None)
+                return [_npy_array(stream, self.name, "", storage.size(self.path))]
             if self.format == "pt":
                 from xentcli.io.torch_files import tensors
 
-                return tensors(self.name, storage.open_random(self.name))
+                return tensors(self.name, storage.open_random(self.path))
             if self.format == "safetensors":
                 from xentcli.io import safetensors
 
-                return safetensors.tensors(self.name)
-            archive = zipfile.ZipFile(storage.open_random(self.name))
+                return safetensors.tensors(self.path)
+            archive = zipfile.ZipFile(storage.open_random(self.path))
             members = [m for m in archive.namelist() if m.endswith(".npy")]
             if not members:
                 raise InputError("the archive holds no .npy array", file=self.name)

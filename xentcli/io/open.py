@@ -3,13 +3,18 @@ Arrow record batches. This module picks the reader; each format has its own modu
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import shutil
+import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
 
-from xentcli.errors import InputError, UsageError
+from xentcli.errors import InputError, UsageError, XentError
 from xentcli.io import storage
 from xentcli.io.arrow import ArrowFileSource, TableSource
 from xentcli.io.csv import CsvSource
@@ -21,7 +26,10 @@ from xentcli.io.numpy_files import NumpySource
 from xentcli.io.orc import OrcSource
 from xentcli.io.parquet import ParquetSource
 from xentcli.io.source import Source
-from xentcli.io.text import COMPRESSIONS, STDIN
+from xentcli.io.text import COMPRESSIONS, STDIN, stdin_format
+
+STDIN_NAME = "<stdin>"
+COPY_BYTES = 1 << 20  # stdin is copied to its temporary file this much at a time
 
 SUFFIX_FORMATS = {
     ".csv": "csv",
@@ -74,9 +82,9 @@ OPENERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-def open_source(source: Any, input_format: str | None = None) -> Source:
+def open_source(source: Any, input_format: str | None = None, tmp_dir: str | None = None) -> Source:
     """Open a path, a directory, a glob, '-', a pandas or polars DataFrame, a dict of columns or
-    a pyarrow Table."""
+    a pyarrow Table. stdin in a format read from a file is copied to one in `tmp_dir` first."""
     if isinstance(source, pa.Table):
         name = (source.schema.metadata or {}).get(b"xentcli.name", b"<Table>").decode()
         return TableSource(source, name)
@@ -86,9 +94,9 @@ def open_source(source: Any, input_format: str | None = None) -> Source:
         raise UsageError(f"cannot read predictions from a {type(source).__name__}")
     path = os.fspath(source)
     if path == STDIN:
-        fmt = input_format or "csv"
+        fmt = input_format or stdin_format() or "csv"
         if fmt not in TEXT_FORMATS:
-            raise UsageError(f"{fmt} cannot be read from stdin; give a file")
+            return _spooled(fmt, tmp_dir)
         return OPENERS[fmt](path)  # type: ignore[no-any-return]
     found = storage.kind(path)
     if found == "directory" or (found == "missing" and any(c in path for c in storage.WILDCARDS)):
@@ -107,6 +115,44 @@ def open_source(source: Any, input_format: str | None = None) -> Source:
     if found == "missing":
         raise InputError("no such object" if storage.is_url(path) else "no such file", file=path)
     return OPENERS[input_format or detect_format(path)](path)  # type: ignore[no-any-return]
+
+
+def _spooled(fmt: str, tmp_dir: str | None) -> Source:
+    """stdin in a format read from a file (Parquet's footer is at its end, numpy's and ORC's
+    readers seek): copied to a temporary file in `tmp_dir` (the system's by default) in
+    constant memory, removed at exit, and read as that file under the name <stdin>."""
+    try:
+        handle, spool = tempfile.mkstemp(prefix="xentcli-stdin-", suffix=f".{fmt}", dir=tmp_dir)
+    except OSError as exc:
+        raise InputError(
+            f"cannot copy {fmt} data to a temporary file ({exc.strerror}): pass --tmp-dir "
+            "with a writable folder, or the file by name",
+            file=STDIN_NAME,
+        ) from None
+    atexit.register(_removed, spool)
+    with os.fdopen(handle, "wb") as out:
+        try:
+            shutil.copyfileobj(sys.stdin.buffer, out, COPY_BYTES)
+        except OSError as exc:  # a full disk
+            raise InputError(
+                f"cannot copy {fmt} data to {spool} ({exc.strerror}): pass --tmp-dir with room "
+                "for it, or the file by name",
+                file=STDIN_NAME,
+            ) from None
+    if not os.path.getsize(spool):
+        raise InputError("the file is empty", file=STDIN_NAME)
+    try:
+        source: Source = OPENERS[fmt](spool)
+    except XentError as exc:
+        exc.file = STDIN_NAME if exc.file == spool else exc.file
+        raise
+    source.name = STDIN_NAME
+    return source
+
+
+def _removed(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
 
 
 def detect_format(path: str) -> str:

@@ -108,9 +108,7 @@ def check_distinct(names: list[str], file: str | None) -> None:
 class Source(Protocol):
     """A table read in batches; only the columns asked for are read."""
 
-    @property
-    def name(self) -> str:
-        """How the source is named in reports and errors."""
+    name: str  # how the source is named in reports and errors (stdin's copy: <stdin>)
 
     @property
     def format(self) -> str:

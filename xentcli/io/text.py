@@ -38,9 +38,13 @@ MAGIC = {
     b"\x04\x22\x4d\x18": "lz4",
 }
 BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
-# and files that must be read by name: a Parquet file's footer is at its end (its magic then a
-# binary page header, not a CSV header that happens to start so)
-BY_NAME = {"Parquet": re.compile(rb"PAR1[^\x20-\x7e]"), "Arrow IPC": re.compile(rb"ARROW1\x00\x00")}
+# and formats read from a file, not a stream (a Parquet file's footer is at its end): on stdin
+# by their magic (Parquet's then a binary page header, not a CSV header that starts so)
+FILE_MAGIC = {
+    "parquet": re.compile(rb"PAR1[^\x20-\x7e]"),
+    "arrow": re.compile(rb"ARROW1\x00\x00"),
+    "npy": re.compile(rb"\x93NUMPY"),
+}
 
 
 def open_text(path: str, name: str) -> BinaryIO:
@@ -54,15 +58,24 @@ def open_text(path: str, name: str) -> BinaryIO:
         raise InputError(f"cannot open ({exc})", file=name) from None
 
 
+def stdin_format() -> str | None:
+    """The format stdin's first bytes name when it is one read from a file (FILE_MAGIC)."""
+    head = _stdin_head()
+    return next((kind for kind, magic in FILE_MAGIC.items() if magic.match(head)), None)
+
+
+def _stdin_head() -> bytes:
+    peek = getattr(sys.stdin.buffer, "peek", None)  # a test's replacement may not buffer
+    return peek(16)[:16] if peek is not None else b""  # what one read gave; never waits
+
+
 def _stdin(name: str) -> BinaryIO:
     stream = sys.stdin.buffer
-    peek = getattr(stream, "peek", None)  # a test's replacement may not buffer
-    head = peek(16)[:16] if peek is not None else b""  # what one read gave; never waits
-    for kind, magic in BY_NAME.items():
+    head = _stdin_head()
+    for kind, magic in FILE_MAGIC.items():  # read as text only when --input-format said so
         if magic.match(head):
             raise InputError(
-                f"{kind} data cannot be read from stdin (its footer is at the end): pass the file "
-                "by name",
+                f"this is {kind} data, read as text as --input-format says: drop the flag",
                 file=name,
             )
     compression = next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
