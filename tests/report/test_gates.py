@@ -31,6 +31,8 @@ NET2 = str(SAMPLES / "net2.csv")  # cross_entropy 0.6391075640678003, accuracy 2
         (["--max", "binary_cross_entropy=0.5"], 2),
         (["--max", "no_such_metric=0.5"], 2),
         (["--max-increase", "mse=0.1"], 2),  # no baseline
+        (["--max", "CROSS_ENTROPY=1.38"], 0),  # a metric's name in any case
+        (["--max", "Cross_Entropy=1.378"], 1),
     ],
 )
 def test_gate_exit_codes(cli, args, code):

@@ -208,7 +208,8 @@ def parse_number(text: str, what: str) -> float:
 def split_assignment(text: str, flag: str) -> tuple[str, str]:
     """'METRIC=VALUE' → (metric, value text), with the metric name checked."""
     metric, sep, value = text.partition("=")
-    metric = metric.strip()
+    head, dot, path = metric.strip().partition(".")  # a class in a path keeps its case
+    metric = head.lower() + dot + path  # CROSS_ENTROPY is cross_entropy
     if not sep or not METRIC_NAME.match(metric):
         raise UsageError(f"{flag} {text!r}: expected METRIC=VALUE, e.g. cross_entropy=0.35")
     head = metric.split(".")[0]
