@@ -47,6 +47,15 @@ def test_env_format_and_flag_precedence(cli):
     assert json.loads(run.stdout)["task"] == "multiclass"
     run = cli("eval", net1, "--format", "table", env={"XENTCLI_FORMAT": "json"})
     assert "cross_entropy" in run.stdout and not run.stdout.startswith("{")
+    run = cli("eval", net1, "--format", "JSON", env={"XENTCLI_FORMAT": "Markdown"})  # any case
+    assert json.loads(run.stdout)["task"] == "multiclass"
+    assert cli("eval", net1, env={"XENTCLI_FORMAT": "MARKDOWN"}).stdout.startswith("### ")
+    bad = cli("eval", net1, env={"XENTCLI_FORMAT": "yaml"})  # a CI's setting, not a flag typed
+    assert bad.code == 2 and bad.stderr.endswith(
+        "(set by the environment variable XENTCLI_FORMAT)\n"
+    )
+    flag = cli("eval", net1, "--format=yaml", env={"XENTCLI_FORMAT": "json"})
+    assert flag.code == 2 and "environment" not in flag.stderr and "--help" in flag.stderr
 
 
 def test_precision_and_color(cli):

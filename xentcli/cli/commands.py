@@ -405,6 +405,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        if (variable := _environment_of(getattr(exc, "param", None), args)) is not None:
+            hint = f" (set by the environment variable {variable})"
         say(f"xentcli: error: {exc.format_message()}{hint}")
         code = EXIT_USAGE
     except XentError as exc:
@@ -418,6 +420,16 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: short message, traceback only on request
         code = _internal_error(exc, "--debug" in args)
     sys.exit(code)
+
+
+def _environment_of(param: click.Parameter | None, args: list[str]) -> str | None:
+    """The environment variable a bad value came from (XENTCLI_FORMAT), or None when it came
+    from the command line (which wins, when both are given)."""
+    if param is None or not isinstance(param.envvar, str) or param.envvar not in os.environ:
+        return None
+    flags = tuple(param.opts)
+    given = any(arg in flags or arg.startswith(tuple(f"{f}=" for f in flags)) for arg in args)
+    return None if given else param.envvar
 
 
 def _internal_error(exc: Exception, debug: bool) -> int:

@@ -35,7 +35,7 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--format",
                 "format",
-                type=click.Choice(list(RENDERERS)),
+                type=click.Choice(list(RENDERERS), case_sensitive=False),
                 default="table",
                 envvar="XENTCLI_FORMAT",
                 show_default=True,
