@@ -54,6 +54,9 @@ def test_env_format_and_flag_precedence(cli):
     assert bad.code == 2 and bad.stderr.endswith(
         "(set by the environment variable XENTCLI_FORMAT)\n"
     )
+    upper = cli("eval", net1, "--task", "MULTICLASS", "--compat", "Torch", "--json")
+    assert "task:multiclass" in json.loads(upper.stdout)["signature"]  # every choice, any case
+    assert "compat:torch" in json.loads(upper.stdout)["signature"]
     flag = cli("eval", net1, "--format=yaml", env={"XENTCLI_FORMAT": "json"})
     assert flag.code == 2 and "environment" not in flag.stderr and "--help" in flag.stderr
 

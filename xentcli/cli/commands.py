@@ -185,7 +185,7 @@ def compare_command(**params: Any) -> None:
 @click.option(
     "--kind",
     "kinds",
-    type=click.Choice([*KINDS, "all"]),
+    type=click.Choice([*KINDS, "all"], case_sensitive=False),
     multiple=True,
     help="The chart(s) to draw (repeatable) [default: all the report has numbers for].",
 )
@@ -207,7 +207,12 @@ def plot_command(report: str, kinds: tuple[str, ...], output: str, debug: bool) 
 
 
 @cli.command("schema")
-@click.argument("kind", type=click.Choice(list(SCHEMAS)), default="report", metavar="[KIND]")
+@click.argument(
+    "kind",
+    type=click.Choice(list(SCHEMAS), case_sensitive=False),
+    default="report",
+    metavar="[KIND]",
+)
 def schema_command(kind: str) -> None:
     """Print the JSON Schema of KIND: report (the default), diff, compare or inspect."""
     click.echo(schema_text(kind), nl=False)

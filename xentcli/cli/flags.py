@@ -135,13 +135,15 @@ COLUMN_OPTIONS = [
     ),
     click.option(
         "--missing",
-        type=click.Choice(["error", "skip"]),
+        type=click.Choice(["error", "skip"], case_sensitive=False),
         default="error",
         show_default=True,
         help="With --on: a prediction whose key has no label is an error, or is dropped.",
     ),
     click.option("--weight-col", metavar="COL", help="Sample weights: every mean becomes Σwℓ/Σw."),
-    click.option("--task", type=click.Choice(list(TASKS)), help="Force the task."),
+    click.option(
+        "--task", type=click.Choice(list(TASKS), case_sensitive=False), help="Force the task."
+    ),
     click.option(
         "--logits", is_flag=True, help="Predictions are raw scores (log-sigmoid/softmax)."
     ),
@@ -157,7 +159,7 @@ COLUMN_OPTIONS = [
     click.option("--classes", metavar="A,B,C", help="Class names, one per prediction column."),
     click.option(
         "--input-format",
-        type=click.Choice(list(INPUT_FORMATS)),
+        type=click.Choice(list(INPUT_FORMATS), case_sensitive=False),
         help="Override the format detected from the file name.",
     ),
 ]
@@ -243,7 +245,7 @@ RANKING_OPTIONS = [
     ),
     click.option(
         "--average",
-        type=click.Choice(["macro", "weighted", "micro"]),
+        type=click.Choice(["macro", "weighted", "micro"], case_sensitive=False),
         default="macro",
         show_default=True,
         help="With --auc: the mean over classes or labels, weighted by their positive rows, or "
@@ -291,7 +293,7 @@ SCORING_OPTIONS = [
     click.option("--renormalize", is_flag=True, help="Divide each probability row by its sum."),
     click.option(
         "--nan",
-        type=click.Choice(["error", "skip"]),
+        type=click.Choice(["error", "skip"], case_sensitive=False),
         default="error",
         show_default=True,
         help="Missing or non-finite values: fail, or drop those rows.",
@@ -330,7 +332,7 @@ SCORING_OPTIONS = [
     ),
     click.option(
         "--compat",
-        type=click.Choice(["sklearn", "torch", "keras"]),
+        type=click.Choice(["sklearn", "torch", "keras"], case_sensitive=False),
         default="sklearn",
         show_default=True,
         help="Report the numbers scikit-learn, PyTorch or Keras would (clipping, MSE per element).",
@@ -367,13 +369,13 @@ SCORING_OPTIONS = [
     ),
     click.option(
         "--normalize",
-        type=click.Choice(["true", "pred", "all"]),
+        type=click.Choice(["true", "pred", "all"], case_sensitive=False),
         help="With --per-class: normalize the confusion matrix over true rows, predicted "
         "columns or all.",
     ),
     click.option(
         "--engine",
-        type=click.Choice(["local", "dask"]),
+        type=click.Choice(["local", "dask"], case_sensitive=False),
         default="local",
         show_default=True,
         help="Compute here, or on a Dask cluster (Parquet input only; needs xentcli[dask]).",
