@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -279,3 +280,39 @@ def test_integer_scores_with_logits_are_scores_not_predicted_labels(cli, tmp_pat
     run = cli("eval", str(path), "--pred-col", "logit", "--json")
     assert run.code == 0, run.stderr
     assert json.loads(run.stdout)["signature"].count("inputs:labels") == 1
+
+
+def test_a_table_on_the_terminal_says_its_notes_once(tmp_path):
+    """The table holds the notes (and diff's warnings): on a terminal, stderr does not say them
+    a second time; piped, or as JSON, stderr says them as before."""
+    import pty
+
+    path = tmp_path / "two.csv"
+    path.write_text("label,p_a,p_b\nb,0.2,0.8\na,0.6,0.4\n")  # two columns: a note says binary
+
+    def run(*flags: str, terminal: bool) -> tuple[str, str]:
+        main, secondary = pty.openpty() if terminal else (None, None)
+        done = subprocess.run(
+            [sys.executable, "-m", "xentcli", "eval", str(path), *flags],
+            stdout=secondary if terminal else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "COLUMNS": "120"},
+            check=False,
+        )
+        if not terminal:
+            return done.stdout.decode(), done.stderr.decode()
+        os.close(secondary)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once everything written is read
+            while chunk := os.read(main, 65536):
+                shown += chunk
+        os.close(main)
+        return shown.decode(), done.stderr.decode()
+
+    out, err = run(terminal=True)
+    assert "note: two probability columns" in out and "note" not in err
+    out, err = run(terminal=False)
+    assert "note: two probability columns" in out
+    assert "xentcli: note: two probability columns" in err
+    out, err = run("--json", terminal=True)
+    assert "xentcli: note: two probability columns" in err

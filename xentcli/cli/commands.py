@@ -42,6 +42,7 @@ from xentcli.render.figures import KINDS
 from xentcli.render.progress import ProgressBar
 from xentcli.report.compare import compare_reports, fail_if_worse
 from xentcli.report.diff import diff_reports, load_report
+from xentcli.report.evaluation import Report
 from xentcli.report.gates import (
     Gate,
     Gated,
@@ -122,8 +123,8 @@ def diff_command(**params: Any) -> None:
     report = apply_gates(
         diff_reports(params["old"], params["new"], old, new, params["show_all"]), gates
     )
-    if not params["quiet"]:
-        for warning in report.warnings:
+    if not params["quiet"] and not _table_on_the_terminal(params):
+        for warning in report.warnings:  # else the table says them
             say(f"xentcli: warning: {warning}")
     _finish(report, params)
 
@@ -283,14 +284,27 @@ def _gates(params: dict[str, Any]) -> list[Gate]:
     )
 
 
-def _finish(report: Gated, params: dict[str, Any]) -> None:
-    """Render, tell the gate failures, exit with the policy's code."""
-    if not params["quiet"]:
-        notes(report)
-    fmt = "json" if params["json_format"] else params["format"]
+def _format(params: dict[str, Any]) -> str:
+    """The report's format: --json, --format, or -o's suffix when --format is not given."""
+    fmt: str = "json" if params["json_format"] else params["format"]
     source = click.get_current_context().get_parameter_source("format")
     if not params["json_format"] and source == click.core.ParameterSource.DEFAULT:
         fmt = output_format(params["output"]) or fmt  # -o report.json: JSON
+    return fmt
+
+
+def _table_on_the_terminal(params: dict[str, Any]) -> bool:
+    """Whether the report is a table on the terminal, which shows its notes and warnings: then
+    they are not said twice, on stderr too."""
+    return _format(params) == "table" and params["output"] is None and sys.stdout.isatty()
+
+
+def _finish(report: Gated, params: dict[str, Any]) -> None:
+    """Render, tell the gate failures, exit with the policy's code."""
+    shown = isinstance(report, Report) and _table_on_the_terminal(params)  # its notes in it
+    if not params["quiet"] and not shown:
+        notes(report)
+    fmt = _format(params)
     left_out = sections_left_out(report, fmt)
     if left_out and not params["quiet"]:
         say(
