@@ -296,7 +296,12 @@ def _format(params: dict[str, Any]) -> str:
 def _table_on_the_terminal(params: dict[str, Any]) -> bool:
     """Whether the report is a table on the terminal, which shows its notes and warnings: then
     they are not said twice, on stderr too."""
-    return _format(params) == "table" and params["output"] is None and sys.stdout.isatty()
+    if _format(params) != "table" or params["output"] is not None or sys.stdout is None:
+        return False  # sys.stdout is None where stdout is closed (>&-): that is said later
+    try:
+        return sys.stdout.isatty()
+    except ValueError:  # a closed stream
+        return False
 
 
 def _finish(report: Gated, params: dict[str, Any]) -> None:
