@@ -120,3 +120,12 @@ def test_float_predicted_labels_beside_multiclass_labels_hint_hard(cli, tmp_path
     assert fixed.code == 0, fixed.stderr
     expected = accuracy_score(labels, predicted)
     assert json.loads(fixed.stdout)["metrics"]["accuracy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_regression_target_beside_pred_is_not_told_to_pass_hard(cli, tmp_path):
+    """Labels 1.5, 2.7 beside a `pred` column are a regression target, not classes: the error
+    says --task regression, and not --hard (which would score them as class labels)."""
+    path = tmp_path / "r.csv"
+    pd.DataFrame({"label": [1.5, 2.7, 0.3], "pred": [1.2, 2.9, 0.1]}).to_csv(path, index=False)
+    run = cli("eval", str(path))
+    assert run.code == 2 and "--task regression" in run.stderr and "--hard" not in run.stderr

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -85,10 +86,20 @@ class Layout:
             and plain(named) in LABEL_PREDICTION_NAMES
             and error.column == self.label_col
             and "is not 0/1" in error.message
+            and _integral_label(error.message)  # 1.5 is a regression target, not a class
         ):
             error.message += f"; if {named!r} holds predicted labels, pass --hard"
             error.args = (error.message,)
         return error
+
+
+def _integral_label(message: str) -> bool:
+    """Whether the label a message quotes (`label '2' is not 0/1 …`) is a whole number."""
+    found = re.match(r"label '?([^' ]+)'? is not 0/1", message)
+    try:
+        return found is not None and float(found.group(1)).is_integer()
+    except ValueError:
+        return False
 
 
 def resolve_layout(
