@@ -874,6 +874,9 @@ def test_a_semicolon_separated_spreadsheet_csv_is_read(cli, tmp_path, decimal):
     [
         ("x.csv", "label\tprob\n1\t0.8\n0\t0.3\n", "x.csv is separated by tabs", "tsv"),
         ("x.tsv", "label,prob\n1,0.8\n0,0.3\n", "x.tsv is separated by commas", "csv"),
+        # a database export's `|` (psql -A, Hive): was exit 2 with a pandas recipe
+        ("x.csv", "label|prob\n1|0.8\n0|0.3\n", "x.csv is separated by vertical bars", "csv"),
+        ("x.tsv", "label|prob\n1|0.8\n0|0.3\n", "x.tsv is separated by vertical bars", "csv"),
     ],
 )
 def test_a_file_named_otherwise_than_it_is_separated_is_read(

@@ -100,8 +100,9 @@ SEMICOLON_DECIMAL = re.compile(
 )
 
 
-SEPARATORS = {",": (";", "\t"), "\t": (",",)}  # what else a file so named may be separated by
-SEPARATOR_NAMES = {";": "semicolons", "\t": "tabs", ",": "commas"}
+# what else a file so named may be separated by: a spreadsheet's `;`, tabs, a database's `|`
+SEPARATORS = {",": (";", "\t", "|"), "\t": (",", "|")}
+SEPARATOR_NAMES = {";": "semicolons", "\t": "tabs", ",": "commas", "|": "vertical bars"}
 
 
 def separated_otherwise(line: bytes, names: list[str], delimiter: str, rows: bytes) -> str | None:
