@@ -319,3 +319,12 @@ def test_inspect_fits_an_80_column_terminal_wrapping_sentences_at_spaces(cli):
         assert sentence in said, said  # its words whole, in order, across the wrapped lines
     wide = cli(*args, env={"COLUMNS": "200"}).stdout
     assert "│ (pandas' index: never a label or prediction) " in wide
+
+
+def test_headers_are_measured_in_terminal_cells():
+    """A CJK header takes two cells a character: 交叉熵_平均损失 is 15 cells wide, not 8, and
+    a table of 20 columns needs it broken after its underscore."""
+    from xentcli.render.formats import _fitted
+
+    assert _fitted(["c", "交叉熵_平均损失"], [1, 8], 20) == ["c", "交叉熵_\n平均损失"]
+    assert _fitted(["c", "交叉熵_平均损失"], [1, 8], 30) == ["c", "交叉熵_平均损失"]

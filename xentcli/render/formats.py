@@ -187,7 +187,7 @@ def _rich_table(
     # Text, not markup: a file, column, class or kept value may hold `[b]` or `[/x]`
     cells = [[_human(v, style.precision) for v in row] for row in rows]
     names = list(map(one_line, header))
-    values = [max([len(row[i]) for row in cells], default=0) for i in range(len(names))]
+    values = [max([_cells(row[i]) for row in cells], default=0) for i in range(len(names))]
     headers = _fitted(names, values, width)
     table = Table(title=Text(one_line(title)), title_justify="left")
     for i, name in enumerate(names):
@@ -195,12 +195,12 @@ def _rich_table(
         shown = headers[i]
         # no value is ever cut short or wrapped ("0.243…"): a column is at least as wide as its
         # widest value, and only the header folds; a table wider than the terminal stays whole
-        longest = max(map(len, shown.split("\n")))
+        longest = max(map(_cells, shown.split("\n")))
         widest = max(values[i], min(longest, 12))  # headers fold past 12
         if i == 0:
-            widest = max(widest, len(name))
+            widest = max(widest, _cells(name))
         elif i in prose:  # sentences wrap at spaces, never inside a word
-            words = [len(word) for row in cells for word in row[i].split()]
+            words = [_cells(word) for row in cells for word in row[i].split()]
             widest = max([longest, *words])
         table.add_column(
             Text(shown),
@@ -220,10 +220,10 @@ def _fitted(names: list[str], values: list[int], width: int) -> list[str]:
     headers = list(names)
 
     def wide() -> int:
-        lines = (max(map(len, h.split("\n"))) for h in headers)
+        lines = (max(map(_cells, h.split("\n"))) for h in headers)
         return sum(max(v, n) + 3 for v, n in zip(values, lines, strict=True)) + 1
 
-    for i in sorted(range(1, len(names)), key=lambda i: -len(names[i])):
+    for i in sorted(range(1, len(names)), key=lambda i: -_cells(names[i])):
         if wide() <= width:
             break
         headers[i] = _broken(names[i], values[i])
@@ -234,13 +234,20 @@ def _broken(name: str, width: int) -> str:
     """A header on lines broken after underscores, each as long as the column's values or its
     longest part allow: `average_precision` over values 8 wide is `average_` / `precision`."""
     parts = re.findall(r"[^_]*_+|[^_]+", name)
-    room = max(width, *map(len, parts)) if parts else width
+    room = max(width, *map(_cells, parts)) if parts else width
     lines = [""]
     for part in parts:
-        if lines[-1] and len(lines[-1]) + len(part) > room:
+        if lines[-1] and _cells(lines[-1] + part) > room:
             lines.append("")
         lines[-1] += part
     return "\n".join(lines)
+
+
+def _cells(text: str) -> int:
+    """Terminal cells a text takes: a CJK character or an emoji takes two."""
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def gate_failure(gate: GateResult) -> str:
