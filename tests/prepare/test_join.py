@@ -156,3 +156,27 @@ def test_a_kaggle_submission_against_its_solution_file(cli, tmp_path):
     assert report["columns"]["predictions"] == ["target"]
     expected = log_loss([1, 0, 1], [0.9, 0.2, 0.6])  # joined on id: rows 3, 1, 2
     assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_ids_written_as_floats_on_one_side_are_named_so(cli, tmp_path):
+    """pandas writes an id column as 1.0, 2.0 once it held a NaN: keys are compared as written,
+    so key 1 has no label — the error says the labels write it as '1.0' and how to fix it,
+    either way round; a key truly absent keeps the plain message."""
+    pd.DataFrame({"id": [1, 2, 3], "prob": [0.9, 0.2, 0.6]}).to_parquet(tmp_path / "p.parquet")
+    pd.DataFrame({"id": [3.0, 1.0, 2.0], "label": [1, 1, 0]}).to_csv(
+        tmp_path / "f.csv", index=False
+    )
+    pd.DataFrame({"id": [3, 1, 5], "label": [1, 1, 0]}).to_csv(tmp_path / "i.csv", index=False)
+    run = cli(
+        "eval", str(tmp_path / "p.parquet"), "--labels", str(tmp_path / "f.csv"), "--on", "id"
+    )
+    assert run.code == 2 and "key 1 has no label in" in run.stderr
+    assert "which writes it as '1.0'" in run.stderr and ".astype('Int64')" in run.stderr
+    pd.DataFrame({"id": [1.0, 2.0], "prob": [0.9, 0.2]}).to_csv(tmp_path / "p.csv", index=False)
+    run = cli("eval", str(tmp_path / "p.csv"), "--labels", str(tmp_path / "i.csv"), "--on", "id")
+    assert run.code == 2 and "key '1.0' has no label" in run.stderr
+    assert "which writes it as '1'" in run.stderr
+    run = cli(
+        "eval", str(tmp_path / "p.parquet"), "--labels", str(tmp_path / "i.csv"), "--on", "id"
+    )
+    assert run.code == 2 and "key 2 has no label" in run.stderr and "--missing skip" in run.stderr

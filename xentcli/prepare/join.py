@@ -55,8 +55,8 @@ class LabelIndex:
         if absent.any() and not skip_missing:
             at = int(np.flatnonzero(absent)[0])
             raise InputError(
-                f"key {keys[at].as_py()!r} has no label in {self.name}; pass --missing skip to "
-                "drop such rows",
+                f"key {keys[at].as_py()!r} has no label in {self.name}"
+                + (self._as_float(keys[at].as_py()) or "; pass --missing skip to drop such rows"),
                 file=file,
                 row=offset + at + 1,
                 column=self.key,
@@ -79,6 +79,20 @@ class LabelIndex:
             names=[*taken.column_names, LABEL_ROW],
         )
         return labels, (absent if absent.any() else None)
+
+    def _as_float(self, key: object) -> str | None:
+        """How the labels write a key the predictions write as an integer, when as a float
+        (1 as 1.0: pandas writes an id column so once it held a NaN), or the other way."""
+        text = str(key)
+        other = text[:-2] if text.endswith(".0") else f"{text}.0"
+        if key is None or not other.lstrip("-").replace(".", "", 1).isdigit():
+            return None
+        if self._find(pa.array([other])).is_null()[0].as_py():
+            return None
+        return (
+            f", which writes it as {other!r}: the keys are compared as written; write both "
+            "files' ids as integers (pandas: .astype('Int64'))"
+        )
 
     def _find(self, text: pa.Array) -> pa.Array:
         """Each key's label row (null where none): sorted-hash lookup, confirmed on the text."""
