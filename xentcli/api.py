@@ -17,18 +17,22 @@ from xentcli.engine.plan import (
     text_types,
 )
 from xentcli.engine.rows_out import RowsOut
-from xentcli.errors import AlignmentError, UsageError, XentError
+from xentcli.errors import AlignmentError, ListLabels, UsageError, XentError
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.io.csv_header import read_as_a_row
 from xentcli.io.source import Source
+from xentcli.io.text import STDIN
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
+from xentcli.prepare.columns import LABEL_NAMES, by_name, holds_lists
+from xentcli.prepare.layout import Layout
+from xentcli.prepare.list_targets import ListTargets, target_names
 from xentcli.report import evaluation
 from xentcli.report.build import report_of
 from xentcli.report.evaluation import Report
 from xentcli.report.gates import Gate, apply_gates, check_metrics_exist, check_paths_early
 from xentcli.report.inspect import InspectReport, label_rule
-from xentcli.tasks import TASKS
+from xentcli.tasks import TASKS, Task
 
 ARRAYS = "<arrays>"  # how messages name y_true=, y_prob= and sample_weight=
 
@@ -245,11 +249,22 @@ def evaluate_with(
     opts: EvalOptions,
     progress: Callable[[int, float | None], None] | None = None,
     gates: Iterable[Gate] = (),
+    targets: tuple[str, int] | None = None,
 ) -> Report:
     """evaluate() with an already-built EvalOptions, and gates; `progress(rows, fraction)` after
-    each chunk (fraction of the input read, or None where it cannot be known)."""
+    each chunk (fraction of the input read, or None where it cannot be known). `targets`: a
+    label column of lists and its width, read as target columns (prepare/list_targets.py)."""
     gates = tuple(gates)
     preds, label_src = open_inputs(source, labels, opts)
+    if targets is None and opts.task == Task.MULTILABEL:  # checked before any row is read
+        targets = _listed_labels(label_src or preds, opts)
+        if targets is not None:
+            opts = replace(opts, label_col=",".join(target_names(*targets)))
+    if targets is not None:
+        if label_src is None:
+            preds = ListTargets(preds, *targets)
+        else:
+            label_src = ListTargets(label_src, *targets)
     layout = layout_of(preds, label_src, opts)
     plan = make_plan(opts, layout, list_width(preds, layout))
     kept = plan.breakdowns.keep + plan.breakdowns.by
@@ -261,6 +276,10 @@ def evaluate_with(
     try:
         return _evaluated(source, labels, preds, label_src, plan, progress, gates)
     except XentError as exc:
+        if isinstance(exc, ListLabels) and (
+            again := _as_targets(exc, source, labels, opts, layout)
+        ):
+            return evaluate_with(source, labels, again[0], progress, gates, again[1])
         for read in (preds, label_src):  # a dataset's row: in which file
             placed = getattr(read, "placed", None)
             exc = placed(exc) if placed is not None else exc
@@ -269,6 +288,40 @@ def evaluate_with(
                 exc.message += f"; {said}"
                 exc.args = (exc.message,)
         raise layout.explained(exc) from None
+
+
+def _listed_labels(source: Source, opts: EvalOptions) -> tuple[str, int] | None:
+    """A multilabel run's label column of lists (K 0/1 labels per row) and its width, where
+    the input stores how long its lists are (Parquet, Arrow); None otherwise."""
+    width_of = getattr(source, "values_per_row", None)
+    if width_of is None or (opts.label_col and any(c in opts.label_col for c in "*?[,")):
+        return None
+    names = [opts.label_col] if opts.label_col else by_name(source.column_names, LABEL_NAMES)
+    if not names or names[0] not in source.column_names:
+        return None
+    if not holds_lists(source.column_types().get(names[0], "")):
+        return None
+    width = width_of(names[0])
+    return (names[0], width) if width is not None and width >= 2 else None
+
+
+def _as_targets(
+    exc: XentError, source: Any, labels: Any, opts: EvalOptions, layout: Layout
+) -> tuple[EvalOptions, tuple[str, int]] | None:
+    """The options that read a label column of lists as its K target columns, where the
+    evaluation can be run again over them: the inputs can be read again (not stdin), on this
+    machine, and the lists are the label column's (not predicted labels')."""
+    if not isinstance(exc, ListLabels) or exc.column is None or opts.engine != "local":
+        return None
+    if exc.column != layout.label_col or exc.width < 2:
+        return None
+    holder = labels if labels is not None else source  # the input the lists are read from
+    if isinstance(holder, str) and holder == STDIN:  # it cannot be read again
+        return None
+    if opts.label_col is not None and opts.label_col != exc.column:
+        return None
+    names = ",".join(target_names(exc.column, exc.width))
+    return replace(opts, label_col=names), (exc.column, exc.width)
 
 
 def _evaluated(

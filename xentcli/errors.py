@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 LISTED = 40  # names a message or note lists before it says how many more there are
 
 
@@ -56,6 +58,16 @@ class SchemaError(XentError):
 
 class AlignmentError(XentError):
     """Predictions and labels that do not line up."""
+
+
+class ListLabels(InputError):
+    """A label column of lists (one-hot or soft targets per row): the evaluation is run again
+    with its K values as target columns (prepare/list_targets.py), where the input can be
+    read again."""
+
+    def __init__(self, message: str, *, file: str | None, column: str, width: int, **where: Any):
+        super().__init__(message, file=file, column=column, **where)
+        self.width = width  # the first list's length: the targets per row
 
 
 class ResourceError(XentError):

@@ -923,21 +923,16 @@ def test_a_semicolon_csv_names_a_bad_cell_and_a_ragged_row(cli, tmp_path):
     assert run.code == 2 and "row 3: expected 2 fields, found 3" in run.stderr
 
 
-def test_a_label_column_of_lists_says_how_targets_are_read(cli, tmp_path):
-    """One-hot or soft targets saved as a list per row (Keras' y_true beside its y_pred), in
-    Parquet or as JSON arrays in CSV: the error says they are read as K columns and how to
-    write them, not "labels of type list<…> are not supported" or "pass --classes"."""
-    pq.write_table(
-        pa.table({"label": [[0, 0, 1], [1, 0, 0]], "probs": [[0.1, 0.2, 0.7], [0.6, 0.2, 0.2]]}),
-        tmp_path / "l.parquet",
-    )
-    (tmp_path / "l.csv").write_text(
-        'y_true,y_pred\n"[0,0,1]","[0.1,0.2,0.7]"\n"[1,0,0]","[0.6,0.2,0.2]"\n'
-    )
+def test_a_label_column_of_lists_that_cannot_be_targets_says_how_to_write_them(cli, tmp_path):
+    """Lists one value long are no K targets (prepare/list_targets.py reads K ≥ 2): the error
+    says how targets are read and how to write them, not "labels of type list<…> are not
+    supported" or "pass --classes"; to Python it names the keyword."""
+    pq.write_table(pa.table({"label": [[1], [0]], "prob": [0.7, 0.2]}), tmp_path / "l.parquet")
+    (tmp_path / "l.csv").write_text('label,prob\n"[1]",0.7\n"[0]",0.2\n')
     for name in ("l.parquet", "l.csv"):
         run = cli("eval", str(tmp_path / name))
         assert run.code == 2 and "pass --label-col 'y_*'" in run.stderr, run.stderr
-        assert "one-hot or soft targets are read as K columns" in run.stderr
+        assert "one-hot or soft targets are read as K target columns" in run.stderr
         assert "--classes" not in run.stderr
     with pytest.raises(xentcli.InputError, match=r"pass label_col='y_\*' \(or"):
         xentcli.evaluate(str(tmp_path / "l.csv"))

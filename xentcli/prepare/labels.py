@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from xentcli.errors import InputError, SchemaError, listed
+from xentcli.errors import InputError, ListLabels, SchemaError, listed
 from xentcli.io.arrow_numpy import float_values, int_values, null_mask
 
 UNMAPPED, MISSING, IGNORED = -1, -2, -3
@@ -89,14 +89,24 @@ class LabelMapper:
             return table[int_values(labels.indices)]
         if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
             return self._codes_of_numbers(float_values(labels))
-        said = f"labels of type {kind} are not supported; use integers, strings or booleans"
         if (
             pa.types.is_list(kind)
             or pa.types.is_large_list(kind)
             or pa.types.is_fixed_size_list(kind)
         ):
-            said = f"holds lists ({kind}); {TARGETS_AS_COLUMNS}"
-        raise SchemaError(said, file=self.file, column=self.column)
+            present = labels.drop_null()
+            width = len(present[0].values) if len(present) else 0
+            raise ListLabels(
+                f"holds lists ({kind}); {TARGETS_AS_COLUMNS}",
+                file=self.file,
+                column=self.column,
+                width=width,
+            )
+        raise SchemaError(
+            f"labels of type {kind} are not supported; use integers, strings or booleans",
+            file=self.file,
+            column=self.column,
+        )
 
     def _codes_by_lookup(self, labels: pa.Array) -> np.ndarray | None:
         """Integer labels all within the lookup table: one gather (the caller marks nulls)."""
@@ -200,7 +210,8 @@ class LabelMapper:
         text = str(value).strip()
         if text.startswith("[") and text.endswith("]"):  # a JSON array: a row's K targets
             message = f"label {value!r} is a list; {TARGETS_AS_COLUMNS}"
-            return InputError(message, file=self.file, row=row, column=self.column)
+            width = text.count(",") + 1 if text[1:-1].strip() else 0
+            return ListLabels(message, file=self.file, row=row, column=self.column, width=width)
         if self.classes is not None:
             rule = (
                 "labels name a class"
@@ -240,10 +251,12 @@ class LabelMapper:
         return InputError(message, file=self.file, row=row, column=self.column)
 
 
-# a label column of lists: one-hot or soft targets, which xentcli reads as K columns
+# a label column of lists (one-hot or soft targets) where it cannot be read as K target columns
+# (prepare/list_targets.py)
 TARGETS_AS_COLUMNS = (
-    "one-hot or soft targets are read as K columns: write them as y_0..y_K-1 and pass "
-    "--label-col 'y_*' (or write each row's class, the argmax, as its label)"
+    "one-hot or soft targets are read as K target columns from a file given by name (not "
+    "stdin), with --engine local; else write them as y_0..y_K-1 and pass --label-col 'y_*' "
+    "(or write each row's class, the argmax, as its label)"
 )
 
 

@@ -1,0 +1,125 @@
+"""A label column of lists — one-hot or soft targets per row, as Keras' y_true is saved — reads
+as its K target columns: the same numbers as the file with K label columns, and as hard labels
+where the lists are one-hot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sklearn.metrics import log_loss
+
+import xentcli
+from tests.references import softmax
+
+
+@pytest.fixture
+def onehot():
+    rng = np.random.default_rng(11)
+    n, k = 500, 4
+    probs = softmax(rng.normal(size=(n, k)))
+    classes = rng.integers(0, k, n)
+    return probs, classes, np.eye(k, dtype=np.int64)[classes]
+
+
+def metrics(cli, *args):
+    run = cli("eval", *args, "--json")
+    assert run.code == 0, run.stderr
+    return json.loads(run.stdout)["metrics"], run.stderr
+
+
+def test_one_hot_lists_in_parquet_equal_their_hard_labels(cli, tmp_path, onehot):
+    probs, classes, targets = onehot
+    columns = {f"p_{j}": probs[:, j] for j in range(probs.shape[1])}
+    pq.write_table(pa.table({"label": pa.array(list(targets)), **columns}), tmp_path / "l.parquet")
+    pq.write_table(pa.table({"label": classes, **columns}), tmp_path / "h.parquet")
+    listed, said = metrics(cli, str(tmp_path / "l.parquet"), "--chunk-rows", "77")
+    hard, _ = metrics(cli, str(tmp_path / "h.parquet"))
+    assert listed["cross_entropy"] == pytest.approx(log_loss(classes, probs), rel=1e-12)
+    assert listed["cross_entropy"] == pytest.approx(hard["cross_entropy"], rel=1e-12)
+    assert listed["mse"] == pytest.approx(hard["mse"], rel=1e-12)
+    assert "'label' holds lists of 4 values: read as target columns label.0 … label.3" in said
+
+
+def test_json_arrays_in_csv_and_soft_targets_equal_k_target_columns(cli, tmp_path, onehot):
+    """Soft targets (rows of probabilities) as JSON arrays beside a JSON-array prediction
+    column, against the same targets as K columns y_0..y_3."""
+    probs, _, _ = onehot
+    soft = softmax(np.random.default_rng(3).normal(size=probs.shape))
+    as_text = [json.dumps(row.tolist()) for row in soft]
+    predicted = [json.dumps(row.tolist()) for row in probs]
+    pd.DataFrame({"y_true": as_text, "y_pred": predicted}).to_csv(tmp_path / "l.csv", index=False)
+    wide = {f"y_{j}": soft[:, j] for j in range(4)} | {f"p_{j}": probs[:, j] for j in range(4)}
+    pd.DataFrame(wide).to_csv(tmp_path / "w.csv", index=False, float_format="%.17g")
+    listed, _ = metrics(cli, str(tmp_path / "l.csv"), "--chunk-rows", "64")
+    columns, _ = metrics(cli, str(tmp_path / "w.csv"), "--label-col", "y_*")
+    assert listed == pytest.approx(columns, rel=1e-12)
+    expected = -np.mean(np.sum(soft * np.log(probs), axis=1))
+    assert listed["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_multilabel_lists_equal_k_label_columns(cli, tmp_path):
+    rng = np.random.default_rng(5)
+    labels, probs = (rng.random((300, 3)) < 0.4).astype(np.int64), rng.random((300, 3))
+    columns = {f"p_{j}": probs[:, j] for j in range(3)}
+    pq.write_table(pa.table({"y": pa.array(list(labels)), **columns}), tmp_path / "l.parquet")
+    wide = {f"y_{j}": labels[:, j] for j in range(3)} | columns
+    pq.write_table(pa.table(wide), tmp_path / "w.parquet")
+    flags = ("--task", "multilabel", "--per-class")
+    listed, _ = metrics(cli, str(tmp_path / "l.parquet"), *flags, "--chunk-rows", "50")
+    wider, _ = metrics(cli, str(tmp_path / "w.parquet"), *flags, "--label-col", "y_*")
+    assert listed == pytest.approx(wider, rel=1e-12)
+
+
+def test_labels_in_a_second_file_and_in_a_dataframe(cli, tmp_path, onehot):
+    probs, classes, targets = onehot
+    pd.DataFrame(probs, columns=[f"p_{j}" for j in range(4)]).to_csv(
+        tmp_path / "p.csv", index=False
+    )
+    pq.write_table(pa.table({"label": pa.array(list(targets))}), tmp_path / "y.parquet")
+    listed, _ = metrics(cli, str(tmp_path / "p.csv"), "--labels", str(tmp_path / "y.parquet"))
+    assert listed["cross_entropy"] == pytest.approx(log_loss(classes, probs), rel=1e-12)
+    frame = pd.DataFrame({"label": list(targets), **{f"p_{j}": probs[:, j] for j in range(4)}})
+    report = xentcli.evaluate(frame)
+    assert report.metrics["cross_entropy"] == pytest.approx(log_loss(classes, probs), rel=1e-12)
+
+
+def test_a_list_of_another_length_or_a_null_list_is_named(cli, tmp_path):
+    pq.write_table(
+        pa.table({"label": [[0, 1], [1, 0, 0]], "p_0": [0.3, 0.6], "p_1": [0.7, 0.4]}),
+        tmp_path / "ragged.parquet",
+    )
+    run = cli("eval", str(tmp_path / "ragged.parquet"))
+    assert (
+        run.code == 2 and "row 2, column 'label': holds 3 values; every row needs 2" in run.stderr
+    )
+    pq.write_table(
+        pa.table({"label": [[0, 1], None, [1, 0]], "p_0": [0.3, 0.5, 0.6], "p_1": [0.7, 0.5, 0.4]}),
+        tmp_path / "null.parquet",
+    )
+    run = cli("eval", str(tmp_path / "null.parquet"))
+    assert run.code == 2 and "row 2" in run.stderr and "--nan skip" in run.stderr, run.stderr
+    skipped, _ = metrics(cli, str(tmp_path / "null.parquet"), "--nan", "skip")
+    expected = log_loss([1, 0], [[0.3, 0.7], [0.6, 0.4]])  # K = 2 target columns: multiclass
+    assert skipped["cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_lists_on_stdin_say_how_to_write_them(tmp_path):
+    """stdin cannot be read a second time: the message says how to write the targets."""
+    text = 'y_true,y_pred\n"[0,1]","[0.2,0.8]"\n"[1,0]","[0.6,0.4]"\n'
+    run = subprocess.run(
+        [sys.executable, "-m", "xentcli", "eval", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (
+        run.returncode == 2 and "read as K target columns from a file given by name" in run.stderr
+    )

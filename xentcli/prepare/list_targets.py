@@ -1,0 +1,85 @@
+"""A label column of lists — one-hot or soft targets per row, as Keras' `y_true` is saved: a
+Parquet or Arrow list, or JSON arrays in CSV — read as K target columns `y_true.0` … `y_true.K-1`,
+as if the file had them (docs/inputs.md). The evaluation meets the list first (prepare/labels.py
+raises ListLabels) and is run again over this view of the same input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from xentcli.io.source import Source
+from xentcli.prepare.values import list_rows
+
+
+def target_names(column: str, width: int) -> list[str]:
+    """The K target columns a list column of `width` values reads as."""
+    return [f"{column}.{k}" for k in range(width)]
+
+
+class ListTargets:
+    """`inner`, whose list column `column` also reads as `width` float columns `column.k`."""
+
+    def __init__(self, inner: Source, column: str, width: int) -> None:
+        self.inner, self.column, self.width = inner, column, width
+        self.targets = target_names(column, width)
+        self.name = inner.name
+
+    @property
+    def format(self) -> str:
+        return self.inner.format
+
+    @property
+    def column_names(self) -> list[str]:
+        return [*self.inner.column_names, *self.targets]
+
+    @property
+    def num_rows(self) -> int | None:
+        return self.inner.num_rows
+
+    def column_types(self) -> dict[str, str]:
+        return self.inner.column_types() | dict.fromkeys(self.targets, "double")
+
+    @property
+    def note(self) -> str:
+        """How the input was read: the inner source's note, and the lists as targets."""
+        said = (
+            f"{self.column!r} holds lists of {self.width} values: read as target columns "
+            f"{self.targets[0]} … {self.targets[-1]} (one-hot or soft labels)"
+        )
+        inner = getattr(self.inner, "note", None)
+        return f"{inner}; {said}" if inner else said
+
+    def consumed(self, rows: int) -> float | None:
+        return self.inner.consumed(rows)
+
+    def batches(
+        self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
+    ) -> Iterator[pa.RecordBatch]:
+        """The inner source's batches, the list column's values appended as the target
+        columns asked for (float64; a null list is a row of NaN, a list of another length an
+        error naming its row)."""
+        asked = [c for c in numeric if c in self.targets]
+        rest = [c for c in numeric if c not in self.targets]
+        if not asked:
+            yield from self.inner.batches(numeric, labels, chunk_rows, keys)
+            return
+        kept = self.column in (*rest, *labels, *keys)
+        extra = [] if kept else [self.column]
+        rows = 0
+        for batch in self.inner.batches(rest, labels, chunk_rows, [*keys, *extra]):
+            values, _ = list_rows(
+                batch.column(self.column), self.width, self.name, self.column, rows
+            )
+            targets = np.ascontiguousarray(values)
+            columns = {n: pa.array(targets[self.targets.index(n)]) for n in asked}
+            names = [n for n in batch.schema.names if kept or n != self.column]
+            arrays = [batch.column(n) for n in names] + list(columns.values())
+            rows += batch.num_rows
+            yield pa.RecordBatch.from_arrays(arrays, names=[*names, *columns])
+
+    def __getattr__(self, name: str) -> Any:  # the inner source's other abilities
+        return getattr(self.inner, name)
