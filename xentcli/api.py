@@ -18,6 +18,7 @@ from xentcli.engine.plan import (
 )
 from xentcli.engine.rows_out import RowsOut
 from xentcli.errors import AlignmentError, ListLabels, UsageError, XentError
+from xentcli.io.arrow_numpy import null_mask
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.io.csv_header import read_as_a_row
 from xentcli.io.source import Source
@@ -27,6 +28,7 @@ from xentcli.options import AVERAGES, EvalOptions
 from xentcli.prepare.columns import LABEL_NAMES, by_name, holds_lists
 from xentcli.prepare.layout import Layout
 from xentcli.prepare.list_targets import ListTargets, target_names
+from xentcli.prepare.values import list_rows
 from xentcli.report import evaluation
 from xentcli.report.build import report_of
 from xentcli.report.evaluation import Report
@@ -378,11 +380,30 @@ def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
     return replace(report, layout=layout, label_rule=rule, metrics=plan.metrics)
 
 
+def _first_difference(
+    a: Any, b: Any, names: tuple[str, str], column: str, offset: int
+) -> int | None:
+    """The first row where two label columns differ (two nulls are alike): compared as text,
+    and lists (one-hot or soft targets) value by value."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_nested(a.type) or pa.types.is_nested(b.type)):
+        a_text, b_text = pc.cast(a, pa.string()), pc.cast(b, pa.string())
+        same = pc.fill_null(pc.equal(a_text, b_text), False)
+        differ = pc.invert(pc.or_(same, pc.and_(pc.is_null(a_text), pc.is_null(b_text))))
+        return pc.index(differ, True).as_py() if pc.any(differ).as_py() else None
+    a_values, width = list_rows(a, None, names[0], column, offset)
+    b_values, _ = list_rows(b, width, names[1], column, offset)
+    alike = (a_values == b_values) | (np.isnan(a_values) & np.isnan(b_values))
+    differ = ~alike.all(axis=0) | (null_mask(a) != null_mask(b))
+    return int(np.argmax(differ)) if differ.any() else None
+
+
 def check_same_labels(pred_a: Any, pred_b: Any, opts: EvalOptions) -> None:
     """`compare` of two files that hold their own labels: the labels must be the same, row by
     row; the first row where they differ is an alignment error naming it."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     from xentcli.prepare.align import align_rows
 
@@ -403,13 +424,9 @@ def check_same_labels(pred_a: Any, pred_b: Any, opts: EvalOptions) -> None:
     names = (sources[0].name, sources[1].name)
     for left, right in align_rows(streams[0], streams[1], names):
         for a_name, b_name in zip(columns[0], columns[1], strict=True):
-            a_col = pc.cast(left.column(a_name), pa.string())
-            b_col = pc.cast(right.column(b_name), pa.string())
-            same = pc.fill_null(pc.equal(a_col, b_col), False)
-            both_null = pc.and_(pc.is_null(a_col), pc.is_null(b_col))
-            differ = pc.invert(pc.or_(same, both_null))
-            if pc.any(differ).as_py():
-                at = pc.index(differ, True).as_py()
+            a_col, b_col = left.column(a_name), right.column(b_name)
+            at = _first_difference(a_col, b_col, names, a_name, offset)
+            if at is not None:
                 raise AlignmentError(
                     f"A and B hold different labels from data row {offset + at + 1} "
                     f"({a_col[at].as_py()!r} in {names[0]}, {b_col[at].as_py()!r} in {names[1]}): "

@@ -123,3 +123,28 @@ def test_lists_on_stdin_say_how_to_write_them(tmp_path):
     assert (
         run.returncode == 2 and "read as K target columns from a file given by name" in run.stderr
     )
+
+
+def test_compare_two_models_whose_files_hold_list_labels(cli, tmp_path, onehot):
+    """`compare` checks that both files hold the same labels row by row: lists compare value by
+    value (it was an internal error: no cast from a list to text); two models' numbers are
+    each file's own evaluation."""
+    probs, classes, targets = onehot
+    other = softmax(np.log(probs) + 0.3)
+    for name, p in (("a", probs), ("b", other)):
+        columns = {f"p_{j}": p[:, j] for j in range(4)}
+        pq.write_table(
+            pa.table({"y": pa.array(list(targets)), **columns}), tmp_path / f"{name}.parquet"
+        )
+    run = cli("compare", str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet"), "--json")
+    assert run.code == 0, run.stderr
+    first = json.loads(run.stdout)["differences"][0]
+    assert first["metric"] == "cross_entropy"
+    assert first["a"] == pytest.approx(log_loss(classes, probs), rel=1e-12)
+    assert first["b"] == pytest.approx(log_loss(classes, other), rel=1e-12)
+    changed = targets.copy()
+    changed[7] = np.roll(changed[7], 1)
+    columns = {f"p_{j}": other[:, j] for j in range(4)}
+    pq.write_table(pa.table({"y": pa.array(list(changed)), **columns}), tmp_path / "c.parquet")
+    run = cli("compare", str(tmp_path / "a.parquet"), str(tmp_path / "c.parquet"))
+    assert run.code == 2 and "different labels from data row 8" in run.stderr, run.stderr
