@@ -429,3 +429,33 @@ def test_running_out_of_memory_or_threads_is_said_so_not_blamed_on_the_file(
         patched.setattr("xentcli.api.accumulate", failing)
         run = cli("eval", str(tmp_path / "p.parquet"))
     assert_clean_error(run, said, "ulimit")
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--by", "tags"], "--by needs a column of single values"),
+        (["--on", "tags", "--labels", "SELF"], "--on needs a column of single values"),
+        (["--rows-out", "ROWS.csv", "--keep-col", "tags"], "write it as .parquet"),
+    ],
+)
+def test_a_column_of_lists_where_single_values_are_needed(cli, tmp_path, flags, said):
+    """--by, --on and a CSV --rows-out's --keep-col on a list column were internal errors
+    (pyarrow: no dictionary_encode / cast / CSV writer for lists): exit 2 naming the column."""
+    path = tmp_path / "nested.parquet"
+    pq.write_table(
+        pa.table({"label": [0, 1], "prob": [0.2, 0.9], "tags": [["x"], ["y", "z"]]}), path
+    )
+    flags = [
+        str(path) if f == "SELF" else str(tmp_path / f) if f == "ROWS.csv" else f for f in flags
+    ]
+    run = cli("eval", str(path), *flags)
+    assert_clean_error(run, "column 'tags': holds list<element: string> values", said)
+    assert not (tmp_path / "ROWS.csv").exists()
+    kept = cli(
+        "eval", str(path), "--rows-out", str(tmp_path / "rows.parquet"), "--keep-col", "tags"
+    )
+    assert kept.code == 0 and pq.read_table(tmp_path / "rows.parquet")["tags"].to_pylist()[1] == [
+        "y",
+        "z",
+    ]

@@ -154,7 +154,35 @@ def open_inputs(source: Any, labels: Any, opts: EvalOptions) -> tuple[Source, So
             f"no key column {opts.on!r}; columns are: {listed(preds.column_names, 'columns')}",
             file=preds.name,
         )
+    check_single_values(preds, label_src, opts)
     return preds, label_src
+
+
+NESTED = ("list", "large_list", "fixed_size_list", "struct", "map")
+
+
+def check_single_values(preds: Source, label_src: Source | None, opts: EvalOptions) -> None:
+    """--by and --on columns, and --keep-col ones bound for a CSV --rows-out, hold one value a
+    row: a column of lists cannot group rows, join them or be a CSV cell (it was an internal
+    error). CSV's own columns are text, and are never asked for their types here."""
+    wanted = [(preds, "--by", c) for c in opts.by]
+    if opts.on is not None:
+        wanted += [(s, "--on", opts.on) for s in (preds, label_src) if s is not None]
+    if opts.rows_out is not None and opts.rows_out.lower().endswith(".csv"):
+        wanted += [(preds, "--keep-col", c) for c in opts.keep_col]
+    for source, flag, column in wanted:
+        if source.format in ("csv", "tsv") or column not in source.column_names:
+            continue
+        kind = source.column_types().get(column, "")
+        if kind.startswith(NESTED):
+            fix = (
+                "a CSV --rows-out cannot hold them: write it as .parquet"
+                if flag == "--keep-col"
+                else f"{flag} needs a column of single values"
+            )
+            raise SchemaError(
+                f"holds {kind} values, not one value a row; {fix}", file=source.name, column=column
+            )
 
 
 def layout_of(preds: Source, label_src: Source | None, opts: EvalOptions) -> Layout:
