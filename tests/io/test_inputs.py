@@ -936,3 +936,16 @@ def test_a_label_column_of_lists_that_cannot_be_targets_says_how_to_write_them(c
         assert "--classes" not in run.stderr
     with pytest.raises(xentcli.InputError, match=r"pass label_col='y_\*' \(or"):
         xentcli.evaluate(str(tmp_path / "l.csv"))
+
+
+def test_a_json_line_naming_a_key_twice_says_so(cli, tmp_path):
+    """pyarrow refuses a key given twice in one object ("Column(/prob) was specified twice"),
+    which read as "a value unlike the rows before it": the message says the key is twice, from
+    a file and from stdin."""
+    path = tmp_path / "twice.jsonl"
+    path.write_text('{"label":1,"prob":0.9}\n{"label":0,"prob":0.2,"prob":0.3}\n')
+    run = cli("eval", str(path))
+    assert run.code == 2, run.stderr
+    assert "row 2, column 'prob': the key appears twice in this line" in run.stderr
+    piped = cli("eval", "-", "--input-format", "jsonl", input=path.read_bytes())
+    assert piped.code == 2 and "the key appears twice in this line" in piped.stderr, piped.stderr

@@ -3,6 +3,7 @@ a file (not stdin) of flat lines is read as CSV instead (jsonl_flat.py), faster.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import json
@@ -243,6 +244,8 @@ def explain_json_message(message: str, rows_before: int) -> Found | None:
     if field is None:
         return rows_before + row + 1, None, f"not valid JSON ({what})"
     column = field.group(1).replace("/", records.SEP)  # a record's field: probs/cat
+    if "was specified twice" in what:
+        return rows_before + row + 1, column, "the key appears twice in this line"
     return rows_before + row + 1, column, f"a value unlike the rows before it ({what})"
 
 
@@ -257,7 +260,9 @@ def locate_json_error(stream: BinaryIO, numeric: list[str]) -> Found | None:
                     continue
                 row += 1
                 try:
-                    record = json.loads(line)
+                    record = json.loads(line, object_pairs_hook=_unique_keys)
+                except _KeyTwice as exc:
+                    return row, str(exc), "the key appears twice in this line"
                 except ValueError as exc:
                     return row, None, f"not valid JSON ({getattr(exc, 'msg', exc)})"
                 if not isinstance(record, dict):
@@ -271,6 +276,18 @@ def locate_json_error(stream: BinaryIO, numeric: list[str]) -> Found | None:
     except (pa.ArrowException, OSError, EOFError) as exc:
         return None, None, f"cannot decompress or read ({exc})"
     return None
+
+
+class _KeyTwice(Exception):
+    """A JSON object that names a key twice (pyarrow refuses it; json.loads keeps the last)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        counts = collections.Counter(key for key, _ in pairs)
+        raise _KeyTwice(next(key for key, count in counts.items() if count > 1))
+    return record
 
 
 class _Prefixed(io.RawIOBase):
