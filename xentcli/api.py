@@ -377,6 +377,12 @@ def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
     except XentError as failure:  # still show the columns: what a user needs to fix it
         return replace(report, failure=failure)
     rule = label_rule(layout, plan.checks.positive)
+    label_types = label_src.column_types() if label_src is not None else types
+    if layout.label_col is not None and holds_lists(label_types.get(layout.label_col, "")):
+        rule = (  # as eval reads them (prepare/list_targets.py)
+            f"one-hot or soft targets: each row's list is read as K target columns "
+            f"{layout.label_col}.0 … {layout.label_col}.K-1"
+        )
     return replace(report, layout=layout, label_rule=rule, metrics=plan.metrics)
 
 

@@ -148,3 +148,13 @@ def test_compare_two_models_whose_files_hold_list_labels(cli, tmp_path, onehot):
     pq.write_table(pa.table({"y": pa.array(list(changed)), **columns}), tmp_path / "c.parquet")
     run = cli("compare", str(tmp_path / "a.parquet"), str(tmp_path / "c.parquet"))
     assert run.code == 2 and "different labels from data row 8" in run.stderr, run.stderr
+
+
+def test_inspect_says_lists_are_read_as_targets(cli, tmp_path, onehot):
+    probs, _, targets = onehot
+    columns = {f"p_{j}": probs[:, j] for j in range(4)}
+    pq.write_table(pa.table({"label": pa.array(list(targets)), **columns}), tmp_path / "l.parquet")
+    run = cli("inspect", str(tmp_path / "l.parquet"), "--json")
+    assert run.code == 0, run.stderr
+    said = json.dumps(json.loads(run.stdout))
+    assert "each row's list is read as K target columns label.0" in said
