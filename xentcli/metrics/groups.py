@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,12 +45,20 @@ def _encoded(column: pa.Array) -> tuple[np.ndarray, list[str]]:
     """Per row an index into the column's distinct values as key text (null last, if any)."""
     encoded = column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
     values = encoded.dictionary.cast(pa.string()).to_pylist()
-    texts = [_key_text(v) for v in values]
+    texts = [
+        v if v is not None and "\\" not in v and SEPARATOR not in v else _key_text(v)
+        for v in values
+    ]
     indices = encoded.indices
     if column.null_count:
         indices = indices.fill_null(len(texts))
         texts.append(NULL_KEY)
     return int_values(indices).astype(np.int64), texts
+
+
+def _plain(value: str) -> bool:
+    """A value that is its own key text (no backslash, no SEPARATOR): most of them."""
+    return "\\" not in value and SEPARATOR not in value
 
 
 def _key_text(value: str | None) -> str:
@@ -59,15 +67,17 @@ def _key_text(value: str | None) -> str:
     is a group of its own."""
     if value is None:
         return NULL_KEY
-    if "\\" in value or SEPARATOR in value:
-        return value.replace("\\", "\\\\").replace(SEPARATOR, "\\s")
-    return value
+    if _plain(value):
+        return value
+    return value.replace("\\", "\\\\").replace(SEPARATOR, "\\s")
 
 
 def key_values(key: str) -> list[str]:
     """A group's key as the values it stands for, shown: a null as <null>."""
     return [
-        NULL_NAME
+        part
+        if "\\" not in part
+        else NULL_NAME
         if part == NULL_KEY
         else re.sub(r"\\(.)", lambda m: "\\" if m.group(1) == "\\" else SEPARATOR, part)
         for part in key.split(SEPARATOR)
@@ -124,19 +134,23 @@ class GroupsTable:
             intervals = row.intervals
             if intervals is not None:
                 intervals = {n: intervals[n] for n in first if n in intervals}
-            rows.append(replace(row, metrics=first | row.metrics, intervals=intervals))
+            rows.append(GroupRow(row.group, row.rows, first | row.metrics, intervals, row.key))
         return GroupsTable(self.columns, tuple(rows))
 
     def with_intervals(self, bounds: dict[str, dict[str, list[float | None]]]) -> GroupsTable:
         """The table with each group's --bootstrap intervals (group key → metric → bounds)."""
-        rows = [replace(row, intervals=bounds.get(row.key)) for row in self.rows]
+        rows = [
+            GroupRow(row.group, row.rows, row.metrics, bounds.get(row.key), row.key)
+            for row in self.rows
+        ]
         return GroupsTable(self.columns, tuple(rows))
 
     def with_metrics(self, values: dict[str, dict[str, float | None]]) -> GroupsTable:
         """The table with more metrics per group (group key → name → value)."""
         rows = []
         for row in self.rows:
-            rows.append(replace(row, metrics=row.metrics | values.get(row.key, {})))
+            extra = values.get(row.key, {})
+            rows.append(GroupRow(row.group, row.rows, row.metrics | extra, row.intervals, row.key))
         return GroupsTable(self.columns, tuple(rows))
 
 
@@ -207,7 +221,8 @@ class Groups:
                     else None
                 )
                 metrics[name] = metric.final(mean) if mean is not None else None
-            group = dict(zip(self.columns, key_values(key), strict=True))
+            values = key.split(SEPARATOR) if "\\" not in key else key_values(key)  # most keys
+            group = dict(zip(self.columns, values, strict=True))
             entries.append(GroupRow(group, int(self.rows[g]), metrics, key=key))
         return {"groups": GroupsTable(self.columns, tuple(entries))}
 
