@@ -402,7 +402,7 @@ def test_a_named_pipe_is_read_to_its_end(tmp_path, monkeypatch, data):
     writer = threading.Thread(target=lambda: pipe.write_bytes(path.read_bytes()))
     writer.start()
     report = xentcli.evaluate(str(pipe), input_format="csv")
-    writer.join()
+    writer.join(timeout=10)
     assert report.rows.read == len(data)
     assert report.metrics == xentcli.evaluate(str(path)).metrics
 
@@ -949,3 +949,23 @@ def test_a_json_line_naming_a_key_twice_says_so(cli, tmp_path):
     assert "row 2, column 'prob': the key appears twice in this line" in run.stderr
     piped = cli("eval", "-", "--input-format", "jsonl", input=path.read_bytes())
     assert piped.code == 2 and "the key appears twice in this line" in piped.stderr, piped.stderr
+
+
+def test_a_parquet_file_through_a_named_pipe_is_read_from_a_temporary_copy(tmp_path, data):
+    """`xentcli eval <(zcat preds.parquet.gz) --input-format parquet`, or a FIFO named
+    .parquet: a pipe cannot seek to Parquet's footer ("lseek failed"); it is copied to a file
+    in --tmp-dir first, as stdin is, and named as given."""
+    import threading
+
+    source = tmp_path / "preds.parquet"
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), source)
+    pipe = tmp_path / "pipe.parquet"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(source.read_bytes()), daemon=True)
+    writer.start()
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    report = xentcli.evaluate(str(pipe), tmp_dir=str(spool))
+    writer.join(timeout=10)
+    assert report.to_dict()["inputs"]["predictions"] == str(pipe)
+    assert dict(report.metrics) == dict(xentcli.evaluate(str(source)).metrics)

@@ -7,10 +7,11 @@ import atexit
 import contextlib
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 
@@ -96,7 +97,7 @@ def open_source(source: Any, input_format: str | None = None, tmp_dir: str | Non
     if path == STDIN:
         fmt = input_format or stdin_format() or "csv"
         if fmt not in TEXT_FORMATS:
-            return _spooled(fmt, tmp_dir)
+            return _spooled(fmt, tmp_dir, sys.stdin.buffer, STDIN_NAME)
         return OPENERS[fmt](path)  # type: ignore[no-any-return]
     found = storage.kind(path)
     if found == "directory" or (found == "missing" and any(c in path for c in storage.WILDCARDS)):
@@ -114,39 +115,51 @@ def open_source(source: Any, input_format: str | None = None, tmp_dir: str | Non
         return DatasetSource(path, paths, base, OPENERS[fmt])
     if found == "missing":
         raise InputError("no such object" if storage.is_url(path) else "no such file", file=path)
-    return OPENERS[input_format or detect_format(path)](path)  # type: ignore[no-any-return]
+    fmt = input_format or detect_format(path)
+    if fmt not in TEXT_FORMATS and _is_pipe(path):  # `<(zcat preds.parquet.gz)`: no seeking
+        with open(path, "rb") as pipe:
+            return _spooled(fmt, tmp_dir, pipe, path)
+    return OPENERS[fmt](path)  # type: ignore[no-any-return]
 
 
-def _spooled(fmt: str, tmp_dir: str | None) -> Source:
-    """stdin in a format read from a file (Parquet's footer is at its end, numpy's and ORC's
-    readers seek): copied to a temporary file in `tmp_dir` (the system's by default) in
-    constant memory, removed at exit, and read as that file under the name <stdin>."""
+def _is_pipe(path: str) -> bool:
+    """A named pipe or a process substitution's /dev/fd/N: read once, front to back."""
+    try:
+        return not storage.is_url(path) and stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _spooled(fmt: str, tmp_dir: str | None, stream: BinaryIO, name: str) -> Source:
+    """stdin or a pipe in a format read from a file (Parquet's footer is at its end, numpy's
+    and ORC's readers seek): copied to a temporary file in `tmp_dir` (the system's by default)
+    in constant memory, removed at exit, and read as that file under its own `name`."""
     try:
         handle, spool = tempfile.mkstemp(prefix="xentcli-stdin-", suffix=f".{fmt}", dir=tmp_dir)
     except OSError as exc:
         raise InputError(
             f"cannot copy {fmt} data to a temporary file ({exc.strerror}): pass --tmp-dir "
             "with a writable folder, or the file by name",
-            file=STDIN_NAME,
+            file=name,
         ) from None
     atexit.register(_removed, spool)
     with os.fdopen(handle, "wb") as out:
         try:
-            shutil.copyfileobj(sys.stdin.buffer, out, COPY_BYTES)
+            shutil.copyfileobj(stream, out, COPY_BYTES)
         except OSError as exc:  # a full disk
             raise InputError(
                 f"cannot copy {fmt} data to {spool} ({exc.strerror}): pass --tmp-dir with room "
                 "for it, or the file by name",
-                file=STDIN_NAME,
+                file=name,
             ) from None
     if not os.path.getsize(spool):
-        raise InputError("the file is empty", file=STDIN_NAME)
+        raise InputError("the file is empty", file=name)
     try:
         source: Source = OPENERS[fmt](spool)
     except XentError as exc:
-        exc.file = STDIN_NAME if exc.file == spool else exc.file
+        exc.file = name if exc.file == spool else exc.file
         raise
-    source.name = STDIN_NAME
+    source.name = name
     return source
 
 
