@@ -328,3 +328,18 @@ def test_headers_are_measured_in_terminal_cells():
 
     assert _fitted(["c", "交叉熵_平均损失"], [1, 8], 20) == ["c", "交叉熵_\n平均损失"]
     assert _fitted(["c", "交叉熵_平均损失"], [1, 8], 30) == ["c", "交叉熵_平均损失"]
+
+
+def test_an_infinite_number_is_null_in_json(cli, tmp_path):
+    """JSON has no infinity: perplexity = exp(736.8) overflows, and is written null (strict
+    JSON), while the finite numbers beside it stay as they are."""
+    path = tmp_path / "tiny.csv"
+    path.write_text("label,p_0,p_1,p_2\n0,1e-320,0.5,0.5\n")
+    for fmt in ("json", "jsonl"):
+        run = cli("eval", str(path), "--eps", "0", "--format", fmt)
+        assert run.code == 0, run.stderr
+        assert "Infinity" not in run.stdout and "NaN" not in run.stdout
+        if fmt == "json":
+            metrics = json.loads(run.stdout)["metrics"]
+            assert metrics["perplexity"] is None
+            assert metrics["cross_entropy"] == pytest.approx(-np.log(1e-320), rel=1e-12)

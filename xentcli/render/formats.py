@@ -25,7 +25,11 @@ class Style:
 
 def render_json(view: View, out: TextIO, style: Style) -> None:
     """The report's JSON document (schema version 1), full precision, by the json module."""
-    out.write(json.dumps(_json_safe(view.document), indent=2, allow_nan=False) + "\n")
+    try:  # most reports hold no infinity: written as they are, without a pass to look
+        text = json.dumps(view.document, indent=2, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_json_safe(view.document), indent=2, allow_nan=False)
+    out.write(text + "\n")
 
 
 def render_jsonl(view: View, out: TextIO, style: Style) -> None:
