@@ -56,19 +56,12 @@ def _encoded(column: pa.Array) -> tuple[np.ndarray, list[str]]:
     return int_values(indices).astype(np.int64), texts
 
 
-def _plain(value: str) -> bool:
-    """A value that is its own key text (no backslash, no SEPARATOR): most of them."""
-    return "\\" not in value and SEPARATOR not in value
-
-
 def _key_text(value: str | None) -> str:
     """A value as part of a group's key: a null is NULL_KEY, a value's backslashes are doubled
     and its SEPARATORs written `\\s`, so a value `<null>`, `\\0` or one holding SEPARATOR
     is a group of its own."""
     if value is None:
         return NULL_KEY
-    if _plain(value):
-        return value
     return value.replace("\\", "\\\\").replace(SEPARATOR, "\\s")
 
 

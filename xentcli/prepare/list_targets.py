@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from xentcli.io.source import Source
@@ -26,6 +25,7 @@ class ListTargets:
     def __init__(self, inner: Source, column: str, width: int) -> None:
         self.inner, self.column, self.width = inner, column, width
         self.targets = target_names(column, width)
+        self.position = {name: k for k, name in enumerate(self.targets)}  # row of list_rows'
         self.name = inner.name
 
     @property
@@ -62,8 +62,8 @@ class ListTargets:
         """The inner source's batches, the list column's values appended as the target
         columns asked for (float64; a null list is a row of NaN, a list of another length an
         error naming its row)."""
-        asked = [c for c in numeric if c in self.targets]
-        rest = [c for c in numeric if c not in self.targets]
+        asked = [c for c in numeric if c in self.position]
+        rest = [c for c in numeric if c not in self.position]
         if not asked:
             yield from self.inner.batches(numeric, labels, chunk_rows, keys)
             return
@@ -74,8 +74,7 @@ class ListTargets:
             values, _ = list_rows(
                 batch.column(self.column), self.width, self.name, self.column, rows
             )
-            targets = np.ascontiguousarray(values)
-            columns = {n: pa.array(targets[self.targets.index(n)]) for n in asked}
+            columns = {n: pa.array(values[self.position[n]]) for n in asked}
             names = [n for n in batch.schema.names if kept or n != self.column]
             arrays = [batch.column(n) for n in names] + list(columns.values())
             rows += batch.num_rows
