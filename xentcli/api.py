@@ -17,7 +17,7 @@ from xentcli.engine.plan import (
     text_types,
 )
 from xentcli.engine.rows_out import RowsOut
-from xentcli.errors import AlignmentError, ListLabels, UsageError, XentError
+from xentcli.errors import AlignmentError, ListLabels, ShortLists, UsageError, XentError
 from xentcli.io.arrow_numpy import null_mask
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.io.csv_header import read_as_a_row
@@ -252,12 +252,17 @@ def evaluate_with(
     progress: Callable[[int, float | None], None] | None = None,
     gates: Iterable[Gate] = (),
     targets: tuple[str, int] | None = None,
+    short: tuple[str, int] | None = None,
 ) -> Report:
     """evaluate() with an already-built EvalOptions, and gates; `progress(rows, fraction)` after
     each chunk (fraction of the input read, or None where it cannot be known). `targets`: a
-    label column of lists and its width, read as target columns (prepare/list_targets.py)."""
+    label column of lists and its width, read as target columns; `short`: a prediction column
+    of lists one or two values long, read as the columns of a binary problem
+    (prepare/list_targets.py)."""
     gates = tuple(gates)
     preds, label_src = open_inputs(source, labels, opts)
+    if short is not None:
+        preds = ListTargets(preds, *short, predictions=True)
     if targets is None and opts.task == Task.MULTILABEL:  # checked before any row is read
         targets = _listed_labels(label_src or preds, opts)
         if targets is not None:
@@ -281,7 +286,9 @@ def evaluate_with(
         if isinstance(exc, ListLabels) and (
             again := _as_targets(exc, source, labels, opts, layout)
         ):
-            return evaluate_with(source, labels, again[0], progress, gates, again[1])
+            return evaluate_with(source, labels, again[0], progress, gates, again[1], short)
+        if isinstance(exc, ShortLists) and (split := _as_columns(exc, source, opts, layout)):
+            return evaluate_with(source, labels, split, progress, gates, targets, _short_of(exc))
         for read in (preds, label_src):  # a dataset's row: in which file
             placed = getattr(read, "placed", None)
             exc = placed(exc) if placed is not None else exc
@@ -324,6 +331,23 @@ def _as_targets(
         return None
     names = ",".join(target_names(exc.column, exc.width))
     return replace(opts, label_col=names), (exc.column, exc.width)
+
+
+def _as_columns(
+    exc: ShortLists, source: Any, opts: EvalOptions, layout: Layout
+) -> EvalOptions | None:
+    """The options that read a prediction column of short lists as its columns, where the
+    evaluation can be run again over them (the inputs can be read again, on this machine)."""
+    if opts.engine != "local" or exc.column is None or exc.column != layout.pred_cols[0]:
+        return None
+    if isinstance(source, str) and source == STDIN:
+        return None
+    return replace(opts, pred_col=exc.column)  # the view's fields `proba.0`, `proba.1`
+
+
+def _short_of(exc: ShortLists) -> tuple[str, int]:
+    assert exc.column is not None
+    return exc.column, exc.width
 
 
 def _evaluated(
@@ -373,6 +397,11 @@ def inspect_input(source: Any, labels: Any, opts: EvalOptions) -> InspectReport:
     )
     try:
         layout = layout_of(preds, label_src, opts)
+        width = list_width(preds, layout) if layout.short_lists else None
+        if width == 1 or (width == 2 and not opts.logits):  # as eval reads them (ShortLists)
+            preds = ListTargets(preds, layout.pred_cols[0], width, predictions=True)
+            opts = replace(opts, pred_col=layout.pred_cols[0])
+            layout = layout_of(preds, label_src, opts)
         plan = make_plan(opts, layout)
     except XentError as failure:  # still show the columns: what a user needs to fix it
         return replace(report, failure=failure)

@@ -70,6 +70,17 @@ class ListLabels(InputError):
         self.width = width  # the first list's length: the targets per row
 
 
+class ShortLists(InputError):
+    """A prediction list column of one value per row (Keras' (n, 1) output), or of two
+    probabilities (predict_proba's): one binary problem, as one or two columns are; the
+    evaluation is run again over its values as columns (prepare/list_targets.py), where the
+    input can be read again."""
+
+    def __init__(self, message: str, *, file: str | None, column: str, width: int):
+        super().__init__(message, file=file, column=column)
+        self.width = width
+
+
 class ResourceError(XentError):
     """The machine's limits, not the input: memory or threads ran out (exit code 2, as grep and
     sort exit on "memory exhausted")."""

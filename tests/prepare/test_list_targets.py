@@ -112,7 +112,7 @@ def test_a_list_of_another_length_or_a_null_list_is_named(cli, tmp_path):
 
 def test_lists_on_stdin_say_how_to_write_them(tmp_path):
     """stdin cannot be read a second time: the message says how to write the targets."""
-    text = 'y_true,y_pred\n"[0,1]","[0.2,0.8]"\n"[1,0]","[0.6,0.4]"\n'
+    text = 'y_true,y_pred\n"[0,1,0]","[0.2,0.7,0.1]"\n"[1,0,0]","[0.6,0.3,0.1]"\n'
     run = subprocess.run(
         [sys.executable, "-m", "xentcli", "eval", "-"],
         input=text,

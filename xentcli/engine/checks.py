@@ -35,7 +35,9 @@ def check_task(layout: Layout, opts: EvalOptions) -> None:
             "--task multilabel takes K label columns: pass --label-col with a glob such as "
             "'y_*' or a comma list"
         )
-    _check_misplaced(task, targets, opts, two_columns=layout.positive is not None)
+    _check_misplaced(
+        task, targets, opts, two_columns=layout.positive is not None, short=layout.short_lists
+    )
     if not opts.logits and any(c.startswith("logit_") for c in pred_cols):
         raise UsageError(
             f"columns {cols} are named as logits; pass --logits (xentcli does not guess logits)"
@@ -44,12 +46,17 @@ def check_task(layout: Layout, opts: EvalOptions) -> None:
 
 
 def _check_misplaced(
-    task: Task, targets: tuple[str, ...], opts: EvalOptions, two_columns: bool = False
+    task: Task,
+    targets: tuple[str, ...],
+    opts: EvalOptions,
+    two_columns: bool = False,
+    short: bool = False,
 ) -> None:
-    """An option the task would ignore is a usage error, not a silent no-op."""
+    """An option the task would ignore is a usage error, not a silent no-op. `short`: a list
+    column that a binary problem's may turn out to be (Layout.short_lists)."""
     binary_or_multiclass = (Task.BINARY, Task.MULTICLASS)
     misplaced = [
-        ("--positive", "binary", opts.positive is not None and task != Task.BINARY),
+        ("--positive", "binary", opts.positive is not None and task != Task.BINARY and not short),
         (
             "--ignore-label",
             "one label column of classes",

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from xentcli.errors import InputError
+from xentcli.errors import InputError, ShortLists, UsageError
 from xentcli.prepare.labels import IGNORED, MISSING, ClassIndex, LabelMapper
 from xentcli.prepare.layout import Layout
 from xentcli.prepare.scratch import Scratch
@@ -236,6 +236,26 @@ class ChunkPreparer:
                 return values
             width = len(self.classes) if self.classes else (len(lay.target_cols) or None)
             values, found = list_rows(column, width, self.pred_file, name, offset)
+            binary = found == 1 or (found == 2 and not self.checks.logits)
+            if lay.short_lists and not binary and self.checks.positive is not None:
+                raise UsageError(  # let through before the lists' length was known
+                    f"--positive applies to binary, not to this multiclass evaluation "
+                    f"({name!r} holds lists of {found} values)"
+                )
+            if lay.short_lists and binary:
+                raise ShortLists(
+                    f"holds lists of {found} value{'s' if found > 1 else ''}: one binary "
+                    f"problem, read as {'its columns' if found > 1 else 'a column'} where the "
+                    "input can be read again (a file given by name, --engine local); else pass "
+                    + (
+                        "--task multiclass for the two-class form, or write P(positive) as a column"
+                        if found > 1
+                        else "the value as a column"
+                    ),
+                    file=self.pred_file,
+                    column=name,
+                    width=found,
+                )
             if self.classes is None:
                 self.classes = tuple(str(k) for k in range(found))
             return values

@@ -63,6 +63,9 @@ class Layout:
     class_named: bool = False  # predictions taken as float columns named by classes (guessed)
     negative: str | None = None  # two complementary columns: the other column's class name
     told: tuple[str, ...] = ()  # what the readers said of how they read (no header line)
+    # a prediction list of one value, or of two probabilities, is a binary problem: the chunk
+    # that meets one says so (ShortLists) and the run is read again over its columns
+    short_lists: bool = False
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -252,6 +255,7 @@ def resolve_layout(
         next((n for n in KEY_NAMES if n in pred_names and n not in {label_col, *pred_cols}), None),
         class_named=picked.guessed,
         negative=negative,
+        short_lists=pred_list and request.task is None and not targets,
     )
 
 

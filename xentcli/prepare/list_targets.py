@@ -1,7 +1,11 @@
 """A label column of lists — one-hot or soft targets per row, as Keras' `y_true` is saved: a
 Parquet or Arrow list, or JSON arrays in CSV — read as K target columns `y_true.0` … `y_true.K-1`,
 as if the file had them (docs/inputs.md). The evaluation meets the list first (prepare/labels.py
-raises ListLabels) and is run again over this view of the same input."""
+raises ListLabels) and is run again over this view of the same input.
+
+A prediction column of lists one value long, or two probabilities long (prepare/chunk.py raises
+ShortLists), is read so too, as the prediction columns `proba.0` (`proba.1`) of a binary problem,
+the list column itself left out of the view."""
 
 from __future__ import annotations
 
@@ -22,8 +26,9 @@ def target_names(column: str, width: int) -> list[str]:
 class ListTargets:
     """`inner`, whose list column `column` also reads as `width` float columns `column.k`."""
 
-    def __init__(self, inner: Source, column: str, width: int) -> None:
+    def __init__(self, inner: Source, column: str, width: int, predictions: bool = False) -> None:
         self.inner, self.column, self.width = inner, column, width
+        self.predictions = predictions  # read as prediction columns, the list column hidden
         self.targets = target_names(column, width)
         self.position = {name: k for k, name in enumerate(self.targets)}  # row of list_rows'
         self.name = inner.name
@@ -34,22 +39,35 @@ class ListTargets:
 
     @property
     def column_names(self) -> list[str]:
-        return [*self.inner.column_names, *self.targets]
+        names = self.inner.column_names
+        if self.predictions:
+            names = [n for n in names if n != self.column]
+        return [*names, *self.targets]
 
     @property
     def num_rows(self) -> int | None:
         return self.inner.num_rows
 
     def column_types(self) -> dict[str, str]:
-        return self.inner.column_types() | dict.fromkeys(self.targets, "double")
+        types = self.inner.column_types()
+        if self.predictions:  # a new dict: the inner source's may be kept
+            types = {n: t for n, t in types.items() if n != self.column}
+        return types | dict.fromkeys(self.targets, "double")
 
     @property
     def note(self) -> str:
         """How the input was read: the inner source's note, and the lists as targets."""
-        said = (
-            f"{self.column!r} holds lists of {self.width} values: read as target columns "
-            f"{self.targets[0]} … {self.targets[-1]} (one-hot or soft labels)"
-        )
+        if self.predictions:
+            said = f"{self.column!r} holds lists of {self.width} value" + (
+                f"s: read as the two columns {self.targets[0]}, {self.targets[1]}"
+                if self.width > 1
+                else f": read as the column {self.targets[0]}"
+            )
+        else:
+            said = (
+                f"{self.column!r} holds lists of {self.width} values: read as target columns "
+                f"{self.targets[0]} … {self.targets[-1]} (one-hot or soft labels)"
+            )
         inner = getattr(self.inner, "note", None)
         return f"{inner}; {said}" if inner else said
 

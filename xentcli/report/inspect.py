@@ -126,6 +126,8 @@ class InspectReport:
 def _classes(layout: Layout) -> str | None:
     if layout.classes:
         return ", ".join(layout.classes)
+    if layout.short_lists:  # eval reads lists of one value, or two probabilities, as columns
+        return "0..K-1, K from the first row's list (K = 1, or 2 probabilities: binary)"
     return "0..K-1, K from the first row's list" if layout.pred_list else None
 
 

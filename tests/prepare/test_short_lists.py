@@ -1,0 +1,149 @@
+"""A prediction column of lists two probabilities long (predict_proba's rows saved as lists,
+Spark ML's binary `probability`) is one binary problem, as two probability columns are (SPEC
+§4.3); a list one value long (Keras' (n, 1) output) is the binary column. Checked against
+scikit-learn's log_loss and brier_score_loss, which read (n, 2) and (n, 1) arrays so."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+import xentcli
+
+
+@pytest.fixture
+def scored():
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0.01, 0.99, 300)
+    y = (rng.uniform(size=300) < p).astype(np.int64)
+    return y, np.column_stack([1 - p, p])
+
+
+def evaluated(cli, *args):
+    run = cli("eval", *args, "--json")
+    assert run.code == 0, run.stderr
+    return json.loads(run.stdout), run.stderr
+
+
+def test_parquet_list_of_two_is_binary_as_log_loss_and_brier_score_it(cli, tmp_path, scored):
+    y, proba = scored
+    pq.write_table(pa.table({"label": y, "proba": pa.array(list(proba))}), tmp_path / "p.parquet")
+    report, said = evaluated(cli, str(tmp_path / "p.parquet"), "--chunk-rows", "64", "--auc")
+    assert report["task"] == "binary"
+    metrics = report["metrics"]
+    assert metrics["binary_cross_entropy"] == pytest.approx(log_loss(y, proba), rel=1e-12)
+    assert metrics["mse"] == pytest.approx(brier_score_loss(y, proba[:, 1]), rel=1e-12)
+    assert metrics["roc_auc"] == pytest.approx(roc_auc_score(y, proba[:, 1]), rel=1e-12)
+    assert "'proba' holds lists of 2 values: read as the two columns proba.0, proba.1" in said
+
+
+def test_task_multiclass_keeps_the_two_class_form(cli, tmp_path, scored):
+    y, proba = scored
+    pq.write_table(pa.table({"label": y, "proba": pa.array(list(proba))}), tmp_path / "p.parquet")
+    report, _ = evaluated(cli, str(tmp_path / "p.parquet"), "--task", "multiclass")
+    assert report["task"] == "multiclass"
+    # the seeds' mse sums over the two classes: twice the Brier score
+    assert report["metrics"]["mse"] == pytest.approx(2 * brier_score_loss(y, proba[:, 1]))
+    assert report["metrics"]["cross_entropy"] == pytest.approx(log_loss(y, proba), rel=1e-12)
+
+
+def test_json_arrays_in_csv_and_jsonl_read_the_same(cli, tmp_path, scored):
+    y, proba = scored
+    as_text = [json.dumps(row.tolist()) for row in proba]
+    pd.DataFrame({"y": y, "probs": as_text}).to_csv(tmp_path / "p.csv", index=False)
+    with open(tmp_path / "p.jsonl", "w") as out:
+        for label, row in zip(y, proba, strict=True):
+            out.write(json.dumps({"y": int(label), "probs": row.tolist()}) + "\n")
+    for name in ("p.csv", "p.jsonl"):
+        report, _ = evaluated(cli, str(tmp_path / name))
+        assert report["task"] == "binary", name
+        assert report["metrics"]["binary_cross_entropy"] == pytest.approx(
+            log_loss(y, proba), rel=1e-12
+        )
+
+
+def test_list_of_one_value_is_the_binary_probability_or_logit(cli, tmp_path, scored):
+    """Keras' sigmoid output saved as it comes, shape (n, 1); with --logits, raw scores."""
+    y, proba = scored
+    column = pa.array(list(proba[:, 1:]))
+    pq.write_table(pa.table({"label": y, "prob": column}), tmp_path / "p.parquet")
+    report, said = evaluated(cli, str(tmp_path / "p.parquet"))
+    assert report["task"] == "binary"
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(
+        log_loss(y, proba[:, 1]), rel=1e-12
+    )
+    assert "'prob' holds lists of 1 value: read as the column prob.0" in said
+    logits = np.log(proba[:, 1:]) - np.log(proba[:, :1])
+    pq.write_table(pa.table({"label": y, "logit": pa.array(list(logits))}), tmp_path / "z.parquet")
+    report, _ = evaluated(cli, str(tmp_path / "z.parquet"), "--logits")
+    assert report["task"] == "binary"
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(
+        log_loss(y, proba[:, 1]), rel=1e-9
+    )
+
+
+def test_two_logits_per_row_stay_multiclass(cli, tmp_path, scored):
+    y, proba = scored
+    logits = np.log(proba) + 3.0  # softmax gives proba back
+    pq.write_table(pa.table({"label": y, "logits": pa.array(list(logits))}), tmp_path / "z.parquet")
+    report, _ = evaluated(cli, str(tmp_path / "z.parquet"), "--logits")
+    assert report["task"] == "multiclass"
+    assert report["metrics"]["cross_entropy"] == pytest.approx(log_loss(y, proba), rel=1e-9)
+
+
+def test_classes_name_the_two_values_and_positive_picks_one(cli, tmp_path, scored):
+    y, proba = scored
+    names = np.array(["ham", "spam"])[y]
+    pq.write_table(
+        pa.table({"label": names, "proba": pa.array(list(proba))}), tmp_path / "p.parquet"
+    )
+    report, _ = evaluated(cli, str(tmp_path / "p.parquet"), "--classes", "ham,spam")
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(log_loss(y, proba), rel=1e-12)
+    report, _ = evaluated(
+        cli, str(tmp_path / "p.parquet"), "--classes", "ham,spam", "--positive", "ham"
+    )
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(
+        log_loss(1 - y, proba[:, ::-1]), rel=1e-12
+    )
+    run = cli("eval", str(tmp_path / "p.parquet"))  # text labels name neither column
+    assert run.code == 2 and "pass --classes" in run.stderr
+
+
+def test_a_dataframe_of_list_rows_and_inspect(cli, tmp_path, scored):
+    y, proba = scored
+    report = xentcli.evaluate(pd.DataFrame({"label": y, "proba": list(proba)}))
+    assert report.task == "binary"
+    assert report.metrics["mse"] == pytest.approx(brier_score_loss(y, proba[:, 1]), rel=1e-12)
+    pq.write_table(pa.table({"label": y, "proba": pa.array(list(proba))}), tmp_path / "p.parquet")
+    run = cli("inspect", str(tmp_path / "p.parquet"), "--json")
+    assert run.code == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["task"] == "binary" and seen["predictions"] == ["proba.1"]
+
+
+def test_stdin_cannot_be_read_again_and_says_what_to_pass(cli):
+    text = 'label,proba\n1,"[0.2,0.8]"\n0,"[0.6,0.4]"\n'
+    run = cli("eval", "-", input=text)
+    assert run.code == 2
+    assert "holds lists of 2 values: one binary problem" in run.stderr
+    assert "--task multiclass" in run.stderr
+    run = cli("eval", "-", "--task", "multiclass", "--json", input=text)
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(
+        log_loss([1, 0], [[0.2, 0.8], [0.6, 0.4]]), rel=1e-12
+    )
+
+
+def test_positive_with_a_longer_list_is_still_refused(cli, tmp_path):
+    """--positive is let through before the list's length is known, then refused."""
+    three = pa.array([[0.2, 0.3, 0.5], [0.1, 0.8, 0.1]])
+    pq.write_table(pa.table({"label": [2, 1], "proba": three}), tmp_path / "p.parquet")
+    run = cli("eval", str(tmp_path / "p.parquet"), "--positive", "1")
+    assert run.code == 2
+    assert "--positive applies to binary" in run.stderr and "lists of 3 values" in run.stderr
