@@ -142,6 +142,32 @@ def test_closed_stdout_pipe_exits_quietly():
     assert stderr == ""
 
 
+def test_closed_pipe_behind_o_dev_stdout_exits_quietly():
+    """`-o /dev/stdout | head`: the device is written in place, its closed pipe as quiet as
+    stdout's (it was exit 2, "cannot write (Broken pipe)")."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "xentcli",
+            "eval",
+            str(SAMPLES / "binary.parquet"),
+            "--by",
+            "label",
+            "--json",
+            "-o",
+            "/dev/stdout",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    proc.stderr.close()
+    assert (proc.returncode, stderr) == (0, "")
+
+
 @pytest.mark.parametrize("command", [["xentcli"], ["xent"], [sys.executable, "-m", "xentcli"]])
 def test_entry_points(command):
     import shutil

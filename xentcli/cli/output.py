@@ -54,7 +54,10 @@ def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | Non
         except (OSError, ValueError) as exc:  # a full disk, a closed stream
             raise InputError(f"cannot write the report ({reason(exc)})", file="<stdout>") from None
     else:
-        write_atomically(output, lambda out: render(view, out, replace(style, color=False)))
+        try:
+            write_atomically(output, lambda out: render(view, out, replace(style, color=False)))
+        except BrokenPipeError:  # a device (`-o /dev/stdout | head`): a closed pipe is quiet
+            pass
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary:
         try:

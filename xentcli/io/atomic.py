@@ -92,6 +92,10 @@ def written(output: str, flag: str = "-o") -> Iterator[str]:
     target = AtomicFile(output, flag)
     try:
         yield target.path
+    except BrokenPipeError:
+        if target.device:  # `-o /dev/stdout | head`: a closed pipe, as for stdout itself
+            raise
+        raise target.failed(BrokenPipeError()) from None
     except OSError as exc:
         raise target.failed(exc) from None
     except BaseException:
