@@ -272,7 +272,7 @@ def test_polars_frames_and_series_as_scikit_learn_takes_them():
         ),
         (
             {"y_true": [1, 2], "y_prob": [0.9, 0.1]},
-            "column 'y_true': label 2 is not 0/1 or true/false; pass positive=VALUE",
+            "column 'y_true': label 2 is not 0/1, -1/1 or true/false; pass positive=VALUE",
         ),
         (
             {"y_true": [1, 0], "y_prob": [0.9, 0.1], "sample_weight": [1, -1]},

@@ -102,8 +102,8 @@ CASES = {
     "binary label not 0/1": (
         ("csv", ["y", "prob"], [[1, 0.5], [2, 0.5]]),
         [],
-        "{f}, row 2, column 'y': label 2 is not 0/1 or true/false; pass --positive VALUE for two "
-        "label values, or --task regression for a numeric target",
+        "{f}, row 2, column 'y': label 2 is not 0/1, -1/1 or true/false; pass --positive VALUE "
+        "for two label values, or --task regression for a numeric target",
     ),
     "the only prediction column taken as weights": (
         ("csv", ["y", "prob"], [[1, 0.5], [0, 0.5]]),
@@ -441,7 +441,6 @@ def test_a_feather_version_1_file_is_named_with_the_way_out(cli, tmp_path):
         ("label,p_0,p_1,p_2", "-100,0.3,0.3,0.4", "pass --ignore-label -100 to drop rows with it"),
         ("label,p_0,p_1,p_2", "-1,0.3,0.3,0.4", "pass --ignore-label -1 to drop rows with it"),
         ("label,prob", "-100,0.3", "pass --ignore-label -100 to drop rows with it"),
-        ("label,prob", "-1,0.3", "pass --positive VALUE for two label values"),  # -1/1 labels
     ],
 )
 def test_a_negative_label_names_ignore_label(cli, tmp_path, header, row, said):
@@ -451,6 +450,15 @@ def test_a_negative_label_names_ignore_label(cli, tmp_path, header, row, said):
     run = cli("eval", str(path))
     assert run.code == 2 and "row 2, column 'label'" in run.stderr and said in run.stderr
     assert len(run.stderr.splitlines()) == 1
+
+
+def test_a_binary_minus_one_beside_zero_names_ignore_label(cli, tmp_path):
+    """-1/1 labels are a binary spelling (tests/prepare/test_minus_one_labels.py): beside 0 and
+    1, a -1 may mark rows to leave out."""
+    path = write_csv(tmp_path / "preds.csv", ["label", "prob"], [[0, 0.7], [-1, 0.3]])
+    run = cli("eval", str(path))
+    assert run.code == 2 and "row 2, column 'label': label -1 beside labels 0" in run.stderr
+    assert "--ignore-label -1" in run.stderr and len(run.stderr.splitlines()) == 1
 
 
 def test_a_cut_orc_file_is_named(cli, tmp_path):

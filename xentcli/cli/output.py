@@ -54,10 +54,8 @@ def emit(report: Gated, fmt: str, precision: int, color: bool, output: str | Non
         except (OSError, ValueError) as exc:  # a full disk, a closed stream
             raise InputError(f"cannot write the report ({reason(exc)})", file="<stdout>") from None
     else:
-        try:
+        with contextlib.suppress(BrokenPipeError):  # `-o /dev/stdout | head`: quiet
             write_atomically(output, lambda out: render(view, out, replace(style, color=False)))
-        except BrokenPipeError:  # a device (`-o /dev/stdout | head`): a closed pipe is quiet
-            pass
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary:
         try:

@@ -40,6 +40,9 @@ class LabelMapper:
         # name it (their other class), and a label must name one of the two
         self.negative: Any = negative
         self.named = negative is not None
+        # without --positive: how the negative class is written, 0 or -1 (scikit-learn's -1/1
+        # labels), once a label has said it; both in one column is an error
+        self.negative_number: int | None = None
         self.int_names: dict[int, int] | None = None
         if classes is not None and all(_as_int(c) is not None for c in classes):
             self.int_names = {int(c): i for i, c in enumerate(classes)}
@@ -119,8 +122,13 @@ class LabelMapper:
                 return None
         values = int_values(labels)
         low, table = self.lookup
-        if values.min() < low or values.max() >= low + len(table):
+        lowest = values.min()
+        if lowest < low or values.max() >= low + len(table):
             return None
+        if self.classes is None and lowest == 0:  # 0/1 labels: 0 is the negative class
+            if self.negative_number == -1:
+                return None  # the general path names the 0 beside the -1s
+            self.negative_number = 0
         if self.identity and values.dtype == np.int64 and not labels.null_count:
             return values  # labels 0..K-1 are their own codes: no gather (a read-only view)
         return table[values - low] if low else table[values]
@@ -146,8 +154,8 @@ class LabelMapper:
                     column=self.column,
                 )
             else:
-                codes[whole & ((values == 0) | (values == 1))] = 0
                 codes[whole & (values == 1)] = 1
+                self._negatives(values, whole, codes)
         elif self.int_names is not None:
             names = np.array(sorted(self.int_names), np.float64)
             slots = np.array([self.int_names[int(n)] for n in names], np.int64)
@@ -160,6 +168,18 @@ class LabelMapper:
         if self.ignore_number is not None:
             codes[values == self.ignore_number] = IGNORED
         return codes
+
+    def _negatives(self, values: np.ndarray, whole: np.ndarray, codes: np.ndarray) -> None:
+        """Code 0 for the negative labels: 0, or -1 where no 0 came first (scikit-learn's -1/1
+        labels, 1 the positive class, as its binary metrics take them); the other spelling
+        stays unmapped, an error."""
+        zero = whole & (values == 0)
+        minus = whole & (values == -1)
+        if self.ignore_number == -1:  # --ignore-label -1: rows left out, not a class
+            minus[:] = False
+        if self.negative_number is None and (zero.any() or minus.any()):  # the first one seen
+            self.negative_number = 0 if _first(zero) < _first(minus) else -1
+        codes[zero if self.negative_number == 0 else minus] = 0
 
     def _code_of(self, value: Any) -> int:
         """The code of one distinct label value (a dictionary entry)."""
@@ -242,10 +262,16 @@ class LabelMapper:
                 f"label {value!r} is a third value: binary labels here are "
                 f"{str(self.positive)!r} and {str(self.negative)!r}"
             )
+        elif self.negative_number is not None and _as_number(str(value)) in (0, -1):
+            message = (
+                f"label {value!r} beside labels {self.negative_number} and 1: the negative "
+                "class is written 0 (0/1 labels) or -1 (-1/1 labels), not both; pass "
+                "--ignore-label -1 if -1 marks rows to leave out"
+            )
         elif _as_number(str(value)) == -100:  # -1 may be a class (-1/1 labels): -100 only
-            message = f"label {value!r} is not 0/1 or true/false; {_ignore_hint(value)}"
+            message = f"label {value!r} is not 0/1, -1/1 or true/false; {_ignore_hint(value)}"
         else:
-            message = f"label {value!r} is not 0/1 or true/false; pass --positive VALUE"
+            message = f"label {value!r} is not 0/1, -1/1 or true/false; pass --positive VALUE"
             if _as_number(value) is not None:  # a number: most often a regression target
                 message += " for two label values, or --task regression for a numeric target"
         return InputError(message, file=self.file, row=row, column=self.column)
@@ -258,6 +284,11 @@ TARGETS_AS_COLUMNS = (
     "stdin), with --engine local; else write them as y_0..y_K-1 and pass --label-col 'y_*' "
     "(or write each row's class, the argmax, as its label)"
 )
+
+
+def _first(mask: np.ndarray) -> int:
+    """The position of the first True (the length when there is none)."""
+    return int(np.argmax(mask)) if mask.any() else len(mask)
 
 
 def _ignore_hint(value: Any) -> str | None:

@@ -143,7 +143,7 @@ def label_rule(layout: Layout, positive: str | None) -> str:
     if layout.classes is None:
         if positive is not None:
             return f"{positive!r} is positive, the one other value negative"
-        return "0/1 or true/false"
+        return "0/1, -1/1 or true/false (1 and true the positive class)"
     if all(c.lstrip("-").isdigit() for c in layout.classes):
         return "an integer label names the class column of that name"
     return "a string label names a class; an integer label is a 0-based position"
