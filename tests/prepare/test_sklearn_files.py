@@ -162,6 +162,43 @@ def test_y_pred_beside_predict_proba_columns_scores_the_probabilities(cli, tmp_p
         assert labels["metrics"]["error"] == pytest.approx(np.mean(p.argmax(axis=1) != y))
 
 
+@pytest.mark.parametrize(
+    ("names", "suffix"),
+    [
+        (("y_true", "y_pred", "y_proba"), "csv"),
+        (("y_true", "y_pred", "y_score"), "parquet"),
+        (("label", "prediction", "probability"), "csv"),
+        (("target", "pred", "prob"), "csv"),
+    ],
+)
+def test_y_pred_beside_one_probability_column_scores_the_probability(
+    cli, tmp_path, cancer, names, suffix
+):
+    """`y_true, y_pred, y_proba` (predict's and predict_proba(X)[:, 1]'s output saved
+    together) read without flags: the probability is scored, y_pred left aside with a note; it
+    was "ambiguous predictions"."""
+    y, p = cancer
+    label, predicted, score = names
+    frame = pd.DataFrame({label: y, predicted: p.argmax(axis=1), score: p[:, 1]})
+    path = tmp_path / f"s.{suffix}"
+    frame.to_csv(path) if suffix == "csv" else frame.to_parquet(path)  # csv with its index
+    report = xentcli.evaluate(str(path))
+    assert report.metrics["binary_cross_entropy"] == pytest.approx(log_loss(y, p), rel=1e-12)
+    assert report.metrics["mse"] == pytest.approx(brier_score_loss(y, p[:, 1]), rel=1e-12)
+    assert f"{predicted!r} holds predicted labels and is left aside" in report.notes[0]
+    hard = json.loads(cli("eval", str(path), "--pred-col", predicted, "--json").stdout)
+    assert hard["metrics"]["error"] == pytest.approx(np.mean(p.argmax(axis=1) != y))
+
+
+def test_two_float_prediction_columns_stay_ambiguous(cli, tmp_path, cancer):
+    """y_pred typed float (it may be scores) beside y_proba: no guess between them."""
+    y, p = cancer
+    frame = pd.DataFrame({"y_true": y, "y_pred": p[:, 1].round(2), "y_proba": p[:, 1]})
+    frame.to_csv(tmp_path / "f.csv", index=False)
+    run = cli("eval", str(tmp_path / "f.csv"))
+    assert run.code == 2 and "ambiguous predictions" in run.stderr
+
+
 def test_y_pred_beside_class_named_floats_says_how_to_score_them(cli, tmp_path, iris):
     y, p = iris
     names = np.array(["setosa", "versicolor", "virginica"])
