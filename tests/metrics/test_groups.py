@@ -99,6 +99,29 @@ def test_null_keys_text_labels_and_first_appearance_order(tmp_path):
     assert [g.group["label"] for g in by_label.groups] == list(dict.fromkeys(data["label"]))
 
 
+@pytest.mark.parametrize("kind", ["float64", "float32", "float16"])
+def test_float_keys_group_by_value_as_pandas_does(tmp_path, kind):
+    """-0.0 is 0.0 and NaN is missing (pandas' groupby, with dropna=False): -0.0 was a group of
+    its own, and a float16 column an internal error."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    g = np.array([0.0, -0.0, np.nan, 1.5, 1.5, -0.0, np.nan, 0.0], dtype=kind)
+    table = pa.table(
+        {
+            "label": [1, 0, 1, 0, 1, 1, 0, 0],
+            "prob": [0.9, 0.2, 0.6, 0.3, 0.8, 0.7, 0.4, 0.1],
+            "g": pa.array(g, from_pandas=False),  # NaN stays a NaN value, not a null
+        }
+    )
+    pq.write_table(table, tmp_path / "f.parquet")
+    report = xentcli.evaluate(str(tmp_path / "f.parquet"), by="g", chunk_rows=3)
+    keys = pd.Series(g.astype(np.float64))  # pandas has no float16 index
+    expected = keys.groupby(keys, dropna=False, sort=False).size()
+    assert [g.rows for g in report.groups] == expected.tolist() == [4, 2, 2]
+    assert [g.group["g"] for g in report.groups] == ["0", "<null>", "1.5"]
+
+
 def test_a_value_spelled_like_a_null_or_holding_the_key_separator_is_a_group_of_its_own():
     """Group keys are the --by values joined: a null and the text `<null>` were one group (their
     rows merged, silently), and a value holding the join character with two --by columns was an

@@ -43,6 +43,12 @@ def group_keys(columns: list[pa.Array]) -> tuple[np.ndarray, list[str]]:
 
 def _encoded(column: pa.Array) -> tuple[np.ndarray, list[str]]:
     """Per row an index into the column's distinct values as key text (null last, if any)."""
+    if pa.types.is_floating(column.type):  # by value, as pandas groups: -0.0 is 0.0, NaN null
+        import pyarrow.compute as pc
+
+        if pa.types.is_float16(column.type):  # no kernels for it; float32 holds it exactly
+            column = column.cast(pa.float32())
+        column = pc.if_else(pc.is_nan(column), None, pc.add(column, pa.scalar(0, column.type)))
     encoded = column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
     values = encoded.dictionary.cast(pa.string()).to_pylist()
     texts = [
