@@ -147,3 +147,15 @@ def test_positive_with_a_longer_list_is_still_refused(cli, tmp_path):
     run = cli("eval", str(tmp_path / "p.parquet"), "--positive", "1")
     assert run.code == 2
     assert "--positive applies to binary" in run.stderr and "lists of 3 values" in run.stderr
+
+
+def test_task_binary_reads_a_short_list_and_refuses_a_longer_one(cli, tmp_path, scored):
+    y, proba = scored
+    pq.write_table(pa.table({"label": y, "proba": pa.array(list(proba))}), tmp_path / "p.parquet")
+    report, _ = evaluated(cli, str(tmp_path / "p.parquet"), "--task", "binary")
+    assert report["task"] == "binary"
+    assert report["metrics"]["mse"] == pytest.approx(brier_score_loss(y, proba[:, 1]), rel=1e-12)
+    three = pa.array([[0.2, 0.3, 0.5], [0.1, 0.8, 0.1]])
+    pq.write_table(pa.table({"label": [1, 0], "proba": three}), tmp_path / "t.parquet")
+    run = cli("eval", str(tmp_path / "t.parquet"), "--task", "binary")
+    assert run.code == 2 and "'proba' holds lists of 3" in run.stderr

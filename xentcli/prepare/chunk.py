@@ -237,6 +237,16 @@ class ChunkPreparer:
             width = len(self.classes) if self.classes else (len(lay.target_cols) or None)
             values, found = list_rows(column, width, self.pred_file, name, offset)
             binary = found == 1 or (found == 2 and not self.checks.logits)
+            if lay.task == Task.BINARY and not binary:
+                raise UsageError(
+                    f"--task binary takes a list of one value or two probabilities per row; "
+                    f"{name!r} holds lists of {found}"
+                    + (
+                        " logits: drop --task binary"
+                        if self.checks.logits
+                        else ": drop --task binary"
+                    )
+                )
             if lay.short_lists and not binary and self.checks.positive is not None:
                 raise UsageError(  # let through before the lists' length was known
                     f"--positive applies to binary, not to this multiclass evaluation "

@@ -183,9 +183,9 @@ def resolve_layout(
     pred_cols, stripped = picked.columns, picked.classes
     if group is not None:  # a found group pairs with the predictions by name where it can
         targets = paired(targets, stripped)
-    pred_list = (
+    pred_list = (  # with --task binary, a list of one value or two probabilities (ShortLists)
         len(pred_cols) == 1
-        and request.task not in (Task.BINARY, Task.REGRESSION)
+        and request.task != Task.REGRESSION
         and pred_types is not None
         and holds_lists(pred_types().get(pred_cols[0], ""))
     )
@@ -255,7 +255,7 @@ def resolve_layout(
         next((n for n in KEY_NAMES if n in pred_names and n not in {label_col, *pred_cols}), None),
         class_named=picked.guessed,
         negative=negative,
-        short_lists=pred_list and request.task is None and not targets,
+        short_lists=pred_list and request.task in (None, Task.BINARY) and not targets,
     )
 
 
