@@ -236,36 +236,8 @@ class ChunkPreparer:
                 return values
             width = len(self.classes) if self.classes else (len(lay.target_cols) or None)
             values, found = list_rows(column, width, self.pred_file, name, offset)
-            binary = found == 1 or (found == 2 and not self.checks.logits)
-            if lay.task == Task.BINARY and not binary:
-                raise UsageError(
-                    f"--task binary takes a list of one value or two probabilities per row; "
-                    f"{name!r} holds lists of {found}"
-                    + (
-                        " logits: drop --task binary"
-                        if self.checks.logits
-                        else ": drop --task binary"
-                    )
-                )
-            if lay.short_lists and not binary and self.checks.positive is not None:
-                raise UsageError(  # let through before the lists' length was known
-                    f"--positive applies to binary, not to this multiclass evaluation "
-                    f"({name!r} holds lists of {found} values)"
-                )
-            if lay.short_lists and binary:
-                raise ShortLists(
-                    f"holds lists of {found} value{'s' if found > 1 else ''}: one binary "
-                    f"problem, read as {'its columns' if found > 1 else 'a column'} where the "
-                    "input can be read again (a file given by name, --engine local); else pass "
-                    + (
-                        "--task multiclass for the two-class form, or write P(positive) as a column"
-                        if found > 1
-                        else "the value as a column"
-                    ),
-                    file=self.pred_file,
-                    column=name,
-                    width=found,
-                )
+            if lay.short_lists:
+                _check_short_list(lay.task, name, found, self.checks, self.pred_file)
             if self.classes is None:
                 self.classes = tuple(str(k) for k in range(found))
             return values
@@ -408,3 +380,36 @@ def _nan_error(value: float | None, file: str, row: int, column: str | None) -> 
 def _row(offset: int, keep: np.ndarray | None, at: int) -> int:
     """The 1-based data row of position `at` in a chunk that may have been filtered."""
     return offset + (int(keep[at]) if keep is not None else at) + 1
+
+
+def _check_short_list(task: Task, name: str, found: int, checks: Checks, file: str) -> None:
+    """A list column that may be a binary problem's (Layout.short_lists), its length `found`
+    now known: one value or two probabilities per row raise ShortLists (the run is read again
+    over them as columns); a longer list is multiclass, where --task binary and --positive,
+    let through before its length was known, are refused."""
+    if not found:  # every list of the chunk null (--nan skip): a later chunk tells
+        return
+    if found == 1 or (found == 2 and not checks.logits):
+        raise ShortLists(
+            f"holds lists of {found} value{'s' if found > 1 else ''}: one binary problem, read "
+            f"as {'its columns' if found > 1 else 'a column'} where the input can be read "
+            "again (a file given by name, --engine local); else pass "
+            + (
+                "--task multiclass for the two-class form, or write P(positive) as a column"
+                if found > 1
+                else "the value as a column"
+            ),
+            file=file,
+            column=name,
+            width=found,
+        )
+    held = f"{name!r} holds lists of {found}{' logits' if checks.logits else ' values'}"
+    if task == Task.BINARY:
+        raise UsageError(
+            f"--task binary takes a list of one value or two probabilities per row; {held}: "
+            "drop --task binary"
+        )
+    if checks.positive is not None:
+        raise UsageError(
+            f"--positive applies to binary, not to this multiclass evaluation ({held})"
+        )
