@@ -159,3 +159,20 @@ def test_task_binary_reads_a_short_list_and_refuses_a_longer_one(cli, tmp_path, 
     pq.write_table(pa.table({"label": [1, 0], "proba": three}), tmp_path / "t.parquet")
     run = cli("eval", str(tmp_path / "t.parquet"), "--task", "binary")
     assert run.code == 2 and "'proba' holds lists of 3" in run.stderr
+
+
+@pytest.mark.parametrize("width", [2, 3])
+def test_a_first_chunk_of_null_lists_leaves_k_to_the_next(cli, tmp_path, width):
+    """Every list of the first chunk null: K is not known yet (it was an internal error,
+    "cannot reshape array of size 0"); --nan skip drops those rows, else row 1 is named."""
+    rows = [[0.3, 0.7], [0.6, 0.4]] if width == 2 else [[0.3, 0.6, 0.1], [0.6, 0.3, 0.1]]
+    column = pa.array([None, None, *rows], pa.list_(pa.float64()))
+    labels = [1, width - 1, 1, 0]  # the null rows' labels are still checked: 2 is no binary one
+    pq.write_table(pa.table({"label": labels, "proba": column}), tmp_path / "n.parquet")
+    path = str(tmp_path / "n.parquet")
+    report, _ = evaluated(cli, path, "--nan", "skip", "--chunk-rows", "2")
+    assert report["rows"]["skipped"] == 2 and report["rows"]["used"] == 2
+    key = "binary_cross_entropy" if width == 2 else "cross_entropy"
+    assert report["metrics"][key] == pytest.approx(log_loss([1, 0], rows, labels=range(width)))
+    run = cli("eval", path, "--chunk-rows", "2")
+    assert run.code == 2 and "row 1, column 'proba': a missing value" in run.stderr

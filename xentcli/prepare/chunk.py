@@ -117,6 +117,8 @@ class ChunkPreparer:
             values = self._predictions(preds, offset)
         else:  # predictions first: a list column's width names the classes
             values = self._predictions(preds, offset)
+            if not values.shape[0]:  # every list null, K not known yet: nothing to map
+                return self._all_lists_null(values, offset)
             targets, codes = self._labels(labels, offset)
         weights = None
         if lay.weight_col is not None:
@@ -182,6 +184,15 @@ class ChunkPreparer:
             scored and _all_zero_or_one(values),
         )
 
+    def _all_lists_null(self, values: np.ndarray, offset: int) -> Chunk:
+        """A chunk whose every prediction list is null before any list told K: its rows are
+        skipped with --nan skip (their labels mapped by no class list yet), else an error."""
+        n = values.shape[1]
+        if not self.checks.nan_skip:
+            raise _nan_error(None, self.pred_file, offset + 1, self.layout.pred_cols[0])
+        empty = np.empty(0, np.int64)
+        return Chunk(values[:, :0], empty, None, None, n, n, 0, 0, empty, None)
+
     def _checked_probabilities(
         self, values: np.ndarray, offset: int, keep: np.ndarray | None, check: RowSumCheck
     ) -> np.ndarray:
@@ -238,7 +249,7 @@ class ChunkPreparer:
             values, found = list_rows(column, width, self.pred_file, name, offset)
             if lay.short_lists:
                 _check_short_list(lay.task, name, found, self.checks, self.pred_file)
-            if self.classes is None:
+            if self.classes is None and found:
                 self.classes = tuple(str(k) for k in range(found))
             return values
         if lay.task in (Task.BINARY, Task.REGRESSION):

@@ -103,7 +103,8 @@ def list_rows(
     if not missing.any():  # one pass: the transpose to (K, n) and the cast to float64 together
         return np.ascontiguousarray(flat.reshape(-1, width).T, dtype=np.float64), width
     rows = np.full((width, len(column)), np.nan)
-    rows[:, ~missing] = flat.reshape(-1, width).T
+    if width:  # else every list null (or empty): nothing to place, K not known yet
+        rows[:, ~missing] = flat.reshape(-1, width).T
     return rows, width
 
 
