@@ -158,3 +158,18 @@ def test_inspect_says_lists_are_read_as_targets(cli, tmp_path, onehot):
     assert run.code == 0, run.stderr
     said = json.dumps(json.loads(run.stdout))
     assert "each row's list is read as K target columns label.0" in said
+
+
+def test_a_first_chunk_of_null_label_lists_leaves_k_to_the_next(cli, tmp_path):
+    """Every label list of the first chunk null: they are missing labels (--nan skip drops
+    them) and K comes from the next chunk; it said the lists could not be read as targets."""
+    labels = pa.array([None, None, [0, 1, 0], [1, 0, 0]], pa.list_(pa.int64()))
+    probs = {"p_0": [0.2, 0.3, 0.1, 0.7], "p_1": [0.5, 0.4, 0.8, 0.2], "p_2": [0.3, 0.3, 0.1, 0.1]}
+    pq.write_table(pa.table({"label": labels, **probs}), tmp_path / "n.parquet")
+    path = str(tmp_path / "n.parquet")
+    got, _ = metrics(cli, path, "--nan", "skip", "--chunk-rows", "2")
+    assert got["cross_entropy"] == pytest.approx(
+        log_loss([1, 0], [[0.1, 0.8, 0.1], [0.7, 0.2, 0.1]]), rel=1e-12
+    )
+    run = cli("eval", path, "--chunk-rows", "2")
+    assert run.code == 2 and "row 1, column 'label': a missing value" in run.stderr

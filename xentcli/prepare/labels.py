@@ -98,7 +98,9 @@ class LabelMapper:
             or pa.types.is_fixed_size_list(kind)
         ):
             present = labels.drop_null()
-            width = len(present[0].values) if len(present) else 0
+            if not len(present):  # every list null: missing labels; a later chunk tells K
+                return np.full(len(labels), MISSING, np.int64)
+            width = len(present[0].values)
             raise ListLabels(
                 f"holds lists ({kind}); {TARGETS_AS_COLUMNS}",
                 file=self.file,
