@@ -169,7 +169,7 @@ def test_a_first_chunk_of_null_label_lists_leaves_k_to_the_next(cli, tmp_path):
     path = str(tmp_path / "n.parquet")
     got, _ = metrics(cli, path, "--nan", "skip", "--chunk-rows", "2")
     assert got["cross_entropy"] == pytest.approx(
-        log_loss([1, 0], [[0.1, 0.8, 0.1], [0.7, 0.2, 0.1]]), rel=1e-12
+        log_loss([1, 0], [[0.1, 0.8, 0.1], [0.7, 0.2, 0.1]], labels=[0, 1, 2]), rel=1e-12
     )
     run = cli("eval", path, "--chunk-rows", "2")
     assert run.code == 2 and "row 1, column 'label': a missing value" in run.stderr
