@@ -383,3 +383,20 @@ def test_a_third_label_value_in_another_fragment_is_an_error(tmp_path, cluster):
     assert "row 5001" in local.stderr and "'eggs'" in local.stderr
     assert remote.stderr.startswith(f"xentcli: error: {path}: ")
     assert "'eggs'" in remote.stderr and "'ham'" in remote.stderr
+
+
+def test_zero_and_minus_one_labels_in_different_fragments_are_refused(tmp_path, cluster):
+    """0/1 labels in one fragment and -1/1 in another: three label values, as the local
+    engine says (each fragment alone would read its own)."""
+    pq.write_table(
+        pa.table({"label": [1, 0] * 500 + [1, -1] * 500, "prob": [0.7, 0.4] * 1000}),
+        tmp_path / "m.parquet",
+        row_group_size=ROW_GROUP,
+    )
+    signed = xentcli.evaluate(  # -1/1 alone reads as scikit-learn reads it
+        pa.table({"label": [1, -1] * 500, "prob": [0.7, 0.4] * 500})
+    )
+    assert signed.metrics["error"] == pytest.approx(0.0)
+    for engine in ({}, {"engine": "dask", "scheduler": cluster.scheduler_address}):
+        with pytest.raises(InputError, match="-1"):
+            xentcli.evaluate(str(tmp_path / "m.parquet"), **engine)

@@ -59,7 +59,7 @@ class Chunk:
     missing: int = 0
     kept: np.ndarray | None = None  # the rows kept, when some were dropped
     classes: tuple[str, ...] | None = None  # the class names in force (a list column: 0..K-1)
-    negative: Any = None  # with --positive: the other label value seen so far
+    negative: Any = None  # the other label value (--positive), or 0/1 labels' 0 or -1
     row_sums: RowSumCheck = field(default_factory=RowSumCheck)  # rows not summing to 1
     hard: bool = False  # preds are predicted class codes, not scores
     zero_one: bool = False  # probabilities that are all exactly 0 or 1 (labels, perhaps)
@@ -166,7 +166,10 @@ class ChunkPreparer:
             values = self._checked_probabilities(values, offset, keep, row_sums)
         if targets is not None and targets.size and lay.task != Task.REGRESSION:
             self._check_targets(targets, offset, keep)
-        negative = self.mapper.negative if self.mapper is not None else None
+        negative = None  # the other label value (--positive), or how 0/1 labels write 0 (-1)
+        if self.mapper is not None:
+            negative = self.mapper.negative
+            negative = self.mapper.negative_number if negative is None else negative
         return Chunk(
             values,
             codes,
