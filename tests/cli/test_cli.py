@@ -168,6 +168,14 @@ def test_closed_pipe_behind_o_dev_stdout_exits_quietly():
     assert (proc.returncode, stderr) == (0, "")
 
 
+def test_bare_xentcli_shows_the_help_as_it_reads(cli):
+    """No command: the help on stderr, its lines kept (it was one line of literal `\n`s)."""
+    run = cli()
+    assert run.code == 2 and run.stdout == ""
+    assert run.stderr.startswith("Usage: ") and "\\n" not in run.stderr
+    assert "\n  eval " in run.stderr and len(run.stderr.splitlines()) > 10
+
+
 @pytest.mark.parametrize("command", [["xentcli"], ["xent"], [sys.executable, "-m", "xentcli"]])
 def test_entry_points(command):
     import shutil

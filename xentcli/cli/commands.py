@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
@@ -399,6 +400,10 @@ def _terminate_cleanly() -> None:
     signal.signal(signal.SIGTERM, terminated)
 
 
+# click >= 8.2 raises it for a bare `xentcli` (8.1 prints the help and exits 0 itself)
+NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map every error to its exit code and one line on stderr."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -426,6 +431,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         say("")
         code = EXIT_INTERRUPT
+    except NO_ARGS_IS_HELP as exc:  # `xentcli` alone: the help as it reads, as click shows it
+        with contextlib.suppress(OSError):
+            click.echo(exc.format_message(), err=True)
+        code = EXIT_USAGE
     except click.ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
