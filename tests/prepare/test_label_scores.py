@@ -101,3 +101,26 @@ def test_records_of_other_fields_are_named(cli, tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     run = cli("eval", str(path))
     assert run.code == 2 and "records of a label and a score" in run.stderr
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_a_pipelines_top_one_record_is_its_predicted_label(cli, tmp_path, kind):
+    """A pipeline's default output, one {label, score} per row: the label is the prediction
+    and the score the confidence in it — it was read as two probability columns (label and
+    score) and refused every label."""
+    truth = ["POSITIVE", "NEGATIVE", "NEGATIVE", "POSITIVE"]
+    said = ["POSITIVE", "POSITIVE", "NEGATIVE", "NEGATIVE"]
+    records = [{"label": s, "score": c} for s, c in zip(said, [0.98, 0.6, 0.9, 0.7], strict=True)]
+    path = tmp_path / f"hf.{kind}"
+    if kind == "jsonl":
+        lines = [json.dumps({"label": t, "pred": r}) for t, r in zip(truth, records, strict=True)]
+        path.write_text("\n".join(lines) + "\n")
+    else:
+        pq.write_table(pa.table({"label": truth, "pred": records}), path)
+    run = cli("eval", str(path), "--json", "--per-class")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["metrics"]["error"] == pytest.approx(0.5)
+    assert "cross_entropy" not in report["metrics"]
+    assert "'pred' holds a pipeline's top-1 output" in report["notes"][0]
+    assert "top_k=None" in report["notes"][0]

@@ -270,6 +270,12 @@ def _found_note(
     alone (docs/inputs.md): predicted labels left aside, class-named columns taken, or float
     columns left unread beside detected predicted labels."""
     columns = picked.columns
+    if picked.top_one is not None:
+        return (
+            f"{picked.top_one!r} holds a pipeline's top-1 output, a label and the confidence "
+            f"in it: {columns[0]!r} is scored as the predicted labels; for scores, run the "
+            "pipeline with top_k=None (every class's score per row)"
+        )
     if picked.aside is not None:
         typed = pred_types is not None and holds_labels(pred_types(), picked.aside)
         return (

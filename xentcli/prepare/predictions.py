@@ -101,6 +101,7 @@ class Picked(NamedTuple):
     classes: tuple[str, ...]  # the class names their suffixes give
     aside: str | None = None  # predicted labels left aside for the probabilities beside them
     guessed: bool = False  # the class-named float columns, no column named as predictions
+    top_one: str | None = None  # a pipeline's top-1 record {label, score}: its label is taken
 
 
 def prediction_columns(
@@ -118,6 +119,7 @@ def prediction_columns(
     if request.pred_col is not None:
         return Picked(*named_columns(names, request.pred_col, file, taken=taken))
     options: list[tuple[str, list[str], tuple[str, ...]]] = []
+    top_ones: dict[str, str] = {}  # a pipeline's top-1 record's label field → the record
     single = by_name(names, BINARY_NAMES + (LOGIT_NAMES if request.logits else ()))
     if request.task != Task.MULTICLASS:
         options += [(repr(n), [n], (n,)) for n in single]
@@ -135,7 +137,10 @@ def prediction_columns(
         looked_for = BINARY_NAMES + (LOGIT_NAMES if request.logits else ())
         for name in [n for n in looked_for if n in records]:
             group = fields_of(name, names)
-            if len(group) >= 2:
+            if _top_one(name, group, holds[0]):  # the predicted label, not two probabilities
+                options.append((repr(f"{name}.label"), [f"{name}.label"], (f"{name}.label",)))
+                top_ones[f"{name}.label"] = name
+            elif len(group) >= 2:
                 suffixes = tuple(c[len(name) + 1 :] for c in group)
                 options.append((f"{name}.* ({len(group)} fields)", group, suffixes))
         indexed = sorted((int(m.group(1)), c) for c in names if (m := INDEXED_P.match(c)))
@@ -188,7 +193,8 @@ def prediction_columns(
         labels = [o for o in options if len(o[1]) == 1 and typed_as_labels(o[1][0])]
         options = labels if len(labels) == 1 else options
     if len(options) == 1:
-        return Picked(options[0][1], options[0][2])
+        columns = options[0][1]
+        return Picked(columns, options[0][2], top_one=top_ones.get(columns[0]))
     # the only column of a predictions-only file (a column named as logits only with --logits:
     # it is never read as probabilities)
     if not options and sole is not None and (request.logits or sole not in LOGIT_NAMES):
@@ -223,6 +229,12 @@ def prediction_columns(
         "(a column, a comma list, or a glob such as 'p_*')",
         file=file,
     )
+
+
+def _top_one(name: str, fields: list[str], typed_as_labels: Callable[[str], bool]) -> bool:
+    """A record of a label and its score — what a Hugging Face pipeline returns by default
+    (top_k=1): the predicted label and the confidence in it, no class's probability."""
+    return sorted(fields) == [f"{name}.label", f"{name}.score"] and typed_as_labels(f"{name}.label")
 
 
 def named_columns(
