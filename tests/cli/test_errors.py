@@ -27,14 +27,16 @@ CASES = {
         csv([[0.3, 0.7]], ["a", "prob"]),
         [],
         "{f}: no label column found (looked for label, labels, target, y, y_true, class, truth, "
-        "targets, y_test, true_label, ground_truth); columns are: a, prob; pass --label-col",
+        "targets, y_test, true_label, ground_truth, label_ids); columns are: a, prob; pass "
+        "--label-col",
     ),
     "no prediction column": (
         csv([[1, 0.3]], ["y", "a"]),
         [],
         "{f}: no prediction column found (looked for prob, probability, proba, p, score, pred, "
         "prediction, y_pred, y_prob, y_score, y_proba, probs, probabilities, scores, preds, "
-        "predictions, y_pred_proba, y_pred_prob, pred_proba, predict_proba or columns p_*, "
+        "predictions, y_pred_proba, y_pred_prob, pred_proba, predict_proba, y_hat, yhat or "
+        "columns p_*, "
         "prob_*, proba_*, logit_*, p0..pK-1, 0..K-1); columns are: a; pass --pred-col",
     ),
     "ambiguous predictions": (
@@ -110,7 +112,8 @@ CASES = {
         ["--weight-col", "prob"],
         "{f}: no prediction column found (looked for prob, probability, proba, p, score, pred, "
         "prediction, y_pred, y_prob, y_score, y_proba, probs, probabilities, scores, preds, "
-        "predictions, y_pred_proba, y_pred_prob, pred_proba, predict_proba or columns p_*, "
+        "predictions, y_pred_proba, y_pred_prob, pred_proba, predict_proba, y_hat, yhat or "
+        "columns p_*, "
         "prob_*, proba_*, logit_*, p0..pK-1, 0..K-1); columns are: none besides the label, weight "
         "and key columns; pass --pred-col",
     ),

@@ -585,6 +585,7 @@ def test_inspect_of_a_csv_with_a_repeated_column_name_names_it(cli, tmp_path):
         "Target,Prob",
         "y_test,y_pred_proba",  # scikit-learn's names: X_test, y_test, predict_proba
         "ground_truth,pred_proba",
+        "label_ids,y_hat",  # Hugging Face's PredictionOutput; y-hat
     ],
 )
 def test_columns_are_found_by_name_whatever_their_case_and_spaces(cli, tmp_path, header):

@@ -118,8 +118,8 @@ COLUMN_OPTIONS = [
         "--label-col",
         metavar="COL",
         help="Label column (default: first of label, labels, target, y, y_true, class, truth, "
-        "targets, y_test, true_label, ground_truth, in any case); a glob ('y_*') or comma "
-        "list names K target columns (soft labels, multilabel).",
+        "targets, y_test, true_label, ground_truth, label_ids, in any case); a glob ('y_*') or "
+        "comma list names K target columns (soft labels, multilabel).",
     ),
     click.option(
         "--pred-col",

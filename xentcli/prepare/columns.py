@@ -21,6 +21,7 @@ LABEL_NAMES = (
     "y_test",  # scikit-learn's X_test, y_test
     "true_label",
     "ground_truth",
+    "label_ids",  # Hugging Face Trainer.predict's PredictionOutput(predictions, label_ids)
 )
 BINARY_NAMES = (
     "prob",
@@ -43,6 +44,8 @@ BINARY_NAMES = (
     "y_pred_prob",
     "pred_proba",
     "predict_proba",
+    "y_hat",
+    "yhat",
 )
 
 
