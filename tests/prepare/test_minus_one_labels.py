@@ -80,3 +80,41 @@ def test_ignore_label_minus_one_leaves_those_rows_out(cli, tmp_path):
     assert report["metrics"]["binary_cross_entropy"] == pytest.approx(
         log_loss([1, 0, 1], [0.9, 0.2, 0.7]), rel=1e-12
     )
+
+
+def test_the_classes_are_named_as_the_labels_name_them(cli, tmp_path, signed):
+    """-1/1 labels: the per-class report, the confusion matrix, gates on a class and the worst
+    rows say -1 (they said 0, a class the file does not have), as classification_report does."""
+    from sklearn.metrics import classification_report
+
+    y, p = signed
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"label": y, "prob": p}).to_csv(path, index=False, float_format="%.17g")
+    run = cli(
+        "eval", str(path), "--json", "--per-class", "--worst", "3", "--min", "per_class.-1.recall=0"
+    )
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    expected = classification_report(y, np.where(p > 0.5, 1, -1), output_dict=True)
+    rows = {row["class"]: row for row in report["per_class"]}
+    assert list(rows) == ["-1", "1"] and report["confusion_matrix"]["labels"] == ["-1", "1"]
+    for name in ("-1", "1"):
+        assert rows[name]["recall"] == pytest.approx(expected[name]["recall"], rel=1e-12)
+        assert rows[name]["support"] == expected[name]["support"]
+    assert {row["label"] for row in report["worst"]["rows"]} <= {"-1", "1"}
+
+
+def test_positive_and_two_named_columns_name_their_classes(cli, tmp_path):
+    path = tmp_path / "h.csv"
+    frame = pd.DataFrame({"label": ["spam", "ham", "spam", "ham"], "prob": [0.9, 0.2, 0.3, 0.6]})
+    frame.to_csv(path, index=False)
+    run = cli("eval", str(path), "--positive", "spam", "--per-class", "--json")
+    assert run.code == 0, run.stderr
+    assert [row["class"] for row in json.loads(run.stdout)["per_class"]] == ["ham", "spam"]
+    wide = pd.DataFrame({"label": [1, 0, 1], "p_cat": [0.2, 0.7, 0.4], "p_dog": [0.8, 0.3, 0.6]})
+    wide.to_csv(tmp_path / "w.csv", index=False)
+    run = cli("eval", str(tmp_path / "w.csv"), "--per-class", "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert [row["class"] for row in report["per_class"]] == ["cat", "dog"]
+    assert report["metrics"]["error"] == 0.0

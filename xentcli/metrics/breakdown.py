@@ -102,6 +102,8 @@ class Finished:
     metrics: tuple[str, ...]
     classes: tuple[str, ...] | None
     name: str = ""  # the input, for errors
+    # binary: the two classes as the labels name them (negative, positive), when not 0 and 1
+    binary_classes: tuple[str, str] | None = None
     sections: Mapping[str, Section] = field(default_factory=dict)  # made by earlier breakdowns
 
 

@@ -316,7 +316,7 @@ class PerClass:
 
     def result(self, finished: Finished) -> dict[str, Section]:
         """The per_class and confusion_matrix sections."""
-        names = finished.classes or ("0", "1")
+        names = finished.classes or finished.binary_classes or ("0", "1")
         k = len(names)
         self._grow(k)
         assert self.totals is not None and self.loss is not None

@@ -141,7 +141,8 @@ class Worst:
 
     def result(self, finished: Finished) -> dict[str, Section]:
         """The worst section, labels and predictions named by the classes."""
-        named = finished.classes is not None and self.task != Task.REGRESSION
+        names = finished.classes or finished.binary_classes  # binary 0/1: the codes
+        named = names is not None and self.task != Task.REGRESSION
         rows = []
         types = dict(self.types)
         kept = {n: _typed(v, types[n]) if n in types else v for n, v in self.kept.items()}
@@ -151,7 +152,7 @@ class Worst:
                 if name in self.held:
                     value = self.held[name][i].item()
                     if named and name in ("label", "predicted"):
-                        value = finished.classes[value]  # type: ignore[index]
+                        value = names[value]  # type: ignore[index]
                     row[name] = value
             row["columns"] = {kept_name(name): _plain(values[i]) for name, values in kept.items()}
             rows.append(row)

@@ -22,6 +22,17 @@ from xentcli.version import __version__
 SECTION_ORDER = ("per_class", "confusion_matrix", "calibration", "groups", "intervals", "curves")
 
 
+def _binary_classes(plan: Plan, acc: Accumulator) -> tuple[str, str] | None:
+    """A binary problem's two classes as its labels name them, negative first: `--positive`'s
+    value (or the positive column's class) and the other one, or -1 and 1; None for 0/1."""
+    if plan.task != Task.BINARY:
+        return None
+    positive, negative = plan.checks.positive, acc.negative
+    if positive is None:
+        return None if negative in (None, 0) else (str(negative), "1")  # -1/1 labels
+    return (f"not {positive}" if negative is None else str(negative)), str(positive)
+
+
 def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: Plan) -> Report:
     """The report; raises where the input, taken whole, is invalid (no row left, bad sums)."""
     raise_for_row_sums(acc.row_sums, plan.sum_tol, preds.name)
@@ -45,7 +56,9 @@ def report_of(acc: Accumulator, preds: Source, label_src: Source | None, plan: P
             file=preds.name,
         )
     layout = plan.layout
-    finished = Finished(plan.task, plan.metrics, acc.classes, preds.name)
+    finished = Finished(
+        plan.task, plan.metrics, acc.classes, preds.name, _binary_classes(plan, acc)
+    )
     sections: dict[str, Section] = {}
     computed: dict[str, float] = {}  # metrics breakdowns compute themselves
     per_group: dict[str, dict[str, float | None]] = {}  # … and per group
