@@ -118,3 +118,12 @@ def test_positive_and_two_named_columns_name_their_classes(cli, tmp_path):
     report = json.loads(run.stdout)
     assert [row["class"] for row in report["per_class"]] == ["cat", "dog"]
     assert report["metrics"]["error"] == 0.0
+
+
+def test_labels_written_plus_one_and_minus_one(cli, tmp_path):
+    """SVMlight's `+1`/`-1`, which CSV reads as text: as the numbers they write."""
+    (tmp_path / "s.csv").write_text("label,prob\n+1,0.9\n-1,0.2\n+1,0.4\n")
+    run = cli("eval", str(tmp_path / "s.csv"), "--json")
+    assert run.code == 0, run.stderr
+    expected = log_loss([1, -1, 1], [0.9, 0.2, 0.4])
+    assert json.loads(run.stdout)["metrics"]["binary_cross_entropy"] == pytest.approx(expected)

@@ -211,8 +211,10 @@ class LabelMapper:
             low = text.strip().lower()
             if low in BOOLEAN_TEXT:
                 return BOOLEAN_TEXT[low]
-            number = _as_number(low)  # "1", "1.0", "01": as the same number in a numeric column
-            return int(number) if number in (0.0, 1.0) else UNMAPPED
+            number = _as_number(low)  # "1", "1.0", "+1", "-1": as in a numeric column
+            if number is None or not math.isfinite(number):
+                return UNMAPPED
+            return int(self._codes_of_numbers(np.array([number]))[0])
         if text in self.classes:
             return self.classes.index(text)
         number = _as_number(text)
