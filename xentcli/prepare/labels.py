@@ -52,18 +52,28 @@ class LabelMapper:
         )
 
     def _integer_lookup(self) -> tuple[int, np.ndarray] | None:
-        """(lowest label, codes of lowest..highest) for the common integer-label cases."""
-        if self.positive is not None or self.ignore_text is not None:
+        """(lowest label, codes of lowest..highest) for the common integer-label cases: 0/1,
+        classes 0..K-1 or named by integers, and two complementary columns named so (`p_0,
+        p_1`: both classes known before any row)."""
+        if self.ignore_text is not None:
             return None
-        if self.classes is None:
+        if self.positive is not None:
+            negative = _as_int(str(self.negative)) if self.named else None
+            positive = _as_int(self.positive)
+            if negative is None or positive is None:
+                return None
+            slots = {negative: 0, positive: 1}
+        elif self.classes is None:
             return 0, np.array([0, 1], np.int64)
-        if self.int_names is None:
+        elif self.int_names is None:
             return 0, np.arange(len(self.classes), dtype=np.int64)
-        low, high = min(self.int_names), max(self.int_names)
+        else:
+            slots = self.int_names
+        low, high = min(slots), max(slots)
         if high - low > 1 << 20:
             return None
         table = np.full(high - low + 1, UNMAPPED, np.int64)
-        for name, slot in self.int_names.items():
+        for name, slot in slots.items():
             table[name - low] = slot
         return low, table
 
