@@ -137,9 +137,7 @@ class LabelMapper:
         lowest = values.min()
         if lowest < low or values.max() >= low + len(table):
             return None
-        if self.classes is None and lowest == 0:  # 0/1 labels: 0 is the negative class
-            if self.negative_number == -1:
-                return None  # the general path names the 0 beside the -1s
+        if self.classes is None and low == 0 and lowest == 0:  # 0/1 labels: 0 is negative
             self.negative_number = 0
         if self.identity and values.dtype == np.int64 and not labels.null_count:
             return values  # labels 0..K-1 are their own codes: no gather (a read-only view)
@@ -191,6 +189,8 @@ class LabelMapper:
             minus[:] = False
         if self.negative_number is None and (zero.any() or minus.any()):  # the first one seen
             self.negative_number = 0 if _first(zero) < _first(minus) else -1
+            if self.negative_number == -1 and self.lookup is not None:  # -1/1 by a lookup too
+                self.lookup, self.identity = (-1, np.array([0, UNMAPPED, 1], np.int64)), False
         codes[zero if self.negative_number == 0 else minus] = 0
 
     def _code_of(self, value: Any) -> int:
