@@ -322,7 +322,7 @@ def _as_targets(
     machine, and the lists are the label column's (not predicted labels')."""
     if not isinstance(exc, ListLabels) or exc.column is None or opts.engine != "local":
         return None
-    if exc.column != layout.label_col or exc.width < 2:
+    if exc.column != layout.label_col or exc.width < 1:  # one value: the label (Keras' (n, 1))
         return None
     holder = labels if labels is not None else source  # the input the lists are read from
     if isinstance(holder, str) and holder == STDIN:  # it cannot be read again

@@ -176,3 +176,18 @@ def test_a_first_chunk_of_null_lists_leaves_k_to_the_next(cli, tmp_path, width):
     assert report["metrics"][key] == pytest.approx(log_loss([1, 0], rows, labels=range(width)))
     run = cli("eval", path, "--chunk-rows", "2")
     assert run.code == 2 and "row 1, column 'proba': a missing value" in run.stderr
+
+
+def test_keras_arrays_of_shape_n_by_one_for_labels_and_predictions(cli, tmp_path, scored):
+    """Keras' binary y_true and predict() output, both (n, 1), saved as they come."""
+    y, proba = scored
+    table = pa.table(
+        {"y_true": pa.array(list(y[:, None].astype(float))), "y_pred": pa.array(list(proba[:, 1:]))}
+    )
+    pq.write_table(table, tmp_path / "k.parquet")
+    report, said = evaluated(cli, str(tmp_path / "k.parquet"), "--chunk-rows", "50")
+    assert report["task"] == "binary"
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(
+        log_loss(y, proba[:, 1]), rel=1e-12
+    )
+    assert "'y_true' holds lists of 1 value: read as the label column y_true.0" in said

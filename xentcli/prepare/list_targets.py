@@ -63,6 +63,9 @@ class ListTargets:
                 if self.width > 1
                 else f": read as the column {self.targets[0]}"
             )
+        elif self.width == 1:  # Keras' y_true of shape (n, 1)
+            label = self.targets[0]
+            said = f"{self.column!r} holds lists of 1 value: read as the label column {label}"
         else:
             said = (
                 f"{self.column!r} holds lists of {self.width} values: read as target columns "
@@ -77,18 +80,19 @@ class ListTargets:
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
-        """The inner source's batches, the list column's values appended as the target
-        columns asked for (float64; a null list is a row of NaN, a list of another length an
-        error naming its row)."""
-        asked = [c for c in numeric if c in self.position]
+        """The inner source's batches, the list column's values appended as the columns
+        asked for, as numbers or as the label (float64; a null list is a row of NaN, a list of
+        another length an error naming its row)."""
+        asked = [c for c in (*numeric, *labels) if c in self.position]
         rest = [c for c in numeric if c not in self.position]
+        rest_labels = [c for c in labels if c not in self.position]
         if not asked:
             yield from self.inner.batches(numeric, labels, chunk_rows, keys)
             return
-        kept = self.column in (*rest, *labels, *keys)
+        kept = self.column in (*rest, *rest_labels, *keys)
         extra = [] if kept else [self.column]
         rows = 0
-        for batch in self.inner.batches(rest, labels, chunk_rows, [*keys, *extra]):
+        for batch in self.inner.batches(rest, rest_labels, chunk_rows, [*keys, *extra]):
             values, _ = list_rows(
                 batch.column(self.column), self.width, self.name, self.column, rows
             )
