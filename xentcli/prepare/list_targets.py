@@ -1,7 +1,8 @@
 """A label column of lists — one-hot or soft targets per row, as Keras' `y_true` is saved: a
 Parquet or Arrow list, or JSON arrays in CSV — read as K target columns `y_true.0` … `y_true.K-1`,
 as if the file had them (docs/inputs.md). The evaluation meets the list first (prepare/labels.py
-raises ListLabels) and is run again over this view of the same input.
+raises ListLabels) and is run again over this view of the same input. Lists one value long
+(Keras' y_true of shape (n, 1)) are the label itself, `y_true.0`.
 
 A prediction column of lists one value long, or two probabilities long (prepare/chunk.py raises
 ShortLists), is read so too, as the prediction columns `proba.0` (`proba.1`) of a binary problem,
