@@ -168,27 +168,17 @@ def prediction_columns(
         groups = [o for o in options if len(o[1]) > 1]
         if len(named) == 1 and len(groups) == 1 and typed_as_labels(named[0]):
             return Picked(groups[0][1], groups[0][2], aside=named[0])
-        # one score column beside predicted labels (`y_true, y_pred, y_proba`, as scikit-learn
-        # users save predict's and predict_proba(X)[:, 1]'s output together)
-        scores = [o for o in options if len(o[1]) == 1 and o[1][0] not in named]
-        if (
-            len(named) == 1
-            and len(scores) == 1
-            and typed_as_labels(named[0])
-            and not typed_as_labels(scores[0][1][0])
-            and not typed_as_list(scores[0][1][0])
-        ):
-            return Picked(scores[0][1], scores[0][2], aside=named[0])
-        # a list of K probabilities beside a column named as predicted labels, whatever its
-        # type (Spark ML's `probability` vector and its double `prediction`)
-        lists = [o for o in options if len(o[1]) == 1 and o[1][0] not in named]
-        if (
-            len(named) == 1
-            and len(lists) == 1
-            and typed_as_list(lists[0][1][0])
-            and not typed_as_list(named[0])
-        ):
-            return Picked(lists[0][1], lists[0][2], aside=named[0])
+        others = [o for o in options if len(o[1]) == 1 and o[1][0] not in named]
+        if len(named) == 1 and len(others) == 1:
+            other = others[0][1][0]
+            # a list of K probabilities beside a column named as predicted labels, whatever
+            # its type (Spark ML's `probability` vector and its double `prediction`); one
+            # score column beside predicted labels typed so (`y_true, y_pred, y_proba`, as
+            # scikit-learn users save predict's and predict_proba(X)[:, 1]'s output together)
+            if typed_as_list(other) and not typed_as_list(named[0]):
+                return Picked([other], others[0][2], aside=named[0])
+            if typed_as_labels(named[0]) and not typed_as_labels(other):
+                return Picked([other], others[0][2], aside=named[0])
     if request.hard:  # --hard: the predicted labels, where probabilities are beside them
         labels = [o for o in options if len(o[1]) == 1 and typed_as_labels(o[1][0])]
         options = labels if len(labels) == 1 else options
