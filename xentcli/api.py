@@ -288,7 +288,7 @@ def evaluate_with(
         ):
             return evaluate_with(source, labels, again[0], progress, gates, again[1], short)
         if isinstance(exc, ShortLists) and (split := _as_columns(exc, source, opts, layout)):
-            return evaluate_with(source, labels, split, progress, gates, targets, _short_of(exc))
+            return evaluate_with(source, labels, split, progress, gates, targets, exc.view)
         for read in (preds, label_src):  # a dataset's row: in which file
             placed = getattr(read, "placed", None)
             exc = placed(exc) if placed is not None else exc
@@ -343,11 +343,6 @@ def _as_columns(
     if isinstance(source, str) and source == STDIN:
         return None
     return replace(opts, pred_col=exc.column)  # the view's fields `proba.0`, `proba.1`
-
-
-def _short_of(exc: ShortLists) -> tuple[str, int]:
-    assert exc.column is not None
-    return exc.column, exc.width
 
 
 def _evaluated(

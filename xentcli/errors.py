@@ -78,7 +78,7 @@ class ShortLists(InputError):
 
     def __init__(self, message: str, *, file: str | None, column: str, width: int):
         super().__init__(message, file=file, column=column)
-        self.width = width
+        self.view = (column, width)  # what prepare/list_targets.py reads as columns
 
 
 class ResourceError(XentError):
