@@ -199,6 +199,23 @@ def test_labels_beside_y_true_are_log_losss_labels():
         xentcli.evaluate(y_true=[0, 1], y_prob=[0.2, 0.3], normalize=False)
 
 
+def test_a_column_vector_of_labels_is_the_labels_as_scikit_learn_reads_it():
+    """y_true of shape (n, 1) (Keras' y_true) is the labels, as log_loss's column_or_1d takes it
+    — it was an IndexError; K label columns against another number of probabilities say so."""
+    probs = np.array([[0.2, 0.3, 0.5], [0.1, 0.8, 0.1], [0.6, 0.2, 0.2]])
+    y = np.array([2, 1, 0])
+    report = xentcli.evaluate(y_true=y[:, None], y_prob=probs)
+    assert report.metrics["cross_entropy"] == pytest.approx(log_loss(y, probs), rel=1e-12)
+    binary = xentcli.evaluate(y_true=[[1], [0], [1]], y_prob=[[0.9], [0.2], [0.4]])
+    assert binary.metrics["binary_cross_entropy"] == pytest.approx(
+        log_loss([1, 0, 1], [0.9, 0.2, 0.4]), rel=1e-12
+    )
+    with pytest.raises(xentcli.UsageError, match="y_true= has 2 columns and y_prob= 3"):
+        xentcli.evaluate(y_true=np.eye(2)[[0, 1, 1]], y_prob=probs)
+    with pytest.raises(xentcli.UsageError, match=r"not of shape \(3, 1, 1\)"):
+        xentcli.evaluate(y_true=np.zeros((3, 1, 1)), y_prob=probs)
+
+
 def test_array_lengths_and_emptiness_are_said_plainly():
     with pytest.raises(
         xentcli.UsageError, match=r"y_true= and y_prob= differ in length \(y_true= 2, y_prob= 3\)"

@@ -139,6 +139,15 @@ def _arrays(
     else:
         raise UsageError(f"y_prob= must be (n,) or (n, K), not of shape {probabilities.shape}")
     truth = y_true.to_numpy() if hasattr(y_true, "to_numpy") else np.asarray(_host(y_true))
+    if truth.ndim == 2 and truth.shape[1] == 1:  # a column vector (Keras' y_true): the labels
+        truth = truth[:, 0]
+    if truth.ndim == 2 and names and truth.shape[1] != len(names):
+        raise UsageError(
+            f"y_true= has {truth.shape[1]} columns and y_prob= {len(names)}: K label columns "
+            "pair with K probability columns"
+        )
+    if truth.ndim > 2:
+        raise UsageError(f"y_true= must be (n,) or (n, K), not of shape {truth.shape}")
     if truth.ndim == 2:  # K label columns: soft labels, or multilabel 0/1
         labels = [f"y_{name}" for name in names or range(truth.shape[1])]
         columns |= {col: truth[:, k].astype(np.float64) for k, col in enumerate(labels)}
