@@ -214,6 +214,22 @@ def test_a_column_vector_of_labels_is_the_labels_as_scikit_learn_reads_it():
         xentcli.evaluate(y_true=np.eye(2)[[0, 1, 1]], y_prob=probs)
     with pytest.raises(xentcli.UsageError, match=r"not of shape \(3, 1, 1\)"):
         xentcli.evaluate(y_true=np.zeros((3, 1, 1)), y_prob=probs)
+    with pytest.raises(xentcli.UsageError, match=r"y_true= must be \(n,\) or \(n, K\)"):
+        xentcli.evaluate(y_true=1, y_prob=[0.5])  # it was a TypeError
+
+
+def test_sample_weight_as_a_column_vector_or_of_another_shape():
+    """sample_weight of shape (n, 1) is the weights, as for y_true (it was pyarrow's
+    "only handle 1-dimensional arrays"); a scalar or a matrix is a UsageError naming it."""
+    weighted = xentcli.evaluate(
+        y_true=[1, 0, 1], y_prob=[0.9, 0.2, 0.4], sample_weight=np.array([[1.0], [2.0], [1.0]])
+    )
+    assert weighted.metrics["binary_cross_entropy"] == pytest.approx(
+        log_loss([1, 0, 1], [0.9, 0.2, 0.4], sample_weight=[1, 2, 1]), rel=1e-12
+    )
+    for weights in (3.0, np.ones((3, 2))):
+        with pytest.raises(xentcli.UsageError, match=r"sample_weight= must be \(n,\)"):
+            xentcli.evaluate(y_true=[1, 0, 1], y_prob=[0.9, 0.2, 0.4], sample_weight=weights)
 
 
 def test_array_lengths_and_emptiness_are_said_plainly():

@@ -146,7 +146,7 @@ def _arrays(
             f"y_true= has {truth.shape[1]} columns and y_prob= {len(names)}: K label columns "
             "pair with K probability columns"
         )
-    if truth.ndim > 2:
+    if truth.ndim not in (1, 2):
         raise UsageError(f"y_true= must be (n,) or (n, K), not of shape {truth.shape}")
     if truth.ndim == 2:  # K label columns: soft labels, or multilabel 0/1
         labels = [f"y_{name}" for name in names or range(truth.shape[1])]
@@ -159,7 +159,14 @@ def _arrays(
             # a plain array, or pd.DataFrame(predict_proba(X)): columns 0..K-1 name no class
             options = _classes_of(truth, probabilities.shape[1], options)
     if sample_weight is not None:
-        columns["weight"] = _floats(sample_weight)
+        weights = _floats(sample_weight)
+        if weights.ndim == 2 and weights.shape[1] == 1:  # a column vector, as for y_true
+            weights = weights[:, 0]
+        if weights.ndim != 1:
+            raise UsageError(
+                f"sample_weight= must be (n,), one weight per row, not of shape {weights.shape}"
+            )
+        columns["weight"] = weights
         options = {**options, "weight_col": "weight"}
     lengths = {name: len(values) for name, values in columns.items()}
     if len(set(lengths.values())) > 1:
