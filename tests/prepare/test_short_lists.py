@@ -191,3 +191,17 @@ def test_keras_arrays_of_shape_n_by_one_for_labels_and_predictions(cli, tmp_path
         log_loss(y, proba[:, 1]), rel=1e-12
     )
     assert "'y_true' holds lists of 1 value: read as the label column y_true.0" in said
+
+
+def test_empty_lists_are_named(cli, tmp_path):
+    """A list column whose first list is empty: exit 2 naming it (it was an internal error,
+    "cannot reshape array of size 0"), for predictions and for labels."""
+    empty = pa.array([[], [], []], pa.list_(pa.float64()))
+    pq.write_table(pa.table({"label": [1, 0, 1], "proba": empty}), tmp_path / "p.parquet")
+    run = cli("eval", str(tmp_path / "p.parquet"))
+    assert run.code == 2 and "row 1, column 'proba': holds an empty list" in run.stderr
+    labels = pa.array([[], [1], [0]], pa.list_(pa.int64()))
+    table = pa.table({"label": labels, "p_0": [0.1, 0.2, 0.3], "p_1": [0.9, 0.8, 0.7]})
+    pq.write_table(table, tmp_path / "l.parquet")
+    run = cli("eval", str(tmp_path / "l.parquet"))
+    assert run.code == 2 and "column 'label': holds an empty list" in run.stderr

@@ -111,6 +111,13 @@ class LabelMapper:
             if not len(present):  # every list null: missing labels; a later chunk tells K
                 return np.full(len(labels), MISSING, np.int64)
             width = len(present[0].values)
+            if not width:
+                raise InputError(
+                    "holds an empty list; a label list holds the label, or K one-hot or soft "
+                    "targets",
+                    file=self.file,
+                    column=self.column,
+                )
             raise ListLabels(
                 f"holds lists ({kind}); {TARGETS_AS_COLUMNS}",
                 file=self.file,

@@ -76,6 +76,13 @@ def list_rows(
     if width is None:
         present = np.flatnonzero(~missing)
         width = int(lengths[present[0]]) if present.size else 0
+        if present.size and not width:
+            raise InputError(
+                "holds an empty list; every row needs one value per class",
+                file=file,
+                row=offset + int(present[0]) + 1,
+                column=name,
+            )
     wrong = ~missing & (lengths != width)
     if wrong.any():
         at = int(np.argmax(wrong))
