@@ -108,8 +108,17 @@ class JsonlSource:
         sampled = self.column_types()
         top = self._sampled.names if self._sampled is not None else []
         unknown = [pa.field(c, pa.string()) for c in keys if sampled.get(c) == "null" and c in top]
+        # lists of numbers typed up front: inferred, a list whose first value is null loses that
+        # value (pyarrow 26 builds an invalid array: offsets past its values)
+        lists = [
+            pa.field(c, pa.list_(pa.float64()))
+            for c in wanted
+            if c in top and self._sampled is not None and _numeric_list(self._sampled.field(c).type)
+        ]
         parse = pajson.ParseOptions(
-            explicit_schema=pa.schema(records.explicit_fields(numeric, self._sampled) + unknown),
+            explicit_schema=pa.schema(
+                records.explicit_fields(numeric, self._sampled) + unknown + lists
+            ),
             unexpected_field_behavior="infer",
         )
         flat = None
@@ -208,7 +217,16 @@ class JsonlSource:
                     file=self.name,
                 )
             if rows + batch.num_rows > skip:
-                selected = records.select(batch, wanted, self.name, rows)
+                try:  # the reader's own arrays: a list it infers wrongly has offsets past its
+                    selected = records.select(batch, wanted, self.name, rows)
+                    selected.validate()  # values, read out of bounds later (a crash)
+                except pa.ArrowInvalid:
+                    raise InputError(
+                        f"pyarrow's JSON reader could not read the lists in rows {rows + 1}.."
+                        f"{rows + batch.num_rows} (a list whose first value is null?): write a "
+                        "number there, or the file as Parquet",
+                        file=self.name,
+                    ) from None
                 check_text(selected, self.name, rows, NOT_UTF8_JSON)
                 yield selected.slice(max(0, skip - rows))
             rows += batch.num_rows
@@ -312,3 +330,11 @@ class _Prefixed(io.RawIOBase):
         buffer[: len(data)] = data
         self.total += len(data)
         return len(data)
+
+
+def _numeric_list(kind: pa.DataType) -> bool:
+    """A list (or large list) of numbers, or of nulls only, as pyarrow infers it."""
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        return False
+    inner = kind.value_type
+    return pa.types.is_integer(inner) or pa.types.is_floating(inner) or pa.types.is_null(inner)
