@@ -205,3 +205,27 @@ def test_empty_lists_are_named(cli, tmp_path):
     pq.write_table(table, tmp_path / "l.parquet")
     run = cli("eval", str(tmp_path / "l.parquet"))
     assert run.code == 2 and "column 'label': holds an empty list" in run.stderr
+
+
+def test_csv_arrays_tell_their_length_from_the_first_row(cli, tmp_path, scored):
+    """`inspect` of a CSV of two-probability arrays says binary, as eval reads it; multilabel
+    0/1 label arrays in CSV are read as K label columns (they were exit 2)."""
+    y, proba = scored
+    arrays = [json.dumps(row.tolist()) for row in proba]
+    pd.DataFrame({"label": y, "proba": arrays}).to_csv(tmp_path / "p.csv", index=False)
+    run = cli("inspect", str(tmp_path / "p.csv"), "--json")
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["task"] == "binary"
+    rng = np.random.default_rng(2)
+    truth = (rng.uniform(size=(50, 3)) < 0.5).astype(int)
+    probs = rng.uniform(0.05, 0.95, size=(50, 3))
+    frame = pd.DataFrame(
+        {
+            "label": [json.dumps(r.tolist()) for r in truth],
+            "proba": [json.dumps(r.tolist()) for r in probs],
+        }
+    )
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    report, _ = evaluated(cli, str(tmp_path / "m.csv"), "--task", "multilabel")
+    expected = np.mean(-(truth * np.log(probs) + (1 - truth) * np.log(1 - probs)))
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)

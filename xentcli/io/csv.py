@@ -166,6 +166,31 @@ class CsvSource:
             kinds |= {name: _kind(table.column(i)) for i, name in enumerate(table.column_names)}
         return kinds
 
+    def values_per_row(self, column: str) -> int | None:
+        """A column of arrays as text (`[0.1, 0.9]`, or numpy's `[0.1 0.9]`): the numbers in its
+        first value among the rows already read (what sizes chunks by values, and tells a list
+        of two probabilities — a binary problem — before any row is scored)."""
+        sample = self._rest[:SAMPLE_BYTES]
+        body = sample[: record_end(sample, len(sample))]
+        if column not in self.column_names or not body.strip():
+            return None
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(body),
+                read_options=self._whole(body),
+                parse_options=self._parse_options(),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=[column], column_types={column: pa.string()}
+                ),
+            )
+        except pa.ArrowException:  # a bad row in the sample: eval will name it
+            return None
+        values = table.column(0).drop_null()
+        first = str(values[0]).strip() if len(values) else ""
+        if not (first.startswith("[") and first.endswith("]")):
+            return None
+        return len(first[1:-1].replace(",", " ").split()) or None
+
     def batches(
         self, numeric: list[str], labels: list[str], chunk_rows: int, keys: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
