@@ -229,3 +229,19 @@ def test_csv_arrays_tell_their_length_from_the_first_row(cli, tmp_path, scored):
     report, _ = evaluated(cli, str(tmp_path / "m.csv"), "--task", "multilabel")
     expected = np.mean(-(truth * np.log(probs) + (1 - truth) * np.log(1 - probs)))
     assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_json_lines_tell_their_lists_length_from_the_first_lines(cli, tmp_path):
+    """As for CSV: `inspect` of two-probability lists says binary; multilabel label lists in
+    JSON lines are read as K label columns (they were exit 2 asking for K columns)."""
+    lines = ['{"label": 1, "proba": [0.1, 0.9]}', '{"label": 0, "proba": [0.8, 0.2]}']
+    (tmp_path / "p.jsonl").write_text("\n".join(lines) + "\n")
+    run = cli("inspect", str(tmp_path / "p.jsonl"), "--json")
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["task"] == "binary"
+    truth, probs = np.array([[0, 1, 1], [1, 0, 1]]), np.array([[0.2, 0.7, 0.9], [0.6, 0.3, 0.8]])
+    rows = [{"label": t.tolist(), "proba": p.tolist()} for t, p in zip(truth, probs, strict=True)]
+    (tmp_path / "m.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report, _ = evaluated(cli, str(tmp_path / "m.jsonl"), "--task", "multilabel")
+    expected = np.mean(-(truth * np.log(probs) + (1 - truth) * np.log(1 - probs)))
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)

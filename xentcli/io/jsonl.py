@@ -92,6 +92,25 @@ class JsonlSource:
         read = self._reading.total if self._reading is not None else self._flat_read
         return min(1.0, read / self._size)
 
+    def values_per_row(self, column: str) -> int | None:
+        """A list column's values per row, from its first list in the lines already read (what
+        sizes chunks by values, and tells a list of two probabilities before any row)."""
+        sample = self._head[: self._head.rfind(b"\n") + 1]
+        sampled = self._sampled
+        if sampled is None or column not in sampled.names:
+            return None
+        if not _numeric_list(sampled.field(column).type):
+            return None
+        typed = pa.schema([pa.field(column, pa.list_(pa.float64()))])
+        try:
+            table = pajson.read_json(
+                io.BytesIO(sample), parse_options=pajson.ParseOptions(explicit_schema=typed)
+            )
+        except pa.ArrowException:  # a bad line: eval will name it
+            return None
+        lists = table.column(column).drop_null()
+        return (len(lists[0].values) or None) if len(lists) else None
+
     def column_types(self) -> dict[str, str]:
         """Column → the type pyarrow infers from the rows already read (the first block)."""
         if self._sampled is None:  # a bad line: eval will name it
