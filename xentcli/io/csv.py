@@ -170,20 +170,12 @@ class CsvSource:
         """A column of arrays as text (`[0.1, 0.9]`, or numpy's `[0.1 0.9]`): the numbers in its
         first value among the rows already read (what sizes chunks by values, and tells a list
         of two probabilities — a binary problem — before any row is scored)."""
-        sample = self._rest[:SAMPLE_BYTES]
-        body = sample[: record_end(sample, len(sample))]
-        if column not in self.column_names or not body.strip():
+        if column not in self.column_names:
             return None
-        try:
-            table = pacsv.read_csv(
-                io.BytesIO(body),
-                read_options=self._whole(body),
-                parse_options=self._parse_options(),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=[column], column_types={column: pa.string()}
-                ),
-            )
-        except pa.ArrowException:  # a bad row in the sample: eval will name it
+        table = self._sample(
+            pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()})
+        )
+        if table is None:
             return None
         values = table.column(0).drop_null()
         first = str(values[0]).strip() if len(values) else ""
@@ -264,22 +256,30 @@ class CsvSource:
 
     def _integer_columns(self, labels: list[str]) -> list[str]:
         """The label columns whose values in the first rows are all integers (or empty)."""
+        if not labels:
+            return []
+        convert = pacsv.ConvertOptions(include_columns=labels, decimal_point=self.decimal)
+        table = self._sample(convert)
+        return (
+            [] if table is None else [f.name for f in table.schema if pa.types.is_integer(f.type)]
+        )
+
+    def _sample(self, convert: pacsv.ConvertOptions) -> pa.Table | None:
+        """The whole records of the first SAMPLE_BYTES read so, or None when there are none or
+        one is bad (the parse of its block will name it)."""
         sample = self._rest[:SAMPLE_BYTES]
         body = sample[: record_end(sample, len(sample))]
-        if not labels or not body.strip():
-            return []
+        if not body.strip():
+            return None
         try:
-            table = pacsv.read_csv(
+            return pacsv.read_csv(
                 io.BytesIO(body),
                 read_options=self._whole(body),
                 parse_options=self._parse_options(),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=labels, decimal_point=self.decimal
-                ),
+                convert_options=convert,
             )
-        except pa.ArrowException:  # a bad row in the sample: the text parse will name it
-            return []
-        return [f.name for f in table.schema if pa.types.is_integer(f.type)]
+        except pa.ArrowException:
+            return None
 
     def _blocks(self, ring: int) -> Iterator[pa.Buffer | Span]:
         """The rest of the input in blocks that end at record ends, counted as read: a local file
