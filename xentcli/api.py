@@ -18,7 +18,7 @@ from xentcli.engine.plan import (
 )
 from xentcli.engine.rows_out import RowsOut
 from xentcli.errors import AlignmentError, ListLabels, ShortLists, UsageError, XentError
-from xentcli.io.arrow_numpy import null_mask
+from xentcli.io.arrow_numpy import filler, null_mask
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.io.csv_header import read_as_a_row
 from xentcli.io.source import Source
@@ -437,7 +437,7 @@ def _first_difference(
 
     if not (pa.types.is_nested(a.type) or pa.types.is_nested(b.type)):
         a_text, b_text = pc.cast(a, pa.string()), pc.cast(b, pa.string())
-        same = pc.fill_null(pc.equal(a_text, b_text), False)
+        same = pc.fill_null(pc.equal(a_text, b_text), filler(pa.bool_(), False))
         differ = pc.invert(pc.or_(same, pc.and_(pc.is_null(a_text), pc.is_null(b_text))))
         return pc.index(differ, True).as_py() if pc.any(differ).as_py() else None
     a_values, width = list_rows(a, None, names[0], column, offset)

@@ -310,6 +310,21 @@ def test_unknown_option_is_a_usage_error(cli, tmp_path):
     assert run.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["eval", "x.csv", "--max"], "xentcli eval"),
+        (["diff", "a.json", "--max-increase"], "xentcli diff"),
+        (["--bogus"], "xentcli"),
+    ],
+)
+def test_a_flag_without_its_value_points_to_the_commands_help(cli, args, command):
+    run = cli(*args)
+    assert run.code == 2
+    assert run.stderr.endswith(f" (see '{command} --help')\n")
+    assert run.stderr.count("\n") == 1
+
+
 def test_blank_lines_do_not_count_as_rows(cli, tmp_path):
     path = tmp_path / "blank.csv"
     path.write_text("y,prob\n1,0.5\n\n0,0.25\n1,oops\n", encoding="utf-8")

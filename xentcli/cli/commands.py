@@ -436,8 +436,7 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(exc.format_message(), err=True)
         code = EXIT_USAGE
     except click.ClickException as exc:
-        ctx = getattr(exc, "ctx", None)
-        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        hint = f" (see '{_command_path(exc, args)} --help')"
         if (variable := _environment_of(getattr(exc, "param", None), args)) is not None:
             hint = f" (set by the environment variable {variable})"
         say(f"xentcli: error: {exc.format_message()}{hint}")
@@ -453,6 +452,16 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: short message, traceback only on request
         code = _internal_error(exc, "--debug" in args)
     sys.exit(code)
+
+
+def _command_path(exc: click.ClickException, args: list[str]) -> str:
+    """`xentcli eval` for an error in eval's flags — click's parser leaves `ctx` out of some
+    (an option given no value), so the command is then found among the arguments."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        return str(ctx.command_path)
+    command = next((arg for arg in args if arg in cli.commands), None)
+    return f"{_prog_name()} {command}" if command else _prog_name()
 
 
 def _environment_of(param: click.Parameter | None, args: list[str]) -> str | None:

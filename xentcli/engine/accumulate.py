@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from xentcli.engine.plan import Plan
 from xentcli.errors import InputError
+from xentcli.io.arrow_numpy import filler
 from xentcli.io.csv_header import header_of_numbers
 from xentcli.io.source import Source
 from xentcli.metrics.breakdown import BreakdownRequest, Scored, breakdowns_for
@@ -143,7 +144,7 @@ def _order_notes(
 
     left = pc.cast(preds.column(key), pa.string())
     right = pc.cast(labels.column(key), pa.string())
-    differ = pc.invert(pc.fill_null(pc.equal(left, right), False))
+    differ = pc.invert(pc.fill_null(pc.equal(left, right), filler(pa.bool_(), False)))
     if not pc.any(differ).as_py():
         return []
     at = pc.index(differ, True).as_py()

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from xentcli.errors import UsageError
+from xentcli.io.arrow_numpy import arrow_array, text_array
 from xentcli.io.atomic import AtomicFile
 from xentcli.metrics.breakdown import Scored
 from xentcli.metrics.rows import kept_name, row_columns
@@ -75,7 +76,7 @@ class RowsOut:
             if name in ("label", "predicted") and self.task != Task.REGRESSION:
                 arrays[name] = _named(values, classes)
             else:
-                arrays[name] = pa.array(values)
+                arrays[name] = arrow_array(values)
         for name in self.keep:
             shown = kept_name(name)
             arrays[shown if shown not in arrays else f"{shown}_input"] = scored.column(name)
@@ -154,7 +155,7 @@ class RowsOut:
 def _named(codes: np.ndarray, classes: tuple[str, ...] | None) -> pa.Array:
     """Class codes as their names (binary without names: the codes 0 and 1)."""
     if classes is None:
-        return pa.array(codes)
+        return arrow_array(codes)
     return pa.DictionaryArray.from_arrays(
-        pa.array(codes, pa.int32()), pa.array(classes, pa.string())
+        arrow_array(codes.astype(np.int32)), text_array(classes)
     ).cast(pa.string())

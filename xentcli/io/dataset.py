@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from xentcli.errors import InputError, XentError, listed
 from xentcli.io import storage
+from xentcli.io.arrow_numpy import arrow_array, text_array
 
 HIDDEN = ("_", ".")  # _SUCCESS, _metadata, .crc and the like are not data
 
@@ -178,7 +179,7 @@ def _infer(texts: list[str]) -> pa.DataType:
 
 def _constant(text: str, kind: pa.DataType, n: int) -> pa.Array:
     if pa.types.is_integer(kind):
-        return pa.array(np.full(n, int(text), np.int64))
+        return arrow_array(np.full(n, int(text), np.int64))
     if pa.types.is_floating(kind):
-        return pa.array(np.full(n, float(text)))
-    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([text]))
+        return arrow_array(np.full(n, float(text)))
+    return pa.DictionaryArray.from_arrays(arrow_array(np.zeros(n, np.int32)), text_array([text]))

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from xentcli.errors import InputError
 from xentcli.io import storage
+from xentcli.io.arrow_numpy import arrow_array
 from xentcli.io.source import BAD_FILE, StoredSchema
 
 HOW = "np.ascontiguousarray(values)"
@@ -139,9 +140,14 @@ def _column(values: np.ndarray) -> pa.Array:
     if not values.dtype.isnative:
         values = values.astype(values.dtype.newbyteorder("="))
     if values.ndim == 2:
-        flat = pa.array(values.reshape(-1))
+        flat = _flat(values.reshape(-1))
         return pa.FixedSizeListArray.from_arrays(flat, values.shape[1])
-    return pa.array(values)
+    return _flat(values)
+
+
+def _flat(values: np.ndarray) -> pa.Array:
+    """Text through pyarrow's conversion, numbers from their buffer (io/arrow_numpy)."""
+    return pa.array(values) if values.dtype.kind in "UO" else arrow_array(values)
 
 
 class NumpySource(StoredSchema):

@@ -15,7 +15,7 @@ from typing import Any, Protocol, Self
 import numpy as np
 import pyarrow as pa
 
-from xentcli.io.arrow_numpy import int_values
+from xentcli.io.arrow_numpy import arrow_array, filler, int_values
 from xentcli.metrics.bootstrap import Bootstrap
 from xentcli.metrics.calibration import Calibration
 from xentcli.metrics.groups import Groups
@@ -83,7 +83,8 @@ class Scored:
         the labels file (so two models joined to the same labels resample the same rows)."""
         kept = self.chunk.kept if self.chunk.kept is not None else np.arange(self.chunk.read)
         if LABEL_ROW in self.labels.schema.names:
-            positions = self.labels.column(LABEL_ROW).fill_null(-1)
+            positions = self.labels.column(LABEL_ROW)
+            positions = positions.fill_null(filler(positions.type, -1))
             return int_values(positions).astype(np.int64)[kept]
         return self.start + kept
 
@@ -91,7 +92,7 @@ class Scored:
         """A column of the kept rows: the predictions' batch, or else the labels'."""
         batch = self.predictions if name in self.predictions.schema.names else self.labels
         column = batch.column(name)
-        return column if self.chunk.kept is None else column.take(pa.array(self.chunk.kept))
+        return column if self.chunk.kept is None else column.take(arrow_array(self.chunk.kept))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from xentcli.io.arrow_numpy import int_values
+from xentcli.io.arrow_numpy import arrow_array, filler, int_values
 from xentcli.metrics.registry import METRICS
 
 if TYPE_CHECKING:
@@ -48,7 +48,9 @@ def _encoded(column: pa.Array) -> tuple[np.ndarray, list[str]]:
 
         if pa.types.is_float16(column.type):  # no kernels for it; float32 holds it exactly
             column = column.cast(pa.float32())
-        column = pc.if_else(pc.is_nan(column), None, pc.add(column, pa.scalar(0, column.type)))
+        column = pc.if_else(
+            pc.is_nan(column), pa.nulls(1, column.type)[0], pc.add(column, filler(column.type, 0))
+        )
     encoded = column if pa.types.is_dictionary(column.type) else column.dictionary_encode()
     values = encoded.dictionary.cast(pa.string()).to_pylist()
     texts = [
@@ -57,7 +59,7 @@ def _encoded(column: pa.Array) -> tuple[np.ndarray, list[str]]:
     ]
     indices = encoded.indices
     if column.null_count:
-        indices = indices.fill_null(len(texts))
+        indices = indices.fill_null(filler(indices.type, len(texts)))
         texts.append(NULL_KEY)
     return int_values(indices).astype(np.int64), texts
 
@@ -85,8 +87,8 @@ def key_values(key: str) -> list[str]:
 
 def _first_appearance(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes renumbered 0.. in order of first appearance, and the old code of each new one."""
-    encoded = pa.array(codes).dictionary_encode()
-    return int_values(encoded.indices).astype(np.int64), encoded.dictionary.to_numpy()
+    encoded = arrow_array(codes).dictionary_encode()
+    return int_values(encoded.indices).astype(np.int64), int_values(encoded.dictionary)
 
 
 @dataclass(frozen=True)

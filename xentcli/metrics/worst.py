@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xentcli.io.arrow_numpy import arrow_array
 from xentcli.io.numbers import INTEGER, NUMBER
 from xentcli.metrics.rows import kept_name, loss_of, row_columns
 from xentcli.tasks import Task
@@ -121,7 +122,7 @@ class Worst:
         if not at.size:
             return
         picked = row_columns(scored, self.task, self.logits, at)
-        kept = {name: scored.column(name).take(at).to_pylist() for name in self.keep}
+        kept = {name: scored.column(name).take(arrow_array(at)).to_pylist() for name in self.keep}
         self._take(picked, kept)
 
     def _take(self, picked: dict[str, np.ndarray], kept: dict[str, list[Any]]) -> None:

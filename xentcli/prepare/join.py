@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from xentcli.errors import InputError, SchemaError, listed
-from xentcli.io.arrow_numpy import int_values, null_mask
+from xentcli.io.arrow_numpy import arrow_array, int_values, null_mask, text_array
 from xentcli.io.source import Source
 from xentcli.prepare.keyhash import text_hashes
 
@@ -87,7 +87,7 @@ class LabelIndex:
         other = text[:-2] if text.endswith(".0") else f"{text}.0"
         if key is None or not other.lstrip("-").replace(".", "", 1).isdigit():
             return None
-        if self._find(pa.array([other])).is_null()[0].as_py():
+        if self._find(text_array([other])).is_null()[0].as_py():
             return None
         return (
             f", which writes it as {other!r}: the keys are compared as written; write both "
@@ -106,9 +106,9 @@ class LabelIndex:
         at[needles] = np.searchsorted(self.sorted_hashes, hashes[needles])
         np.minimum(at, len(self.order) - 1, out=at)
         hit = self.sorted_hashes[at] == hashes
-        rows = pa.array(self.order[at], mask=~hit)
+        rows = arrow_array(self.order[at], mask=~hit)
         confirmed = pc.equal(text, self.keys.take(rows))
-        if not pc.all(pc.or_kleene(confirmed, pc.invert(pa.array(hit)))).as_py():
+        if not pc.all(pc.or_kleene(confirmed, pc.invert(arrow_array(hit)))).as_py():
             return pc.index_in(text, value_set=self.keys)  # a collision with an absent key
         return rows
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from xentcli.errors import InputError, ListLabels, SchemaError, listed
-from xentcli.io.arrow_numpy import float_values, int_values, null_mask
+from xentcli.io.arrow_numpy import filler, float_values, int_values, null_mask
 
 UNMAPPED, MISSING, IGNORED = -1, -2, -3
 BOOLEAN_TEXT = {"true": 1, "false": 0}  # any case; and any text that reads as the number 0 or 1
@@ -340,7 +340,7 @@ class ClassIndex:
             [self._code(value, labels) for value in encoded.dictionary.to_pylist()] or [MISSING],
             np.int64,
         )
-        indices = encoded.indices.fill_null(len(table))
+        indices = encoded.indices.fill_null(filler(encoded.indices.type, len(table)))
         table = np.append(table, MISSING)
         return table[int_values(indices).astype(np.int64)]
 

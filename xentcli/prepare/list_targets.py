@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from xentcli.io.arrow_numpy import arrow_array
 from xentcli.io.source import Source
 from xentcli.prepare.values import list_rows
 
@@ -97,7 +98,7 @@ class ListTargets:
             values, _ = list_rows(
                 batch.column(self.column), self.width, self.name, self.column, rows
             )
-            columns = {n: pa.array(values[self.position[n]]) for n in asked}
+            columns = {n: arrow_array(values[self.position[n]]) for n in asked}
             names = [n for n in batch.schema.names if kept or n != self.column]
             arrays = [batch.column(n) for n in names] + list(columns.values())
             rows += batch.num_rows

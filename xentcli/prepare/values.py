@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from xentcli.errors import InputError, SchemaError, listed
-from xentcli.io.arrow_numpy import float_values, int_values, null_mask
+from xentcli.io.arrow_numpy import bool_values, float_values, int_values, null_mask, text_array
 from xentcli.prepare.scratch import Scratch
 
 _NUMBER = r"[-+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|-?[Ii]nf(inity)?|NaN|nan"
@@ -72,7 +72,7 @@ def list_rows(
     ):
         raise SchemaError(f"holds {kind} values; expected lists of numbers", file=file, column=name)
     missing = null_mask(column)
-    lengths = int_values(pc.list_value_length(column).fill_null(0).cast(pa.int64()))
+    lengths = int_values(pc.list_value_length(column)).astype(np.int64)
     if width is None:
         present = np.flatnonzero(~missing)
         width = int(lengths[present[0]]) if present.size else 0
@@ -125,7 +125,7 @@ def label_score_rows(
 
     label_at, score_at = _label_score_fields(column.type.value_type, file, name)
     n = len(column)
-    lengths = int_values(pc.list_value_length(column).fill_null(0).cast(pa.int64()))
+    lengths = int_values(pc.list_value_length(column)).astype(np.int64)
     fields = pc.list_flatten(column).flatten()
     labels, scores = fields[label_at], fields[score_at]
     if not pa.types.is_string(labels.type):
@@ -133,7 +133,7 @@ def label_score_rows(
     if classes is None:
         classes = tuple(sorted(pc.unique(labels.drop_null()).to_pylist()))
     k = len(classes)
-    codes = pc.index_in(labels, value_set=pa.array(classes, pa.string()))
+    codes = pc.index_in(labels, value_set=text_array(classes))
     rows = np.repeat(np.arange(n), lengths)
     unknown = np.flatnonzero(null_mask(codes))
     if unknown.size:
@@ -190,7 +190,7 @@ def _array_text(column: pa.Array, file: str, name: str, offset: int) -> pa.Array
         pc.match_substring_regex(text, BRACKETS),
         pc.or_(pc.match_substring_regex(inner, COMMAS), pc.match_substring_regex(inner, SPACES)),
     )
-    bad = np.flatnonzero(~null_mask(column) & ~np.asarray(well_formed.fill_null(True)))
+    bad = np.flatnonzero(~null_mask(column) & ~bool_values(well_formed, null=True))
     if bad.size:
         value = column[int(bad[0])].as_py()
         why = (
