@@ -14,13 +14,15 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, NamedTuple, cast
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from xentcli.errors import InputError
 from xentcli.io import storage
+from xentcli.io.arrow_numpy import int_values
 from xentcli.io.blocks import OpenQuote, Span, file_blocks, read_ahead, record_end
-from xentcli.io.csv_convert import conversions
+from xentcli.io.csv_convert import conversions, digit_labels
 from xentcli.io.csv_header import (
     SEPARATOR_NAMES,
     check_delimiter,
@@ -190,8 +192,8 @@ class CsvSource:
         rows are integers and as dictionary text otherwise (block by block), keys as text."""
         types = {c: pa.float64() for c in numeric} | {c: LABEL_TEXT for c in labels}
         types |= {c: pa.string() for c in keys}
-        integers = self._integer_columns(labels)
-        tiers = [column_groups(tier) for tier in conversions(types, integers, self.decimal)]
+        integers, digits = self._integer_columns(labels)
+        tiers = [column_groups(tier) for tier in conversions(types, integers, self.decimal, digits)]
         first = [0]  # the first tier still tried: a block that fails one skips it for good
 
         def parse(block: pa.Buffer | Span) -> pa.Table | Recut | None:
@@ -250,19 +252,23 @@ class CsvSource:
             for group in groups
         ]
         if len(parts) == 1:
-            return parts[0]
+            return digit_labels(parts[0])
         columns = [column for part in parts for column in part.columns]
-        return pa.Table.from_arrays(columns, names=[n for p in parts for n in p.column_names])
+        table = pa.Table.from_arrays(columns, names=[n for p in parts for n in p.column_names])
+        return digit_labels(table)
 
-    def _integer_columns(self, labels: list[str]) -> list[str]:
-        """The label columns whose values in the first rows are all integers (or empty)."""
+    def _integer_columns(self, labels: list[str]) -> tuple[list[str], list[str]]:
+        """The label columns whose values in the first rows are all integers (or empty), and
+        those of them that are all one digit, none missing (csv_convert.conversions)."""
         if not labels:
-            return []
+            return [], []
         convert = pacsv.ConvertOptions(include_columns=labels, decimal_point=self.decimal)
         table = self._sample(convert)
-        return (
-            [] if table is None else [f.name for f in table.schema if pa.types.is_integer(f.type)]
-        )
+        if table is None:
+            return [], []
+        integers = [f.name for f in table.schema if pa.types.is_integer(f.type)]
+        digits = [name for name in integers if _one_digit(table.column(name))]
+        return integers, digits
 
     def _sample(self, convert: pacsv.ConvertOptions) -> pa.Table | None:
         """The whole records of the first SAMPLE_BYTES read so, or None when there are none or
@@ -449,6 +455,14 @@ def parse_threads(columns: int) -> int:
     holds about 8 KiB per column for each block it parses (its converters), whatever the
     block's size: at 20,000 columns 170 MiB a block (benchmarks/README.md)."""
     return max(1, min(WORKERS, PARSE_COLUMN_BUDGET // max(columns, 1)))
+
+
+def _one_digit(column: pa.ChunkedArray) -> bool:
+    """Integers 0..9 only, none missing (of the sample: a later block may fail the tier)."""
+    if column.null_count or not len(column):
+        return False
+    values = np.concatenate([int_values(chunk) for chunk in column.chunks])
+    return bool(values.min() >= 0 and values.max() <= 9)
 
 
 def _kind(column: pa.ChunkedArray) -> str:
