@@ -58,7 +58,7 @@ def _numbers_only(types: dict[str, pa.DataType], *more: pa.DataType) -> bool:
 
 
 def digit_labels(table: pa.Table) -> pa.Table:
-    """The DIGITS columns of a block parsed by the digits tier as int64; pa.ArrowInvalid (the
+    """The DIGITS columns of a block parsed by the digits tier as int8; pa.ArrowInvalid (the
     next tier parses the block) where a value is missing or not one digit. No value is empty
     (empty text is null here), so n bytes in n values are one byte each."""
     for at, field in enumerate(table.schema):
@@ -69,10 +69,13 @@ def digit_labels(table: pa.Table) -> pa.Table:
         offsets = np.frombuffer(column.buffers()[1], np.int32, n + 1, column.offset * 4)
         if column.null_count or (n and offsets[n] - offsets[0] != n):
             raise pa.ArrowInvalid("not one digit per label")
-        values = np.frombuffer(column.buffers()[2], np.uint8, n, offsets[0]) - ord("0")
+        digits = pa.allocate_buffer(n)  # from Arrow's pool, as the parse's own buffers
+        values = np.frombuffer(digits, np.uint8) if n else np.zeros(0, np.uint8)
+        np.subtract(np.frombuffer(column.buffers()[2], np.uint8, n, offsets[0]), 48, out=values)
         if n and values.max() > 9:  # below '0' wraps past 9 too
             raise pa.ArrowInvalid("not one digit per label")
-        table = table.set_column(at, field.name, arrow_array(values.astype(np.int64)))
+        labels = pa.Array.from_buffers(pa.int8(), n, [None, digits])
+        table = table.set_column(at, field.name, labels)
     return table
 
 
