@@ -9,8 +9,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from xentcli.io.arrow_numpy import arrow_array
-
 # null strings of a numbers-only parse (conversions): of pyarrow's defaults, those a number parse
 # would otherwise take as NaN, and the empty one
 NUMBER_NULLS = ["", "NaN", "nan", "-NaN", "-nan"]
@@ -27,7 +25,7 @@ def conversions(
     next, and so is every later block (a file of mixed labels is not parsed twice throughout).
 
     Labels written as one digit each (`digits`: 0/1, the classes 0..9) are first parsed as
-    bytes, a quarter of the cost of integers (pyarrow's per-value work, not the digit), and
+    bytes, a third of the cost of integers (pyarrow's per-value work, not the digit), and
     made integers from their buffer (digit_labels); a block with another label fails that
     tier.
 
@@ -58,25 +56,31 @@ def _numbers_only(types: dict[str, pa.DataType], *more: pa.DataType) -> bool:
 
 
 def digit_labels(table: pa.Table) -> pa.Table:
-    """The DIGITS columns of a block parsed by the digits tier as int8; pa.ArrowInvalid (the
+    """The DIGITS columns of a block parsed by the digits tier as int64; pa.ArrowInvalid (the
     next tier parses the block) where a value is missing or not one digit. No value is empty
     (empty text is null here), so n bytes in n values are one byte each."""
     for at, field in enumerate(table.schema):
-        if field.type != DIGITS:
-            continue
-        column = table.column(at).combine_chunks()
-        n = len(column)
-        offsets = np.frombuffer(column.buffers()[1], np.int32, n + 1, column.offset * 4)
-        if column.null_count or (n and offsets[n] - offsets[0] != n):
-            raise pa.ArrowInvalid("not one digit per label")
-        digits = pa.allocate_buffer(n)  # from Arrow's pool, as the parse's own buffers
-        values = np.frombuffer(digits, np.uint8) if n else np.zeros(0, np.uint8)
-        np.subtract(np.frombuffer(column.buffers()[2], np.uint8, n, offsets[0]), 48, out=values)
-        if n and values.max() > 9:  # below '0' wraps past 9 too
-            raise pa.ArrowInvalid("not one digit per label")
-        labels = pa.Array.from_buffers(pa.int8(), n, [None, digits])
-        table = table.set_column(at, field.name, labels)
+        if field.type == DIGITS:
+            table = table.set_column(at, field.name, _digits(table.column(at).combine_chunks()))
     return table
+
+
+def _digits(column: pa.Array) -> pa.Array:
+    n = len(column)
+    if column.null_count:
+        raise pa.ArrowInvalid("a missing label")
+    if not n:
+        return pa.Array.from_buffers(pa.int64(), 0, [None, pa.allocate_buffer(0)])
+    offsets = np.frombuffer(column.buffers()[1], np.int32, n + 1, column.offset * 4)
+    if offsets[n] - offsets[0] != n:
+        raise pa.ArrowInvalid("a label of more than one character")
+    chars = np.frombuffer(column.buffers()[2], np.uint8, n, offsets[0])
+    digits = pa.allocate_buffer(8 * n)  # from Arrow's pool, as the parse's own buffers
+    values = np.frombuffer(digits, np.int64)
+    np.subtract(chars, np.uint8(ord("0")), out=values, casting="unsafe")
+    if values.max() > 9:  # a character below '0' wraps past 9 too
+        raise pa.ArrowInvalid("a label that is not a digit")
+    return pa.Array.from_buffers(pa.int64(), n, [None, digits])
 
 
 def _convert_options(
