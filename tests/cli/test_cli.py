@@ -280,18 +280,31 @@ def test_the_progress_bar_shows_a_file_name_as_text(tmp_path):
     assert json.loads(out)["rows"]["read"] == 200_000 and "run[b]1.parquet" in terminal
 
 
-@pytest.mark.parametrize(("given", "seen"), [(None, "1"), ("3", "3")])
-def test_the_console_script_asks_openblas_for_one_thread_unless_told(given, seen):
+@pytest.mark.parametrize(
+    ("variable", "given", "seen"),
+    [
+        ("OPENBLAS_NUM_THREADS", None, "1"),
+        ("OPENBLAS_NUM_THREADS", "3", "3"),
+        ("MIMALLOC_ALLOW_THP", None, "0"),
+        ("MIMALLOC_ALLOW_THP", "1", "1"),
+    ],
+)
+def test_the_console_script_tunes_openblas_and_mimalloc_unless_told(variable, given, seen):
+    """One OpenBLAS thread, no transparent huge pages for pyarrow's mimalloc (cli/__init__.py),
+    set before numpy and pyarrow load; a user's own setting is kept."""
     code = (
-        "import os, sys; sys.argv = ['xentcli', 'schema']; import xentcli.cli as cli; "
-        "cli._leave = lambda code: print(os.environ.get('OPENBLAS_NUM_THREADS'), file=sys.stderr);"
-        " cli.main()"
+        f"import os, sys; sys.argv = ['xentcli', 'eval', {str(SAMPLES / 'net1.csv')!r}, '-q']; "
+        "import xentcli.cli as cli; "
+        f"cli._leave = lambda code: print('seen', os.environ.get({variable!r}), file=sys.stderr); "
+        "cli.main()"
     )
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env = {k: v for k, v in os.environ.items() if k != variable} | {"MIMALLOC_VERBOSE": "1"}
     if given is not None:
-        env["OPENBLAS_NUM_THREADS"] = given
+        env[variable] = given
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert run.stderr.strip().splitlines()[-1] == seen
+    assert f"seen {seen}" in run.stderr.splitlines()
+    if variable == "MIMALLOC_ALLOW_THP" and "mimalloc:" in run.stderr:  # pyarrow's pool read it
+        assert f"option 'allow_thp': {seen}" in run.stderr
 
 
 def test_integer_scores_with_logits_are_scores_not_predicted_labels(cli, tmp_path):

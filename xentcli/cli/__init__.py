@@ -21,6 +21,10 @@ def main() -> None:
     # CPU that the parse threads need (benchmarks/README.md). The hot path uses no BLAS; a
     # setting of the user's own is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # pyarrow's allocator (mimalloc) backs its memory with transparent huge pages: each first
+    # touch zeroes 2 MiB, and peak RSS rounds up to them — 10 to 45 MiB more on the benchmark
+    # files, at no gain in speed (benchmarks/README.md). Read when pyarrow loads.
+    os.environ.setdefault("MIMALLOC_ALLOW_THP", "0")
     with _ctrl_c_deferred() as interrupted:
         from xentcli.cli.commands import main as run
     if interrupted:
