@@ -21,6 +21,7 @@ from xentcli.errors import AlignmentError, ListLabels, ShortLists, UsageError, X
 from xentcli.io.arrow_numpy import filler, null_mask
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.io.csv_header import read_as_a_row
+from xentcli.io.open import STDIN_NAME, TEXT_FORMATS
 from xentcli.io.source import Source
 from xentcli.io.text import STDIN
 from xentcli.metrics.conventions import COMPATS
@@ -269,14 +270,16 @@ def evaluate_with(
     gates: Iterable[Gate] = (),
     targets: tuple[str, int] | None = None,
     short: tuple[str, int] | None = None,
+    opened: tuple[Source, Source | None] | None = None,
 ) -> Report:
     """evaluate() with an already-built EvalOptions, and gates; `progress(rows, fraction)` after
     each chunk (fraction of the input read, or None where it cannot be known). `targets`: a
     label column of lists and its width, read as target columns; `short`: a prediction column
     of lists one or two values long, read as the columns of a binary problem
-    (prepare/list_targets.py)."""
+    (prepare/list_targets.py); `opened`: the inputs, opened already."""
     gates = tuple(gates)
-    preds, label_src = open_inputs(source, labels, opts)
+    preds, label_src = opened if opened is not None else open_inputs(source, labels, opts)
+    inputs = (preds, label_src)
     if short is not None:
         preds = ListTargets(preds, *short, predictions=True)
     if targets is None and opts.task == Task.MULTILABEL:  # checked before any row is read
@@ -289,6 +292,9 @@ def evaluate_with(
         else:
             label_src = ListTargets(label_src, *targets)
     layout = layout_of(preds, label_src, opts)
+    if short is None and (known := _short_lists_known(inputs, layout, opts)):
+        columns = replace(opts, pred_col=known[0])  # the view's fields `proba.0`, `proba.1`
+        return evaluate_with(source, labels, columns, progress, gates, targets, known, inputs)
     plan = make_plan(opts, layout, list_width(preds, layout))
     kept = plan.breakdowns.keep + plan.breakdowns.by
     if plan.breakdowns.worst and (typed := text_types(preds, kept)):
@@ -303,8 +309,12 @@ def evaluate_with(
             again := _as_targets(exc, source, labels, opts, layout)
         ):
             return evaluate_with(source, labels, again[0], progress, gates, again[1], short)
-        if isinstance(exc, ShortLists) and (split := _as_columns(exc, source, opts, layout)):
-            return evaluate_with(source, labels, split, progress, gates, targets, exc.view)
+        if isinstance(exc, ShortLists) and (split := _as_columns(exc, inputs, opts, layout)):
+            # stdin copied to a file (Parquet, Arrow) is read again from that copy
+            reuse = (
+                inputs if any(isinstance(x, str) and x == STDIN for x in (source, labels)) else None
+            )
+            return evaluate_with(source, labels, split, progress, gates, targets, exc.view, reuse)
         for read in (preds, label_src):  # a dataset's row: in which file
             placed = getattr(read, "placed", None)
             exc = placed(exc) if placed is not None else exc
@@ -349,14 +359,39 @@ def _as_targets(
     return replace(opts, label_col=names), (exc.column, exc.width)
 
 
+def _short_lists_known(
+    inputs: tuple[Source, Source | None], layout: Layout, opts: EvalOptions
+) -> tuple[str, int] | None:
+    """With CSV or JSON lines on stdin, a stream read once, a prediction column of lists one
+    value long or of two probabilities is read as the binary problem's columns from the start,
+    its length told by the input before any row (the first list read ahead; Parquet's
+    metadata): a chunk that found it out (ShortLists) could not have the run read again. A
+    file is read again instead, its length then exactly the first chunk's."""
+    if not any(_stream(s) for s in inputs):
+        return None
+    if not layout.short_lists or opts.engine != "local" or not layout.pred_cols:
+        return None
+    width_of = getattr(inputs[0], "values_per_row", None)
+    width = width_of(layout.pred_cols[0]) if width_of is not None else None
+    if width == 1 or (width == 2 and not opts.logits):
+        return layout.pred_cols[0], width
+    return None
+
+
+def _stream(source: Source | None) -> bool:
+    """stdin in a text format: read as it comes, once (other formats are copied to a file)."""
+    return source is not None and source.name == STDIN_NAME and source.format in TEXT_FORMATS
+
+
 def _as_columns(
-    exc: ShortLists, source: Any, opts: EvalOptions, layout: Layout
+    exc: ShortLists, inputs: tuple[Source, Source | None], opts: EvalOptions, layout: Layout
 ) -> EvalOptions | None:
     """The options that read a prediction column of short lists as its columns, where the
-    evaluation can be run again over them (the inputs can be read again, on this machine)."""
+    evaluation can be run again over them (the inputs can be read again — a file, or stdin's
+    copy in one — on this machine)."""
     if opts.engine != "local" or exc.column is None or exc.column != layout.pred_cols[0]:
         return None
-    if isinstance(source, str) and source == STDIN:
+    if any(_stream(s) for s in inputs):
         return None
     return replace(opts, pred_col=exc.column)  # the view's fields `proba.0`, `proba.1`
 

@@ -127,16 +127,45 @@ def test_a_dataframe_of_list_rows_and_inspect(cli, tmp_path, scored):
     assert seen["task"] == "binary" and seen["predictions"] == ["proba.1"]
 
 
-def test_stdin_cannot_be_read_again_and_says_what_to_pass(cli):
-    text = 'label,proba\n1,"[0.2,0.8]"\n0,"[0.6,0.4]"\n'
-    run = cli("eval", "-", input=text)
-    assert run.code == 2
-    assert "holds lists of 2 values: one binary problem" in run.stderr
-    assert "--task multiclass" in run.stderr
-    run = cli("eval", "-", "--task", "multiclass", "--json", input=text)
+@pytest.mark.parametrize("form", ["csv", "jsonl", "parquet", "arrow", "labels"])
+def test_stdin_short_lists_read_as_the_binary_problem(cli, tmp_path, scored, form):
+    """On stdin too: a text stream's first list, read ahead, tells the length before any row
+    (it cannot be read twice); Parquet and Arrow are copied to a file and read again from it."""
+    y, proba = scored
+    table = pa.table({"label": y, "proba": pa.array(list(proba))})
+    args: list[str] = ["-"]
+    if form == "csv":
+        text = pd.DataFrame({"label": y, "proba": [json.dumps(r.tolist()) for r in proba]})
+        data: str | bytes = text.to_csv(index=False)
+    elif form == "jsonl":
+        data = "".join(
+            json.dumps({"label": int(a), "proba": b.tolist()}) + "\n"
+            for a, b in zip(y, proba, strict=True)
+        )
+        args += ["--input-format", "jsonl"]
+    elif form == "labels":  # the labels on stdin, the lists in a file: the file is read once
+        pq.write_table(table.select(["proba"]), tmp_path / "p.parquet")
+        data = pd.DataFrame({"label": y}).to_csv(index=False)
+        args = [str(tmp_path / "p.parquet"), "--labels", "-"]
+    else:
+        sink = pa.BufferOutputStream()
+        if form == "parquet":
+            pq.write_table(table, sink)
+        else:
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+        args += ["--input-format", form]
+        data = sink.getvalue().to_pybytes()
+    run = cli("eval", *args, "--chunk-rows", "64", "--json", input=data)
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["task"] == "binary" and report["rows"]["used"] == len(y)
+    assert report["metrics"]["binary_cross_entropy"] == pytest.approx(log_loss(y, proba), rel=1e-12)
+    assert report["metrics"]["mse"] == pytest.approx(brier_score_loss(y, proba[:, 1]), rel=1e-12)
+    run = cli("eval", *args, "--task", "multiclass", "--json", input=data)
     assert run.code == 0, run.stderr
     assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(
-        log_loss([1, 0], [[0.2, 0.8], [0.6, 0.4]]), rel=1e-12
+        log_loss(y, proba), rel=1e-12
     )
 
 
