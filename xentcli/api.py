@@ -292,6 +292,8 @@ def evaluate_with(
         else:
             label_src = ListTargets(label_src, *targets)
     layout = layout_of(preds, label_src, opts)
+    if targets is None and (listed := _label_lists_known(inputs, opts, layout)):
+        return evaluate_with(source, labels, listed[0], progress, gates, listed[1], short, inputs)
     if short is None and (known := _short_lists_known(inputs, layout, opts)):
         columns = replace(opts, pred_col=known[0])  # the view's fields `proba.0`, `proba.1`
         return evaluate_with(source, labels, columns, progress, gates, targets, known, inputs)
@@ -305,15 +307,11 @@ def evaluate_with(
     try:
         return _evaluated(source, labels, preds, label_src, plan, progress, gates)
     except XentError as exc:
-        if isinstance(exc, ListLabels) and (
-            again := _as_targets(exc, source, labels, opts, layout)
-        ):
-            return evaluate_with(source, labels, again[0], progress, gates, again[1], short)
+        # stdin copied to a file (Parquet, Arrow) is read again from that copy
+        reuse = inputs if any(isinstance(x, str) and x == STDIN for x in (source, labels)) else None
+        if isinstance(exc, ListLabels) and (again := _as_targets(exc, inputs, opts, layout)):
+            return evaluate_with(source, labels, again[0], progress, gates, again[1], short, reuse)
         if isinstance(exc, ShortLists) and (split := _as_columns(exc, inputs, opts, layout)):
-            # stdin copied to a file (Parquet, Arrow) is read again from that copy
-            reuse = (
-                inputs if any(isinstance(x, str) and x == STDIN for x in (source, labels)) else None
-            )
             return evaluate_with(source, labels, split, progress, gates, targets, exc.view, reuse)
         for read in (preds, label_src):  # a dataset's row: in which file
             placed = getattr(read, "placed", None)
@@ -341,22 +339,41 @@ def _listed_labels(source: Source, opts: EvalOptions) -> tuple[str, int] | None:
 
 
 def _as_targets(
-    exc: XentError, source: Any, labels: Any, opts: EvalOptions, layout: Layout
+    exc: XentError, inputs: tuple[Source, Source | None], opts: EvalOptions, layout: Layout
 ) -> tuple[EvalOptions, tuple[str, int]] | None:
     """The options that read a label column of lists as its K target columns, where the
-    evaluation can be run again over them: the inputs can be read again (not stdin), on this
-    machine, and the lists are the label column's (not predicted labels')."""
-    if not isinstance(exc, ListLabels) or exc.column is None or opts.engine != "local":
+    evaluation can be run again over them: the inputs can be read again (a file, or stdin's
+    copy in one), on this machine, and the lists are the label column's (not predicted
+    labels')."""
+    if not isinstance(exc, ListLabels) or exc.column is None or any(map(_stream, inputs)):
         return None
-    if exc.column != layout.label_col or exc.width < 1:  # one value: the label (Keras' (n, 1))
+    return _targets_of(exc.column, exc.width, opts, layout)
+
+
+def _label_lists_known(
+    inputs: tuple[Source, Source | None], opts: EvalOptions, layout: Layout
+) -> tuple[EvalOptions, tuple[str, int]] | None:
+    """With CSV or JSON lines on stdin, read once, a label column of lists is read as its K
+    target columns from the start, K told by the first list read ahead (ListLabels, raised by
+    a chunk, could not have the run read again)."""
+    if not any(map(_stream, inputs)) or layout.label_col is None:
         return None
-    holder = labels if labels is not None else source  # the input the lists are read from
-    if isinstance(holder, str) and holder == STDIN:  # it cannot be read again
+    holder = inputs[1] if inputs[1] is not None else inputs[0]  # where the labels are read
+    width_of = getattr(holder, "values_per_row", None)
+    width = width_of(layout.label_col) if width_of is not None else None
+    return _targets_of(layout.label_col, width, opts, layout) if width else None
+
+
+def _targets_of(
+    column: str, width: int, opts: EvalOptions, layout: Layout
+) -> tuple[EvalOptions, tuple[str, int]] | None:
+    """The options that read the label column's lists of `width` as target columns."""
+    if opts.engine != "local" or column != layout.label_col or width < 1:
+        return None  # one value: the label itself (Keras' (n, 1)), read as `y_true.0`
+    if opts.label_col is not None and opts.label_col != column:
         return None
-    if opts.label_col is not None and opts.label_col != exc.column:
-        return None
-    names = ",".join(target_names(exc.column, exc.width))
-    return replace(opts, label_col=names), (exc.column, exc.width)
+    names = ",".join(target_names(column, width))
+    return replace(opts, label_col=names), (column, width)
 
 
 def _short_lists_known(

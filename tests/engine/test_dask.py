@@ -400,3 +400,14 @@ def test_zero_and_minus_one_labels_in_different_fragments_are_refused(tmp_path, 
     for engine in ({}, {"engine": "dask", "scheduler": cluster.scheduler_address}):
         with pytest.raises(InputError, match="-1"):
             xentcli.evaluate(str(tmp_path / "m.parquet"), **engine)
+
+
+def test_label_lists_say_how_to_write_them(tmp_path, cluster):
+    """Label lists are read as target columns by the local engine only: on Dask the error
+    says how to write them, not "labels of type list<…> are not supported"."""
+    path = tmp_path / "lists.parquet"
+    pq.write_table(pa.table({"label": [[1], [0]] * 10, "prob": [0.7, 0.2] * 10}), path)
+    run = run_cli("eval", str(path), "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    assert run.code == 2, run.stderr
+    assert "one-hot or soft targets are read as K target columns" in run.stderr
+    assert "pass --label-col 'y_*'" in run.stderr and "--classes" not in run.stderr

@@ -5,8 +5,6 @@ where the lists are one-hot."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -110,19 +108,40 @@ def test_a_list_of_another_length_or_a_null_list_is_named(cli, tmp_path):
     assert skipped["cross_entropy"] == pytest.approx(expected, rel=1e-12)
 
 
-def test_lists_on_stdin_say_how_to_write_them(tmp_path):
-    """stdin cannot be read a second time: the message says how to write the targets."""
-    text = 'y_true,y_pred\n"[0,1,0]","[0.2,0.7,0.1]"\n"[1,0,0]","[0.6,0.3,0.1]"\n'
-    run = subprocess.run(
-        [sys.executable, "-m", "xentcli", "eval", "-"],
-        input=text,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert (
-        run.returncode == 2 and "read as K target columns from a file given by name" in run.stderr
-    )
+@pytest.mark.parametrize("form", ["csv", "jsonl", "parquet", "labels"])
+def test_label_lists_on_stdin_are_read_as_targets(cli, tmp_path, form):
+    """stdin is read once: CSV and JSON lines take K from the first list read ahead and read
+    the targets as columns from the start; Parquet, copied to a file, is read again from it;
+    labels on stdin beside a predictions file too."""
+    rng = np.random.default_rng(8)
+    probs = rng.dirichlet(np.ones(3), size=40)
+    targets = rng.dirichlet(np.ones(3), size=40)
+    expected = -(targets * np.log(probs)).sum(axis=1).mean()
+    texts = [json.dumps(t.tolist()) for t in targets]
+    frame = pd.DataFrame({"y_true": texts} | {f"p_{j}": probs[:, j] for j in range(3)})
+    args = ["-"]
+    if form == "csv":
+        data: str | bytes = frame.to_csv(index=False)
+    elif form == "jsonl":
+        rows = [
+            {"y_true": t.tolist()} | {f"p_{j}": p[j] for j in range(3)}
+            for t, p in zip(targets, probs.tolist(), strict=True)
+        ]
+        data = "".join(json.dumps(row) + "\n" for row in rows)
+        args += ["--input-format", "jsonl"]
+    elif form == "labels":
+        pq.write_table(pa.table({f"p_{j}": probs[:, j] for j in range(3)}), tmp_path / "p.parquet")
+        data = frame[["y_true"]].to_csv(index=False)
+        args = [str(tmp_path / "p.parquet"), "--labels", "-"]
+    else:
+        sink = pa.BufferOutputStream()
+        columns = {"y_true": pa.array(targets.tolist())} | {f"p_{j}": probs[:, j] for j in range(3)}
+        pq.write_table(pa.table(columns), sink)
+        data = sink.getvalue().to_pybytes()
+        args += ["--input-format", "parquet"]
+    run = cli("eval", *args, "--json", input=data)
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_compare_two_models_whose_files_hold_list_labels(cli, tmp_path, onehot):
