@@ -384,7 +384,7 @@ def _short_lists_known(
     its length told by the input before any row (the first list read ahead; Parquet's
     metadata): a chunk that found it out (ShortLists) could not have the run read again. A
     file is read again instead, its length then exactly the first chunk's."""
-    if not any(_stream(s) for s in inputs):
+    if not any(map(_stream, inputs)):
         return None
     if not layout.short_lists or opts.engine != "local" or not layout.pred_cols:
         return None
@@ -408,7 +408,7 @@ def _as_columns(
     copy in one — on this machine)."""
     if opts.engine != "local" or exc.column is None or exc.column != layout.pred_cols[0]:
         return None
-    if any(_stream(s) for s in inputs):
+    if any(map(_stream, inputs)):
         return None
     return replace(opts, pred_col=exc.column)  # the view's fields `proba.0`, `proba.1`
 

@@ -124,3 +124,70 @@ def test_a_pipelines_top_one_record_is_its_predicted_label(cli, tmp_path, kind):
     assert "cross_entropy" not in report["metrics"]
     assert "'pred' holds a pipeline's top-1 output" in report["notes"][0]
     assert "top_k=None" in report["notes"][0]
+
+
+@pytest.mark.parametrize("names", ["LABEL_{}", "{}", "int"])
+def test_classes_named_by_their_ids_are_in_id_order(cli, tmp_path, names):
+    """transformers names class k `LABEL_k` without an id2label: twelve of them sort LABEL_10
+    before LABEL_2 as text, and an integer label k (the k-th class) took another class's score.
+    Classes named by a prefix and a number are in the number's order."""
+    rng = np.random.default_rng(4)
+    k = 12
+    p = rng.dirichlet(np.ones(k) * 0.3, 200)
+    y = rng.integers(0, k, 200)
+    rows = []
+    for i in range(200):
+        named = [j if names == "int" else names.format(j) for j in rng.permutation(k).tolist()]
+        scores = [{"label": n, "score": float(p[i, int(str(n).split("_")[-1])])} for n in named]
+        rows.append({"label": int(y[i]), "predictions": scores})
+    path = tmp_path / "ids.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["metrics"]["cross_entropy"] == pytest.approx(
+        log_loss(y, p, labels=list(range(k))), rel=1e-12
+    )
+    assert report["classes"][10] == (names.format(10) if names != "int" else "10")
+
+
+def test_in_order_sorts_numbered_names_by_their_number():
+    from xentcli.prepare.values import in_order
+
+    assert in_order(["LABEL_10", "LABEL_2", "LABEL_0"]) == ("LABEL_0", "LABEL_2", "LABEL_10")
+    assert in_order(["10", "9", "0"]) == ("0", "9", "10")
+    assert in_order(["dog", "cat"]) == ("cat", "dog")
+    assert in_order(["a10", "b2"]) == ("a10", "b2")  # two prefixes: as text
+    assert in_order([]) == ()
+
+
+@pytest.mark.parametrize(
+    ("truth", "expected_classes", "said"),
+    [
+        ([1, 0, 0, 1, 2], ["1", "0", "2"], True),  # integers: LABEL_k is the label k
+        (["LABEL_1", "LABEL_0", "LABEL_0", "LABEL_1", "LABEL_2"], None, False),
+        (["b", "a", "a", "b", "c"], None, False),  # names: no class k to be
+    ],
+)
+def test_predicted_labels_named_label_k(cli, tmp_path, truth, expected_classes, said):
+    """A pipeline's top-1 labels from a model without an id2label are LABEL_0, LABEL_1, …
+    beside the dataset's integer labels: every prediction was wrong (error 1.0). LABEL_k is
+    read as the label k then, with a note; labels that name their classes otherwise keep the
+    names as they are."""
+    predicted = ["LABEL_1", "LABEL_1", "LABEL_0", "LABEL_0", "LABEL_2"]
+    rows = [
+        {"label": t, "pred": {"label": s, "score": 0.9}}
+        for t, s in zip(truth, predicted, strict=True)
+    ]
+    path = tmp_path / "top1.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = cli("eval", str(path), "--json")
+    assert run.code == 0, run.stderr
+    report = json.loads(run.stdout)
+    named = "LABEL_k is read as the label k" in " ".join(report["notes"])
+    assert named == said
+    if said:
+        assert report["classes"] == expected_classes
+        assert report["metrics"]["error"] == pytest.approx(0.4)  # rows 2 and 3 are wrong
+    else:
+        assert "LABEL_1" in report["classes"]

@@ -133,6 +133,11 @@ def accumulate(
             acc.notes += _order_notes(pred_batch, label_batch, key, start, labels)
         if progress is not None:
             progress(acc.read, preds.consumed(acc.read))
+    if preparer.index is not None and preparer.index.model_ids:
+        acc.notes.append(
+            f"{plan.layout.pred_cols[0]!r} names its classes LABEL_0, LABEL_1, … as a Hugging "
+            "Face model without an id2label does: LABEL_k is read as the label k"
+        )
     return acc
 
 

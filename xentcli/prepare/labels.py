@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from xentcli.errors import InputError, ListLabels, SchemaError, listed
 from xentcli.io.arrow_numpy import filler, float_values, int_values, null_mask
 
 UNMAPPED, MISSING, IGNORED = -1, -2, -3
+MODEL_ID = re.compile(r"LABEL_(\d+)")  # how transformers names class k without an id2label
 BOOLEAN_TEXT = {"true": 1, "false": 0}  # any case; and any text that reads as the number 0 or 1
 
 
@@ -332,6 +334,10 @@ class ClassIndex:
         self.names: list[str] = []
         self.ids: dict[str, int] = {}
         self.ignore = ignore_label
+        self.labelled: set[str] = set()  # the names the labels use
+        # predictions named LABEL_0, LABEL_1, … (a Hugging Face model without id2label) beside
+        # integer labels: LABEL_k is the label k (decided on the first such prediction)
+        self.model_ids: bool | None = None
 
     def encode(self, column: pa.Array, labels: bool) -> np.ndarray:
         """Codes per row (MISSING for nulls; IGNORED for --ignore-label among the labels)."""
@@ -353,7 +359,20 @@ class ClassIndex:
         text = str(value)
         if labels and self.ignore is not None and text == self.ignore:
             return IGNORED
+        if labels:
+            self.labelled.add(text)
+        elif (model_id := MODEL_ID.fullmatch(text)) is not None and self._model_ids():
+            text = str(int(model_id.group(1)))
         return self.ids.setdefault(text, len(self.ids))
+
+    def _model_ids(self) -> bool:
+        """Whether a prediction LABEL_k names the label k: the labels are integers, none of
+        them named LABEL_… themselves."""
+        if self.model_ids is None:
+            self.model_ids = any(_as_int(name) is not None for name in self.labelled) and not any(
+                MODEL_ID.fullmatch(name) for name in self.labelled
+            )
+        return self.model_ids
 
     @property
     def classes(self) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +22,7 @@ SPACES = rf"^\s*({_NUMBER})(\s+({_NUMBER}))*\s*$"
 SCALAR_REPR = r"np\.float(?:16|32|64)\(([^()]*)\)"
 # columns: from here class_columns converts them all at once; below, that saves little and
 # its fresh array per chunk (not reused scratch) raises peak memory (benchmarks/README.md)
+NUMBERED = re.compile(r"(.*?)(\d+)")  # a class named by a prefix and its id: LABEL_3, 3
 TENSOR_FROM = 256
 NUMERIC = (pa.types.is_floating, pa.types.is_integer, pa.types.is_boolean, pa.types.is_decimal)
 
@@ -131,7 +133,7 @@ def label_score_rows(
     if not pa.types.is_string(labels.type):
         labels = labels.cast(pa.string())
     if classes is None:
-        classes = tuple(sorted(pc.unique(labels.drop_null()).to_pylist()))
+        classes = in_order(pc.unique(labels.drop_null()).to_pylist())
     k = len(classes)
     codes = pc.index_in(labels, value_set=text_array(classes))
     rows = np.repeat(np.arange(n), lengths)
@@ -160,6 +162,17 @@ def label_score_rows(
     values = np.full((k, n), np.nan)
     values[codes_np, rows] = float_values(scores)
     return values, classes
+
+
+def in_order(names: list[str]) -> tuple[str, ...]:
+    """Class names sorted, those that are one prefix and a number (transformers' LABEL_0,
+    LABEL_1, …, LABEL_10; `0`…`10`) by the number: a model's class ids, so that an integer
+    label k is the k-th class and LABEL_10 comes after LABEL_9."""
+    numbered = [NUMBERED.fullmatch(name) for name in names]
+    if names and all(numbered) and len({m.group(1) for m in numbered if m}) == 1:
+        ids = [int(m.group(2)) for m in numbered if m]
+        return tuple(name for _, name in sorted(zip(ids, names, strict=True)))
+    return tuple(sorted(names))
 
 
 def _label_score_fields(kind: pa.DataType, file: str, name: str) -> tuple[int, int]:
