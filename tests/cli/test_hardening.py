@@ -251,7 +251,7 @@ def test_lone_cr_files_are_read_in_blocks_like_any_other(cli, tmp_path, monkeypa
     monkeypatch.setattr(
         csv_source.CsvSource,
         "_parse",
-        lambda self, block, convert: parsed.append(block.size) or parse(self, block, convert),
+        lambda self, block, *how: parsed.append(block.size) or parse(self, block, *how),
     )
     rng = np.random.default_rng(3)
     lines = [

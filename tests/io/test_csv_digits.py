@@ -15,24 +15,28 @@ from xentcli.io import text as text_input
 from xentcli.io.csv_convert import DIGITS, digit_labels
 
 
+def digit_labels_of(table: pa.Table) -> pa.Table:
+    return digit_labels(table, ["label"])
+
+
 def table_of(values: list[bytes | None]) -> pa.Table:
     return pa.table({"label": pa.array(values, DIGITS), "prob": np.full(len(values), 0.5)})
 
 
 def test_one_digit_labels_become_their_integers() -> None:
-    table = digit_labels(table_of([b"0", b"9", b"1", b"7"]))
+    table = digit_labels_of(table_of([b"0", b"9", b"1", b"7"]))
     assert table.schema.field("label").type == pa.int64()
     assert table.column("label").to_pylist() == [0, 9, 1, 7]
     assert table.column("prob").type == pa.float64()
-    sliced = digit_labels(table_of([b"12", b"3", b"4"]).slice(1))
+    sliced = digit_labels_of(table_of([b"12", b"3", b"4"]).slice(1))
     assert sliced.column("label").to_pylist() == [3, 4]
-    assert digit_labels(table_of([])).column("label").to_pylist() == []
+    assert digit_labels_of(table_of([])).column("label").to_pylist() == []
 
 
 @pytest.mark.parametrize("odd", [b"/", b":", b"a", b"10", b" 1", b"+1", b"-1", b"\xff", b"", None])
 def test_any_other_label_fails_the_tier(odd: bytes | None) -> None:
     with pytest.raises(pa.ArrowInvalid):
-        digit_labels(table_of([b"1", odd, b"0"]))
+        digit_labels_of(table_of([b"1", odd, b"0"]))
 
 
 @pytest.fixture

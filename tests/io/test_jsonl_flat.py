@@ -44,6 +44,10 @@ FLAT = {  # read as CSV to the end
     "a text id": b'{"id":"a-1","label":1,"prob":0.25}\n{"id":"b-2","label":0,"prob":0.5}\n',
     "more spaces before a number": BASE + b'{"label":  0,"prob":\t0.5}\n',
     "an unused column": b'{"id":7,"label":1,"prob":0.25}\n{"id":8,"label":0,"prob":0.5}\n',
+    # one-digit labels are parsed as bytes first (csv_convert.digit_labels); these are not
+    "a two-digit label later": BASE + b'{"label":10,"prob":0.5}\n{"label":1,"prob":0.5}\n',
+    "a null label later": BASE + b'{"label":null,"prob":0.5}\n{"label":1,"prob":0.5}\n',
+    "a negative label later": BASE + b'{"label":-1,"prob":0.5}\n{"label":1,"prob":0.5}\n',
 }
 
 NOT_FLAT = {  # the JSON reader reads (or refuses) these
@@ -371,3 +375,33 @@ def test_group_keep_and_join_columns_are_read_flat_too(cli, tmp_path, read_flat_
         assert a["group"] == b["group"]
         for name, value in a["metrics"].items():
             assert value == pytest.approx(b["metrics"][name], rel=1e-12)
+
+
+@pytest.mark.parametrize("style", [bytes, spaced], ids=["compact", "spaced"])
+def test_one_digit_labels_are_parsed_as_bytes(style, tmp_path, monkeypatch):
+    """The labels 0..9 of flat lines take the digits tier (bytes made integers), compact and
+    spaced; a block with another label, and the blocks parsed after it, the integer parse."""
+    from xentcli.io import text as text_input
+
+    monkeypatch.setattr(jsonl_flat, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(text_input, "HEAD_BYTES", 64)  # the sample: labels 0 and 1
+    tiers: list[bool] = []
+    real = jsonl_flat.digit_labels
+
+    def spy(table, names, lead, empty_is_null):
+        try:
+            converted = real(table, names, lead, empty_is_null)
+        except pa.ArrowInvalid:
+            tiers.append(False)
+            raise
+        tiers.append(True)
+        return converted
+
+    monkeypatch.setattr(jsonl_flat, "digit_labels", spy)
+    text = style(BASE * 4 + b'{"label":12,"prob":0.5}\n' + BASE * 4)
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(text)
+    got = read(path, True, monkeypatch)
+    assert _table(got) == _table(read(path, False, monkeypatch))
+    # blocks parsed at once may take the digits tier after the one that failed it
+    assert tiers.count(True) >= 1 and tiers.count(False) == 1

@@ -14,15 +14,13 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, NamedTuple, cast
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from xentcli.errors import InputError
 from xentcli.io import storage
-from xentcli.io.arrow_numpy import int_values
 from xentcli.io.blocks import OpenQuote, Span, file_blocks, read_ahead, record_end
-from xentcli.io.csv_convert import conversions, digit_labels
+from xentcli.io.csv_convert import conversions, digit_labels, one_digit
 from xentcli.io.csv_header import (
     SEPARATOR_NAMES,
     check_delimiter,
@@ -206,10 +204,10 @@ class CsvSource:
                 block = buffer
             for at in range(first[0], len(tiers) - 1):
                 try:
-                    return self._parse(block, tiers[at])
+                    return self._parse(block, tiers[at], digits)
                 except pa.ArrowInvalid:
                     first[0] = max(first[0], at + 1)
-            return self._parse(block, tiers[-1])  # its errors are the input's
+            return self._parse(block, tiers[-1], digits)  # its errors are the input's
 
         # more blocks in flight are no faster and hold more memory; a stream's next block is
         # read ahead already (read_ahead), so one fewer is parsed ahead of it
@@ -236,9 +234,11 @@ class CsvSource:
         explain = functools.partial(explain_csv_message, header=self.column_names)
         yield from guarded(batches, self._stream, self.name, self._locator(numeric), explain)
 
-    def _parse(self, block: pa.Buffer, groups: list[pacsv.ConvertOptions]) -> pa.Table:
+    def _parse(
+        self, block: pa.Buffer, groups: list[pacsv.ConvertOptions], digits: Sequence[str] = ()
+    ) -> pa.Table:
         """A block as a table of the columns the `groups` include (column_groups), parsed a
-        group at a time."""
+        group at a time; the `digits` columns, where parsed as bytes, made integers."""
         read = pacsv.ReadOptions(
             column_names=self.column_names, use_threads=False, block_size=block.size + 1
         )
@@ -252,10 +252,10 @@ class CsvSource:
             for group in groups
         ]
         if len(parts) == 1:
-            return digit_labels(parts[0])
+            return digit_labels(parts[0], digits)
         columns = [column for part in parts for column in part.columns]
         table = pa.Table.from_arrays(columns, names=[n for p in parts for n in p.column_names])
-        return digit_labels(table)
+        return digit_labels(table, digits)
 
     def _integer_columns(self, labels: list[str]) -> tuple[list[str], list[str]]:
         """The label columns whose values in the first rows are all integers (or empty), and
@@ -267,7 +267,7 @@ class CsvSource:
         if table is None:
             return [], []
         integers = [f.name for f in table.schema if pa.types.is_integer(f.type)]
-        digits = [name for name in integers if _one_digit(table.column(name))]
+        digits = [name for name in integers if one_digit(table.column(name))]
         return integers, digits
 
     def _sample(self, convert: pacsv.ConvertOptions) -> pa.Table | None:
@@ -455,14 +455,6 @@ def parse_threads(columns: int) -> int:
     holds about 8 KiB per column for each block it parses (its converters), whatever the
     block's size: at 20,000 columns 170 MiB a block (benchmarks/README.md)."""
     return max(1, min(WORKERS, PARSE_COLUMN_BUDGET // max(columns, 1)))
-
-
-def _one_digit(column: pa.ChunkedArray) -> bool:
-    """Integers 0..9 only, none missing (of the sample: a later block may fail the tier)."""
-    if column.null_count or not len(column):
-        return False
-    values = np.concatenate([int_values(chunk) for chunk in column.chunks])
-    return bool(values.min() >= 0 and values.max() <= 9)
 
 
 def _kind(column: pa.ChunkedArray) -> str:

@@ -9,6 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from xentcli.io.arrow_numpy import int_values
+
 # null strings of a numbers-only parse (conversions): of pyarrow's defaults, those a number parse
 # would otherwise take as NaN, and the empty one
 NUMBER_NULLS = ["", "NaN", "nan", "-NaN", "-nan"]
@@ -55,32 +57,51 @@ def _numbers_only(types: dict[str, pa.DataType], *more: pa.DataType) -> bool:
     return all(t in (pa.float64(), pa.int64(), *more) for t in types.values())
 
 
-def digit_labels(table: pa.Table) -> pa.Table:
-    """The DIGITS columns of a block parsed by the digits tier as int64; pa.ArrowInvalid (the
-    next tier parses the block) where a value is missing or not one digit. No value is empty
-    (empty text is null here), so n bytes in n values are one byte each."""
-    for at, field in enumerate(table.schema):
-        if field.type == DIGITS:
-            table = table.set_column(at, field.name, _digits(table.column(at).combine_chunks()))
+def digit_labels(
+    table: pa.Table, names: Sequence[str], lead: int = 0, empty_is_null: bool = True
+) -> pa.Table:
+    """The columns `names` of a block parsed by a digits tier (typed DIGITS) as int64: each
+    value `lead` spaces and one digit (JSON lines' `{"label": 3}` has one space);
+    pa.ArrowInvalid (the next tier parses the block) where one is missing or not so. Where
+    empty text is null (CSV), no value is empty, so n values of n × (lead + 1) bytes are each
+    that long."""
+    for name in names:
+        at = table.schema.get_field_index(name)
+        if at >= 0 and table.schema.field(at).type == DIGITS:
+            column = table.column(at).combine_chunks()
+            table = table.set_column(at, name, _digits(column, lead, empty_is_null))
     return table
 
 
-def _digits(column: pa.Array) -> pa.Array:
-    n = len(column)
+def _digits(column: pa.Array, lead: int, empty_is_null: bool) -> pa.Array:
+    n, width = len(column), lead + 1
     if column.null_count:
         raise pa.ArrowInvalid("a missing label")
     if not n:
         return pa.Array.from_buffers(pa.int64(), 0, [None, pa.allocate_buffer(0)])
     offsets = np.frombuffer(column.buffers()[1], np.int32, n + 1, column.offset * 4)
-    if offsets[n] - offsets[0] != n:
-        raise pa.ArrowInvalid("a label of more than one character")
-    chars = np.frombuffer(column.buffers()[2], np.uint8, n, offsets[0])
+    if offsets[n] - offsets[0] != n * width:
+        raise pa.ArrowInvalid("a label of another length")
+    if not empty_is_null and (np.diff(offsets) != width).any():
+        raise pa.ArrowInvalid("a label of another length")
+    chars = np.frombuffer(column.buffers()[2], np.uint8, n * width, offsets[0])
+    chars = chars.reshape(n, width)
+    if lead and (chars[:, :lead] != ord(" ")).any():
+        raise pa.ArrowInvalid("a label without its space")
     digits = pa.allocate_buffer(8 * n)  # from Arrow's pool, as the parse's own buffers
     values = np.frombuffer(digits, np.int64)
-    np.subtract(chars, np.uint8(ord("0")), out=values, casting="unsafe")
+    np.subtract(chars[:, lead], np.uint8(ord("0")), out=values, casting="unsafe")
     if values.max() > 9:  # a character below '0' wraps past 9 too
         raise pa.ArrowInvalid("a label that is not a digit")
     return pa.Array.from_buffers(pa.int64(), n, [None, digits])
+
+
+def one_digit(column: pa.ChunkedArray) -> bool:
+    """Integers 0..9 only, none missing (of a sample: a later block may fail the tier)."""
+    if column.null_count or not len(column) or not pa.types.is_integer(column.type):
+        return False
+    values = np.concatenate([int_values(chunk) for chunk in column.chunks])
+    return bool(values.min() >= 0 and values.max() <= 9)
 
 
 def _convert_options(

@@ -17,6 +17,7 @@ import pyarrow.json as pajson
 
 from xentcli.errors import InputError
 from xentcli.io import records
+from xentcli.io.csv_convert import one_digit
 from xentcli.io.jsonl_flat import (
     FlatLayout,
     NotFlat,
@@ -64,6 +65,7 @@ class JsonlSource:
         self._first_keys = list(record)
         self._reading: _Prefixed | None = None  # the stream pyarrow's JSON reader reads
         self._flat_read = 0  # bytes of the file parsed as flat lines
+        self._digits: list[str] = []  # integer fields of one digit each in the sample
         self._sampled = self._sampled_schema()
         # the keys of every line read with the first (up to 4 MiB), in order of appearance: a
         # field that the first line leaves out is still a column
@@ -78,8 +80,10 @@ class JsonlSource:
         try:
             if not sample:
                 return None
-            schema = pajson.read_json(io.BytesIO(sample)).schema
+            table = pajson.read_json(io.BytesIO(sample))
+            schema = table.schema
             list(schema.names)  # names that are not UTF-8 fail here, not later
+            self._digits = [f.name for f in schema if one_digit(table.column(f.name))]
             return schema
         except (pa.ArrowException, UnicodeDecodeError):  # a bad line: eval will name it
             return None
@@ -147,7 +151,9 @@ class JsonlSource:
             spaced = bool(self._first_keys) and first.startswith(
                 ("{" + json.dumps(self._first_keys[0], ensure_ascii=False) + ": ").encode()
             )
-            flat = flat_layout(self._first_keys, self._sampled, numeric, wanted, crlf, spaced)
+            flat = flat_layout(
+                self._first_keys, self._sampled, numeric, wanted, crlf, spaced, self._digits
+            )
         batches = self._selected(parse, wanted, chunk_rows, flat)
         yield from guarded(
             batches, self._stream, self.name, self._locator(numeric), explain_json_message

@@ -15,7 +15,7 @@ import contextlib
 import functools
 import itertools
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 from xentcli.io.arrow_numpy import null_mask
 from xentcli.io.blocks import Block, file_blocks, read_ahead
 from xentcli.io.csv import BLOCK_BYTES, WORKERS
+from xentcli.io.csv_convert import DIGITS, digit_labels
 from xentcli.io.prefetch import ordered_map
 
 # `\r` too: a CRLF line then ends in one more (empty) field, and a lone CR, which CSV would take
@@ -51,10 +52,14 @@ class FlatLayout:
     wanted: list[str]
     texts: tuple[str, ...]  # text columns: parsed as binary with their quotes, then checked
     lead: int  # spaces before each value: 1 in `json.dumps`' default `{"k": v, "k2": v2}`
+    digits: tuple[str, ...] = ()  # integer columns of one digit each in the sample (labels)
 
-    def convert(self) -> pacsv.ConvertOptions:
+    def convert(self, digits: bool = False) -> pacsv.ConvertOptions:
+        """How a block is parsed; with `digits`, the one-digit columns as bytes (made integers
+        by csv_convert.digit_labels, a third of the cost of pyarrow's integer parse)."""
+        types = self.types | dict.fromkeys(self.digits if digits else (), DIGITS)
         return pacsv.ConvertOptions(  # numbers are read with spaces trimmed, literals are not
-            column_types=self.types,
+            column_types=types,
             include_columns=self.names,
             null_values=["null", " " * self.lead + "null"],
             true_values=["true", " " * self.lead + "true"],
@@ -69,9 +74,11 @@ def flat_layout(
     wanted: list[str],
     crlf: bool = False,
     spaced: bool = False,
+    digits: Sequence[str] = (),
 ) -> FlatLayout | None:
     """The layout of lines with these keys, or None where the sample shows they are not flat
-    lines (lists, objects, dates, fields the first line leaves out, text where numbers are)."""
+    lines (lists, objects, dates, fields the first line leaves out, text where numbers are);
+    `digits`, the integer fields that are one digit each in the sample."""
     if sampled is None or list(sampled.names) != keys or not set(wanted) <= set(keys):
         return None
     if not all(f.type in NUMBERS + OTHERS for f in sampled):
@@ -94,7 +101,8 @@ def flat_layout(
         names.append(end)
         expected[end] = b""
         types[end] = KEY_TYPE
-    return FlatLayout(names, expected, types, wanted, texts, 1 if spaced else 0)
+    ones = tuple(c for c in digits if types.get(c) == pa.int64() and c in wanted)
+    return FlatLayout(names, expected, types, wanted, texts, 1 if spaced else 0, ones)
 
 
 def file_spans(path: str, size: int) -> Iterator[tuple[int, Block]]:
@@ -123,7 +131,8 @@ def read_flat(
 ) -> Generator[tuple[pa.Table, int], None, None]:
     """The wanted columns, a table per block in order, each with its span's progress; NotFlat
     at the first block that does not hold flat lines of the layout."""
-    convert = layout.convert()
+    tiers = [layout.convert(digits=True), layout.convert()] if layout.digits else [layout.convert()]
+    first = [0]  # a block of other labels sends it and every later one to the next tier
     parse_options = pacsv.ParseOptions(quote_char=False)
 
     def parse(span: tuple[int, Block]) -> tuple[pa.Table | None, int]:
@@ -134,15 +143,23 @@ def read_flat(
         options = pacsv.ReadOptions(
             column_names=layout.names, use_threads=False, block_size=block.size + 1
         )
-        try:
-            table = pacsv.read_csv(
-                pa.BufferReader(block),
-                read_options=options,
-                parse_options=parse_options,
-                convert_options=convert,
-            )
-        except (pa.ArrowInvalid, UnicodeDecodeError):  # the latter: pyarrow's message, of bad bytes
-            raise NotFlat from None
+        for at in range(first[0], len(tiers)):
+            try:
+                table = pacsv.read_csv(
+                    pa.BufferReader(block),
+                    read_options=options,
+                    parse_options=parse_options,
+                    convert_options=tiers[at],
+                )
+            except (pa.ArrowInvalid, UnicodeDecodeError):  # the latter: pyarrow's, of bad bytes
+                raise NotFlat from None
+            if at == len(tiers) - 1:
+                break
+            try:
+                table = digit_labels(table, layout.digits, layout.lead, empty_is_null=False)
+                break
+            except pa.ArrowInvalid:
+                first[0] = max(first[0], at + 1)
         if not all(_only(table.column(f), text) for f, text in layout.expected.items()):
             raise NotFlat
         if not all(_finite(table.column(c)) for c, t in layout.types.items() if t == pa.float64()):
