@@ -4,6 +4,7 @@ computation with the same weights), verdicts, gates and formats."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import numpy as np
@@ -205,3 +206,38 @@ def test_compare_says_how_each_side_was_read(cli, tmp_path):
     lines = run.stderr.splitlines()
     assert any(line.startswith("xentcli: note: A: ") and "semicolons" in line for line in lines)
     assert "xentcli: note: B: clipped 1 probabilities to [eps, 1-eps]" in lines
+
+
+@pytest.mark.parametrize("side", ["a", "b", "labels", "both files"])
+def test_stdin_is_read_twice_from_a_copy(cli, models, tmp_path, side):
+    """compare reads each input twice (the labels' check, then the evaluation): stdin was an
+    internal error ("peek of closed file"); it is copied to a temporary file, read under its
+    own name, and removed."""
+    paths, labels, _ = models
+    args = [paths["a"][0], paths["b"][0], "--labels", labels]
+    data = None
+    if side == "labels":
+        args[3], data = "-", Path(labels).read_bytes()
+    elif side == "both files":  # predictions and labels in each file: their labels compared
+        for name in ("a", "b"):
+            frame = pd.read_parquet(paths[name][0]).assign(label=pd.read_csv(labels)["label"])
+            frame.to_csv(tmp_path / f"{name}.csv", index=False)
+        args, data = ["-", str(tmp_path / "b.csv")], (tmp_path / "a.csv").read_bytes()
+    else:
+        at = 0 if side == "a" else 1
+        data, args[at] = Path(args[at]).read_bytes(), "-"
+        args += ["--input-format", "parquet"]
+    expected = cli("compare", paths["a"][0], paths["b"][0], "--labels", labels, "--json")
+    run = cli("compare", *args, "--json", input=data)
+    assert run.code == 0, run.stderr
+    got, want = json.loads(run.stdout), json.loads(expected.stdout)
+    assert got["differences"] == want["differences"] if "differences" in want else got == want
+    assert "<stdin>" in run.stdout and "xentcli-stdin-" not in run.stdout + run.stderr
+
+
+def test_a_bad_value_on_stdin_names_stdin(cli, tmp_path):
+    text = "label,prob\n1,0.9\n0,oops\n"
+    (tmp_path / "b.csv").write_text("label,prob\n1,0.8\n0,0.3\n")
+    run = cli("compare", "-", str(tmp_path / "b.csv"), input=text)
+    assert run.code == 2
+    assert run.stderr.startswith("xentcli: error: <stdin>, row 2, column 'prob'"), run.stderr

@@ -38,6 +38,7 @@ from xentcli.cli.output import (
 from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settings
 from xentcli.errors import UsageError, XentError, resource_error
 from xentcli.io.atomic import refuse_to_overwrite
+from xentcli.io.open import readable_twice
 from xentcli.options import EvalOptions
 from xentcli.render.figures import KINDS
 from xentcli.render.progress import ProgressBar
@@ -164,6 +165,9 @@ def compare_command(**params: Any) -> None:
     """
     _output_is_no_input(params)
     opts = _options(params)
+    for read in ("pred_a", "pred_b", "labels"):  # each is read twice: stdin, a pipe copied
+        given = opts.input_format if read != "labels" else None  # --input-format: predictions'
+        params[read] = readable_twice(params[read], given, opts.tmp_dir)
     if params["labels"] is None and opts.on is not None:
         # each file holds its labels, joined on a key: B is scored against A's labels, and
         # both resample by A's rows (docs/reports.md#compare)

@@ -264,8 +264,8 @@ RANKING_OPTIONS = [
         metavar="DIR",
         type=click.Path(file_okay=False),
         help="Where --auc spills sorted scores that outgrow memory, and where Parquet (or other "
-        "file-format) data on stdin is copied to be read [default: the system's temporary "
-        "folder]; removed at exit.",
+        "file-format) data on stdin, and compare's inputs on stdin or a pipe, are copied to be "
+        "read [default: the system's temporary folder]; removed at exit.",
     ),
 ]
 

@@ -119,6 +119,14 @@ def open_source(source: Any, input_format: str | None = None, tmp_dir: str | Non
     if fmt not in TEXT_FORMATS and _is_pipe(path):  # `<(zcat preds.parquet.gz)`: no seeking
         with open(path, "rb") as pipe:
             return _spooled(fmt, tmp_dir, pipe, path)
+    if isinstance(path, Copy):  # read under the name of the stdin or pipe it copies
+        try:
+            opened: Source = OPENERS[fmt](path)
+        except XentError as exc:
+            exc.file = path.name if exc.file == path else exc.file
+            raise
+        opened.name = path.name
+        return opened
     return OPENERS[fmt](path)  # type: ignore[no-any-return]
 
 
@@ -130,10 +138,44 @@ def _is_pipe(path: str) -> bool:
         return False
 
 
+class Copy(str):
+    """The path of a temporary copy of stdin or a pipe, read under the name of what it copies."""
+
+    name: str
+
+
+def readable_twice(path: Any, input_format: str | None, tmp_dir: str | None) -> Any:
+    """`path`, or for stdin and pipes (read once, front to back) a Copy of it: for a command
+    that reads an input twice (`compare`: the labels' check, then the evaluation)."""
+    if not isinstance(path, str) or not (path == STDIN or _is_pipe(path)):
+        return path
+    name = STDIN_NAME if path == STDIN else path
+    fmt = input_format or (stdin_format() or "csv" if path == STDIN else detect_format(path))
+    if path == STDIN:
+        copy = Copy(_copied(fmt, tmp_dir, sys.stdin.buffer, name))
+    else:
+        with open(path, "rb") as pipe:
+            copy = Copy(_copied(fmt, tmp_dir, pipe, name))
+    copy.name = name
+    return copy
+
+
 def _spooled(fmt: str, tmp_dir: str | None, stream: BinaryIO, name: str) -> Source:
     """stdin or a pipe in a format read from a file (Parquet's footer is at its end, numpy's
     and ORC's readers seek): copied to a temporary file in `tmp_dir` (the system's by default)
     in constant memory, removed at exit, and read as that file under its own `name`."""
+    spool = _copied(fmt, tmp_dir, stream, name)
+    try:
+        source: Source = OPENERS[fmt](spool)
+    except XentError as exc:
+        exc.file = name if exc.file == spool else exc.file
+        raise
+    source.name = name
+    return source
+
+
+def _copied(fmt: str, tmp_dir: str | None, stream: BinaryIO, name: str) -> str:
+    """A temporary file in `tmp_dir` holding the stream, named `.fmt`, removed at exit."""
     try:
         handle, spool = tempfile.mkstemp(prefix="xentcli-stdin-", suffix=f".{fmt}", dir=tmp_dir)
     except OSError as exc:
@@ -154,13 +196,7 @@ def _spooled(fmt: str, tmp_dir: str | None, stream: BinaryIO, name: str) -> Sour
             ) from None
     if not os.path.getsize(spool):
         raise InputError("the file is empty", file=name)
-    try:
-        source: Source = OPENERS[fmt](spool)
-    except XentError as exc:
-        exc.file = name if exc.file == spool else exc.file
-        raise
-    source.name = name
-    return source
+    return spool
 
 
 def _removed(path: str) -> None:
