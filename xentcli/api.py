@@ -21,7 +21,7 @@ from xentcli.errors import AlignmentError, ListLabels, ShortLists, UsageError, X
 from xentcli.io.arrow_numpy import filler, null_mask
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.io.csv_header import read_as_a_row
-from xentcli.io.open import STDIN_NAME, TEXT_FORMATS
+from xentcli.io.open import read_once
 from xentcli.io.source import Source
 from xentcli.io.text import STDIN
 from xentcli.metrics.conventions import COMPATS
@@ -396,8 +396,9 @@ def _short_lists_known(
 
 
 def _stream(source: Source | None) -> bool:
-    """stdin in a text format: read as it comes, once (other formats are copied to a file)."""
-    return source is not None and source.name == STDIN_NAME and source.format in TEXT_FORMATS
+    """Text on stdin or from a pipe: read as it comes, once (other formats are copied to a
+    file, io/open.py)."""
+    return source is not None and read_once(source)
 
 
 def _as_columns(

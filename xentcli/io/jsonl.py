@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
@@ -16,7 +17,7 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from xentcli.errors import InputError
-from xentcli.io import records
+from xentcli.io import records, storage
 from xentcli.io.csv_convert import one_digit
 from xentcli.io.jsonl_flat import (
     FlatLayout,
@@ -51,6 +52,8 @@ class JsonlSource:
     def __init__(self, path: str) -> None:
         self.path = path
         self.name = "<stdin>" if path == STDIN else path
+        # stdin or a pipe: read once — opening a named pipe again would wait for a writer
+        self._once = path == STDIN or not (storage.is_url(path) or os.path.isfile(path))
         self.num_rows: int | None = None
         self._size = local_size(path)
         self._stream = open_text(path, self.name)
@@ -145,7 +148,7 @@ class JsonlSource:
             unexpected_field_behavior="infer",
         )
         flat = None
-        if self.path != STDIN:  # stdin could not be read again if it is not flat
+        if not self._once:  # stdin or a pipe could not be read again if it is not flat
             first = self._head.split(b"\n", 1)[0]
             crlf = first.endswith(b"\r")
             spaced = bool(self._first_keys) and first.startswith(
@@ -203,12 +206,14 @@ class JsonlSource:
                 except pa.ArrowInvalid as exc:
                     if "straddl" not in str(exc):
                         raise
-                    if self.path == STDIN or block >= MAX_BLOCK:
+                    if self._once or block >= MAX_BLOCK:
                         raise InputError(
                             f"a line after row {done} is longer than the {block >> 20} MiB read "
                             "at once"
                             + (
-                                "; pass the file by name, not on stdin" if block < MAX_BLOCK else ""
+                                "; pass the file by name, not on stdin or a pipe"
+                                if block < MAX_BLOCK
+                                else ""
                             ),
                             file=self.name,
                         ) from None
@@ -257,8 +262,9 @@ class JsonlSource:
             rows += batch.num_rows
 
     def _locator(self, numeric: list[str]) -> Callable[[], Found | None] | None:
-        """How to find the line of a parse error: re-read the file (not possible for stdin)."""
-        if self.path == STDIN:
+        """How to find the line of a parse error: re-read the file (not possible for stdin or a
+        pipe)."""
+        if self._once:
             return None
         return lambda: locate_json_error(open_text(self.path, self.name), numeric)
 

@@ -130,6 +130,14 @@ def open_source(source: Any, input_format: str | None = None, tmp_dir: str | Non
     return OPENERS[fmt](path)  # type: ignore[no-any-return]
 
 
+def read_once(source: Source) -> bool:
+    """Text read as it comes, from stdin or a pipe: it cannot be read a second time."""
+    if source.format not in TEXT_FORMATS:  # other formats are copied to a file first
+        return False
+    path = getattr(source, "path", None)
+    return source.name == STDIN_NAME or (isinstance(path, str) and _is_pipe(path))
+
+
 def _is_pipe(path: str) -> bool:
     """A named pipe or a process substitution's /dev/fd/N: read once, front to back."""
     try:
