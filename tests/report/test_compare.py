@@ -241,3 +241,14 @@ def test_a_bad_value_on_stdin_names_stdin(cli, tmp_path):
     run = cli("compare", "-", str(tmp_path / "b.csv"), input=text)
     assert run.code == 2
     assert run.stderr.startswith("xentcli: error: <stdin>, row 2, column 'prob'"), run.stderr
+
+
+@pytest.mark.parametrize("args", [["-", "-"], ["-", "b.csv", "--labels", "-"]])
+def test_stdin_for_two_inputs_is_a_usage_error(cli, tmp_path, args):
+    (tmp_path / "b.csv").write_text("label,prob\n1,0.8\n0,0.3\n")
+    args = [str(tmp_path / a) if a.endswith(".csv") else a for a in args]
+    run = cli("compare", *args, input="label,prob\n1,0.9\n0,0.2\n")
+    assert run.code == 2
+    assert run.stderr == (
+        "xentcli: error: stdin ('-') holds one input: give it for one of A, B and --labels\n"
+    )

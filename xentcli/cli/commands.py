@@ -39,6 +39,7 @@ from xentcli.cli.settings import GATE_TABLES, Settings, find_config, load_settin
 from xentcli.errors import UsageError, XentError, resource_error
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.io.open import readable_twice
+from xentcli.io.text import STDIN
 from xentcli.options import EvalOptions
 from xentcli.render.figures import KINDS
 from xentcli.render.progress import ProgressBar
@@ -165,6 +166,8 @@ def compare_command(**params: Any) -> None:
     """
     _output_is_no_input(params)
     opts = _options(params)
+    if [params[read] for read in ("pred_a", "pred_b", "labels")].count(STDIN) > 1:
+        raise UsageError("stdin ('-') holds one input: give it for one of A, B and --labels")
     for read in ("pred_a", "pred_b", "labels"):  # each is read twice: stdin, a pipe copied
         given = opts.input_format if read != "labels" else None  # --input-format: predictions'
         params[read] = readable_twice(params[read], given, opts.tmp_dir)
