@@ -21,9 +21,8 @@ from xentcli.errors import AlignmentError, ListLabels, ShortLists, UsageError, X
 from xentcli.io.arrow_numpy import filler, null_mask
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.io.csv_header import read_as_a_row
-from xentcli.io.open import read_once
+from xentcli.io.open import copied_input, read_once
 from xentcli.io.source import Source
-from xentcli.io.text import STDIN
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
 from xentcli.prepare.columns import LABEL_NAMES, by_name, holds_lists
@@ -307,8 +306,8 @@ def evaluate_with(
     try:
         return _evaluated(source, labels, preds, label_src, plan, progress, gates)
     except XentError as exc:
-        # stdin copied to a file (Parquet, Arrow) is read again from that copy
-        reuse = inputs if any(isinstance(x, str) and x == STDIN for x in (source, labels)) else None
+        # stdin or a pipe copied to a file (Parquet, Arrow) is read again from that copy
+        reuse = inputs if any(map(copied_input, (source, labels))) else None
         if isinstance(exc, ListLabels) and (again := _as_targets(exc, inputs, opts, layout)):
             return evaluate_with(source, labels, again[0], progress, gates, again[1], short, reuse)
         if isinstance(exc, ShortLists) and (split := _as_columns(exc, inputs, opts, layout)):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 RNG = np.random.default_rng(12)
@@ -44,11 +46,12 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
-def through_a_pipe(tmp_path: Path, name: str, text: str) -> Path:
-    """A named pipe that a thread fills with `text` once a reader opens it."""
+def through_a_pipe(tmp_path: Path, name: str, data: str | bytes) -> Path:
+    """A named pipe that a thread fills with `data` once a reader opens it."""
     pipe = tmp_path / name
     os.mkfifo(pipe)
-    threading.Thread(target=lambda: pipe.write_text(text), daemon=True).start()
+    raw = data.encode() if isinstance(data, str) else data
+    threading.Thread(target=lambda: pipe.write_bytes(raw), daemon=True).start()
     return pipe
 
 
@@ -88,3 +91,17 @@ def test_compare_copies_a_pipe(tmp_path):
     report = json.loads(got.stdout)
     assert all(d["difference"] == 0 for d in report["differences"])
     assert report["a"]["inputs"]["predictions"] == str(pipe)
+
+
+def test_parquet_from_a_pipe_is_read_again_from_its_copy(tmp_path):
+    """Parquet through a pipe is copied to a file (its footer is at its end); a list column of
+    two probabilities makes the run start again over its columns: from that copy (it read the
+    pipe again: "the file is empty")."""
+    table = pa.table({"label": BINARY, "proba": pa.array([[1 - p, p] for p in PAIRS.tolist()])})
+    pq.write_table(table, tmp_path / "file.parquet")
+    expected = run(["eval", "file.parquet", "--json", "-q"], tmp_path)
+    assert expected.returncode == 0, expected.stderr
+    pipe = through_a_pipe(tmp_path, "pairs", (tmp_path / "file.parquet").read_bytes())
+    got = run(["eval", str(pipe), "--input-format", "parquet", "--json", "-q"], tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["metrics"] == json.loads(expected.stdout)["metrics"]

@@ -120,13 +120,7 @@ def open_source(source: Any, input_format: str | None = None, tmp_dir: str | Non
         with open(path, "rb") as pipe:
             return _spooled(fmt, tmp_dir, pipe, path)
     if isinstance(path, Copy):  # read under the name of the stdin or pipe it copies
-        try:
-            opened: Source = OPENERS[fmt](path)
-        except XentError as exc:
-            exc.file = path.name if exc.file == path else exc.file
-            raise
-        opened.name = path.name
-        return opened
+        return _opened_as(fmt, path, path.name)
     return OPENERS[fmt](path)  # type: ignore[no-any-return]
 
 
@@ -136,6 +130,11 @@ def read_once(source: Source) -> bool:
         return False
     path = getattr(source, "path", None)
     return source.name == STDIN_NAME or (isinstance(path, str) and _is_pipe(path))
+
+
+def copied_input(given: Any) -> bool:
+    """stdin or a pipe, which a reader of another format than text copies to a file first."""
+    return isinstance(given, str) and (given == STDIN or _is_pipe(given))
 
 
 def _is_pipe(path: str) -> bool:
@@ -155,7 +154,7 @@ class Copy(str):
 def readable_twice(path: Any, input_format: str | None, tmp_dir: str | None) -> Any:
     """`path`, or for stdin and pipes (read once, front to back) a Copy of it: for a command
     that reads an input twice (`compare`: the labels' check, then the evaluation)."""
-    if not isinstance(path, str) or not (path == STDIN or _is_pipe(path)):
+    if not copied_input(path):
         return path
     name = STDIN_NAME if path == STDIN else path
     fmt = input_format or (stdin_format() or "csv" if path == STDIN else detect_format(path))
@@ -172,11 +171,15 @@ def _spooled(fmt: str, tmp_dir: str | None, stream: BinaryIO, name: str) -> Sour
     """stdin or a pipe in a format read from a file (Parquet's footer is at its end, numpy's
     and ORC's readers seek): copied to a temporary file in `tmp_dir` (the system's by default)
     in constant memory, removed at exit, and read as that file under its own `name`."""
-    spool = _copied(fmt, tmp_dir, stream, name)
+    return _opened_as(fmt, _copied(fmt, tmp_dir, stream, name), name)
+
+
+def _opened_as(fmt: str, path: str, name: str) -> Source:
+    """The file at `path` (a copy) read under the `name` of what it copies, errors too."""
     try:
-        source: Source = OPENERS[fmt](spool)
+        source: Source = OPENERS[fmt](path)
     except XentError as exc:
-        exc.file = name if exc.file == spool else exc.file
+        exc.file = name if exc.file == path else exc.file
         raise
     source.name = name
     return source

@@ -20,9 +20,9 @@ COMMAS = rf"^\s*(({_NUMBER})\s*(,\s*({_NUMBER})\s*)*)?$"
 SPACES = rf"^\s*({_NUMBER})(\s+({_NUMBER}))*\s*$"
 # numpy 2's repr of its scalars, what to_csv writes for a column of lists of them
 SCALAR_REPR = r"np\.float(?:16|32|64)\(([^()]*)\)"
+NUMBERED = re.compile(r"(.*?)(\d+)")  # a class named by a prefix and its id: LABEL_3, 3
 # columns: from here class_columns converts them all at once; below, that saves little and
 # its fresh array per chunk (not reused scratch) raises peak memory (benchmarks/README.md)
-NUMBERED = re.compile(r"(.*?)(\d+)")  # a class named by a prefix and its id: LABEL_3, 3
 TENSOR_FROM = 256
 NUMERIC = (pa.types.is_floating, pa.types.is_integer, pa.types.is_boolean, pa.types.is_decimal)
 
