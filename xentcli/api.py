@@ -378,20 +378,40 @@ def _targets_of(
 def _short_lists_known(
     inputs: tuple[Source, Source | None], layout: Layout, opts: EvalOptions
 ) -> tuple[str, int] | None:
-    """With CSV or JSON lines on stdin, a stream read once, a prediction column of lists one
+    """With CSV or JSON lines on stdin or a pipe, read once, a prediction column of lists one
     value long or of two probabilities is read as the binary problem's columns from the start,
-    its length told by the input before any row (the first list read ahead; Parquet's
-    metadata): a chunk that found it out (ShortLists) could not have the run read again. A
-    file is read again instead, its length then exactly the first chunk's."""
+    its length that of the first list (read ahead in text; the first batch of a file beside
+    labels that are the stream): a chunk that found it out (ShortLists) could not have the run
+    read again. Without a stream, the run is read again instead."""
     if not any(map(_stream, inputs)):
         return None
     if not layout.short_lists or opts.engine != "local" or not layout.pred_cols:
         return None
+    column = layout.pred_cols[0]
     width_of = getattr(inputs[0], "values_per_row", None)
-    width = width_of(layout.pred_cols[0]) if width_of is not None else None
+    if _stream(inputs[0]):
+        width = width_of(column) if width_of is not None else None
+    else:
+        width = _first_list_length(inputs[0], column)
     if width == 1 or (width == 2 and not opts.logits):
-        return layout.pred_cols[0], width
+        return column, width
     return None
+
+
+def _first_list_length(source: Source, column: str) -> int | None:
+    """The length of the column's first list that is not null, read from the source's first
+    batches (a file: read again afterwards)."""
+    batches = source.batches([], [], 1 << 14, [column])
+    try:
+        for batch in batches:
+            lists = batch.column(column).drop_null()
+            if len(lists):
+                return len(lists[0].values)
+        return None
+    finally:  # a reader's threads stop here (a generator's close)
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
 
 
 def _stream(source: Source | None) -> bool:

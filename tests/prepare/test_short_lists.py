@@ -274,3 +274,22 @@ def test_json_lines_tell_their_lists_length_from_the_first_lines(cli, tmp_path):
     report, _ = evaluated(cli, str(tmp_path / "m.jsonl"), "--task", "multilabel")
     expected = np.mean(-(truth * np.log(probs) + (1 - truth) * np.log(1 - probs)))
     assert report["metrics"]["binary_cross_entropy"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_labels_on_stdin_beside_lists_mostly_null(cli, tmp_path):
+    """The labels a stream, the lists in a file: their length is the file's first list's (read
+    from its first batch), not Parquet's mean per row, which nulls pull below two."""
+    rng = np.random.default_rng(9)
+    p = rng.uniform(0.05, 0.95, 200)
+    y = (rng.random(200) < p).astype(int)
+    present = np.arange(200) % 10 >= 7  # seven rows in ten without a list
+    lists = pa.array([[1 - a, a] if k else None for a, k in zip(p, present, strict=True)])
+    pq.write_table(pa.table({"proba": lists}), tmp_path / "p.parquet")
+    data = pd.DataFrame({"label": y}).to_csv(index=False)
+    args = ["eval", str(tmp_path / "p.parquet"), "--labels", "-", "--nan", "skip", "--json"]
+    run = cli(*args, input=data)
+    assert run.code == 0, run.stderr
+    metrics = json.loads(run.stdout)["metrics"]
+    assert metrics["binary_cross_entropy"] == pytest.approx(
+        log_loss(y[present], p[present]), rel=1e-12
+    )
