@@ -21,7 +21,7 @@ from xentcli.errors import AlignmentError, ListLabels, ShortLists, UsageError, X
 from xentcli.io.arrow_numpy import filler, null_mask
 from xentcli.io.atomic import refuse_to_overwrite
 from xentcli.io.csv_header import read_as_a_row
-from xentcli.io.open import copied_input, read_once
+from xentcli.io.open import TEXT_FORMATS, copied_input, read_once
 from xentcli.io.source import Source
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
@@ -352,14 +352,13 @@ def _as_targets(
 def _label_lists_known(
     inputs: tuple[Source, Source | None], opts: EvalOptions, layout: Layout
 ) -> tuple[EvalOptions, tuple[str, int]] | None:
-    """With CSV or JSON lines on stdin, read once, a label column of lists is read as its K
-    target columns from the start, K told by the first list read ahead (ListLabels, raised by
-    a chunk, could not have the run read again)."""
+    """With CSV or JSON lines on stdin or a pipe, read once, a label column of lists is read as
+    its K target columns from the start, K the first list's length (_first_length; ListLabels,
+    raised by a chunk, could not have the run read again)."""
     if not any(map(_stream, inputs)) or layout.label_col is None:
         return None
     holder = inputs[1] if inputs[1] is not None else inputs[0]  # where the labels are read
-    width_of = getattr(holder, "values_per_row", None)
-    width = width_of(layout.label_col) if width_of is not None else None
+    width = _first_length(holder, layout.label_col)
     return _targets_of(layout.label_col, width, opts, layout) if width else None
 
 
@@ -380,27 +379,29 @@ def _short_lists_known(
 ) -> tuple[str, int] | None:
     """With CSV or JSON lines on stdin or a pipe, read once, a prediction column of lists one
     value long or of two probabilities is read as the binary problem's columns from the start,
-    its length that of the first list (read ahead in text; the first batch of a file beside
-    labels that are the stream): a chunk that found it out (ShortLists) could not have the run
-    read again. Without a stream, the run is read again instead."""
+    its length the first list's (_first_length): a chunk that found it out (ShortLists) could
+    not have the run read again. Without a stream, the run is read again instead."""
     if not any(map(_stream, inputs)):
         return None
     if not layout.short_lists or opts.engine != "local" or not layout.pred_cols:
         return None
     column = layout.pred_cols[0]
-    width_of = getattr(inputs[0], "values_per_row", None)
-    if _stream(inputs[0]):
-        width = width_of(column) if width_of is not None else None
-    else:
-        width = _first_list_length(inputs[0], column)
+    width = _first_length(inputs[0], column)
     if width == 1 or (width == 2 and not opts.logits):
         return column, width
     return None
 
 
-def _first_list_length(source: Source, column: str) -> int | None:
-    """The length of the column's first list that is not null, read from the source's first
-    batches (a file: read again afterwards)."""
+def _first_length(source: Source, column: str) -> int | None:
+    """The length of the column's first list that is not null, before any row is scored: in
+    text (CSV's arrays written as text, JSON lines) from the lines read ahead; in a file of
+    another format from its first batch (Parquet's metadata gives only the mean per row), when
+    the column holds lists at all."""
+    if source.format in TEXT_FORMATS:
+        width_of = getattr(source, "values_per_row", None)
+        return width_of(column) if width_of is not None else None
+    if not holds_lists(source.column_types().get(column, "")):
+        return None
     batches = source.batches([], [], 1 << 14, [column])
     try:
         for batch in batches:

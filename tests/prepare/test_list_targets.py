@@ -192,3 +192,21 @@ def test_a_first_chunk_of_null_label_lists_leaves_k_to_the_next(cli, tmp_path):
     )
     run = cli("eval", path, "--chunk-rows", "2")
     assert run.code == 2 and "row 1, column 'label': a missing value" in run.stderr
+
+
+def test_label_lists_in_a_file_beside_predictions_on_stdin(cli, tmp_path):
+    """The predictions a stream, the label lists in a Parquet file, most of them null: K is the
+    file's first list's length (read from its first batch), not Parquet's mean per row."""
+    rng = np.random.default_rng(10)
+    probs = rng.dirichlet(np.ones(3), size=100)
+    y = rng.integers(0, 3, 100)
+    present = np.arange(100) % 10 >= 7
+    targets = [np.eye(3)[k].tolist() if keep else None for k, keep in zip(y, present, strict=True)]
+    pq.write_table(pa.table({"y_true": pa.array(targets)}), tmp_path / "labels.parquet")
+    data = pd.DataFrame({f"p_{j}": probs[:, j] for j in range(3)}).to_csv(index=False)
+    args = ["eval", "-", "--labels", str(tmp_path / "labels.parquet"), "--nan", "skip", "--json"]
+    run = cli(*args, input=data)
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)["metrics"]["cross_entropy"] == pytest.approx(
+        log_loss(y[present], probs[present], labels=[0, 1, 2]), rel=1e-12
+    )
