@@ -352,10 +352,11 @@ def _as_targets(
 def _label_lists_known(
     inputs: tuple[Source, Source | None], opts: EvalOptions, layout: Layout
 ) -> tuple[EvalOptions, tuple[str, int]] | None:
-    """With CSV or JSON lines on stdin or a pipe, read once, a label column of lists is read as
-    its K target columns from the start, K the first list's length (_first_length; ListLabels,
-    raised by a chunk, could not have the run read again)."""
-    if not any(map(_stream, inputs)) or layout.label_col is None:
+    """With CSV or JSON lines on stdin or a pipe, read once, or on Dask, a label column of
+    lists is read as its K target columns from the start, K the first list's length
+    (_first_length; ListLabels, raised by a chunk, could not have the run read again — on Dask,
+    by a task on a worker)."""
+    if not _decided_first(inputs, opts) or layout.label_col is None:
         return None
     holder = inputs[1] if inputs[1] is not None else inputs[0]  # where the labels are read
     width = _first_length(holder, layout.label_col)
@@ -366,7 +367,7 @@ def _targets_of(
     column: str, width: int, opts: EvalOptions, layout: Layout
 ) -> tuple[EvalOptions, tuple[str, int]] | None:
     """The options that read the label column's lists of `width` as target columns."""
-    if opts.engine != "local" or column != layout.label_col or width < 1:
+    if column != layout.label_col or width < 1:
         return None  # one value: the label itself (Keras' (n, 1)), read as `y_true.0`
     if opts.label_col is not None and opts.label_col != column:
         return None
@@ -377,13 +378,13 @@ def _targets_of(
 def _short_lists_known(
     inputs: tuple[Source, Source | None], layout: Layout, opts: EvalOptions
 ) -> tuple[str, int] | None:
-    """With CSV or JSON lines on stdin or a pipe, read once, a prediction column of lists one
-    value long or of two probabilities is read as the binary problem's columns from the start,
-    its length the first list's (_first_length): a chunk that found it out (ShortLists) could
-    not have the run read again. Without a stream, the run is read again instead."""
-    if not any(map(_stream, inputs)):
+    """With CSV or JSON lines on stdin or a pipe, read once, or on Dask, a prediction column of
+    lists one value long or of two probabilities is read as the binary problem's columns from
+    the start, its length the first list's (_first_length): a chunk that found it out
+    (ShortLists) could not have the run read again. Otherwise the run is read again instead."""
+    if not _decided_first(inputs, opts):
         return None
-    if not layout.short_lists or opts.engine != "local" or not layout.pred_cols:
+    if not layout.short_lists or not layout.pred_cols:
         return None
     column = layout.pred_cols[0]
     width = _first_length(inputs[0], column)
@@ -413,6 +414,13 @@ def _first_length(source: Source, column: str) -> int | None:
         close = getattr(batches, "close", None)
         if close is not None:
             close()
+
+
+def _decided_first(inputs: tuple[Source, Source | None], opts: EvalOptions) -> bool:
+    """Whether list columns are read as columns from the start, not on a rerun: text read
+    once (a stream), or on Dask (its tasks each read their own rows; engine/dask.py reads them
+    through the same view)."""
+    return opts.engine == "dask" or any(map(_stream, inputs))
 
 
 def _stream(source: Source | None) -> bool:

@@ -86,6 +86,21 @@ def tables() -> dict[str, tuple[pa.Table, dict]]:
             pa.table({"y_pred": rng.normal(size=N), "y": rng.normal(size=N), "w": weights}),
             {"task": "regression", "weight_col": "w"},
         ),
+        # list columns read as columns (prepare/list_targets.py), on Dask through each task's view
+        "binary-list": (pa.table({"probs": pa.array(list(np.c_[1 - p, p])), "label": y}), {}),
+        "binary-list-of-one": (
+            pa.table({"proba": pa.array(list(p[:, None])), "label": y}),
+            {"pred_col": "proba"},
+        ),
+        "one-hot-label-list": (
+            pa.table(wide | {"label": pa.array(list(np.eye(4)[labels]))}),
+            {},
+        ),
+        "soft-label-list": (
+            pa.table({"probs": pa.array(list(probs)), "label": pa.array(list(targets))}),
+            {"pred_col": "probs"},
+        ),
+        "label-list-of-one": (pa.table({"prob": p, "label": pa.array(list(y[:, None]))}), {}),
     }
 
 
@@ -402,12 +417,22 @@ def test_zero_and_minus_one_labels_in_different_fragments_are_refused(tmp_path, 
             xentcli.evaluate(str(tmp_path / "m.parquet"), **engine)
 
 
-def test_label_lists_say_how_to_write_them(tmp_path, cluster):
-    """Label lists are read as target columns by the local engine only: on Dask the error
-    says how to write them, not "labels of type list<…> are not supported"."""
+def test_list_columns_are_read_as_columns_as_the_local_engine_reads_them(tmp_path, cluster):
+    """A list of two probabilities and a label list in one file: each task reads them through
+    the view the driver decided on, with the same notes."""
     path = tmp_path / "lists.parquet"
-    pq.write_table(pa.table({"label": [[1], [0]] * 10, "prob": [0.7, 0.2] * 10}), path)
+    p = np.linspace(0.05, 0.95, N)
+    table = pa.table(
+        {
+            "label": pa.array(list((p > 0.4).astype(np.int64)[:, None])),
+            "probs": pa.array(list(np.c_[1 - p, p])),
+        }
+    )
+    pq.write_table(table, path, row_group_size=ROW_GROUP)
+    local, remote = both(str(path), cluster)
+    assert_same(local, remote)
+    assert remote["task"] == "binary" and remote["rows"]["used"] == N
     run = run_cli("eval", str(path), "--engine", "dask", "--scheduler", cluster.scheduler_address)
-    assert run.code == 2, run.stderr
-    assert "one-hot or soft targets are read as K target columns" in run.stderr
-    assert "pass --label-col 'y_*'" in run.stderr and "--classes" not in run.stderr
+    assert run.code == 0, run.stderr
+    assert "'probs' holds lists of 2 values: read as the two columns probs.0, probs.1" in run.stderr
+    assert "'label' holds lists of 1 value: read as the label column label.0" in run.stderr

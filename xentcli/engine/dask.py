@@ -6,6 +6,8 @@ rows do not depend on the partitioning). The states are merged on the cluster in
 with the same merge() as everywhere else, so a rerun task (a lost worker) changes no bit of the
 result. Rows are counted against the Parquet footers: no report silently skips data. With --auc
 the sorted scores stay on the workers and are walked by score range (engine/dask_ranking.py).
+A list column read as columns (prepare/list_targets.py: one-hot or soft labels, a list of two
+probabilities) is read so by every task, through the view the driver decided on.
 """
 
 from __future__ import annotations
@@ -29,9 +31,12 @@ from xentcli.io import storage
 from xentcli.io.dataset import DatasetSource, with_partitions
 from xentcli.io.parquet import ParquetSource
 from xentcli.io.source import Source
+from xentcli.prepare.list_targets import ListTargets
 
 FRAGMENT_ROWS = 1 << 20  # consecutive row groups of a file are joined up to about this many rows
 CONNECT_SECONDS = 10  # a scheduler that does not answer in this long is an error
+
+View = tuple[str, int, bool]  # a ListTargets view: its column, width, and whether predictions
 
 
 @dataclass(frozen=True)
@@ -86,9 +91,19 @@ class FragmentSource:
         )
 
 
+def views_of(source: Source) -> tuple[Source, tuple[View, ...]]:
+    """The source under its list views (ListTargets), and the views, innermost first."""
+    views: list[View] = []
+    while isinstance(source, ListTargets):
+        views.insert(0, (source.column, source.width, source.predictions))
+        source = source.inner
+    return source, tuple(views)
+
+
 def fragments_of(source: Source, fragment_rows: int | None = None) -> list[Fragment]:
     """The fragments of a Parquet file or dataset, in row order."""
     fragment_rows = fragment_rows or FRAGMENT_ROWS
+    source, _ = views_of(source)
     if isinstance(source, ParquetSource):
         parts: Iterable[tuple[ParquetSource, dict[str, str]]] = [(source, {})]
     elif isinstance(source, DatasetSource) and source.format == "parquet":
@@ -122,9 +137,12 @@ def run_fragment(
     name: str,
     types: dict[str, pa.DataType],
     plan: Plan,
+    views: tuple[View, ...] = (),
 ) -> Accumulator:
-    """The task: one fragment's Accumulator."""
-    source = FragmentSource(fragment, name, types)
+    """The task: one fragment's Accumulator, its list columns read through `views`."""
+    source: Source = FragmentSource(fragment, name, types)
+    for column, width, predictions in views:
+        source = ListTargets(source, column, width, predictions)
     acc = accumulate(source, None, plan, first_row=fragment.first_row)
     if acc.read != fragment.rows:
         raise InputError(
@@ -148,13 +166,16 @@ def accumulate_on_dask(
     expected = sum(f.rows for f in fragments)
     if not fragments:
         return Accumulator(plan.breakdowns, source.name, plan.scoring.convention != "sklearn")
-    types = source.partition_types if isinstance(source, DatasetSource) else {}
+    stored, views = views_of(source)
+    types = stored.partition_types if isinstance(stored, DatasetSource) else {}
     run = uuid.uuid4().hex[:12]
     with _client(plan.scheduler) as client:
         from distributed import as_completed
 
         futures = [
-            client.submit(run_fragment, f, source.name, types, plan, key=f"xentcli-{run}-f{i}")
+            client.submit(
+                run_fragment, f, source.name, types, plan, views, key=f"xentcli-{run}-f{i}"
+            )
             for i, f in enumerate(fragments)
         ]
         rows_of = {future.key: f.rows for future, f in zip(futures, fragments, strict=True)}

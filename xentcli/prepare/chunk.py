@@ -407,7 +407,7 @@ def _check_short_list(task: Task, name: str, found: int, checks: Checks, file: s
         raise ShortLists(
             f"holds lists of {found} value{'s' if found > 1 else ''}: one binary problem, read "
             f"as {'its columns' if found > 1 else 'a column'} where the input can be read "
-            "again (a file given by name, --engine local); else pass "
+            "again or its first list tells the length (stdin, --engine dask); else pass "
             + (
                 "--task multiclass for the two-class form, or write P(positive) as a column"
                 if found > 1

@@ -303,9 +303,9 @@ class LabelMapper:
 # a label column of lists (one-hot or soft targets) where it cannot be read as K target columns
 # (prepare/list_targets.py)
 TARGETS_AS_COLUMNS = (
-    "one-hot or soft targets are read as K target columns with --engine local (on stdin, "
-    "when its first list read ahead tells K); else write them as y_0..y_K-1 and pass "
-    "--label-col 'y_*' (or write each row's class, the argmax, as its label)"
+    "one-hot or soft targets are read as K target columns where the input can be read again "
+    "or its first list tells K (stdin, --engine dask); here neither: write them as "
+    "y_0..y_K-1 and pass --label-col 'y_*' (or write each row's class, the argmax, as its label)"
 )
 
 
