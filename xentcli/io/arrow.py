@@ -10,7 +10,16 @@ import pyarrow.ipc as ipc
 
 from xentcli.errors import InputError
 from xentcli.io import records, storage
-from xentcli.io.source import BAD_FILE, StoredSchema, column_names, not_the_file, without_views
+from xentcli.io.source import (
+    BAD_FILE,
+    StoredSchema,
+    check_text,
+    column_names,
+    not_the_file,
+    without_views,
+)
+
+AS_BYTES = {pa.string(): pa.binary(), pa.large_string(): pa.large_binary()}
 
 
 class TableSource(StoredSchema):
@@ -92,17 +101,56 @@ class ArrowFileSource(StoredSchema):
                 stored = (self._reader.get_batch(i) for i in range(self._reader.num_record_batches))
             else:
                 stored = iter(ipc.open_stream(_open(self.path)))
+            rows = 0
             for batch in stored:
                 selected = records.select(batch, wanted, self.name)
                 # a file is untrusted input: a bad offset in its buffers would be read out of
                 # bounds (a crash), so every batch is validated before any value is read
-                selected.validate(full=True)
-                selected = without_views(selected)
+                selected = without_views(_validated(selected, self.name, rows))
                 for start in range(0, selected.num_rows, chunk_rows):
                     yield selected.slice(start, chunk_rows)
+                rows += selected.num_rows
         except BAD_FILE as exc:
             not_the_file(exc, self.name)
             raise InputError(f"corrupt or truncated Arrow data ({exc})", file=self.name) from None
+
+
+def _validated(batch: pa.RecordBatch, name: str, rows_before: int) -> pa.RecordBatch:
+    """The batch, every buffer validated. Where the only fault is text that is not UTF-8 —
+    sound once its text is taken as bytes — the error names its row and column, as for
+    Parquet (source.check_text), instead of calling the file corrupt; where no row holds such
+    text, it is in a dictionary's unused entries (a file's dictionary serves every batch), and
+    those columns are read as the plain text of their rows."""
+    try:
+        batch.validate(full=True)
+        return batch
+    except pa.ArrowInvalid:
+        try:
+            for column in batch.columns:
+                _text_as_bytes(column).validate(full=True)
+        except pa.ArrowInvalid:
+            raise  # offsets or sizes out of bounds: a corrupt file
+        check_text(batch, name, rows_before)  # raises at the first row that is not UTF-8
+    columns = [
+        column.cast(column.type.value_type) if _text_dictionary(column) else column
+        for column in batch.columns
+    ]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _text_dictionary(column: pa.Array) -> bool:
+    return pa.types.is_dictionary(column.type) and column.type.value_type in AS_BYTES
+
+
+def _text_as_bytes(column: pa.Array) -> pa.Array:
+    """A text column (or a dictionary of text) viewed as bytes, which any bytes are."""
+    kind = column.type
+    if kind in AS_BYTES:
+        return column.view(AS_BYTES[kind])
+    if _text_dictionary(column):
+        dictionary = column.dictionary.view(AS_BYTES[kind.value_type])
+        return pa.DictionaryArray.from_arrays(column.indices, dictionary)  # indices in bounds
+    return column
 
 
 def _per_row(array: pa.Array) -> int | None:
