@@ -924,12 +924,40 @@ def test_a_semicolon_csv_names_a_bad_cell_and_a_ragged_row(cli, tmp_path):
     assert run.code == 2 and "row 3: expected 2 fields, found 3" in run.stderr
 
 
+@pytest.mark.parametrize(
+    ("first", "later", "said"),
+    [
+        (
+            "0.5",
+            "0,7",
+            "a decimal comma, where the file's first rows (64 KiB) wrote decimal points",
+        ),
+        ("1", "0,7", "a decimal comma, where the file's first rows (64 KiB) wrote decimal points"),
+        (
+            "0,5",
+            "0.7",
+            "a decimal point, where the file's first rows (64 KiB) wrote decimal commas",
+        ),
+    ],
+)
+def test_a_semicolon_csv_that_changes_its_decimal_separator_says_so(
+    cli, tmp_path, first, later, said
+):
+    """The decimal separator is judged from the first 64 KiB: a number written the other way
+    later is exit 2 naming its row (the first such row, not a later bad cell) and what
+    happened."""
+    rows = [f"1;{first}", f"0;{first}"] * 10_000 + [f"1;{later}", "0;abc"]
+    path = tmp_path / "x.csv"
+    path.write_text("label;prob\n" + "\n".join(rows) + "\n")
+    run = cli("eval", str(path))
+    assert run.code == 2, run.stderr
+    assert f"row 20001, column 'prob': '{later}' is not a number: {said}" in run.stderr
+
+
 def test_a_label_column_of_lists_one_value_long_is_the_label(cli, tmp_path):
     """Lists one value long (Keras' y_true of shape (n, 1)) are the label, read as `label.0`
     with a note (prepare/list_targets.py); from stdin too (the first list read ahead tells
-    the length). With --engine dask, where they are not read so, the error says how targets
-    are read and how to write them, not "labels of type list<…> are not supported" or "pass
-    --classes"."""
+    the length); on Dask too (tests/engine/test_dask.py)."""
     pq.write_table(pa.table({"label": [[1], [0]], "prob": [0.7, 0.2]}), tmp_path / "l.parquet")
     text = 'label,prob\n"[1]",0.7\n"[0]",0.2\n'
     (tmp_path / "l.csv").write_text(text)

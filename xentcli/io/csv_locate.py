@@ -46,9 +46,11 @@ def locate_csv_error(
                     )
                 for index, column in positions:
                     cell = cells[index].strip()
-                    spelled = cell.replace(",", ".") if decimal == "," else cell
-                    if cell not in NULL_TEXT and not _is_number(spelled):
-                        return number, column, not_a_number(cells[index])
+                    if cell not in NULL_TEXT and not _reads_as_number(cell, decimal):
+                        other = "." if decimal == "," else ","
+                        mixed = delimiter == ";" and _reads_as_number(cell, other)
+                        said = _other_decimal(cells[index], other) if mixed else None
+                        return number, column, said or not_a_number(cells[index])
     except (OSError, EOFError, csv.Error, pa.ArrowException) as exc:
         return None, None, f"cannot decompress or read the file ({exc})"
     return None
@@ -64,6 +66,28 @@ def not_a_number(cell: str) -> str:
             "(pd.json_normalize)"
         )
     return f"{cell!r} is not a number"
+
+
+def _reads_as_number(cell: str, decimal: str) -> bool:
+    """Whether pyarrow reads the cell as a number with this decimal separator (with `,`, a
+    point is no number)."""
+    if decimal == ",":
+        if "." in cell:
+            return False
+        cell = cell.replace(",", ".")
+    return _is_number(cell)
+
+
+def _other_decimal(cell: str, decimal: str) -> str:
+    """A number of a semicolon-separated file written with the other decimal separator than
+    the file's first rows (64 KiB) were read with (docs/inputs.md)."""
+    found, first = ("a decimal comma", "decimal points or no fractions")
+    if decimal == ".":
+        found, first = ("a decimal point", "decimal commas")
+    return (
+        f"{cell!r} is not a number: {found}, where the file's first rows (64 KiB) wrote "
+        f"{first}; write every number with the same decimal separator"
+    )
 
 
 def _is_number(cell: str) -> bool:
