@@ -181,6 +181,22 @@ def test_text_from_the_data_is_shown_as_it_is_not_as_markup(cli, tmp_path):
     assert named.code == 0 and "(p_[b], p_c)" in named.stdout
 
 
+def test_not_xml_is_the_complement_of_xmls_char_range():
+    """XML 1.0's Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF];
+    NOT_XML must match every other code point and none of these."""
+    from xentcli.render.formats import NOT_XML
+
+    def allowed(code: int) -> bool:
+        return code in (0x9, 0xA, 0xD) or any(
+            low <= code <= high
+            for low, high in ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
+        )
+
+    everything = "".join(map(chr, range(0x110000)))
+    found = {ord(c) for c in NOT_XML.findall(everything)}
+    assert found == {code for code in range(0x110000) if not allowed(code)}
+
+
 def test_junit_stays_xml_whatever_the_class_names_hold(cli, tmp_path):
     """A control character (here in a class name the failing gate names) cannot be written in
     XML even escaped: it is written `\\x01`, and `<&">` escaped, so the file still parses."""
