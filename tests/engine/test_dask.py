@@ -101,6 +101,20 @@ def tables() -> dict[str, tuple[pa.Table, dict]]:
             {"pred_col": "probs"},
         ),
         "label-list-of-one": (pa.table({"prob": p, "label": pa.array(list(y[:, None]))}), {}),
+        # predicted labels where the classes are known before any row: binary, or --classes
+        "hard-binary": (
+            pa.table({"y_true": y, "y_pred": (p > 0.5).astype(np.int64), "region": region}),
+            {"task": "binary", "per_class": True, "by": ["region"]},
+        ),
+        "hard-named": (
+            pa.table(
+                {
+                    "label": np.array(list("abcd"))[labels],
+                    "pred": np.array(list("abcd"))[probs.argmax(axis=1)],
+                }
+            ),
+            {"classes": ["a", "b", "c", "d"], "per_class": True},
+        ),
     }
 
 
@@ -415,6 +429,20 @@ def test_zero_and_minus_one_labels_in_different_fragments_are_refused(tmp_path, 
     for engine in ({}, {"engine": "dask", "scheduler": cluster.scheduler_address}):
         with pytest.raises(InputError, match="-1"):
             xentcli.evaluate(str(tmp_path / "m.parquet"), **engine)
+
+
+def test_predicted_labels_of_classes_found_as_they_come_are_refused(tmp_path, cluster):
+    """Without --classes each task would find a multiclass problem's classes in its own order:
+    a usage error naming --classes, before any task runs."""
+    table, _ = TABLES["hard-named"]
+    path = tmp_path / "hard.parquet"
+    pq.write_table(table, path, row_group_size=ROW_GROUP)
+    run = run_cli("eval", str(path), "--engine", "dask", "--scheduler", cluster.scheduler_address)
+    assert run.code == 2, run.stderr
+    assert "--engine dask evaluates predicted labels of several classes only with --classes" in (
+        run.stderr
+    )
+    assert "needs scores" not in run.stderr
 
 
 def test_list_columns_are_read_as_columns_as_the_local_engine_reads_them(tmp_path, cluster):

@@ -106,13 +106,18 @@ def check_hard(opts: EvalOptions, layout: Layout) -> None:
         ("--auc", opts.auc),
         ("--renormalize", opts.renormalize),
         (f"--compat {opts.compat}", opts.compat != "sklearn"),
-        ("--engine dask", opts.engine == "dask"),
     ):
         if asked:
             raise UsageError(
                 f"{flag} needs scores, and {column!r} holds predicted labels; pass the "
                 "probabilities (predict_proba) instead"
             )
+    if opts.engine == "dask" and layout.task == Task.MULTICLASS and layout.classes is None:
+        raise UsageError(
+            f"--engine dask evaluates predicted labels of several classes only with --classes "
+            f"({column!r} holds predicted labels: each task would find the classes in its own "
+            "order); pass --classes, or use --engine local"
+        )
 
 
 def check_ranking(opts: EvalOptions, layout: Layout) -> None:
