@@ -96,8 +96,9 @@ class ParquetSource(StoredSchema):
                 batches = self._file.iter_batches(
                     batch_size=chunk_rows, row_groups=row_groups, columns=stored, use_threads=False
                 )
-            # selected and checked on the prefetch thread too: less work between the scoring
-            for batch in prefetch(_selected(batches, wanted, self.name)):
+            for stored_batch in prefetch(batches):
+                batch = without_views(records.select(stored_batch, wanted, self.name, rows))
+                check_text(batch, self.name, rows)
                 rows += batch.num_rows
                 yield batch
         except pa.ArrowCancelled:  # pyarrow's form of Ctrl-C
@@ -109,15 +110,3 @@ class ParquetSource(StoredSchema):
                 f"corrupt or truncated Parquet data{where} after row {rows} ({exc})",
                 file=self.name,
             ) from None
-
-
-def _selected(
-    batches: Iterator[pa.RecordBatch], wanted: list[str], name: str
-) -> Iterator[pa.RecordBatch]:
-    """The wanted columns of each stored batch (a record's fields by path), text checked."""
-    rows = 0
-    for stored in batches:
-        batch = without_views(records.select(stored, wanted, name, rows))
-        check_text(batch, name, rows)
-        rows += batch.num_rows
-        yield batch
