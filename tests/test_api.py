@@ -199,6 +199,33 @@ def test_labels_beside_y_true_are_log_losss_labels():
         xentcli.evaluate(y_true=[0, 1], y_prob=[0.2, 0.3], normalize=False)
 
 
+def test_two_text_labels_beside_one_probability_are_read_as_log_loss_reads_them():
+    """y_prob of shape (n,) beside two text labels is the probability of the greater label, as
+    log_loss's LabelBinarizer takes it (predict_proba's column 1 is classes_[1]), with a note;
+    positive= picks the other. One label, three, or labels the mapper reads itself are as
+    before."""
+    words, prob = ["no", "yes", "yes", "no", "yes"], [0.2, 0.7, 0.9, 0.4, 0.35]
+    for truth in (words, np.array(words), pd.Series(words), np.array(words, dtype=object)):
+        report = xentcli.evaluate(y_true=truth, y_prob=prob)
+        assert report.metrics["binary_cross_entropy"] == pytest.approx(
+            log_loss(words, prob), rel=1e-12
+        )
+        assert report.metrics["mse"] == pytest.approx(
+            brier_score_loss(words, prob, pos_label="yes"), rel=1e-12
+        )
+        assert any("read as the probability of 'yes', the greater" in n for n in report.notes)
+    other = xentcli.evaluate(y_true=words, y_prob=prob, positive="no")
+    assert other.metrics["binary_cross_entropy"] == pytest.approx(
+        log_loss(words, [1 - q for q in prob]), rel=1e-12
+    )
+    assert not any("the greater" in note for note in other.notes)
+    for truth in (["no", "no"], ["a", "b", "c"], ["1", "ham"], ["no", None]):
+        with pytest.raises(xentcli.InputError, match="pass positive=VALUE"):
+            xentcli.evaluate(y_true=truth, y_prob=[0.2] * len(truth))
+    flags = xentcli.evaluate(y_true=["False", "True"], y_prob=[0.2, 0.9])
+    assert not any("the greater" in note for note in flags.notes)  # read as booleans already
+
+
 def test_a_column_vector_of_labels_is_the_labels_as_scikit_learn_reads_it():
     """y_true of shape (n, 1) (Keras' y_true) is the labels, as log_loss's column_or_1d takes it
     — it was an IndexError; K label columns against another number of probabilities say so."""

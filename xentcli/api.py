@@ -124,6 +124,7 @@ def _arrays(
     if y_true is None or y_prob is None:
         raise UsageError("y_true= and y_prob= go together")
     columns: dict[str, Any] = {}
+    note = None  # how the arrays were read, where the report should say so
     if type(y_prob).__name__ == "DataFrame":
         names = [str(c) for c in y_prob.columns]
         probabilities = _floats(y_prob)
@@ -158,6 +159,8 @@ def _arrays(
         if probabilities.ndim == 2 and names == [str(k) for k in range(len(names))]:
             # a plain array, or pd.DataFrame(predict_proba(X)): columns 0..K-1 name no class
             options = _classes_of(truth, probabilities.shape[1], options)
+        elif probabilities.ndim == 1:
+            options, note = _positive_of(truth, options)
     if sample_weight is not None:
         weights = _floats(sample_weight)
         if weights.ndim == 2 and weights.shape[1] == 1:  # a column vector, as for y_true
@@ -178,9 +181,11 @@ def _arrays(
         raise UsageError(f"{', '.join(first)} and {last} differ in length ({said})")
     if not len(truth):
         raise UsageError("y_true= and y_prob= are empty: there is nothing to evaluate")
+    metadata = {"xentcli.name": ARRAYS}  # how messages name the input
+    if note is not None:
+        metadata["xentcli.note"] = note
     table = pa.table(
-        {name: pa.array(values) for name, values in columns.items()},
-        metadata={"xentcli.name": ARRAYS},  # how messages name the input
+        {name: pa.array(values) for name, values in columns.items()}, metadata=metadata
     )
     return table, {"label_col": label_col, "pred_col": ",".join(pred)} | options
 
@@ -227,6 +232,45 @@ def _classes_of(truth: Any, k: int, options: dict[str, Any]) -> dict[str, Any]:
     if len(distinct) != k or (truth.dtype.kind in "iu" and list(distinct) == list(range(k))):
         return options
     return {**options, "classes": [str(v) for v in distinct]}
+
+
+def _positive_of(truth: Any, options: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """scikit-learn's log_loss reading of a y_prob of shape (n,) beside two text labels: the
+    probability of the greater one — its LabelBinarizer's classes_[1], predict_proba's column
+    1 — with a note (docs/api.md). Labels that read as 0/1, -1/1 or true/false are read so
+    already; one label, or more than two, still need positive=."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if options.get("positive") is not None or truth.dtype.kind not in "UO":
+        return options, None
+    try:
+        text = pa.array(truth)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: the mapper names the row
+        return options, None
+    if not pa.types.is_string(text.type) or text.null_count:
+        return options, None
+    distinct = sorted(pc.unique(text).to_pylist())
+    if len(distinct) != 2 or any(_reads_as_binary(label) for label in distinct):
+        return options, None
+    negative, positive = distinct
+    note = (
+        f"y_true holds two labels, {negative!r} and {positive!r}: y_prob is read as the "
+        f"probability of {positive!r}, the greater, as scikit-learn's log_loss reads it "
+        "(predict_proba's column 1); positive= picks the other"
+    )
+    return {**options, "positive": positive}, note
+
+
+def _reads_as_binary(label: str) -> bool:
+    """Text the label mapper reads by itself: true/false, or a number (0/1, -1/1)."""
+    if label.strip().lower() in ("true", "false"):
+        return True
+    try:
+        float(label)
+    except ValueError:
+        return False
+    return True
 
 
 def _keyword_of(column: str) -> str:

@@ -25,8 +25,11 @@ AS_BYTES = {pa.string(): pa.binary(), pa.large_string(): pa.large_binary()}
 class TableSource(StoredSchema):
     """An in-memory Arrow table (also what a pandas DataFrame becomes)."""
 
-    def __init__(self, table: pa.Table, name: str, fmt: str = "arrow") -> None:
+    def __init__(
+        self, table: pa.Table, name: str, fmt: str = "arrow", note: str | None = None
+    ) -> None:
         self.format = fmt  # "json": a JSON document read whole (io/json_document.py)
+        self.note = note  # how the table was made, where the report should say so
         self.table = table
         self.schema = table.schema
         self.name = name

@@ -87,8 +87,10 @@ def open_source(source: Any, input_format: str | None = None, tmp_dir: str | Non
     """Open a path, a directory, a glob, '-', a pandas or polars DataFrame, a dict of columns or
     a pyarrow Table. stdin in a format read from a file is copied to one in `tmp_dir` first."""
     if isinstance(source, pa.Table):
-        name = (source.schema.metadata or {}).get(b"xentcli.name", b"<Table>").decode()
-        return TableSource(source, name)
+        metadata = source.schema.metadata or {}
+        name = metadata.get(b"xentcli.name", b"<Table>").decode()
+        note = metadata.get(b"xentcli.note")  # how evaluate(y_true=, y_prob=) read the arrays
+        return TableSource(source, name, note=note.decode() if note is not None else None)
     if is_frame(source):
         return TableSource(frame_table(source), FRAME)
     if not isinstance(source, str | os.PathLike):
