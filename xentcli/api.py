@@ -26,6 +26,7 @@ from xentcli.io.source import Source
 from xentcli.metrics.conventions import COMPATS
 from xentcli.options import AVERAGES, EvalOptions
 from xentcli.prepare.columns import LABEL_NAMES, by_name, holds_lists
+from xentcli.prepare.labels import reads_by_itself
 from xentcli.prepare.layout import Layout
 from xentcli.prepare.list_targets import ListTargets, target_names
 from xentcli.prepare.values import list_rows
@@ -224,14 +225,14 @@ def _classes_of(truth: Any, k: int, options: dict[str, Any]) -> dict[str, Any]:
     (docs/api.md)."""
     import numpy as np
 
-    if "classes" in options or truth.dtype.kind not in "iuUO":
+    if "classes" in options:
         return options
-    if truth.dtype.kind == "O" and not all(isinstance(v, str) for v in truth):
+    integers = truth.dtype.kind in "iu"
+    distinct = [str(v) for v in np.unique(truth)] if integers else _distinct_text(truth)
+    positions = integers and distinct == [str(j) for j in range(k)]  # integers 0..K-1
+    if distinct is None or len(distinct) != k or positions:
         return options
-    distinct = np.unique(truth)
-    if len(distinct) != k or (truth.dtype.kind in "iu" and list(distinct) == list(range(k))):
-        return options
-    return {**options, "classes": [str(v) for v in distinct]}
+    return {**options, "classes": distinct}
 
 
 def _positive_of(truth: Any, options: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -239,19 +240,10 @@ def _positive_of(truth: Any, options: dict[str, Any]) -> tuple[dict[str, Any], s
     probability of the greater one — its LabelBinarizer's classes_[1], predict_proba's column
     1 — with a note (docs/api.md). Labels that read as 0/1, -1/1 or true/false are read so
     already; one label, or more than two, still need positive=."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if options.get("positive") is not None or truth.dtype.kind not in "UO":
+    if options.get("positive") is not None:
         return options, None
-    try:
-        text = pa.array(truth)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: the mapper names the row
-        return options, None
-    if not pa.types.is_string(text.type) or text.null_count:
-        return options, None
-    distinct = sorted(pc.unique(text).to_pylist())
-    if len(distinct) != 2 or any(_reads_as_binary(label) for label in distinct):
+    distinct = _distinct_text(truth)
+    if distinct is None or len(distinct) != 2 or any(map(reads_by_itself, distinct)):
         return options, None
     negative, positive = distinct
     note = (
@@ -262,15 +254,21 @@ def _positive_of(truth: Any, options: dict[str, Any]) -> tuple[dict[str, Any], s
     return {**options, "positive": positive}, note
 
 
-def _reads_as_binary(label: str) -> bool:
-    """Text the label mapper reads by itself: true/false, or a number (0/1, -1/1)."""
-    if label.strip().lower() in ("true", "false"):
-        return True
+def _distinct_text(truth: Any) -> list[str] | None:
+    """The distinct labels of a y_true of text, sorted as numpy sorts them (by code point), found
+    by Arrow (no Python loop per row); None unless every label is text, none missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if truth.dtype.kind not in "UO":
+        return None
     try:
-        float(label)
-    except ValueError:
-        return False
-    return True
+        text = pa.array(truth)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: the mapper names the row
+        return None
+    if not pa.types.is_string(text.type) or text.null_count:
+        return None
+    return sorted(pc.unique(text).to_pylist())
 
 
 def _keyword_of(column: str) -> str:

@@ -380,6 +380,13 @@ class ClassIndex:
         return tuple(sorted(self.ids, key=self.ids.__getitem__))
 
 
+def reads_by_itself(text: str) -> bool:
+    """Whether a binary label written as text is read without --positive, as _code_of_text
+    reads it: true/false in any case, or a number (0/1, -1/1)."""
+    low = text.strip().lower()
+    return low in BOOLEAN_TEXT or _as_number(low) is not None
+
+
 def _as_number(text: Any) -> float | None:
     if text is None:
         return None
